@@ -1,0 +1,27 @@
+"""Command-line entry points: the app (demo, screenshot) and scripting commands."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+# Subcommands live next to the code they drive; each module exposes main(argv) -> int.
+SUBCOMMANDS = {
+    "solve-vrp": "controltower.routing.cli",
+    "import": "controltower.imports.cli",
+    "export": "controltower.imports.cli_export",
+    "quote": "controltower.dispatch.cli",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[argv[0]])
+        return int(module.main(argv[1:]) or 0)
+    from .app import run_app
+
+    return run_app(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Orders in the store: batch upsert by the shop's order id, and the paged queries the Orders view makes."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..domain import Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, ShipmentStatus, TimeWindow
+from ..domain.timeutil import from_iso, to_iso, utcnow
+
+# Columns the Orders view may sort by, mapped to SQL (never interpolate user text).
+SORTABLE = {
+    "order_ref": "order_ref", "created_at": "created_at", "customer_name": "customer_name", "city": "city",
+    "delivery_option": "delivery_option", "promised_end": "promised_end", "status": "status",
+    "value_minor": "value_minor", "carrier": "carrier", "postcode": "postcode", "parcels": "parcels",
+}
+_ORDER_FIELDS = (
+    "order_ref", "source", "created_at", "updated_at", "customer_name", "phone", "email", "street", "line2", "city",
+    "region", "postcode", "country", "lat", "lon", "geo_precision", "geo_confidence", "delivery_option",
+    "promised_start", "promised_end", "delivery_date", "parcels", "weight_g", "value_minor", "currency", "notes", "status",
+)
+# Fields a re-import may change; status and carrier belong to the app once an order is in.
+_UPDATABLE = [f for f in _ORDER_FIELDS if f not in ("order_ref", "created_at", "status")]
+
+
+def order_to_row(order: Order, local_date: str | None = None) -> dict:
+    window = order.promised_window
+    location = order.location
+    now = to_iso(utcnow())
+    return {
+        "order_ref": order.order_ref.strip(), "source": order.source, "created_at": to_iso(order.created_at), "updated_at": now,
+        "customer_name": order.customer_name, "phone": order.phone, "email": order.email,
+        "street": order.address.street, "line2": order.address.line2, "city": order.address.city,
+        "region": order.address.region, "postcode": order.address.postcode, "country": order.address.country,
+        "lat": location.lat if location else None, "lon": location.lon if location else None,
+        "geo_precision": location.precision.value if location else GeoPrecision.UNKNOWN.value,
+        "geo_confidence": location.confidence if location else 0.0,
+        "delivery_option": order.delivery_option.value,
+        "promised_start": to_iso(window.start) if window else None,
+        "promised_end": to_iso(window.end) if window else None,
+        "delivery_date": local_date or (window.start.date().isoformat() if window else None),
+        "parcels": order.parcels, "weight_g": order.weight_g, "value_minor": order.value.amount_minor,
+        "currency": order.value.currency, "notes": order.notes, "status": order.status.value,
+    }
+
+
+def row_to_order(row: sqlite3.Row | dict, lines: Iterable[OrderLine] = ()) -> Order:
+    row = dict(row)
+    location = None
+    if row["lat"] is not None and row["lon"] is not None:
+        location = GeoPoint(row["lat"], row["lon"], GeoPrecision(row["geo_precision"]), row["geo_confidence"])
+    window = None
+    if row["promised_start"] and row["promised_end"]:
+        window = TimeWindow(from_iso(row["promised_start"]), from_iso(row["promised_end"]))
+    return Order(
+        id=row["id"], order_ref=row["order_ref"], customer_name=row["customer_name"],
+        address=Address(row["street"], row["city"], row["postcode"], row["country"], row["line2"], row["region"]),
+        delivery_option=DeliveryOption(row["delivery_option"]), created_at=from_iso(row["created_at"]),
+        phone=row["phone"], email=row["email"], location=location, promised_window=window, parcels=row["parcels"],
+        weight_g=row["weight_g"], value=Money(row["value_minor"], row["currency"]), notes=row["notes"],
+        source=row["source"], status=ShipmentStatus(row["status"]), lines=tuple(lines),
+    )
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def upsert_orders(conn: sqlite3.Connection, orders: Iterable[Order]) -> UpsertResult:
+    """Insert new orders and update changed ones, keyed by order_ref. Call inside one transaction."""
+    inserted = updated = unchanged = 0
+    ids: dict[str, int] = {}
+    insert_sql = f"INSERT INTO orders({', '.join(_ORDER_FIELDS)}) VALUES ({', '.join('?' * len(_ORDER_FIELDS))})"
+    update_sql = f"UPDATE orders SET {', '.join(f + ' = ?' for f in _UPDATABLE)} WHERE id = ?"
+    compare = [f for f in _UPDATABLE if f != "updated_at"]
+    for order in orders:
+        row = order_to_row(order)
+        existing = conn.execute(f"SELECT id, {', '.join(compare)} FROM orders WHERE order_ref = ?", (row["order_ref"],)).fetchone()
+        if existing is None:
+            order_id = conn.execute(insert_sql, [row[f] for f in _ORDER_FIELDS]).lastrowid
+            inserted += 1
+        else:
+            order_id = existing["id"]
+            if all(existing[f] == row[f] for f in compare):
+                unchanged += 1
+                ids[row["order_ref"]] = order_id
+                continue
+            conn.execute(update_sql, [row[f] for f in _UPDATABLE] + [order_id])
+            conn.execute("DELETE FROM order_lines WHERE order_id = ?", (order_id,))
+            updated += 1
+        conn.executemany(
+            "INSERT INTO order_lines(order_id, sku, name, quantity, unit_price_minor) VALUES (?,?,?,?,?)",
+            [(order_id, line.sku, line.name, line.quantity, line.unit_price.amount_minor if line.unit_price else None)
+             for line in order.lines],
+        )
+        ids[row["order_ref"]] = order_id
+    return UpsertResult(inserted, updated, unchanged, ids)
+
+
+def get_order(conn: sqlite3.Connection, order_id: int) -> Order | None:
+    row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        return None
+    lines = [
+        OrderLine(r["sku"], r["name"], r["quantity"], None if r["unit_price_minor"] is None else Money(r["unit_price_minor"], row["currency"]))
+        for r in conn.execute("SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (order_id,))
+    ]
+    return row_to_order(row, lines)
+
+
+def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
+    row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
+    return None if row is None else row[0]
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """What the Orders view asks for: filters, search, sort. Turned into parameterised SQL only."""
+
+    statuses: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    date_from: str | None = None  # ISO local date, inclusive
+    date_to: str | None = None
+    search: str = ""
+    ids: tuple[int, ...] = ()
+    sort: str = "created_at"
+    descending: bool = True
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.statuses:
+            clauses.append(f"status IN ({', '.join('?' * len(self.statuses))})")
+            params.extend(self.statuses)
+        if self.options:
+            clauses.append(f"delivery_option IN ({', '.join('?' * len(self.options))})")
+            params.extend(self.options)
+        if self.date_from:
+            clauses.append("delivery_date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("delivery_date <= ?")
+            params.append(self.date_to)
+        if self.ids:
+            clauses.append(f"id IN ({', '.join('?' * len(self.ids))})")
+            params.extend(self.ids)
+        match = fts_query(self.search)
+        if match:
+            clauses.append("id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
+            params.append(match)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def order_by(self) -> str:
+        column = SORTABLE.get(self.sort, "created_at")
+        direction = "DESC" if self.descending else "ASC"
+        return f" ORDER BY {column} {direction}, id {direction}"
+
+
+def fts_query(text: str) -> str:
+    """User search text as a safe FTS5 prefix query: each word quoted, so no FTS syntax leaks through."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)
+
+
+VIEW_COLUMNS = ("id", "order_ref", "created_at", "customer_name", "city", "postcode", "delivery_option",
+                "promised_start", "promised_end", "status", "carrier", "parcels", "value_minor", "currency", "geo_precision")
+
+
+def page(conn: sqlite3.Connection, query: OrderQuery, offset: int, limit: int) -> list[tuple]:
+    where, params = query.where()
+    sql = f"SELECT {', '.join(VIEW_COLUMNS)} FROM orders{where}{query.order_by()} LIMIT ? OFFSET ?"
+    return [tuple(r) for r in conn.execute(sql, params + [limit, offset])]
+
+
+def count(conn: sqlite3.Connection, query: OrderQuery) -> int:
+    where, params = query.where()
+    return conn.execute(f"SELECT count(*) FROM orders{where}", params).fetchone()[0]
