@@ -1,0 +1,167 @@
+"""The one HTTP helper all carrier clients share: a timeout on every call, failures mapped to typed errors."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Mapping
+
+import httpx
+
+from .base import (
+    DEFAULT_TIMEOUT_S,
+    AuthFailed,
+    BadAddress,
+    BookingNotFound,
+    CarrierDown,
+    CarrierError,
+    MalformedResponse,
+    RateLimited,
+    RequestRejected,
+    ServiceUnavailable,
+    UnknownOutcome,
+)
+
+log = logging.getLogger(__name__)
+
+# Gateway-style failures after a write was sent: the carrier may have acted before failing.
+_WRITE_UNCERTAIN_STATUSES = {500, 502, 504}
+_WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What a carrier's error body says, pulled out by that carrier's parse module."""
+
+    message: str = ""
+    code: str = ""
+
+
+ErrorParser = Callable[[Any], ErrorInfo]
+# A carrier's own table: (http status, error code) -> an error class, checked before the generic mapping.
+ErrorClassifier = Callable[[int, ErrorInfo], type[CarrierError] | None]
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def generic_error_info(body: Any) -> ErrorInfo:
+    """Best effort for bodies shaped {message, code}, {error: {...}}, {detail: ...}."""
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = inner.get("message") or inner.get("detail") or body.get("detail") or ""
+        code = inner.get("code") or ""
+        if isinstance(message, (list, dict)):
+            message = json.dumps(message)
+        return ErrorInfo(str(message), str(code))
+    if isinstance(body, str):
+        return ErrorInfo(body[:500])
+    return ErrorInfo()
+
+
+class CarrierHttp:
+    """An httpx.AsyncClient bound to one carrier: base URL, auth headers, timeout and error mapping."""
+
+    def __init__(self, carrier: str, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 headers: Mapping[str, str] | None = None, auth: httpx.Auth | None = None,
+                 error_parser: ErrorParser = generic_error_info, classify: ErrorClassifier | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.carrier = carrier
+        self.error_parser = error_parser
+        self.classify = classify
+        self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=httpx.Timeout(timeout_s),
+                                        headers=dict(headers or {}), auth=auth, transport=transport,
+                                        follow_redirects=False)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def request(self, method: str, path: str, *, json_body: Any = None, data: Mapping[str, str] | None = None,
+                      params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+                      write: bool | None = None, expect_json: bool = True) -> Any:
+        """The parsed JSON body of a 2xx answer, or a CarrierError subclass.
+
+        `write` (default: any non-GET) marks calls that change something at the carrier: a lost
+        answer to one of those is an UnknownOutcome, never a plain CarrierDown.
+        """
+        method = method.upper()
+        is_write = method in _WRITE_METHODS if write is None else write
+        try:
+            response = await self.client.request(method, path, json=json_body, data=data, params=params, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Never reached the carrier: safe to retry even for writes.
+            raise CarrierDown(self.carrier, f"could not reach {self.carrier}: {_describe(exc)}") from exc
+        except httpx.TransportError as exc:  # read/write timeouts, resets, protocol errors mid-answer
+            if is_write:
+                raise UnknownOutcome(self.carrier, f"no answer from {self.carrier} after sending {method} {path}: "
+                                     f"{_describe(exc)}") from exc
+            raise CarrierDown(self.carrier, f"{self.carrier} did not answer: {_describe(exc)}") from exc
+        if response.is_success:
+            if not expect_json:
+                return response.content
+            return self._json(response, is_write)
+        raise self._error(response, method, path, is_write)
+
+    def _json(self, response: httpx.Response, is_write: bool) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            message = f"{self.carrier} sent an unreadable answer (HTTP {response.status_code}, not JSON)"
+            if is_write:  # it said yes, but we cannot tell to what
+                raise UnknownOutcome(self.carrier, message, http_status=response.status_code) from exc
+            raise MalformedResponse(self.carrier, message, http_status=response.status_code) from exc
+
+    def _error(self, response: httpx.Response, method: str, path: str, is_write: bool) -> CarrierError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except (ValueError, UnicodeDecodeError):
+            body = response.text
+        info = self.error_parser(body)
+        said = f": {info.message}" if info.message else ""
+        kwargs = dict(carrier_message=info.message, code=info.code, http_status=status)
+        cls = self.classify(status, info) if self.classify else None
+        if cls is RateLimited or (cls is None and status == 429):
+            return RateLimited(self.carrier, f"{self.carrier} asks us to slow down{said}",
+                               retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs)
+        if cls is not None:
+            return cls(self.carrier, f"{self.carrier} said{said or ' no'} (HTTP {status})", **kwargs)
+        if status in (401, 403):
+            return AuthFailed(self.carrier, f"{self.carrier} did not accept our key (HTTP {status}){said}", **kwargs)
+        if status == 404:
+            return BookingNotFound(self.carrier, f"{self.carrier} does not know {path}{said}", **kwargs)
+        if is_write and status in _WRITE_UNCERTAIN_STATUSES:
+            return UnknownOutcome(self.carrier, f"{self.carrier} failed while handling {method} {path} "
+                                  f"(HTTP {status}){said}; it may have taken effect", **kwargs)
+        if status == 503:
+            return CarrierDown(self.carrier, f"{self.carrier} is unavailable right now (HTTP 503){said}", **kwargs)
+        if status >= 500 or status == 408:
+            return CarrierDown(self.carrier, f"{self.carrier} had an error (HTTP {status}){said}", **kwargs)
+        if status == 422 and "address" in (info.code + info.message).lower():
+            return BadAddress(self.carrier, f"{self.carrier} cannot use this address{said}", **kwargs)
+        if status == 422:
+            return ServiceUnavailable(self.carrier, f"{self.carrier} cannot do this shipment{said}", **kwargs)
+        return RequestRejected(self.carrier, f"{self.carrier} refused the request (HTTP {status}){said}", **kwargs)
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,55 @@
+"""Adapters by carrier code: built-ins are imported lazily, others (sandbox, plug-ins) register themselves."""
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from .base import AdapterConfig, CarrierAdapter
+
+AdapterFactory = Callable[[AdapterConfig], CarrierAdapter]
+
+# Import paths, not classes: importing the registry must not import every carrier (karrio is heavy).
+_BUILTIN: dict[str, str] = {
+    "own_fleet": "controltower.carriers.own_fleet.client:OwnFleetAdapter",
+    "pickup": "controltower.carriers.pickup.client:PickupAdapter",
+    "easypost": "controltower.carriers.easypost.client:EasyPostAdapter",
+    "shippo": "controltower.carriers.shippo.client:ShippoAdapter",
+    "uber_direct": "controltower.carriers.uber_direct.client:UberDirectAdapter",
+    "doordash": "controltower.carriers.doordash.client:DoorDashAdapter",
+    "karrio": "controltower.carriers.karrio.client:KarrioAdapter",
+}
+_registered: dict[str, AdapterFactory] = {}
+
+
+def register(code: str, factory: AdapterFactory) -> None:
+    """Make `code` (or every `code:<name>` variant) create adapters with `factory`."""
+    _registered[code] = factory
+
+
+def unregister(code: str) -> None:
+    _registered.pop(code, None)
+
+
+def codes() -> list[str]:
+    """Every carrier code that can be created, built-in first."""
+    return list(_BUILTIN) + [c for c in _registered if c not in _BUILTIN]
+
+
+def _family(code: str) -> str:
+    # "sandbox:zippy" and "karrio:ups" belong to the "sandbox" and "karrio" families.
+    return code.split(":", 1)[0]
+
+
+def factory_for(code: str) -> AdapterFactory:
+    for key in (code, _family(code)):
+        if key in _registered:
+            return _registered[key]
+        if key in _BUILTIN:
+            module_name, _, attr = _BUILTIN[key].partition(":")
+            return getattr(importlib.import_module(module_name), attr)
+    raise KeyError(f"no carrier adapter for {code!r}; known: {', '.join(codes())}")
+
+
+def create(config: AdapterConfig) -> CarrierAdapter:
+    """A ready adapter for `config.code`."""
+    return factory_for(config.code)(config)
