@@ -1,0 +1,148 @@
+"""PyVRP (iterated local search) for the problems it models: windows, capacities, pickups, shifts, optional stops."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..model import Plan, Problem
+
+# Arcs a vehicle may not use (skills, locks) get this duration: any route using one is time-warped, so infeasible.
+FORBIDDEN = 10**9
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """PyVRP vehicle types: vehicles with identical constraints share one type."""
+
+    type_of: tuple[int, ...]  # vehicle index -> type index
+    members: tuple[tuple[int, ...], ...]  # type index -> vehicle indices
+
+
+def _fleet(problem: Problem, approximate_breaks: bool) -> _Fleet:
+    keys: dict[tuple, int] = {}
+    members: list[list[int]] = []
+    type_of = []
+    locked = {s.locked_vehicle for s in problem.stops if s.locked_vehicle is not None}
+    for v, van in enumerate(problem.vehicles):
+        key = (van.depot, van.capacity, van.shift_start, van.shift_end, van.skills,
+               van.driver_break if approximate_breaks else None, v if v in locked else None)
+        if key not in keys:
+            keys[key] = len(members)
+            members.append([])
+        members[keys[key]].append(v)
+        type_of.append(keys[key])
+    return _Fleet(tuple(type_of), tuple(tuple(m) for m in members))
+
+
+def build_data(problem: Problem):
+    """The PyVRP ProblemData of a Problem, and how its vehicle types map back to our vehicles."""
+    import pyvrp
+
+    nd = len(problem.depots)
+    fleet = _fleet(problem, approximate_breaks=True)
+    locations = [pyvrp.Location(d.place.x, d.place.y) for d in problem.depots] + [
+        pyvrp.Location(s.place.x, s.place.y) for s in problem.stops
+    ]
+    depots = [pyvrp.Depot(i, tw_early=d.opens, tw_late=d.closes) for i, d in enumerate(problem.depots)]
+    clients = []
+    for i, s in enumerate(problem.stops):
+        delivery, pickup = problem.amounts(i)
+        clients.append(pyvrp.Client(
+            nd + i, delivery=list(delivery), pickup=list(pickup), service_duration=s.service,
+            tw_early=s.window_start, tw_late=s.window_end, prize=s.penalty if not s.required else 0,
+            required=s.required,
+        ))
+    distance = np.asarray(problem.matrix.distance, dtype=np.int64)
+    duration = np.asarray(problem.matrix.duration, dtype=np.int64)
+    distances, durations, types = [distance], [duration], []
+    for members in fleet.members:
+        van = problem.vehicles[members[0]]
+        banned = [nd + i for i, s in enumerate(problem.stops)
+                  if (s.required_skills - van.skills)
+                  or (s.locked_vehicle is not None and s.locked_vehicle not in members)]
+        profile = 0
+        if banned:
+            dist_p, dur_p = distance.copy(), duration.copy()
+            dist_p[:, banned] = FORBIDDEN
+            dur_p[:, banned] = FORBIDDEN
+            profile = len(distances)
+            distances.append(dist_p)
+            durations.append(dur_p)
+        depot = problem.depots[van.depot]
+        shift_end = min(van.shift_end, depot.closes)
+        if van.driver_break:  # PyVRP has no breaks: keep the break's length free at the end of the shift
+            shift_end -= van.driver_break.duration
+        types.append(pyvrp.VehicleType(
+            len(members), capacity=list(van.capacity), start_depot=van.depot, end_depot=van.depot,
+            tw_early=max(van.shift_start, depot.opens), tw_late=shift_end, profile=profile,
+            name=van.key,
+        ))
+    data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
+    return data, fleet
+
+
+def to_plan(problem: Problem, fleet: _Fleet, solution, engine: str = "pyvrp", found_after: float = 0.0) -> Plan:
+    routes: list[tuple[int, ...]] = [() for _ in problem.vehicles]
+    next_member = [0] * len(fleet.members)
+    for route in solution.routes():
+        t = route.vehicle_type()
+        vehicle = fleet.members[t][next_member[t]]
+        next_member[t] += 1
+        routes[vehicle] = tuple(a.idx for a in route if a.is_client())
+    return Plan(tuple(routes), engine, found_after)
+
+
+def to_solution(problem: Problem, data, fleet: _Fleet, plan: Plan):
+    import pyvrp
+
+    routes = [pyvrp.Route(data, list(stops), fleet.type_of[v]) for v, stops in enumerate(plan.routes) if stops]
+    return pyvrp.Solution(data, routes)
+
+
+class _Stop:
+    """Stops the search at the deadline or when the caller cancels."""
+
+    def __init__(self, deadline: float, cancelled: Callable[[], bool] | None) -> None:
+        self.deadline = deadline
+        self.cancelled = cancelled
+        self.calls = 0
+
+    def __call__(self, best_cost: int) -> bool:
+        self.calls += 1
+        if time.monotonic() >= self.deadline:
+            return True
+        return bool(self.cancelled and self.calls % 16 == 0 and self.cancelled())
+
+
+def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Plan | None = None,
+                on_plan: Callable[[Plan], None] | None = None, cancelled: Callable[[], bool] | None = None,
+                started: float | None = None) -> Plan | None:
+    """Best feasible plan found by the deadline (time.monotonic()), or None when none was feasible."""
+    import pyvrp
+    from pyvrp import IteratedLocalSearchCallbacks, IteratedLocalSearchParams, SolveParams
+
+    started = time.monotonic() if started is None else started
+    data, fleet = build_data(problem)
+    best: list[Plan] = []
+
+    class Report(IteratedLocalSearchCallbacks):
+        def on_best(self, solution) -> None:
+            if solution.is_feasible():
+                plan = to_plan(problem, fleet, solution, found_after=time.monotonic() - started)
+                best[:] = [plan]
+                if on_plan:
+                    on_plan(plan)
+
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Report()), display_interval=1e9)
+    initial = to_solution(problem, data, fleet, warm_start) if warm_start else None
+    if initial is not None and initial.is_feasible():
+        Report().on_best(initial)
+    result = pyvrp.solve(data, _Stop(deadline, cancelled), seed=seed, collect_stats=False, display=False,
+                         params=params, initial_solution=initial)
+    if result.best.is_feasible():
+        plan = to_plan(problem, fleet, result.best, found_after=best[0].found_after if best else time.monotonic() - started)
+        return plan
+    return best[0] if best else None
