@@ -165,3 +165,22 @@ class CarrierHttp:
 
 def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
+
+
+class reading_response:
+    """Turns a parse failure (missing key, wrong type) into MalformedResponse, or UnknownOutcome after a write."""
+
+    def __init__(self, carrier: str, *, write: bool = False) -> None:
+        self.carrier = carrier
+        self.write = write
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None or not issubclass(exc_type, (KeyError, TypeError, ValueError, AttributeError, IndexError)):
+            return False
+        message = f"{self.carrier} sent an answer we cannot read ({exc_type.__name__}: {exc})"
+        if self.write:
+            raise UnknownOutcome(self.carrier, message) from exc
+        raise MalformedResponse(self.carrier, message) from exc

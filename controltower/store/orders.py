@@ -12,7 +12,7 @@ from ..domain.timeutil import from_iso, to_iso, utcnow
 SORTABLE = {
     "order_ref": "order_ref", "created_at": "created_at", "customer_name": "customer_name", "city": "city",
     "delivery_option": "delivery_option", "promised_end": "promised_end", "status": "status",
-    "value_minor": "value_minor", "carrier": "carrier", "postcode": "postcode", "parcels": "parcels",
+    "value_minor": "value_minor", "carrier": "carrier", "street": "street", "postcode": "postcode", "parcels": "parcels",
 }
 _ORDER_FIELDS = (
     "order_ref", "source", "created_at", "updated_at", "customer_name", "phone", "email", "street", "line2", "city",
@@ -165,7 +165,7 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words if w)
 
 
-VIEW_COLUMNS = ("id", "order_ref", "created_at", "customer_name", "city", "postcode", "delivery_option",
+VIEW_COLUMNS = ("id", "order_ref", "created_at", "customer_name", "street", "city", "postcode", "delivery_option",
                 "promised_start", "promised_end", "status", "carrier", "parcels", "value_minor", "currency", "geo_precision")
 
 

@@ -1,0 +1,103 @@
+"""Wiring: parse the command line, open the store (or make a demo one), build the window, run the Qt+asyncio loop."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="controltower", description="Control Tower: plan, book, track and fix deliveries.")
+    parser.add_argument("--demo", action="store_true", help="open a fresh demo store (sandbox carriers, a generated day)")
+    parser.add_argument("--db", type=Path, help="the store file to open (default: your data folder)")
+    parser.add_argument("--seed", type=int, default=7, help="seed for the demo day (same seed, same day)")
+    parser.add_argument("--screenshot", type=Path, help="render the main window offscreen to this PNG, then exit")
+    parser.add_argument("--offline", action="store_true", help="work without the network (no carriers, no tiles)")
+    return parser.parse_args(argv)
+
+
+def prepare_qt_environment(headless: bool) -> None:
+    """QtWebEngine needs these before the QApplication exists."""
+    if headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    running_as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if (headless or running_as_root) and "--no-sandbox" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+
+
+def demo_folder() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("ControlTower", "ControlTower") / "demo"
+
+
+def open_store(args: argparse.Namespace):
+    from .store import Database, default_path
+
+    if args.demo:
+        from .demo import generate
+
+        path = args.db or demo_folder() / "demo.db"
+        summary = generate(path, seed=args.seed)
+        log.info("demo store %s: %d orders today, %d in history", path, summary.today_orders, summary.history_orders)
+        return Database(path)
+    return Database(args.db or default_path())
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    from .logs import setup_logging
+
+    setup_logging()
+    prepare_qt_environment(headless=args.screenshot is not None)
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .ui.schemes import register_schemes
+
+    register_schemes()  # must precede the QApplication
+    QCoreApplication.setOrganizationName("ControlTower")
+    QCoreApplication.setApplicationName("ControlTower")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    from .ui.context import AppContext
+    from .ui.main_window import MainWindow
+
+    try:
+        db = open_store(args)
+    except Exception as exc:
+        log.exception("could not open the store")
+        print(f"Control Tower could not open its store: {exc}", file=sys.stderr)
+        return 2
+    context = AppContext(db=db, demo=args.demo, offline=args.offline, data_dir=db.path.parent)
+    window = MainWindow(context)
+    window.show()
+    result = {"code": 0}
+    if args.screenshot:
+        def shoot(ok: bool) -> None:
+            image = window.grab()
+            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+            saved = image.save(str(args.screenshot), "PNG")
+            if not ok:
+                print("warning: some areas had not finished loading when the screenshot was taken", file=sys.stderr)
+            result["code"] = 0 if saved and ok else 1
+            window.close()
+            app.quit()
+
+        window.when_ready(shoot)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    db.close()
+    return result["code"]

@@ -1,0 +1,59 @@
+"""Conversions every carrier mapping needs: units, times and money from carriers' wire formats."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from ..domain import Money
+
+GRAMS_PER_OZ = Decimal("28.349523125")
+CM_PER_INCH = Decimal("2.54")
+
+
+def grams_to_oz(grams: int) -> float:
+    return float((Decimal(grams) / GRAMS_PER_OZ).quantize(Decimal("0.1")))
+
+
+def grams_to_lb(grams: int) -> float:
+    return float((Decimal(grams) / GRAMS_PER_OZ / 16).quantize(Decimal("0.01")))
+
+
+def cm_to_inches(cm: float) -> float:
+    return float((Decimal(str(cm)) / CM_PER_INCH).quantize(Decimal("0.1")))
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 / RFC 3339 text or epoch seconds; None when absent or unreadable."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc)
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # carriers that omit the zone mean UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def rfc3339(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def decimal_money(amount: object, currency: str | None) -> Money:
+    """Money from a decimal string such as "8.20" (EasyPost, Shippo); ValueError when it is not a number."""
+    try:
+        return Money.parse(str(amount), (currency or "USD").upper())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+
+
+def minor_money(amount: object, currency: str | None) -> Money:
+    """Money from integer minor units (Uber Direct, DoorDash send cents)."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or int(amount) != amount:
+        raise ValueError(f"not an amount in cents: {amount!r}")
+    return Money(int(amount), (currency or "USD").upper())

@@ -1,0 +1,109 @@
+"""The exception engine: runs every rule over the store and opens, updates or closes cases so each cause has one."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from ..domain.timeutil import to_iso, utcnow
+from ..events import EventHub
+from ..store import Database
+from .rules import RULES, Facts, Finding
+
+AUTO_PREFIX = "auto: "
+_CHUNK = 100  # cases written per transaction, so the UI's own writes never wait long for the lock
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    opened: int
+    updated: int
+    resolved: int
+    still_open: int
+    seconds: float
+
+
+class ExceptionEngine:
+    """`refresh()` is safe to call from a worker thread: it reads on its own connection and writes in small chunks."""
+
+    def __init__(self, db: Database, *, rules: dict[str, Callable] | None = None, hub: EventHub | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.rules = dict(RULES if rules is None else rules)
+        self.hub = hub
+        self.clock = clock
+        self._gap_cache: dict = {}
+        self._lock = threading.Lock()  # one refresh at a time; a second caller waits and then refreshes again
+
+    def evaluate(self, now: datetime | None = None) -> dict[str, Finding]:
+        """What the rules see right now, by cause; reads only."""
+        facts = Facts(self.db.reader(), now or self.clock(), self._gap_cache)
+        findings: dict[str, Finding] = {}
+        for function in self.rules.values():
+            for finding in function(facts):
+                findings.setdefault(finding.cause_key, finding)
+        return findings
+
+    def refresh(self, now: datetime | None = None) -> RefreshResult:
+        import time
+
+        started = time.perf_counter()
+        with self._lock:
+            now = now or self.clock()
+            findings = self.evaluate(now)
+            reader = self.db.reader()
+            kinds = tuple(self.rules)
+            marks = ", ".join("?" * len(kinds))
+            open_cases = {
+                row["cause_key"]: row for row in reader.execute(
+                    f"SELECT id, cause_key, severity, summary FROM exceptions WHERE resolved_at IS NULL AND kind IN ({marks})", kinds)
+            }
+            new = [f for key, f in findings.items() if key not in open_cases]
+            new = self._drop_closed_by_user(reader, new)
+            changed = [(open_cases[key]["id"], f) for key, f in findings.items() if key in open_cases
+                       and (open_cases[key]["severity"] != f.severity.value or open_cases[key]["summary"] != f.summary)]
+            gone = [row["id"] for key, row in open_cases.items() if key not in findings]
+            stamp = to_iso(now)
+            for chunk in _chunks(new):
+                with self.db.transaction() as conn:
+                    for f in chunk:
+                        cursor = conn.execute(
+                            "INSERT INTO exceptions(kind, severity, cause_key, order_id, shipment_id, summary, suggested_action, opened_at) "
+                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                            (f.kind, f.severity.value, f.cause_key, f.order_id, f.shipment_id, f.summary, f.suggested_action, stamp),
+                        )
+                        if cursor.rowcount == 0:  # another refresh opened it a moment ago
+                            continue
+                        case_id = cursor.lastrowid
+                        conn.execute("INSERT INTO exception_actions(exception_id, at, action, note) VALUES (?,?,?,?)",
+                                     (case_id, stamp, "opened", f.summary))
+            for chunk in _chunks(changed):
+                with self.db.transaction() as conn:
+                    conn.executemany("UPDATE exceptions SET severity = ?, summary = ? WHERE id = ? AND resolved_at IS NULL",
+                                     [(f.severity.value, f.summary, case_id) for case_id, f in chunk])
+            for chunk in _chunks(gone):
+                with self.db.transaction() as conn:
+                    note = AUTO_PREFIX + "the facts no longer show this problem"
+                    conn.executemany("UPDATE exceptions SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+                                     [(stamp, note, case_id) for case_id in chunk])
+                    conn.executemany("INSERT INTO exception_actions(exception_id, at, action, note) VALUES (?,?,?,?)",
+                                     [(case_id, stamp, "auto_resolved", note) for case_id in chunk])
+        result = RefreshResult(len(new), len(changed), len(gone), len(findings), time.perf_counter() - started)
+        if self.hub and (new or changed or gone):
+            self.hub.publish("exceptions.changed", opened=result.opened, resolved=result.resolved)
+        return result
+
+    def _drop_closed_by_user(self, reader, new: list[Finding]) -> list[Finding]:
+        """A cause the user closed stays closed: the same fact must not reopen it (a new fact has a new cause)."""
+        closed: set[str] = set()
+        for chunk in _chunks([f.cause_key for f in new], 500):
+            closed.update(row[0] for row in reader.execute(
+                f"SELECT cause_key FROM exceptions WHERE cause_key IN ({', '.join('?' * len(chunk))}) "
+                f"AND resolved_at IS NOT NULL AND resolution NOT LIKE 'auto: %'", chunk))
+        return [f for f in new if f.cause_key not in closed]
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

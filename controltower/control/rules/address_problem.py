@@ -1,0 +1,33 @@
+"""Address problem: the address could not be placed on the map, or the carrier says it is wrong."""
+from __future__ import annotations
+
+from ...domain import Severity
+from .base import Facts, Finding, rule
+
+_OPEN = ("created", "quoted", "booked", "picked_up", "in_transit", "out_for_delivery", "failed_attempt", "exception")
+_CARRIER_WORDS = ("address", "undeliverable", "incorrect", "unknown street")
+
+
+@rule("address_problem")
+def address_problem(facts: Facts):
+    marks = ", ".join("?" * len(_OPEN))
+    for row in facts.conn.execute(
+        f"SELECT o.id AS order_id, s.id AS shipment_id, o.geo_precision, o.geo_confidence, o.lat, "
+        f"(SELECT raw_text || ' ' || raw_code FROM tracking_events t WHERE t.shipment_id = s.id "
+        f" ORDER BY event_time DESC, id DESC LIMIT 1) AS last_event "
+        f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND s.status IN ({marks})",
+        _OPEN,
+    ):
+        last_event = (row["last_event"] or "").lower()
+        if any(word in last_event for word in _CARRIER_WORDS):
+            reason = "The carrier reports a problem with the address"
+        elif row["lat"] is None or row["geo_precision"] == "unknown":
+            reason = "The address could not be found on the map"
+        elif row["geo_precision"] in ("postcode", "city") and row["geo_confidence"] < 0.5:
+            reason = f"The address is only known to the {row['geo_precision']}"
+        else:
+            continue
+        yield Finding(
+            "address_problem", Severity.HIGH, f"address:{row['order_id']}", reason,
+            "Check the address with the customer and correct it", row["order_id"], row["shipment_id"],
+        )

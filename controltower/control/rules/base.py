@@ -1,0 +1,78 @@
+"""What a rule sees (the store's facts at one moment) and what it returns (findings); the registry of rules."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Callable, Iterable
+
+from ...domain import Severity
+from ...domain.timeutil import to_iso
+from .. import eta as eta_module
+
+
+RECENT = timedelta(days=30)
+GAP_CACHE_TTL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cause for concern; the cause_key makes the same cause map to the same open case."""
+
+    kind: str
+    severity: Severity
+    cause_key: str
+    summary: str
+    suggested_action: str
+    order_id: int | None = None
+    shipment_id: int | None = None
+
+
+@dataclass
+class Facts:
+    """The store at one moment, with the costly derived facts computed once and shared by rules."""
+
+    conn: sqlite3.Connection
+    now: datetime
+    gap_cache: dict = field(default_factory=dict)  # the engine keeps it between refreshes; gaps change slowly
+
+    @property
+    def now_iso(self) -> str:
+        return to_iso(self.now)
+
+    @property
+    def recent_since(self) -> str:
+        """Rules about finished shipments (returns, charges) look back this far; older cases close themselves."""
+        return to_iso(self.now - RECENT)
+
+    @cached_property
+    def etas(self) -> list[eta_module.Eta]:
+        return eta_module.estimate_all(self.conn, self.now)
+
+    @cached_property
+    def open_shipments(self) -> list[sqlite3.Row]:
+        return eta_module.open_shipment_rows(self.conn)
+
+    def carrier_normal_gap(self, carrier: str) -> timedelta:
+        """How long this carrier usually goes quiet between scans (90th percentile of its recent gaps, with slack)."""
+        cached = self.gap_cache.get(carrier)
+        if cached is None or self.now - cached[0] > GAP_CACHE_TTL:
+            from .stalled import normal_gap
+
+            cached = self.gap_cache[carrier] = (self.now, normal_gap(self.conn, carrier))
+        return cached[1]
+
+
+Rule = Callable[[Facts], Iterable[Finding]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(kind: str) -> Callable[[Rule], Rule]:
+    """Register a rule under the exception kind it opens; a new rule is one decorated function in its own file."""
+
+    def register(function: Rule) -> Rule:
+        RULES[kind] = function
+        return function
+
+    return register

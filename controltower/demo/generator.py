@@ -1,0 +1,237 @@
+"""A deterministic, realistic demo: one plant-and-homeware shop in Portland, today's orders and two weeks of history."""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..domain import (
+    Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, Shipment, ShipmentStatus, TimeWindow,
+    TrackingEvent,
+)
+from ..domain.timeutil import UTC, to_iso, utcnow
+from ..store import Database
+from ..store import orders as order_store
+from ..store import shipments as shipment_store
+from . import city
+
+S = ShipmentStatus
+SHOP = {"name": "Rose City Plants & Home", "street": "2325 SE Hawthorne Blvd", "postcode": "97214",
+        "lat": 45.51225, "lon": -122.64105, "phone": "+1 503-555-0100"}
+VANS = [("Van 1 · Ford Transit", "Maria Alvarez", 60, 900_000, ""), ("Van 2 · Sprinter (chilled)", "Dev Raman", 80, 1_200_000, "fridge"),
+        ("Bike 3 · e-cargo", "Sam Whitaker", 14, 120_000, "")]
+CARRIERS = [("own_fleet", "Own vans", "own_fleet"), ("pickup", "In-store pickup", "pickup"),
+            ("uber_direct", "Couriers (sandbox network)", "courier"), ("easypost", "Parcel carriers (sandbox)", "parcel")]
+# Carrier status codes as their trackers report them, for a believable raw history.
+_RAW = {"uber_direct": {S.BOOKED: "pending", S.PICKED_UP: "pickup_complete", S.IN_TRANSIT: "pickup_complete",
+                        S.OUT_FOR_DELIVERY: "dropoff", S.DELIVERED: "delivered", S.FAILED_ATTEMPT: "returned",
+                        S.RETURNING: "returned", S.RETURNED: "returned", S.EXCEPTION: "canceled"},
+        "easypost": {S.BOOKED: "pre_transit", S.PICKED_UP: "in_transit", S.IN_TRANSIT: "in_transit",
+                     S.OUT_FOR_DELIVERY: "out_for_delivery", S.DELIVERED: "delivered", S.FAILED_ATTEMPT: "failure",
+                     S.RETURNING: "return_to_sender", S.RETURNED: "return_to_sender", S.EXCEPTION: "error"}}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    path: Path
+    today_orders: int
+    history_orders: int
+    now: datetime
+
+
+class _Day:
+    """Builds one day's orders and what happened to them, as of `now`."""
+
+    def __init__(self, rng: random.Random, tz: ZoneInfo, now: datetime, centre: datetime, prefix: str) -> None:
+        self.rng, self.tz, self.now, self.centre, self.prefix = rng, tz, now, centre, prefix
+
+    def address(self) -> city.StreetAddress:
+        rng = self.rng
+        avenue = max(1, min(92, int(rng.gauss(30, 18))))
+        if rng.random() < 0.55:
+            return city.address_on_street(rng.randrange(len(city.EAST_WEST)), avenue, rng.random() < 0.5)
+        return city.address_on_avenue(avenue, rng.uniform(-40, 52))
+
+    def option(self) -> DeliveryOption:
+        return self.rng.choices(list(DeliveryOption), weights=[38, 14, 20, 18, 10])[0]
+
+    def window(self, option: DeliveryOption, created: datetime) -> TimeWindow:
+        rng = self.rng
+        if option is DeliveryOption.SCHEDULED:
+            start = self.centre + timedelta(hours=rng.choice([-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]))
+            start = start.replace(minute=0, second=0, microsecond=0)
+            return TimeWindow(start, start + timedelta(hours=2))
+        if option is DeliveryOption.EXPRESS:
+            return TimeWindow(created, created + timedelta(hours=3))
+        if option is DeliveryOption.SAME_DAY:
+            end = (self.centre + timedelta(hours=rng.choice([2, 3, 4, 5]))).replace(minute=0, second=0, microsecond=0)
+            return TimeWindow(created, max(end, created + timedelta(hours=2)))
+        if option is DeliveryOption.PICKUP:
+            start = created + timedelta(hours=1)
+            return TimeWindow(start, start + timedelta(days=3))
+        start = (self.centre - timedelta(hours=5)).replace(minute=0, second=0, microsecond=0)
+        return TimeWindow(start, start + timedelta(hours=11))
+
+    def carrier(self, option: DeliveryOption) -> tuple[str, str]:
+        rng = self.rng
+        if option is DeliveryOption.PICKUP:
+            return "pickup", "Counter pickup"
+        if option is DeliveryOption.SCHEDULED:
+            return "own_fleet", "Scheduled van"
+        if option is DeliveryOption.EXPRESS:
+            return "uber_direct", rng.choice(["Zippy Couriers", "MetroDash", "Bridge City Bikes"])
+        if option is DeliveryOption.SAME_DAY:
+            return ("own_fleet", "Same-day van") if rng.random() < 0.55 else ("uber_direct", rng.choice(["Zippy Couriers", "MetroDash"]))
+        return ("own_fleet", "Standard van") if rng.random() < 0.5 else ("easypost", rng.choice(["USPS Ground Advantage", "UPS Ground"]))
+
+    def order(self, number: int) -> Order:
+        rng = self.rng
+        place = self.address()
+        option = self.option()
+        created = self.centre - timedelta(hours=rng.uniform(6, 28)) if option in (
+            DeliveryOption.STANDARD, DeliveryOption.SCHEDULED, DeliveryOption.PICKUP) else self.centre - timedelta(hours=rng.uniform(0.5, 6))
+        created = min(created, self.now - timedelta(minutes=5))
+        first, last = rng.choice(city.FIRST_NAMES), rng.choice(city.LAST_NAMES)
+        lines = [rng.choice(city.PRODUCTS) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))]
+        value = sum(p[2] for p in lines)
+        weight = sum(p[3] for p in lines)
+        slug = f"{first}.{last}".lower().replace("'", "").encode("ascii", "ignore").decode()
+        return Order(
+            order_ref=f"{self.prefix}{number:04d}", customer_name=f"{first} {last}",
+            address=Address(place.street, city.CITY, place.postcode, city.COUNTRY, region=city.REGION),
+            delivery_option=option, created_at=created.astimezone(UTC),
+            phone=f"+1 503-555-{rng.randrange(100, 199):04d}", email=f"{slug}@example.com",
+            location=GeoPoint(place.lat, place.lon, GeoPrecision.ROOFTOP, round(rng.uniform(0.85, 1.0), 2)),
+            promised_window=self.window(option, created), parcels=max(1, len(lines) - rng.choice([0, 0, 1])),
+            weight_g=weight, value=Money(value), notes=rng.choice(city.NOTES), source=rng.choice(["shopify", "shopify", "phone", "counter"]),
+            lines=tuple(OrderLine(sku, name, 1, Money(price)) for sku, name, price, _ in lines),
+        )
+
+    def fate(self, order: Order, carrier: str) -> list[tuple[datetime, ShipmentStatus]]:
+        """The status events this order's shipment has seen by `now`."""
+        rng, window = self.rng, order.promised_window
+        booked = order.created_at + timedelta(minutes=rng.uniform(5, 40))
+        events = [(booked, S.BOOKED)]
+        if carrier == "pickup":
+            if window.start + timedelta(hours=rng.uniform(0, 30)) < self.now and rng.random() < 0.7:
+                events.append((min(self.now, window.start + timedelta(hours=rng.uniform(0.5, 6))), S.DELIVERED))
+            return events
+        travel = window.start + (window.end - window.start) * rng.uniform(0.05, 0.95)
+        late = rng.random() < 0.09
+        delivered_at = travel + (timedelta(minutes=rng.uniform(15, 90)) if late else timedelta(0))
+        steps = [(delivered_at - timedelta(hours=3), S.PICKED_UP), (delivered_at - timedelta(hours=2), S.IN_TRANSIT),
+                 (delivered_at - timedelta(minutes=rng.uniform(20, 70)), S.OUT_FOR_DELIVERY)]
+        for moment, status in steps:
+            if booked < moment <= self.now:
+                events.append((moment, status))
+        if delivered_at <= self.now:
+            roll = rng.random()
+            if roll < 0.05:
+                events.append((delivered_at, S.FAILED_ATTEMPT))
+                retry = delivered_at + timedelta(hours=rng.uniform(18, 26))
+                if retry <= self.now:
+                    events.append((retry - timedelta(hours=1), S.OUT_FOR_DELIVERY))
+                    events.append((retry, S.DELIVERED))
+            elif roll < 0.065:
+                events.append((delivered_at, S.EXCEPTION))
+            elif roll < 0.08 and self.now - delivered_at > timedelta(hours=2):
+                events.append((delivered_at, S.FAILED_ATTEMPT))
+                events.append((delivered_at + timedelta(hours=1), S.RETURNING))
+                if self.now - delivered_at > timedelta(hours=30):
+                    events.append((delivered_at + timedelta(hours=30), S.RETURNED))
+            else:
+                events.append((delivered_at, S.DELIVERED))
+        return events
+
+
+def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, orders_today: int | None = None,
+             history_days: int = 14) -> DemoSummary:
+    """Write a fresh demo store at `path` (an existing file there is replaced)."""
+    path = Path(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    rng = random.Random(seed)
+    tz = ZoneInfo(city.TIMEZONE)
+    now = (now or utcnow()).astimezone(tz)
+    db = Database(path)
+    count_today = orders_today or rng.randrange(150, 260)
+    with db.transaction() as conn:
+        _write_setup(conn, tz)
+        history = 0
+        for back in range(history_days, 0, -1):
+            centre = (now - timedelta(days=back)).replace(hour=13, minute=0, second=0, microsecond=0)
+            day = _Day(rng, tz, now, centre, prefix=f"#{(now - timedelta(days=back)):%m%d}-")
+            history += _write_day(conn, day, rng.randrange(110, 190), rng)
+        today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-")
+        _write_day(conn, today, count_today, rng, plan_routes=True)
+    db.close()
+    return DemoSummary(path, count_today, history, now)
+
+
+def _write_setup(conn, tz: ZoneInfo) -> None:
+    settings = {"shop.name": SHOP["name"], "shop.timezone": city.TIMEZONE, "shop.currency": city.CURRENCY,
+                "shop.phone": SHOP["phone"], "demo": "1"}
+    conn.executemany("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", settings.items())
+    conn.execute("INSERT INTO depots(name, street, city, postcode, country, lat, lon, opens_at, closes_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                 (SHOP["name"], SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, SHOP["lat"], SHOP["lon"], "09:00", "19:00"))
+    for code, name, kind in CARRIERS:
+        conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES (?,?,?,1,?)",
+                     (code, name, kind, '{"sandbox": true}'))
+    for name, driver, parcels, grams, skills in VANS:
+        driver_id = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)", (driver, "+1 503-555-0150")).lastrowid
+        conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, break_minutes, "
+                     "skills, driver_id, depot_id) VALUES (?,?,?,?,?,?,?,?,1)", (name, parcels, grams, "08:00", "18:00", 30, skills, driver_id))
+
+
+def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: bool = False) -> int:
+    orders = [day.order(n + 1) for n in range(count)]
+    ids = order_store.upsert_orders(conn, orders).ids
+    own_fleet: list[tuple[int, Order, ShipmentStatus]] = []
+    for order in orders:
+        order_id = ids[order.order_ref]
+        carrier, service = day.carrier(order.delivery_option)
+        awaiting = plan_routes and carrier != "pickup" and order.promised_window.start > day.now and rng.random() < 0.18
+        if awaiting:
+            continue  # not yet dispatched: the Dispatch area decides its way
+        events = day.fate(order, carrier)
+        tracking = f"{carrier[:2].upper()}{order_id:08d}" if carrier not in ("own_fleet", "pickup") else f"CT-{order.order_ref.lstrip('#')}"
+        base_cost = {"own_fleet": 0, "pickup": 0, "uber_direct": rng.randrange(899, 1899), "easypost": rng.randrange(649, 1299)}[carrier]
+        cost = Money(base_cost + (rng.randrange(0, 400) if rng.random() < 0.1 else 0)) if base_cost else None
+        shipment_id = shipment_store.create_shipment(conn, Shipment(
+            order_id=order_id, carrier=carrier, service=service, status=S.CREATED, tracking_number=tracking,
+            cost=cost, quoted_cost=Money(base_cost) if base_cost else None, promised_by=order.promised_window.end,
+            created_at=order.created_at))
+        raw = _RAW.get(carrier, {})
+        shipment_store.ingest_events(conn, shipment_id, [
+            TrackingEvent(carrier, tracking, status, moment.astimezone(UTC), raw_code=raw.get(status, status.value),
+                          raw_text=status.label, carrier_event_id=f"{tracking}-{i}")
+            for i, (moment, status) in enumerate(events)])
+        if carrier == "own_fleet":
+            own_fleet.append((order_id, order, events[-1][1]))
+    if plan_routes:
+        _plan_simple_routes(conn, day, own_fleet)
+    return count
+
+
+def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentStatus]]) -> None:
+    """A first plan by sectors around the shop, ordered by promise; the route planner improves on it."""
+    vehicles = [r[0] for r in conn.execute("SELECT id FROM vehicles ORDER BY id")]
+    plan_date = day.now.date().isoformat()
+    route_ids = [conn.execute("INSERT INTO routes(plan_date, vehicle_id, status, created_at) VALUES (?,?,?,?)",
+                              (plan_date, vid, "in_progress", to_iso(utcnow()))).lastrowid for vid in vehicles]
+    by_route: dict[int, list] = {rid: [] for rid in route_ids}
+    for order_id, order, status in stops:
+        angle = math.atan2(order.location.lat - SHOP["lat"], order.location.lon - SHOP["lon"])
+        sector = int(((angle + math.pi) / (2 * math.pi)) * 5) % 5
+        route = route_ids[min(sector // 2, len(route_ids) - 1)]
+        by_route[route].append((order.promised_window.start, order_id, order, status))
+    for route_id, items in by_route.items():
+        items.sort(key=lambda item: (item[0], item[1]))
+        for sequence, (_, order_id, order, status) in enumerate(items, start=1):
+            stop_status = {S.DELIVERED: "delivered", S.FAILED_ATTEMPT: "failed", S.OUT_FOR_DELIVERY: "en_route"}.get(status, "planned")
+            arrival = order.promised_window.start + (order.promised_window.end - order.promised_window.start) / 2
+            conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence, planned_arrival, status) VALUES (?,?,?,?,?,?)",
+                         (order_id, route_id, "delivery", sequence, to_iso(arrival.astimezone(UTC)), stop_status))

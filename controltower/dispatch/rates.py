@@ -1,0 +1,302 @@
+"""Rate shopping: every enabled carrier's quotes in parallel, the own fleet's marginal cost, pickup, side by side."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Iterable, Sequence
+
+from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, ShipmentRequest
+from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote
+from ..domain.timeutil import from_iso, to_iso
+from .options import DeliveryRequest, local_moment, pickup_offer
+from .settings import ShopSettings, haversine_km
+
+OWN_FLEET = "own_fleet"
+PICKUP = "pickup"
+
+# Flags a comparison row can carry, in the words the shop owner reads.
+OVER_PROMISE = "over promise"
+OVER_BUDGET = "over budget"
+QUOTE_EXPIRED = "quote expired"
+NO_ESTIMATE = "no delivery estimate"
+CUSTOMER_COLLECTS = "customer collects"
+
+
+# ---------------------------------------------------------------- carriers in parallel
+
+
+@dataclass(frozen=True)
+class CarrierAnswer:
+    """What one carrier said: its quotes, or the error in plain words (a timeout is an error too)."""
+
+    carrier: str
+    name: str
+    kind: CarrierKind
+    quotes: tuple[Quote, ...] = ()
+    error: str = ""
+
+
+async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float) -> CarrierAnswer:
+    kind = CarrierKind(getattr(adapter, "kind", CarrierKind.PARCEL))
+    code = adapter.config.code
+    try:
+        quotes = await asyncio.wait_for(adapter.quote(request), timeout=timeout_s)
+    except asyncio.TimeoutError:
+        return CarrierAnswer(code, adapter.name, kind, error=f"no answer within {timeout_s:g} s")
+    except CarrierError as exc:
+        return CarrierAnswer(code, adapter.name, kind, error=str(exc))
+    except Exception as exc:  # a broken adapter shows as that carrier's error, never hides the others
+        return CarrierAnswer(code, adapter.name, kind, error=f"{type(exc).__name__}: {exc}")
+    return CarrierAnswer(code, adapter.name, kind, tuple(quotes))
+
+
+async def gather_quotes(adapters: Iterable[CarrierAdapter], request: ShipmentRequest, timeout_s: float = 8.0) -> list[CarrierAnswer]:
+    """Ask all carriers at once; each has its own timeout, so a slow one never holds the others."""
+    return list(await asyncio.gather(*(_ask(adapter, request, timeout_s) for adapter in adapters)))
+
+
+def shipment_request(order: Order, settings: ShopSettings, reference: str, ready_at: datetime | None = None) -> ShipmentRequest:
+    """The carrier request for an order, from the shop's address to the customer's."""
+    per_parcel = max(order.weight_g // max(order.parcels, 1), 1) if order.weight_g else 1000
+    return ShipmentRequest(
+        our_reference=reference, order_ref=order.order_ref,
+        pickup=Address(settings.shop_street, settings.shop_city, settings.shop_postcode, settings.shop_country),
+        pickup_contact=Contact(settings.shop_name, settings.shop_phone),
+        dropoff=order.address, dropoff_contact=Contact(order.customer_name, order.phone, order.email),
+        parcels=(Parcel(per_parcel, quantity=max(order.parcels, 1), value=order.value),),
+        ready_at=ready_at, deliver_by=order.promised_window.end if order.promised_window else None, value=order.value,
+        pickup_location=GeoPoint(settings.shop_lat, settings.shop_lon), dropoff_location=order.location,
+        dropoff_instructions=order.notes,
+    )
+
+
+# ---------------------------------------------------------------- own fleet: cheapest insertion
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """The cheapest place for one more stop in the day's plan, and what it adds."""
+
+    cost: Money
+    estimated_arrival: datetime
+    route_id: int | None
+    vehicle: str
+    position: int  # stops before it on the route
+    extra_km: float
+    extra_minutes: float
+
+    def explain(self) -> str:
+        where = f"route {self.route_id} ({self.vehicle}) after stop {self.position}" if self.route_id else f"a new run by {self.vehicle}"
+        return f"{where}: +{self.extra_km:.1f} km, +{self.extra_minutes:.0f} min"
+
+
+def travel(points: Sequence[tuple[float, float]], settings: ShopSettings, matrix_provider=None) -> tuple[list[list[int]], list[list[int]]]:
+    """Metres and seconds between (lat, lon) points: the routing package's provider when given, else straight lines × 1.35."""
+    if matrix_provider is not None:
+        from ..routing.model import Place
+
+        matrix = matrix_provider.matrix([Place(lon, lat) for lat, lon in points])
+        return matrix.distance, matrix.duration
+    metres = [[int(haversine_km(a[0], a[1], b[0], b[1]) * 1350) for b in points] for a in points]
+    speed = settings.average_speed_kmh / 3.6
+    return metres, [[int(m / speed) for m in row] for row in metres]
+
+
+@dataclass
+class _PlannedRoute:
+    route_id: int | None
+    vehicle: str
+    start: datetime
+    depot: tuple[float, float]
+    stops: list[tuple[float, float]]
+    service_s: list[float]
+    load: int
+    capacity: int
+    per_hour: int
+    per_km: int
+
+
+def _routes_for(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date) -> list[_PlannedRoute]:
+    routes = []
+    rows = conn.execute(
+        "SELECT r.id AS route_id, v.id AS vehicle_id, v.name, v.shift_start, v.capacity_parcels, v.cost_per_hour_minor, "
+        "v.cost_per_km_minor, d.lat AS depot_lat, d.lon AS depot_lon FROM vehicles v "
+        "LEFT JOIN routes r ON r.vehicle_id = v.id AND r.plan_date = ? LEFT JOIN depots d ON d.id = v.depot_id "
+        "WHERE v.active = 1 ORDER BY r.id IS NULL, r.id, v.id", (plan_date.isoformat(),),
+    ).fetchall()
+    seen_vehicles: set[int] = set()
+    for row in rows:
+        if row["route_id"] is None and row["vehicle_id"] in seen_vehicles:
+            continue
+        seen_vehicles.add(row["vehicle_id"])
+        depot = (row["depot_lat"], row["depot_lon"]) if row["depot_lat"] is not None else (settings.shop_lat, settings.shop_lon)
+        stops, service, load = [], [], 0
+        if row["route_id"] is not None:
+            for stop in conn.execute(
+                "SELECT o.lat, o.lon, o.parcels, s.service_minutes FROM stops s JOIN orders o ON o.id = s.order_id "
+                "WHERE s.route_id = ? AND s.status NOT IN ('failed', 'skipped') AND o.lat IS NOT NULL ORDER BY s.sequence, s.id",
+                (row["route_id"],),
+            ):
+                stops.append((stop["lat"], stop["lon"]))
+                service.append(stop["service_minutes"] * 60)
+                load += stop["parcels"]
+        start = local_moment(settings, plan_date, row["shift_start"] or settings.slot_first)
+        routes.append(_PlannedRoute(row["route_id"], row["name"], start, depot, stops, service, load, row["capacity_parcels"],
+                                    row["cost_per_hour_minor"], row["cost_per_km_minor"]))
+    return routes
+
+
+def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order: Order, plan_date: date,
+                        not_before: datetime | None = None, matrix_provider=None, service_minutes: float = 4.0) -> Insertion | None:
+    """The marginal cost of adding the order to the plan for `plan_date` (None: no van, no position, or no room)."""
+    if order.location is None:
+        return None
+    target = (order.location.lat, order.location.lon)
+    best: Insertion | None = None
+    for route in _routes_for(conn, settings, plan_date):
+        if route.load + order.parcels > route.capacity:
+            continue
+        points = [route.depot, *route.stops, target]
+        metres, seconds = travel(points, settings, matrix_provider)
+        new = len(points) - 1
+        sequence = [0, *range(1, len(route.stops) + 1), 0]  # depot, stops, back to depot
+        arrival = [route.start]  # arrival at each position of `sequence`
+        for i in range(1, len(sequence)):
+            service = timedelta(seconds=route.service_s[sequence[i - 1] - 1]) if sequence[i - 1] else timedelta(0)
+            arrival.append(arrival[-1] + service + timedelta(seconds=seconds[sequence[i - 1]][sequence[i]]))
+        for position in range(len(sequence) - 1):
+            a, b = sequence[position], sequence[position + 1]
+            extra_m = metres[a][new] + metres[new][b] - metres[a][b]
+            extra_s = seconds[a][new] + seconds[new][b] - seconds[a][b] + service_minutes * 60
+            cost_minor = round(extra_m / 1000 * route.per_km + extra_s / 3600 * route.per_hour)
+            leave = arrival[position] + (timedelta(seconds=route.service_s[a - 1]) if a else timedelta(0))
+            eta = leave + timedelta(seconds=seconds[a][new])
+            if not_before is not None and eta < not_before:
+                eta = not_before
+            candidate = Insertion(settings.money(cost_minor), eta, route.route_id, route.vehicle, position,
+                                  extra_m / 1000, extra_s / 60)
+            if best is None or candidate.cost.amount_minor < best.cost.amount_minor:
+                best = candidate
+    return best
+
+
+def own_fleet_quote(insertion: Insertion, order_id: int | None) -> Quote:
+    return Quote(OWN_FLEET, "van", insertion.cost, estimated_delivery=insertion.estimated_arrival, order_id=order_id,
+                 external_id=f"route:{insertion.route_id or ''}:{insertion.position}")
+
+
+def pickup_quote(settings: ShopSettings, order: Order, now: datetime) -> Quote:
+    offer = pickup_offer(settings, DeliveryRequest(ordered_at=now), now.astimezone(settings.tz))
+    return Quote(PICKUP, "in_store", settings.money(0), estimated_delivery=offer.promised_window.start, order_id=order.id)
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+@dataclass(frozen=True)
+class OnTimeRecord:
+    on_time: int = 0
+    delivered: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.delivered == 0 else self.on_time / self.delivered
+
+    def describe(self) -> str:
+        return "no history yet" if self.delivered == 0 else f"{self.rate:.0%} on time ({self.on_time}/{self.delivered})"
+
+
+def on_time_records(conn: sqlite3.Connection, since: datetime | None = None) -> dict[str, OnTimeRecord]:
+    """Each carrier's delivered shipments with a promise, and how many arrived by it, from the store's history."""
+    sql = ("SELECT carrier, count(*) AS delivered, sum(status_as_of <= promised_by) AS on_time FROM shipments "
+           "WHERE kind = 'delivery' AND status = 'delivered' AND promised_by IS NOT NULL AND status_as_of IS NOT NULL")
+    params: list = []
+    if since is not None:
+        sql += " AND status_as_of >= ?"
+        params.append(to_iso(since))
+    return {row["carrier"]: OnTimeRecord(row["on_time"] or 0, row["delivered"])
+            for row in conn.execute(sql + " GROUP BY carrier", params)}
+
+
+@dataclass(frozen=True)
+class WayRow:
+    """One way to send an order, as the comparison panel and the CLI show it."""
+
+    carrier: str
+    name: str
+    kind: str
+    service: str
+    price: Money | None
+    promised_by: datetime | None
+    estimated_delivery: datetime | None
+    on_time: OnTimeRecord = field(default_factory=OnTimeRecord)
+    flags: tuple[str, ...] = ()
+    error: str = ""
+    detail: str = ""
+    quote: Quote | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.price is not None and not self.error
+
+    @property
+    def keeps_promise(self) -> bool:
+        return self.usable and not ({OVER_PROMISE, NO_ESTIMATE, CUSTOMER_COLLECTS} & set(self.flags))
+
+
+def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettings, now: datetime,
+            own_fleet: Insertion | None = None, pickup: Quote | None = None,
+            records: dict[str, OnTimeRecord] | None = None, own_fleet_note: str = "") -> list[WayRow]:
+    """Rows for every way, usable ones cheapest first, then the carriers that failed with their reasons."""
+    records = records or {}
+    promised_by = order.promised_window.end if order.promised_window else None
+    rows: list[WayRow] = []
+
+    def row_for(quote: Quote, name: str, kind: str, detail: str = "") -> WayRow:
+        flags = []
+        if kind == CarrierKind.PICKUP.value and order.delivery_option is not DeliveryOption.PICKUP:
+            flags.append(CUSTOMER_COLLECTS)
+        elif quote.estimated_delivery is None:
+            flags.append(NO_ESTIMATE)
+        elif promised_by is not None and quote.estimated_delivery > promised_by:
+            flags.append(OVER_PROMISE)
+        if settings.budget_minor is not None and quote.price.amount_minor > settings.budget_minor:
+            flags.append(OVER_BUDGET)
+        if quote.expired(now):
+            flags.append(QUOTE_EXPIRED)
+        return WayRow(quote.carrier, name, kind, quote.service, quote.price, promised_by, quote.estimated_delivery,
+                      records.get(quote.carrier, OnTimeRecord()), tuple(flags), detail=detail, quote=quote)
+
+    if own_fleet is not None:
+        rows.append(row_for(own_fleet_quote(own_fleet, order.id), "Own van", CarrierKind.OWN_FLEET.value, own_fleet.explain()))
+    elif own_fleet_note:
+        rows.append(WayRow(OWN_FLEET, "Own van", CarrierKind.OWN_FLEET.value, "van", None, promised_by, None, error=own_fleet_note))
+    for answer in answers:
+        if answer.error or not answer.quotes:
+            rows.append(WayRow(answer.carrier, answer.name, answer.kind.value, "", None, promised_by, None,
+                               records.get(answer.carrier, OnTimeRecord()), error=answer.error or "no quote for this order"))
+        for quote in answer.quotes:
+            rows.append(row_for(quote, answer.name, answer.kind.value))
+    if pickup is not None:
+        rows.append(row_for(pickup, "In-store pickup", CarrierKind.PICKUP.value))
+    return sorted(rows, key=lambda r: (not r.usable, r.price.amount_minor if r.price else 0, r.carrier, r.service))
+
+
+def quote_rows_from_store(conn: sqlite3.Connection, order_id: int) -> list[Quote]:
+    """Quotes kept for an order (the latest first), e.g. to show a comparison again offline."""
+    return [
+        Quote(r["carrier"], r["service"], Money(r["price_minor"], r["currency"]), from_iso(r["estimated_pickup"]),
+              from_iso(r["estimated_delivery"]), from_iso(r["expires_at"]), r["order_id"], r["external_id"], r["id"])
+        for r in conn.execute("SELECT * FROM quotes WHERE order_id = ? ORDER BY id DESC", (order_id,))
+    ]
+
+
+def save_quotes(conn: sqlite3.Connection, order_id: int, quotes: Iterable[Quote], now: datetime) -> None:
+    conn.executemany(
+        "INSERT INTO quotes(order_id, carrier, service, price_minor, currency, estimated_pickup, estimated_delivery, "
+        "expires_at, external_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(order_id, q.carrier, q.service, q.price.amount_minor, q.price.currency, to_iso(q.estimated_pickup),
+          to_iso(q.estimated_delivery), to_iso(q.expires_at), q.external_id, to_iso(now)) for q in quotes],
+    )

@@ -1,0 +1,128 @@
+"""The shop's delivery settings (zones, cut-offs, slots, prices), kept as one JSON value in the settings table."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from ..domain import DeliveryOption, Money
+
+SETTINGS_KEY = "dispatch.shop_settings"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """Where the shop delivers itself: a radius around the shop, or a list of postcodes (or both)."""
+
+    name: str
+    radius_km: float | None = None
+    postcodes: tuple[str, ...] = ()  # exact codes or prefixes ending in '*', e.g. "SW1*"
+    surcharge_minor: int = 0
+
+    def covers(self, distance_km: float | None, postcode: str) -> bool:
+        if self.radius_km is not None and distance_km is not None and distance_km <= self.radius_km:
+            return True
+        code = postcode.replace(" ", "").upper()
+        for pattern in self.postcodes:
+            pattern = pattern.replace(" ", "").upper()
+            if pattern.endswith("*") and code.startswith(pattern[:-1]) and code:
+                return True
+            if pattern == code and code:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    """Everything the shop decides about delivery; prices are minor units in `currency`."""
+
+    shop_name: str = "My Shop"
+    shop_street: str = ""
+    shop_city: str = ""
+    shop_postcode: str = ""
+    shop_country: str = "US"
+    shop_phone: str = ""
+    timezone: str = "UTC"
+    currency: str = "USD"
+    shop_lat: float = 0.0
+    shop_lon: float = 0.0
+    opens: str = "09:00"  # local HH:MM, every open day
+    closes: str = "19:00"
+    closed_weekdays: tuple[int, ...] = (6,)  # Monday = 0; Sunday closed by default
+    same_day_cutoff: str = "14:00"
+    express_cutoff: str = "17:00"  # express = next morning, ordered before this
+    express_window: tuple[str, str] = ("08:00", "12:00")
+    standard_days: int = 2  # business days for the parcel carrier's standard service
+    slot_minutes: int = 120
+    slot_first: str = "10:00"
+    slot_last_end: str = "20:00"
+    slot_days_ahead: int = 3
+    slot_capacity_per_van: int = 8  # stops one van can do in one slot
+    pickup_ready_minutes: int = 60
+    zones: tuple[Zone, ...] = ()
+    prices_minor: dict[str, int] = field(default_factory=lambda: {
+        "standard": 599, "express": 1299, "same_day": 999, "scheduled": 799, "pickup": 0,
+    })
+    per_parcel_minor: int = 0  # added per parcel after the first
+    free_delivery_threshold_minor: int | None = 5000  # basket value at or above which standard is free
+    cost_per_hour_minor: int = 2500  # own fleet, driver time
+    cost_per_km_minor: int = 40
+    average_speed_kmh: float = 30.0  # when no travel-time matrix is available
+    quote_timeout_s: float = 8.0
+    budget_minor: int | None = None  # most the shop wants to pay for one delivery
+
+    # -- conversions -------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def price(self, option: DeliveryOption) -> Money:
+        return Money(int(self.prices_minor.get(option.value, 0)), self.currency)
+
+    def money(self, minor: int) -> Money:
+        return Money(int(minor), self.currency)
+
+    def zone_for(self, lat: float | None, lon: float | None, postcode: str) -> Zone | None:
+        distance = None if lat is None or lon is None else haversine_km(self.shop_lat, self.shop_lon, lat, lon)
+        return next((zone for zone in self.zones if zone.covers(distance, postcode)), None)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ShopSettings":
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        data = {k: v for k, v in data.items() if k in known}  # settings written by a newer version keep working
+        zones = tuple(Zone(z["name"], z.get("radius_km"), tuple(z.get("postcodes", ())), int(z.get("surcharge_minor", 0)))
+                      for z in data.pop("zones", ()))
+        for key in ("closed_weekdays", "express_window"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return replace(cls(), zones=zones, **data)
+
+
+def hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance; good enough for zones and for a fallback travel time."""
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def load_settings(db) -> ShopSettings:
+    """The shop's settings from the store, or the defaults when none were saved yet."""
+    text = db.get_setting(SETTINGS_KEY)
+    return ShopSettings() if text is None else ShopSettings.from_json(text)
+
+
+def save_settings(db, settings: ShopSettings) -> None:
+    db.set_setting(SETTINGS_KEY, settings.to_json())

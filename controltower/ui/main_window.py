@@ -1,0 +1,139 @@
+"""The main window: lays out the control tower's areas as docks and restores them where the user left them."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from .. import __version__
+from .areas import build_areas
+from .context import AppContext
+
+
+class MainWindow(QMainWindow):
+    """Map in the centre; KPIs on top; exceptions on the right; orders, routes and dispatch below."""
+
+    ready = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle(f"Control Tower — {context.db.get_setting('shop.name', 'my shop')}"
+                            + (" (demo)" if context.demo else ""))
+        self.resize(1600, 1000)
+        self.areas = build_areas(self, context)
+        self.setCentralWidget(self.areas.map)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("kpis", "Today at a glance", self.areas.kpis, Qt.DockWidgetArea.TopDockWidgetArea)
+        self._dock("exceptions", "Needs attention", self.areas.exceptions, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.work_tabs = QTabWidget()
+        self.work_tabs.setDocumentMode(True)
+        self.work_tabs.addTab(self.areas.orders, "Orders")
+        self.work_tabs.addTab(self.areas.routes, "Routes")
+        self.work_tabs.addTab(self.areas.dispatch, "Dispatch")
+        self._dock("work", "Orders · Routes · Dispatch", self.work_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._build_menus()
+        self._build_status_bar()
+        self._restore()
+        self.areas.connect()
+
+    # -- layout ---------------------------------------------------------------------------------------------------
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _restore(self) -> None:
+        self.resizeDocks([self.docks["work"]], [430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["kpis"]], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["exceptions"]], [430], Qt.Orientation.Horizontal)
+        settings = QSettings()
+        if not self.context.demo or settings.value("restore_in_demo", False, bool):
+            geometry, state = settings.value("window/geometry"), settings.value("window/state")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.areas.shutdown()
+        super().closeEvent(event)
+
+    # -- menus ------------------------------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for text, slot, shortcut, tip in self.areas.file_actions():
+            self._action(file_menu, text, slot, shortcut, tip)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = bar.addMenu("&Edit")
+        self._action(edit_menu, "&Find order…", self._focus_search, QKeySequence.StandardKey.Find, "Search orders")
+        for text, slot, shortcut, tip in self.areas.edit_actions():
+            self._action(edit_menu, text, slot, shortcut, tip)
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        self._action(view_menu, "&Refresh", self.areas.refresh, QKeySequence.StandardKey.Refresh)
+        help_menu = bar.addMenu("&Help")
+        for text, slot, shortcut, tip in self.areas.help_actions():
+            self._action(help_menu, text, slot, shortcut, tip)
+        self._action(help_menu, "&About Control Tower", self._about)
+
+    def _focus_search(self) -> None:
+        self.docks["work"].show()
+        self.work_tabs.setCurrentWidget(self.areas.orders)
+        self.areas.orders.search.setFocus()
+        self.areas.orders.search.selectAll()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Control Tower",
+                          f"<b>Control Tower</b> {__version__}<br>Plans, books, tracks and fixes your deliveries, "
+                          "on this computer.<br>Store: " + str(self.context.db.path))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(f"Store: {self.context.db.path}" + ("  ·  demo data" if self.context.demo else ""))
+        bar.addWidget(self.db_label)
+        for widget in self.areas.status_widgets():
+            bar.addPermanentWidget(widget)
+
+    # -- screenshot mode --------------------------------------------------------------------------------------------
+    def when_ready(self, callback, timeout_ms: int = 30_000) -> None:
+        """Call back once every area has finished loading (web views included), or after the timeout."""
+        pending = set(self.areas.loading())
+        fired = False
+
+        def fire(ok: bool) -> None:
+            nonlocal fired
+            if not fired:
+                fired = True
+                QTimer.singleShot(300, lambda: callback(ok))
+
+        def one_ready(name: str) -> None:
+            pending.discard(name)
+            if not pending:
+                fire(True)
+
+        for name, signal in self.areas.loading().items():
+            signal.connect(lambda *_, n=name: one_ready(n))
+        if not pending:
+            fire(True)
+        QTimer.singleShot(timeout_ms, lambda: fire(False))

@@ -1,0 +1,2 @@
+"""The Orders area."""
+from .view import OrdersView  # noqa: F401

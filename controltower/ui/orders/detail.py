@@ -1,0 +1,70 @@
+"""The detail pane of the Orders view: one order, its shipments, tracking history and audit trail."""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import QTextBrowser
+
+from ...store import Database, audit
+from ...store import orders as order_store
+from ...store import shipments as shipment_store
+
+
+class OrderDetail(QTextBrowser):
+    """Every string shown here comes from customers or carriers, so all of it is escaped."""
+
+    def __init__(self, db: Database, local_time, parent=None) -> None:
+        super().__init__(parent)
+        self.db, self.local_time = db, local_time
+        self.setOpenExternalLinks(False)
+        self.setMinimumWidth(320)
+        self.show_order(None)
+
+    def show_order(self, order_id: int | None) -> None:
+        if order_id is None:
+            self.setHtml("<p style='color:#666'>Select an order to see its details, shipments and tracking history.</p>")
+            return
+        conn = self.db.reader()
+        order = order_store.get_order(conn, order_id)
+        if order is None:
+            self.setHtml("<p>This order is no longer in the store.</p>")
+            return
+        e = escape
+        window = order.promised_window
+        promised = f"{self.local_time(_iso(window.start))} – {self.local_time(_iso(window.end))}" if window else "no promise"
+        position = (f"{order.location.lat:.5f}, {order.location.lon:.5f} ({e(order.location.precision.value)})"
+                    if order.location else "<b style='color:#c62828'>not placed on the map</b>")
+        parts = [
+            f"<h3>{e(order.order_ref)} · {e(order.customer_name)}</h3>",
+            f"<p>{e(order.address.one_line())}<br>{position}</p>",
+            f"<p>☎ {e(order.phone) or '—'} &nbsp; ✉ {e(order.email) or '—'}</p>",
+            f"<p><b>{e(order.delivery_option.label)}</b>, promised {e(promised)}<br>"
+            f"{order.parcels} parcel(s), {order.weight_g / 1000:.1f} kg, {e(order.value.format())} · status <b>{e(order.status.label)}</b></p>",
+        ]
+        if order.notes:
+            parts.append(f"<p><i>Note: {e(order.notes)}</i></p>")
+        if order.lines:
+            items = "".join(f"<li>{line.quantity} × {e(line.name)} <span style='color:#777'>{e(line.sku)}</span></li>" for line in order.lines)
+            parts.append(f"<p><b>Items</b></p><ul>{items}</ul>")
+        for shipment in shipment_store.shipments_for_order(conn, order_id):
+            cost = shipment.cost.format() if shipment.cost else "—"
+            parts.append(f"<p><b>Shipment</b> ({e(shipment.kind)}) via {e(shipment.carrier)} {e(shipment.service)}<br>"
+                         f"Tracking {e(shipment.tracking_number) or '—'} · cost {e(cost)} · {e(shipment.status.label)}</p>")
+            rows = "".join(
+                f"<tr><td>{e(self.local_time(ev['event_time']))}</td><td>{e(ev['status'])}</td>"
+                f"<td>{e(ev['raw_code'])}</td><td>{e(ev['raw_text'])}{'' if ev['applied'] else ' <i>(history only)</i>'}</td></tr>"
+                for ev in shipment_store.events_for(conn, shipment.id))
+            if rows:
+                parts.append(f"<table cellspacing=4><tr><th align=left>When</th><th align=left>Status</th>"
+                             f"<th align=left>Carrier code</th><th align=left>Text</th></tr>{rows}</table>")
+        trail = audit.entries(conn, "order", order_id, limit=20)
+        if trail:
+            items = "".join(f"<li>{e(self.local_time(a['at']))}: {e(a['action'])} by {e(a['actor'])}</li>" for a in trail)
+            parts.append(f"<p><b>History</b></p><ul>{items}</ul>")
+        self.setHtml("".join(parts))
+
+
+def _iso(moment) -> str:
+    from ...domain.timeutil import to_iso
+
+    return to_iso(moment)

@@ -1,0 +1,167 @@
+"""The Orders area: search, filters, a table fetched on demand, and a detail pane."""
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from ...domain import DeliveryOption, ShipmentStatus
+from ...store import Database
+from .detail import OrderDetail
+from .model import COLUMNS, OrdersModel
+
+# Status groups a shop owner filters by; each maps to canonical statuses.
+STATUS_FILTERS = {
+    "All statuses": (),
+    "Awaiting dispatch": ("created", "quoted"),
+    "Booked": ("booked",),
+    "On the way": ("picked_up", "in_transit", "out_for_delivery"),
+    "Delivered": ("delivered",),
+    "Problems": ("failed_attempt", "exception"),
+    "Returns": ("returning", "returned"),
+    "Cancelled": ("cancelled",),
+}
+
+
+class OrdersView(QWidget):
+    orderSelected = Signal(int)
+    ordersSelected = Signal(list)
+
+    def __init__(self, db: Database, parent=None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.model = OrdersModel(db, parent=self)
+        self._build()
+        self.model.totalChanged.connect(self._show_total)
+        self._show_total(self.model.total)
+
+    def _build(self) -> None:
+        self.search = QLineEdit(placeholderText="Search order, customer, street, postcode, phone…")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self._search_timer.timeout.connect(self._apply_search)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.returnPressed.connect(self._apply_search)
+
+        self.status_filter = QComboBox()
+        self.status_filter.addItems(list(STATUS_FILTERS))
+        for status in ShipmentStatus:
+            self.status_filter.addItem(f"Only: {status.label}", status.value)
+        self.status_filter.currentIndexChanged.connect(self._apply_filters)
+        self.option_filter = QComboBox()
+        self.option_filter.addItem("All options", None)
+        for option in DeliveryOption:
+            self.option_filter.addItem(option.label, option.value)
+        self.option_filter.currentIndexChanged.connect(self._apply_filters)
+
+        self.date_enabled = QCheckBox("Promised from")
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
+        self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
+        for widget in (self.date_from, self.date_to):
+            widget.setEnabled(False)
+            widget.dateChanged.connect(self._apply_filters)
+        self.date_enabled.toggled.connect(self._toggle_dates)
+        self.total_label = QLabel()
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.status_filter)
+        bar.addWidget(self.option_filter)
+        bar.addWidget(self.date_enabled)
+        bar.addWidget(self.date_from)
+        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.date_to)
+        bar.addWidget(self.total_label)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate([95, 150, 190, 80, 65, 105, 120, 115, 95, 55, 75]):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.detail = OrderDetail(self.db, self.model.local_time)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+    # -- filters ----------------------------------------------------------------------------------------------
+    def _toggle_dates(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self._apply_filters()
+
+    def _apply_search(self) -> None:
+        self.model.set_filters(search=self.search.text().strip())
+
+    def _apply_filters(self) -> None:
+        data = self.status_filter.currentData()
+        statuses = (data,) if data else STATUS_FILTERS.get(self.status_filter.currentText(), ())
+        option = self.option_filter.currentData()
+        dates = {}
+        if self.date_enabled.isChecked():
+            dates = {"date_from": self.date_from.date().toString(Qt.DateFormat.ISODate),
+                     "date_to": self.date_to.date().toString(Qt.DateFormat.ISODate)}
+        else:
+            dates = {"date_from": None, "date_to": None}
+        self.model.set_filters(statuses=tuple(statuses), options=(option,) if option else (), **dates)
+
+    def show_ids(self, order_ids: list[int] | None) -> None:
+        """Limit the table to these orders (from a KPI or the map); None shows all again."""
+        self.model.set_filters(ids=tuple(order_ids or ()))
+
+    def _show_total(self, total: int | None) -> None:
+        self.total_label.setText("counting…" if total is None else f"{total:,} orders")
+
+    # -- selection ----------------------------------------------------------------------------------------------
+    def _selection_changed(self, *_args) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [self.model.order_id(r) for r in rows]
+        self.detail.show_order(ids[0] if ids else None)
+        if ids:
+            self.orderSelected.emit(ids[0])
+            self.ordersSelected.emit(ids)
+
+    def select_order(self, order_id: int) -> bool:
+        """Select and scroll to an order (e.g. clicked on the map), clearing filters that hide it."""
+        row = self.model.row_of(order_id)
+        while row is None and self.model.canFetchMore():
+            if len(self.model.rows) > 20_000:
+                break
+            self.model.fetchMore()
+            row = self.model.row_of(order_id)
+        if row is None:
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.model.set_filters(ids=(order_id,), search="", statuses=(), options=(), date_from=None, date_to=None)
+            row = self.model.row_of(order_id)
+            if row is None:
+                return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True
+
+    def refresh(self, order_ids=None) -> None:
+        if order_ids:
+            self.model.refresh_rows(order_ids)
+        else:
+            self.model.reload()
