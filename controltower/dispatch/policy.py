@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.timeutil import to_iso
@@ -55,7 +55,7 @@ def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares:
     keepers = [r for r in usable if r.keeps_promise]
     if not keepers:
         dated = [r for r in usable if r.estimated_delivery is not None and r.kind != "pickup"] or usable
-        earliest = min(dated, key=lambda r: (r.estimated_delivery or datetime.max.replace(tzinfo=None).astimezone(), r.price.amount_minor))
+        earliest = min(dated, key=lambda r: (r.estimated_delivery.timestamp() if r.estimated_delivery else float("inf"), r.price.amount_minor))
         return Decision(earliest, _join(f"No way keeps the promise; {_label(earliest)} arrives earliest ({_money(earliest)}).", notes))
     floor = preferences.reliability_floor
     if floor is not None:

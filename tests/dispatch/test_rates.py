@@ -1,0 +1,112 @@
+"""Rate shopping: carriers in parallel with their own timeouts, the own van's marginal cost, pickup, on-time records."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from controltower.carriers.base import AdapterConfig, CarrierAdapter, Capability, ServiceUnavailable
+from controltower.dispatch.rates import (
+    CUSTOMER_COLLECTS, OVER_BUDGET, OVER_PROMISE, QUOTE_EXPIRED, compare, gather_quotes, on_time_records,
+    own_fleet_insertion, pickup_quote, shipment_request,
+)
+from controltower.domain import UTC, CarrierKind, Money, Quote, Shipment, ShipmentStatus
+from controltower.store.shipments import create_shipment
+
+from .conftest import NEAR, SHOP, add_orders, local, make_order, shop_settings, window
+
+
+class QuotingCarrier(CarrierAdapter):
+    """A carrier that answers after `delay` seconds with fixed prices, or fails the way it is told to."""
+
+    name = "Quick Parcel"
+    kind = CarrierKind.PARCEL
+    capabilities = frozenset({Capability.QUOTE})
+
+    def __init__(self, code: str, prices: dict[str, int], delay: float = 0.0, error: Exception | None = None,
+                 eta_hours: float = 3) -> None:
+        super().__init__(AdapterConfig(code))
+        self.prices, self.delay, self.error, self.eta_hours = prices, delay, error, eta_hours
+
+    async def quote(self, request):
+        await asyncio.sleep(self.delay)
+        if self.error:
+            raise self.error
+        eta = local("2026-11-25T10:00") + timedelta(hours=self.eta_hours)
+        return [Quote(self.config.code, service, Money(price), estimated_delivery=eta.astimezone(UTC),
+                      expires_at=local("2026-11-25T10:15").astimezone(UTC)) for service, price in self.prices.items()]
+
+
+def test_a_slow_and_a_broken_carrier_never_hide_the_others():
+    order = make_order("R1", window=window("2026-11-25T12:00", "2026-11-25T18:00"))
+    request = shipment_request(order, shop_settings(), "R1-1")
+    carriers = [
+        QuotingCarrier("fast", {"ground": 850, "express": 1400}),
+        QuotingCarrier("slow", {"ground": 500}, delay=5.0),
+        QuotingCarrier("broken", {}, error=ServiceUnavailable("broken", "no couriers near the shop right now")),
+    ]
+    answers = asyncio.run(gather_quotes(carriers, request, timeout_s=0.3))
+    by_code = {a.carrier: a for a in answers}
+    assert [q.price for q in by_code["fast"].quotes] == [Money(850), Money(1400)]
+    assert by_code["slow"].error == "no answer within 0.3 s"
+    assert "no couriers near the shop" in by_code["broken"].error
+    rows = compare(order, answers, shop_settings(), local("2026-11-25T10:00"))
+    assert [(r.carrier, r.service) for r in rows if r.usable] == [("fast", "ground"), ("fast", "express")]
+    assert {r.carrier: r.error for r in rows if not r.usable}.keys() == {"slow", "broken"}
+
+
+def test_flags_over_promise_over_budget_expired_and_pickup():
+    order = make_order("R2", window=window("2026-11-25T12:00", "2026-11-25T12:30"))
+    answers = asyncio.run(gather_quotes([QuotingCarrier("fast", {"ground": 850, "express": 1400})],
+                                        shipment_request(order, shop_settings(), "R2-1")))
+    settings = shop_settings(budget_minor=1000)
+    now = local("2026-11-25T10:20")  # after the quotes' 10:15 expiry
+    rows = compare(order, answers, settings, now, pickup=pickup_quote(settings, order, now))
+    flags = {(r.carrier, r.service): r.flags for r in rows}
+    assert flags[("fast", "ground")] == (OVER_PROMISE, QUOTE_EXPIRED)  # arrives 13:00, promised 12:30
+    assert flags[("fast", "express")] == (OVER_PROMISE, OVER_BUDGET, QUOTE_EXPIRED)
+    assert flags[("pickup", "in_store")] == (CUSTOMER_COLLECTS,)
+
+
+def test_own_van_cost_is_the_cheapest_insertion_into_todays_route(store, shop):
+    east, north, west = (40.7410, -73.9750), (40.7530, -73.9897), (40.7410, -74.0040)
+    ids = add_orders(store, *[make_order(ref, where) for ref, where in (("A", east), ("B", north), ("C", west))])
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO routes(id, plan_date, vehicle_id, created_at) VALUES (7, '2026-11-25', 1, '2026-11-25T00:00:00+00:00')")
+        for sequence, ref in enumerate(("A", "B", "C")):
+            conn.execute("INSERT INTO stops(order_id, route_id, sequence) VALUES (?, 7, ?)", (ids[ref], sequence))
+    # Half-way between A and B: the cheapest place is between them.
+    between = ((east[0] + north[0]) / 2, (east[1] + north[1]) / 2)
+    order = make_order("NEW", between)
+    insertion = own_fleet_insertion(store.conn, shop, order, local("2026-11-25T00:00").date())
+    assert insertion.route_id == 7 and insertion.position == 1
+    # An empty van would drive out and back: dearer than slotting into the existing route.
+    with store.transaction() as conn:
+        conn.execute("UPDATE vehicles SET active = 0 WHERE id = 1")
+    alone = own_fleet_insertion(store.conn, shop, order, local("2026-11-25T00:00").date())
+    assert alone.route_id is None and alone.vehicle == "Van 2"
+    assert alone.cost.amount_minor > insertion.cost.amount_minor
+    assert alone.estimated_arrival > local("2026-11-25T09:00")
+
+
+def test_no_position_no_van_quote(store, shop):
+    assert own_fleet_insertion(store.conn, shop, make_order("X", where=None), local("2026-11-25T00:00").date()) is None
+
+
+def test_on_time_record_comes_from_delivered_history(store, shop):
+    ids = add_orders(store, *[make_order(f"H{i}") for i in range(4)])
+    promised = local("2026-11-20T18:00").astimezone(UTC)
+    with store.transaction() as conn:
+        for i, ref in enumerate(ids):
+            delivered_at = promised + timedelta(hours=-1 if i < 3 else 2)
+            create_shipment(conn, Shipment(ids[ref], "fast", ShipmentStatus.DELIVERED, promised_by=promised,
+                                           status_as_of=delivered_at))
+    record = on_time_records(store.conn)["fast"]
+    assert (record.on_time, record.delivered) == (3, 4)
+    assert record.describe() == "75% on time (3/4)"
+
+
+def test_shipment_request_carries_shop_and_customer():
+    order = make_order("REQ", NEAR, parcels=2)
+    request = shipment_request(order, shop_settings(), "REQ-1")
+    assert request.pickup.street == "200 5th Ave" and request.pickup_location.lat == SHOP[0]
+    assert request.dropoff_contact.name == "Customer REQ" and request.total_weight_g == 2400
