@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 _SECRETS = re.compile(
-    r"(?i)((?:api[_-]?key|token|secret|password|authorization|bearer|client_secret)[\"']?\s*[:=]\s*[\"']?|Bearer\s+|Basic\s+)([^\s\"',;&]+)"
+    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?"
+    r"|(?:api[_-]?key|access[_-]?token|token|secret|password|client_secret)[\"']?\s*[:=]\s*[\"']?"
+    r"|bearer\s+|basic\s+)([^\s\"',;&]+)"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")

@@ -50,6 +50,8 @@ CREATE INDEX orders_option_created ON orders(delivery_option, created_at);
 CREATE INDEX orders_date_created ON orders(delivery_date, created_at);
 CREATE INDEX orders_customer ON orders(customer_name);
 CREATE INDEX orders_city ON orders(city);
+CREATE INDEX orders_street ON orders(street);
+CREATE INDEX orders_postcode ON orders(postcode);
 CREATE INDEX orders_promised_end ON orders(promised_end);
 CREATE INDEX orders_value ON orders(value_minor);
 CREATE INDEX orders_carrier ON orders(carrier);
