@@ -11,6 +11,7 @@ from ..model import Plan, Problem
 
 # Arcs a vehicle may not use (skills, locks) get this duration: any route using one is time-warped, so infeasible.
 FORBIDDEN = 10**9
+REPORT_INTERVAL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def build_data(problem: Problem):
             dist_p, dur_p = distance.copy(), duration.copy()
             dist_p[:, banned] = FORBIDDEN
             dur_p[:, banned] = FORBIDDEN
+            dist_p[banned, banned] = 0
+            dur_p[banned, banned] = 0
             profile = len(distances)
             distances.append(dist_p)
             durations.append(dur_p)
@@ -127,13 +130,21 @@ def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Pl
     started = time.monotonic() if started is None else started
     data, fleet = build_data(problem)
     best: list[Plan] = []
+    last_report = [-1e9]
 
     class Report(IteratedLocalSearchCallbacks):
+        def on_start(self, ils) -> None:
+            # The search starts from a local optimum that may already be feasible (and never bettered).
+            self.on_best(ils.initial_solution)
+
         def on_best(self, solution) -> None:
+            # Early on a new best arrives every few milliseconds: report the first, then at most a few a second.
             if solution.is_feasible():
-                plan = to_plan(problem, fleet, solution, found_after=time.monotonic() - started)
+                now = time.monotonic()
+                plan = to_plan(problem, fleet, solution, found_after=now - started)
                 best[:] = [plan]
-                if on_plan:
+                if on_plan and now - last_report[0] >= REPORT_INTERVAL_S:
+                    last_report[0] = now
                     on_plan(plan)
 
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Report()), display_interval=1e9)
@@ -144,5 +155,7 @@ def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Pl
                          params=params, initial_solution=initial)
     if result.best.is_feasible():
         plan = to_plan(problem, fleet, result.best, found_after=best[0].found_after if best else time.monotonic() - started)
+        if on_plan:
+            on_plan(plan)
         return plan
     return best[0] if best else None
