@@ -1,0 +1,124 @@
+"""EasyPost over HTTPS: rates, buy, trackers, refunds and returns; purchases made safe by reference lookup."""
+from __future__ import annotations
+
+import httpx
+
+from ...domain import Quote, TrackingEvent
+from ...domain.models import CarrierKind
+from ..base import (
+    AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, CarrierAdapter, ConnectionResult,
+    CredentialField, Label, NotSupported, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
+)
+from ..http import CarrierHttp, reading_response
+from . import parse, requests
+
+BASE_URL = "https://api.easypost.com/v2"
+LOOKUP_PAGES = 3  # pages of 100 recent purchases scanned to find an uncertain booking
+
+
+class EasyPostAdapter(CarrierAdapter):
+    code = "easypost"
+    name = "EasyPost"
+    kind = CarrierKind.PARCEL
+    capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
+                              Capability.CANCEL, Capability.RETURN})
+    idempotent_booking = False  # EasyPost has no idempotency key: we look purchases up by reference
+    credential_fields = (CredentialField("api_key", "API key", placeholder="EZAK… or EZTK…"),)
+
+    def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(config)
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+                                auth=httpx.BasicAuth(config.credential("api_key"), ""),
+                                error_parser=parse.error_info, classify=parse.classify, transport=transport)
+        self._uncertain: set[str] = set()  # our references whose purchase answer was lost in this process
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def quote(self, request: ShipmentRequest) -> list[Quote]:
+        shipment = await self.http.request("POST", "/shipments", json_body=requests.create_shipment(request), write=False)
+        with reading_response(self.code):
+            found = parse.quotes(shipment)
+        if not found:
+            raise ServiceUnavailable(self.code, "EasyPost found no rates for this parcel",
+                                     carrier_message=parse.rate_problem(shipment))
+        return found
+
+    async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
+        return await self._buy(request, is_return=False)
+
+    async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
+        return await self._buy(request, is_return=True)
+
+    async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
+        if request.our_reference in self._uncertain:
+            existing = await self.find_booking_by_reference(request.our_reference)
+            if existing is not None:
+                self._uncertain.discard(request.our_reference)
+                return existing
+        if request.quote_id:
+            shipment_id, rate_id = requests.split_quote_id(request.quote_id)
+            shipment = await self.http.request("GET", f"/shipments/{shipment_id}")
+            if parse.is_purchased(shipment):  # an earlier attempt bought it: never buy twice
+                with reading_response(self.code):
+                    return parse.booking(shipment, request.our_reference)
+        else:
+            shipment = await self.http.request("POST", "/shipments", write=False,
+                                               json_body=requests.create_shipment(request, is_return=is_return))
+            with reading_response(self.code):
+                choices = parse.quotes(shipment)
+            wanted = [q for q in choices if not request.service or q.service == request.service]
+            if not wanted:
+                raise ServiceUnavailable(self.code, f"EasyPost offered no {request.service or 'rate'} for this parcel",
+                                         carrier_message=parse.rate_problem(shipment))
+            shipment_id, rate_id = requests.split_quote_id(wanted[0].external_id)
+        try:
+            bought = await self.http.request("POST", f"/shipments/{shipment_id}/buy", json_body=requests.buy(rate_id))
+        except UnknownOutcome:
+            self._uncertain.add(request.our_reference)
+            raise
+        with reading_response(self.code, write=True):
+            return parse.booking(bought, request.our_reference)
+
+    async def find_booking_by_reference(self, our_reference: str) -> Booking | None:
+        """The purchased shipment carrying our reference, scanning recent purchases newest first."""
+        params: dict = {"purchased": "true", "page_size": 100}
+        for _ in range(LOOKUP_PAGES):
+            page = await self.http.request("GET", "/shipments", params=params)
+            with reading_response(self.code):
+                shipments = page["shipments"]
+                for shipment in shipments:
+                    if shipment.get("reference") == our_reference and parse.is_purchased(shipment):
+                        return parse.booking(shipment, our_reference)
+            if not page.get("has_more") or not shipments:
+                return None
+            params["before_id"] = shipments[-1]["id"]
+        return None
+
+    async def _shipment(self, tracking_ref: str) -> dict:
+        return await self.http.request("GET", f"/shipments/{tracking_ref}")
+
+    async def label(self, tracking_ref: str) -> Label:
+        shipment = await self._shipment(tracking_ref)
+        with reading_response(self.code):
+            found = parse.label(shipment)
+        if found is None:
+            raise BookingNotFound(self.code, f"EasyPost has no label for {tracking_ref} (not purchased)")
+        return found
+
+    async def track(self, tracking_ref: str) -> list[TrackingEvent]:
+        shipment = await self._shipment(tracking_ref)
+        with reading_response(self.code):
+            return parse.tracking_events(shipment)
+
+    async def cancel(self, tracking_ref: str) -> CancelResult:
+        refunded = await self.http.request("POST", f"/shipments/{tracking_ref}/refund", json_body={})
+        with reading_response(self.code, write=True):
+            return parse.cancel_result(refunded)
+
+    async def test_connection(self) -> ConnectionResult:
+        page = await self.http.request("GET", "/shipments", params={"page_size": 1})
+        if not isinstance(page, dict) or "shipments" not in page:
+            raise NotSupported(self.code, "EasyPost answered, but not as expected: check the base URL")
+        mode = "test" if self.config.credential("api_key").startswith("EZTK") else "production"
+        return ConnectionResult(True, f"Connected to EasyPost ({mode} key).")
