@@ -14,7 +14,7 @@ def address_problem(facts: Facts):
     for row in facts.conn.execute(
         f"SELECT o.id AS order_id, s.id AS shipment_id, o.geo_precision, o.geo_confidence, o.lat, "
         f"(SELECT raw_text || ' ' || raw_code FROM tracking_events t WHERE t.shipment_id = s.id "
-        f" ORDER BY event_time DESC, id DESC LIMIT 1) AS last_event "
+        f" AND t.status IN ('exception', 'failed_attempt') AND t.event_time >= COALESCE(s.status_as_of, '') ORDER BY event_time DESC, id DESC LIMIT 1) AS last_event "
         f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND s.status IN ({marks})",
         _OPEN,
     ):
