@@ -1,0 +1,174 @@
+"""MapView: the live map widget. Loads the page once, then pushes features to it as JSON and relays clicks back."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from typing import Any, Callable, Iterable
+
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ...tiles import USER_AGENT, TileFetcher
+from .page import page_html
+from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
+
+
+class MapBridge(QObject):
+    """The object the page sees as `bridge`: its slots are the only things JavaScript can call."""
+
+    clicked = Signal(int)
+    moved = Signal(int, float, float)
+    loaded = Signal()
+
+    @Slot()
+    def pageReady(self) -> None:
+        self.loaded.emit()
+
+    @Slot(int)
+    def stopClicked(self, order_id: int) -> None:
+        self.clicked.emit(int(order_id))
+
+    @Slot(int, float, float)
+    def stopMoved(self, order_id: int, lat: float, lon: float) -> None:
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            self.moved.emit(int(order_id), float(lat), float(lon))
+
+
+def _plain(features: Iterable[Any]) -> list[dict]:
+    return [asdict(item) if is_dataclass(item) else dict(item) for item in features]
+
+
+class MapView(QWidget):
+    """The live map. Feed it features from controltower.mapfeatures; listen to its signals.
+
+    ready                        the page has loaded and the bridge is up (calls made earlier are queued, not lost)
+    stopClicked(order_id)        the user clicked a stop's marker
+    stopMoved(order_id, lat, lon) the user dragged a stop and confirmed the new position (persist and audit it)
+    """
+
+    ready = Signal()
+    stopClicked = Signal(int)
+    stopMoved = Signal(int, float, float)
+
+    def __init__(self, tiles: TileFetcher | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.is_ready = False
+        self._pending: list[str] = []
+        self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
+        # The view is created before the profile so that, as children are deleted in creation order,
+        # the page goes before the profile it belongs to.
+        self.web = QWebEngineView(self)
+        self.profile = QWebEngineProfile(self)  # off the record: nothing of the page persists on disk
+        self.profile.setHttpUserAgent(USER_AGENT)
+        self.scheme_handler = AppSchemeHandler(page_html, tiles, self.profile)
+        self.profile.installUrlSchemeHandler(SCHEME, self.scheme_handler)
+        self.request_guard = LocalRequestsOnly(self.profile)
+        self.profile.setUrlRequestInterceptor(self.request_guard)
+        page = QWebEnginePage(self.profile, self.web)
+        settings = page.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+        self.bridge = MapBridge(self)
+        self.channel = QWebChannel(page)
+        self.channel.registerObject("bridge", self.bridge)
+        page.setWebChannel(self.channel)
+        self.web.setPage(page)
+        self.bridge.loaded.connect(self._on_ready)
+        self.bridge.clicked.connect(self.stopClicked)
+        self.bridge.moved.connect(self.stopMoved)
+        self.scheme_handler.tilesOnline.connect(self._on_tiles_online)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.web)
+        self.web.load(QUrl(PAGE_URL))
+        self._announce_tiles(tiles)
+
+    @property
+    def page(self) -> QWebEnginePage:
+        return self.web.page()
+
+    # -- talking to the page ---------------------------------------------------------------------
+    def run(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
+        """Run JavaScript once the page is ready (queued before that, in order)."""
+        if not self.is_ready:
+            self._pending.append(script)
+            if callback is not None:  # a caller waiting on a result before load gets it after the queue drains
+                self._pending_callbacks.append((len(self._pending), callback))
+            return
+        if callback is None:
+            self.page.runJavaScript(script)
+        else:
+            self.page.runJavaScript(script, 0, callback)
+
+    def _call(self, function: str, payload: Any, callback: Callable[[Any], None] | None = None) -> None:
+        # JSON is a JavaScript literal: the data is never parsed as code or markup.
+        self.run(f"CT.{function}({json.dumps(payload, ensure_ascii=False)})", callback)
+
+    def _on_ready(self) -> None:
+        self.is_ready = True
+        pending, self._pending = self._pending, []
+        callbacks, self._pending_callbacks = self._pending_callbacks, []
+        waiting = dict(callbacks)
+        for position, script in enumerate(pending, start=1):
+            self.run(script, waiting.get(position))
+        self.ready.emit()
+
+    def _on_tiles_online(self, online: bool, message: str) -> None:
+        self.run(f"CT.setOnline({json.dumps(online)}, {json.dumps(message)})")
+
+    def _announce_tiles(self, tiles: TileFetcher | None) -> None:
+        source = tiles.source if tiles is not None else None
+        self._call("setTiles", {"attribution": source.attribution if source else "",
+                                "max_zoom": source.max_zoom if source else 19})
+
+    # -- public API ------------------------------------------------------------------------------
+    def set_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
+        """Replace every stop marker (StopFeature or dicts of the same shape)."""
+        self._call("setStops", _plain(stops), callback)
+
+    def update_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
+        """Move, restyle or add just these stops; the rest stay as they are."""
+        self._call("updateStops", _plain(stops), callback)
+
+    def remove_stops(self, order_ids: Iterable[int]) -> None:
+        self._call("removeStops", [int(order_id) for order_id in order_ids])
+
+    def set_routes(self, routes: Iterable[Any]) -> None:
+        self._call("setRoutes", _plain(routes))
+
+    def set_vehicles(self, vehicles: Iterable[Any]) -> None:
+        self._call("setVehicles", _plain(vehicles))
+
+    def move_vehicles(self, vehicles: Iterable[Any]) -> None:
+        """New positions/headings for vans already shown."""
+        self._call("moveVehicles", _plain(vehicles))
+
+    def set_depots(self, depots: Iterable[Any]) -> None:
+        self._call("setDepots", _plain(depots))
+
+    def show_day(self, day: Any) -> None:
+        """Everything from a mapfeatures.MapDay in one go."""
+        self.set_depots(day.depots)
+        self.set_routes(day.routes)
+        self.set_stops(day.stops)
+        self.set_vehicles(day.vehicles)
+
+    def select_orders(self, order_ids: Iterable[int]) -> None:
+        """Highlight these orders' stops and pan/zoom to them (the reverse of stopClicked)."""
+        self._call("select", [int(order_id) for order_id in order_ids])
+
+    def fit(self, order_ids: Iterable[int] | None = None) -> None:
+        """Zoom to these stops, or to the selection, or to everything."""
+        self._call("fit", None if order_ids is None else [int(order_id) for order_id in order_ids])
+
+    def set_tiles(self, tiles: TileFetcher | None) -> None:
+        """Switch the tile source/cache (e.g. after the user changes it in Settings)."""
+        self.scheme_handler.set_tiles(tiles)
+        self._announce_tiles(tiles)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.scheme_handler.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,397 @@
+// Control Tower live map: features arrive as JSON from Python; every string is shown as text, never markup.
+(function () {
+  "use strict";
+  var STATUSES = ["planned", "en_route", "delivered", "failed", "exception"];
+  var STATUS_LABELS = { planned: "Planned", en_route: "En route", delivered: "Delivered", failed: "Failed", exception: "Exception" };
+  var STATUS_COLORS = { planned: "#6b7a8f", en_route: "#1f77d0", delivered: "#2e9d4f", failed: "#e08a00", exception: "#d7263d" };
+
+  var CT = { map: null, bridge: null, stops: new Map(), routes: new Map(), vans: new Map(), depots: new Map(),
+             selected: new Set(), layers: {}, ready: false, loadedAt: Date.now() };
+  window.CT = CT;
+
+  // ---- safe building blocks -------------------------------------------------------------------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null && text !== "") node.textContent = String(text);
+    return node;
+  }
+  function safeColor(value, fallback) {
+    return /^#[0-9a-fA-F]{3,8}$/.test(value || "") ? value : fallback;
+  }
+  function safeStatus(value) {
+    return STATUSES.indexOf(value) >= 0 ? value : "planned";
+  }
+  function escapeText(value) {  // only for Leaflet's attribution, which takes HTML
+    var node = document.createElement("span");
+    node.textContent = String(value || "");
+    return node.innerHTML;
+  }
+  function call(name) {  // to Python, when the channel is up
+    var args = Array.prototype.slice.call(arguments, 1);
+    if (CT.bridge && CT.bridge[name]) CT.bridge[name].apply(CT.bridge, args);
+  }
+
+  // ---- stops ----------------------------------------------------------------------------------
+  function stopIcon(stop) {
+    var status = safeStatus(stop.status);
+    var selected = CT.selected.has(stop.order_id) ? " ct-selected" : "";
+    if (status === "exception") {
+      return L.divIcon({ className: "", html: '<div class="ct-problem' + selected + '">!</div>', iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14] });
+    }
+    var routed = stop.sequence !== null && stop.sequence !== undefined;
+    var classes = "ct-stop ct-s-" + status + (routed ? " ct-routed" : "") + (stop.approximate ? " ct-approx" : "") + selected;
+    var ring = routed ? ' style="border-color:' + safeColor(stop.route_color, "#ffffff") + '"' : "";
+    var label = routed ? String(Math.trunc(Number(stop.sequence)) || 0) : "";
+    var size = routed ? 22 : 18;
+    return L.divIcon({ className: "", html: '<div class="' + classes + '"' + ring + ">" + label + "</div>",
+                       iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
+  }
+
+  function stopTitle(stop) {
+    var prefix = stop.sequence !== null && stop.sequence !== undefined ? stop.sequence + ". " : "";
+    return prefix + (stop.customer || stop.order_ref || "");
+  }
+
+  function popupFor(marker) {
+    var stop = marker.ct;
+    var box = el("div", "ct-popup");
+    box.appendChild(el("div", "ct-ref", stop.order_ref));
+    box.appendChild(el("div", "ct-customer", stop.customer));
+    box.appendChild(el("div", "ct-address", stop.address));
+    if (stop.window) box.appendChild(el("div", "ct-window", "Promised " + stop.window));
+    var badge = el("span", "ct-status", STATUS_LABELS[safeStatus(stop.status)]);
+    badge.style.background = STATUS_COLORS[safeStatus(stop.status)];
+    box.appendChild(badge);
+    var route = CT.routes.get(stop.route_id);
+    if (route) box.appendChild(el("div", "ct-route", "Stop " + stop.sequence + " on " + route.ct.name));
+    if (stop.exception) box.appendChild(el("div", "ct-problem-text", stop.exception));
+    if (stop.approximate) box.appendChild(el("div", "ct-note", "Approximate position: drag the marker to correct it."));
+    return box;
+  }
+
+  function confirmMove(marker, from) {
+    var stop = marker.ct;
+    var box = el("div", "ct-popup ct-confirm");
+    box.appendChild(el("div", "", "Move the delivery point for " + (stop.customer || stop.order_ref) + " here?"));
+    var save = el("button", "ct-save", "Save position");
+    var undo = el("button", "ct-undo", "Undo");
+    box.appendChild(save);
+    box.appendChild(undo);
+    var to = marker.getLatLng();
+    save.addEventListener("click", function () {
+      stop.lat = to.lat; stop.lon = to.lng;
+      marker.closePopup();
+      call("stopMoved", stop.order_id, to.lat, to.lng);
+    });
+    undo.addEventListener("click", function () { marker.setLatLng(from); marker.closePopup(); });
+    L.popup({ closeOnClick: false }).setLatLng(to).setContent(box).openOn(CT.map);
+    CT.pendingMove = box;
+  }
+
+  function layerForStatus(status) {
+    return safeStatus(status) === "exception" ? CT.layers.problems : CT.layers.stops;
+  }
+
+  function makeStop(stop) {
+    var marker = L.marker([stop.lat, stop.lon], { icon: stopIcon(stop), title: stopTitle(stop), draggable: true,
+                                                  zIndexOffset: stop.status === "exception" ? 1000 : 0 });
+    marker.ct = stop;
+    marker.bindPopup(popupFor);
+    marker.on("click", function () { selectIds([stop.order_id], false); call("stopClicked", marker.ct.order_id); });
+    marker.on("dragstart", function () { marker.ctFrom = marker.getLatLng(); });
+    marker.on("dragend", function () { confirmMove(marker, marker.ctFrom); });
+    return marker;
+  }
+
+  function restyle(marker) {
+    marker.setIcon(stopIcon(marker.ct));
+    if (marker.options.title !== stopTitle(marker.ct)) {
+      marker.options.title = stopTitle(marker.ct);
+      var icon = marker.getElement();
+      if (icon) icon.title = marker.options.title;
+    }
+  }
+
+  CT.setStops = function (stops) {
+    CT.layers.stops.clearLayers();
+    CT.layers.problems.clearLayers();
+    CT.stops.clear();
+    var clustered = [];
+    for (var i = 0; i < stops.length; i++) {
+      var marker = makeStop(stops[i]);
+      CT.stops.set(stops[i].order_id, marker);
+      if (layerForStatus(stops[i].status) === CT.layers.stops) clustered.push(marker);
+      else CT.layers.problems.addLayer(marker);
+    }
+    CT.layers.stops.addLayers(clustered);
+    return CT.stops.size;
+  };
+
+  CT.updateStops = function (stops) {
+    var added = [];
+    for (var i = 0; i < stops.length; i++) {
+      var stop = stops[i];
+      var marker = CT.stops.get(stop.order_id);
+      if (!marker) {
+        marker = makeStop(stop);
+        CT.stops.set(stop.order_id, marker);
+        if (layerForStatus(stop.status) === CT.layers.stops) added.push(marker);
+        else CT.layers.problems.addLayer(marker);
+        continue;
+      }
+      var before = layerForStatus(marker.ct.status), after = layerForStatus(stop.status);
+      marker.ct = Object.assign({}, marker.ct, stop);
+      if (before !== after) {
+        before.removeLayer(marker);
+        marker.setZIndexOffset(after === CT.layers.problems ? 1000 : 0);
+        restyle(marker);
+        after.addLayer(marker);
+      } else {
+        restyle(marker);
+        var position = marker.getLatLng();
+        if (position.lat !== stop.lat || position.lng !== stop.lon) {
+          if (after === CT.layers.stops) { after.removeLayer(marker); marker.setLatLng([stop.lat, stop.lon]); after.addLayer(marker); }
+          else marker.setLatLng([stop.lat, stop.lon]);
+        }
+      }
+    }
+    if (added.length) CT.layers.stops.addLayers(added);
+    return CT.stops.size;
+  };
+
+  CT.removeStops = function (ids) {
+    ids.forEach(function (id) {
+      var marker = CT.stops.get(id);
+      if (!marker) return;
+      layerForStatus(marker.ct.status).removeLayer(marker);
+      CT.stops.delete(id);
+    });
+    return CT.stops.size;
+  };
+
+  CT.markerCount = function () {
+    return CT.layers.stops.getLayers().length + CT.layers.problems.getLayers().length;
+  };
+
+  // ---- selection ------------------------------------------------------------------------------
+  function selectIds(ids, pan) {
+    var previous = CT.selected;
+    CT.selected = new Set(ids);
+    previous.forEach(function (id) { if (!CT.selected.has(id) && CT.stops.get(id)) restyle(CT.stops.get(id)); });
+    var found = [];
+    CT.selected.forEach(function (id) {
+      var marker = CT.stops.get(id);
+      if (marker) { restyle(marker); found.push(marker); }
+    });
+    if (pan && found.length === 1) {
+      var only = found[0];
+      if (CT.layers.stops.hasLayer(only)) CT.layers.stops.zoomToShowLayer(only, function () { CT.map.panTo(only.getLatLng()); });
+      else CT.map.setView(only.getLatLng(), Math.max(CT.map.getZoom(), 14));
+    } else if (pan && found.length > 1) {
+      CT.map.fitBounds(L.latLngBounds(found.map(function (m) { return m.getLatLng(); })), { padding: [40, 40], maxZoom: 16 });
+    }
+    return found.length;
+  }
+  CT.select = function (ids) { return selectIds(ids, true); };
+
+  CT.fit = function (ids) {
+    var points = [];
+    var wanted = ids && ids.length ? ids : (CT.selected.size ? Array.from(CT.selected) : null);
+    if (wanted) wanted.forEach(function (id) { var m = CT.stops.get(id); if (m) points.push(m.getLatLng()); });
+    else {
+      CT.stops.forEach(function (m) { points.push(m.getLatLng()); });
+      CT.depots.forEach(function (m) { points.push(m.getLatLng()); });
+    }
+    if (points.length) CT.map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 16 });
+    return points.length;
+  };
+
+  // ---- routes, vans, depots -------------------------------------------------------------------
+  function textTooltip(text) { return function () { return el("span", "", text); }; }
+
+  CT.setRoutes = function (routes) {
+    CT.layers.routes.clearLayers();
+    CT.routes.clear();
+    routes.forEach(function (route) {
+      var line = L.polyline(route.path, { color: safeColor(route.color, "#7b3fe4"), weight: 4, opacity: 0.75 });
+      line.ct = route;
+      line.bindTooltip(textTooltip(route.name), { sticky: true });
+      CT.layers.routes.addLayer(line);
+      CT.routes.set(route.route_id, line);
+    });
+    renderLegend();
+    return CT.routes.size;
+  };
+
+  function lastSeenText(van) {
+    if (!van.last_seen) return van.name + ": position time unknown";
+    var seen = new Date(van.last_seen);
+    var minutes = Math.max(0, Math.round((Date.now() - seen.getTime()) / 60000));
+    var clock = seen.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var ago = minutes < 1 ? "just now" : minutes < 120 ? minutes + " min ago" : Math.round(minutes / 60) + " h ago";
+    return van.name + ": last seen " + clock + " (" + ago + ")";
+  }
+
+  function vanIcon(van) {
+    var stale = van.last_seen && (Date.now() - new Date(van.last_seen).getTime()) > 15 * 60000 ? " ct-stale" : "";
+    var color = safeColor(van.color, "#333333");
+    var arrow = "";
+    if (van.heading !== null && van.heading !== undefined && isFinite(Number(van.heading))) {
+      arrow = '<div class="ct-van-arrow" style="border-bottom-color:' + color + '"></div>';
+    }
+    var rotation = arrow ? ' style="border-color:' + color + ";transform:rotate(" + Number(van.heading) + 'deg)"' : ' style="border-color:' + color + '"';
+    return L.divIcon({ className: "ct-van", html: '<div class="ct-van-body' + stale + '"' + rotation + ">" + arrow + "</div>",
+                       iconSize: [28, 28], iconAnchor: [14, 14] });
+  }
+
+  CT.setVehicles = function (vans) {
+    CT.layers.vans.clearLayers();
+    CT.vans.clear();
+    vans.forEach(function (van) {
+      var marker = L.marker([van.lat, van.lon], { icon: vanIcon(van), zIndexOffset: 2000, keyboard: false });
+      marker.ct = van;
+      marker.bindTooltip(function () { return el("span", "", lastSeenText(marker.ct)); });
+      CT.layers.vans.addLayer(marker);
+      CT.vans.set(van.vehicle_id, marker);
+    });
+    return CT.vans.size;
+  };
+
+  CT.moveVehicles = function (vans) {  // position/heading updates for vans already on the map
+    vans.forEach(function (van) {
+      var marker = CT.vans.get(van.vehicle_id);
+      if (!marker) return;
+      marker.ct = Object.assign({}, marker.ct, van);
+      marker.setLatLng([marker.ct.lat, marker.ct.lon]);
+      marker.setIcon(vanIcon(marker.ct));
+    });
+    return CT.vans.size;
+  };
+
+  CT.setDepots = function (depots) {
+    CT.layers.depots.clearLayers();
+    CT.depots.clear();
+    depots.forEach(function (depot) {
+      var marker = L.marker([depot.lat, depot.lon], { icon: L.divIcon({ className: "", html: '<div class="ct-depot">D</div>', iconSize: [24, 24], iconAnchor: [12, 12] }),
+                                                      zIndexOffset: 1500, title: depot.name });
+      marker.ct = depot;
+      marker.bindTooltip(textTooltip(depot.name + (depot.address ? " · " + depot.address : "")));
+      CT.layers.depots.addLayer(marker);
+      CT.depots.set(depot.depot_id, marker);
+    });
+    return CT.depots.size;
+  };
+
+  // ---- tiles, offline background, controls ----------------------------------------------------
+  CT.setTiles = function (info) {
+    if (CT.layers.tiles) CT.layers.tiles.options.maxNativeZoom = info.max_zoom;
+    var attribution = CT.map.attributionControl;
+    if (CT.tileAttribution) attribution.removeAttribution(CT.tileAttribution);
+    CT.tileAttribution = info.attribution ? escapeText(info.attribution) : "";
+    if (CT.tileAttribution) attribution.addAttribution(CT.tileAttribution);
+  };
+
+  CT.setOnline = function (online, message) {
+    CT.online = online;
+    CT.badge.textContent = message || "Offline: showing saved tiles and the built-in background map";
+    CT.badge.classList.toggle("ct-visible", !online);
+  };
+
+  function loadBackground() {
+    fetch("ct://app/basemap/countries-50m.json").then(function (response) { return response.json(); }).then(function (topology) {
+      var countries = topojson.feature(topology, topology.objects.countries);
+      CT.layers.background.addData(countries);
+      CT.backgroundFeatures = countries.features.length;
+    }).catch(function (error) { CT.backgroundError = String(error); });
+  }
+
+  function renderLegend() {
+    if (!CT.legend) return;
+    var box = CT.legend;
+    box.textContent = "";
+    box.appendChild(el("h4", "", "Stops"));
+    STATUSES.forEach(function (status) {
+      var row = el("div", "ct-legend-row");
+      var swatch = el("span", "ct-swatch");
+      swatch.style.background = STATUS_COLORS[status];
+      row.appendChild(swatch);
+      row.appendChild(el("span", "", STATUS_LABELS[status]));
+      box.appendChild(row);
+    });
+    if (CT.routes.size) {
+      box.appendChild(el("h4", "", "Routes"));
+      CT.routes.forEach(function (line) {
+        var row = el("div", "ct-legend-row");
+        var swatch = el("span", "ct-swatch ct-line");
+        swatch.style.background = safeColor(line.ct.color, "#7b3fe4");
+        row.appendChild(swatch);
+        row.appendChild(el("span", "", line.ct.name));
+        box.appendChild(row);
+      });
+    }
+    box.appendChild(el("h4", "", "Other"));
+    [["ct-swatch ct-key-depot", "Depot"], ["ct-swatch ct-key-van", "Van (arrow: heading)"], ["ct-swatch ct-key-problem", "Problem to act on"]]
+      .forEach(function (item) {
+        var row = el("div", "ct-legend-row");
+        row.appendChild(el("span", item[0]));
+        row.appendChild(el("span", "", item[1]));
+        box.appendChild(row);
+      });
+  }
+
+  function clusterIcon(cluster) {
+    var children = cluster.getAllChildMarkers();
+    var count = children.length;
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 50;
+    return L.divIcon({ className: "", html: '<div class="ct-cluster" style="width:' + size + "px;height:" + size + 'px">' + count + "</div>",
+                       iconSize: [size, size] });
+  }
+
+  function control(position, build) {
+    var Control = L.Control.extend({ onAdd: build });
+    var instance = new Control({ position: position });
+    instance.addTo(CT.map);
+    return instance;
+  }
+
+  CT.init = function (map) {
+    CT.map = map;
+    map.createPane("background").style.zIndex = 150;
+    CT.layers.background = L.geoJSON(null, { pane: "background", interactive: false,
+      style: { color: "#9aa7a0", weight: 0.8, fillColor: "#f2efe6", fillOpacity: 1 } }).addTo(map);
+    CT.layers.tiles = L.tileLayer("ct://tiles/{z}/{x}/{y}.png", { maxZoom: 19, maxNativeZoom: 19, crossOrigin: false }).addTo(map);
+    CT.layers.tiles.on("tileerror", function () { CT.tileErrors = (CT.tileErrors || 0) + 1; });
+    CT.layers.tiles.on("tileload", function () { CT.tilesLoaded = (CT.tilesLoaded || 0) + 1; });
+    CT.layers.routes = L.featureGroup().addTo(map);
+    CT.layers.stops = L.markerClusterGroup({ chunkedLoading: false, disableClusteringAtZoom: 15, showCoverageOnHover: false,
+                                             spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon, removeOutsideVisibleBounds: true }).addTo(map);
+    CT.layers.problems = L.featureGroup().addTo(map);
+    CT.layers.depots = L.featureGroup().addTo(map);
+    CT.layers.vans = L.featureGroup().addTo(map);
+    L.control.layers(null, {
+      "Stops": CT.layers.stops, "Problems": CT.layers.problems, "Routes": CT.layers.routes, "Vans": CT.layers.vans,
+      "Depots": CT.layers.depots, "Map tiles": CT.layers.tiles, "Built-in background": CT.layers.background,
+    }, { collapsed: true, position: "topright" }).addTo(map);
+    control("topright", function () { CT.badge = el("div", "ct-badge"); return CT.badge; });
+    control("topleft", function () {
+      var button = el("button", "ct-fit", "Fit");
+      button.title = "Zoom to the selected stops, or to everything";
+      L.DomEvent.disableClickPropagation(button);
+      button.addEventListener("click", function () { CT.fit(null); });
+      return button;
+    });
+    control("bottomright", function () { CT.legend = el("div", "ct-legend"); L.DomEvent.disableScrollPropagation(CT.legend); return CT.legend; });
+    renderLegend();
+    loadBackground();
+    if (window.QWebChannel && window.qt && qt.webChannelTransport) {
+      new QWebChannel(qt.webChannelTransport, function (channel) {
+        CT.bridge = channel.objects.bridge;
+        CT.ready = true;
+        call("pageReady");
+      });
+    } else {
+      CT.ready = true;
+    }
+  };
+})();
