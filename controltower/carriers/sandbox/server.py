@@ -46,7 +46,8 @@ class SandboxNetwork:
         self._server.daemon_threads = True
         self._server.request_queue_size = 256
         self.stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-couriers", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="sandbox-couriers",
+                                        daemon=True)
         self._thread.start()
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self.base_url

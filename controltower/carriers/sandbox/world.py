@@ -284,6 +284,7 @@ class World:
             returned.related.append({"id": delivery.id, "relationship": "original"})
 
     def get(self, customer: str, delivery_id: str, *, stale_by: timedelta = timedelta(0)) -> dict:
+        self.company(customer)
         with self._lock:
             now = self.clock.now()
             self._materialise_returns(now)
@@ -293,6 +294,7 @@ class World:
             return delivery.to_json(now - stale_by, customer)
 
     def cancel(self, customer: str, delivery_id: str) -> dict:
+        self.company(customer)
         with self._lock:
             now = self.clock.now()
             delivery = self._deliveries.get(delivery_id)
@@ -302,6 +304,7 @@ class World:
             return delivery.to_json(now, customer)
 
     def list(self, customer: str, status_filter: str = "", limit: int = 100, offset: int = 0) -> list[dict]:
+        self.company(customer)
         with self._lock:
             now = self.clock.now()
             self._materialise_returns(now)
