@@ -1,0 +1,1 @@
+"""Shippo: parcel labels across many carriers (rates, transactions, tracks, refunds, returns)."""

@@ -1,0 +1,130 @@
+"""Shippo's JSON -> our Quotes, Bookings, TrackingEvents and typed errors."""
+from __future__ import annotations
+
+from ...domain import Quote, ShipmentStatus, TrackingEvent
+from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, ServiceUnavailable
+from ..http import ErrorInfo
+from ..status import map_status
+from ..units import decimal_money, parse_time
+from .requests import booking_ref, carrier_token
+
+CODE = "shippo"
+S = ShipmentStatus
+
+# tracking_status.status: Shippo's full documented vocabulary.
+STATUS_MAP: dict[str, ShipmentStatus] = {
+    "PRE_TRANSIT": S.BOOKED,  # label created, not yet with the carrier
+    "TRANSIT": S.IN_TRANSIT,
+    "DELIVERED": S.DELIVERED,
+    "RETURNED": S.RETURNING,  # "returning or returned to sender": Shippo does not say which
+    "FAILURE": S.EXCEPTION,  # a delivery problem the carrier reported
+    "UNKNOWN": S.BOOKED,  # not found at the carrier yet: history only
+}
+
+# substatus.code refines the status where it says more; None = use the status.
+SUBSTATUS_MAP: dict[str, ShipmentStatus | None] = {
+    "information_received": None, "address_issue": S.EXCEPTION, "contact_carrier": S.EXCEPTION, "delayed": None,
+    "delivery_attempted": S.FAILED_ATTEMPT, "delivery_rescheduled": S.FAILED_ATTEMPT, "delivery_scheduled": None,
+    "location_inaccessible": S.FAILED_ATTEMPT, "notice_left": S.FAILED_ATTEMPT, "out_for_delivery": S.OUT_FOR_DELIVERY,
+    "package_accepted": S.PICKED_UP, "package_arrived": None, "package_damaged": S.EXCEPTION,
+    "package_departed": None, "package_disposed": S.EXCEPTION, "package_forwarded": None, "package_held": S.EXCEPTION,
+    "package_lost": S.EXCEPTION, "package_processed": None, "package_processing": None,
+    "package_unclaimed": S.RETURNING, "package_undeliverable": S.EXCEPTION, "pickup_available": S.FAILED_ATTEMPT,
+    "reschedule_delivery": S.FAILED_ATTEMPT, "delivered": None, "return_to_sender": S.RETURNING, "other": None,
+}
+
+# Transaction.status: WAITING/QUEUED still working; SUCCESS bought; the rest failed or refunded.
+TRANSACTION_PENDING = {"WAITING", "QUEUED"}
+REFUND_STATUSES = {"QUEUED": True, "PENDING": True, "SUCCESS": True, "ERROR": False}
+
+
+def error_info(body) -> ErrorInfo:
+    """Shippo errors come as {"detail": ...}, {"field": ["msg"]} or {"messages": [{text}]}."""
+    if isinstance(body, dict):
+        if body.get("detail"):
+            return ErrorInfo(str(body["detail"]))
+        if body.get("messages"):
+            return ErrorInfo(messages_text(body), str((body["messages"][0] or {}).get("code", "")))
+        parts = [f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items()]
+        return ErrorInfo("; ".join(parts)[:500])
+    return ErrorInfo(str(body)[:500] if body else "")
+
+
+def messages_text(body: dict) -> str:
+    return "; ".join(str(m.get("text", "")) for m in body.get("messages") or [] if isinstance(m, dict))
+
+
+def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
+    text = (info.code + " " + info.message).lower()
+    if "address" in text and status in (400, 422):
+        return BadAddress
+    return None
+
+
+def failed_purchase_error(body: dict) -> CarrierError:
+    text = messages_text(body) or "Shippo could not buy the label"
+    cls = BadAddress if "address" in text.lower() else ServiceUnavailable
+    return cls(CODE, f"Shippo could not buy the label: {text}", carrier_message=text)
+
+
+def event_status(status: str, substatus: str) -> ShipmentStatus:
+    refined = SUBSTATUS_MAP.get(substatus or "")
+    return refined if refined is not None else map_status(STATUS_MAP, status, CODE)
+
+
+def quotes(shipment: dict) -> list[Quote]:
+    result = []
+    for rate in shipment.get("rates") or []:
+        level = rate.get("servicelevel") or {}
+        result.append(Quote(
+            carrier=CODE, service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
+            price=decimal_money(rate["amount"], rate.get("currency")),
+            external_id=rate["object_id"],
+        ))
+    return sorted(result, key=lambda q: q.price.amount_minor)
+
+
+def booking(transaction: dict, rate: dict, our_reference: str) -> Booking:
+    carrier = carrier_token(rate["provider"])
+    level = rate.get("servicelevel") or {}
+    return Booking(
+        carrier=CODE, our_reference=transaction.get("metadata") or our_reference,
+        external_id=booking_ref(transaction["object_id"], carrier, transaction["tracking_number"]),
+        tracking_number=transaction["tracking_number"],
+        service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
+        cost=decimal_money(rate["amount"], rate.get("currency")),
+        label=Label("PDF", transaction.get("label_url") or "") if transaction.get("label_url") else None,
+        tracking_url=transaction.get("tracking_url_provider") or "",
+        estimated_delivery=parse_time(transaction.get("eta")), raw_status=transaction.get("status", ""),
+    )
+
+
+def tracking_events(track: dict) -> list[TrackingEvent]:
+    tracking_number = track.get("tracking_number") or ""
+    history = list(track.get("tracking_history") or [])
+    current = track.get("tracking_status")
+    if current and all(h.get("object_id") != current.get("object_id") for h in history):
+        history.append(current)
+    events = []
+    for entry in history:
+        when = parse_time(entry.get("status_date"))
+        if when is None:
+            raise ValueError(f"tracking entry without a date: {entry!r}")
+        where = entry.get("location") or {}
+        substatus = (entry.get("substatus") or {}).get("code") or ""
+        status = entry["status"]
+        events.append(TrackingEvent(
+            carrier=CODE, tracking_number=tracking_number, status=event_status(status, substatus), event_time=when,
+            raw_code=f"{status}/{substatus}".rstrip("/"), raw_text=entry.get("status_details") or "",
+            carrier_event_id=entry.get("object_id") or "",
+            location=", ".join(str(where[k]) for k in ("city", "state", "zip", "country") if where.get(k)),
+        ))
+    return events
+
+
+def cancel_result(ref: str, refund: dict) -> CancelResult:
+    status = refund.get("status", "")
+    accepted = REFUND_STATUSES.get(status, False)
+    return CancelResult(external_id=ref, cancelled=accepted, raw_status=status,
+                        status=S.CANCELLED if accepted else S.BOOKED,
+                        message="Refund requested from Shippo." if accepted else f"Shippo refused the refund ({status})")
