@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import ShipmentStatus
 from .domain.timeutil import from_iso
@@ -120,10 +121,18 @@ def to_data(features: Iterable) -> list[dict]:
     return [asdict(feature) for feature in features]
 
 
-def _window_label(start: str | None, end: str | None) -> str:
+def _shop_timezone(db: Database) -> tzinfo | None:
+    """The shop's zone from Settings; None means the computer's own."""
+    try:
+        return ZoneInfo(db.get_setting("shop.timezone") or "")
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
+def _window_label(start: str | None, end: str | None, zone: tzinfo | None) -> str:
     if not (start and end):
         return ""
-    return f"{from_iso(start).astimezone():%H:%M}–{from_iso(end).astimezone():%H:%M}"
+    return f"{from_iso(start).astimezone(zone):%H:%M}–{from_iso(end).astimezone(zone):%H:%M}"
 
 
 def _address(row) -> str:
@@ -152,6 +161,7 @@ def _route_colors(db: Database, day: str) -> dict[int, str]:
 def stop_features(db: Database, day: str) -> list[StopFeature]:
     """Every geocoded order due on `day` (ISO date) or on one of that day's routes, with its map colour."""
     colors = _route_colors(db, day)
+    zone = _shop_timezone(db)
     best: dict[int, StopFeature] = {}
     for row in db.conn.execute(_STOPS_SQL, {"day": day}):
         summary = row["exception_summary"] or ""
@@ -159,7 +169,7 @@ def stop_features(db: Database, day: str) -> list[StopFeature]:
             order_id=row["id"], lat=row["lat"], lon=row["lon"],
             status=map_status(row["status"], row["stop_status"], bool(summary)),
             order_ref=row["order_ref"], customer=row["customer_name"], address=_address(row),
-            window=_window_label(row["promised_start"], row["promised_end"]),
+            window=_window_label(row["promised_start"], row["promised_end"], zone),
             route_id=row["route_id"], sequence=row["sequence"], route_color=colors.get(row["route_id"], ""),
             approximate=row["geo_precision"] in ("postcode", "city", "unknown"), exception=summary,
         )
