@@ -7,6 +7,7 @@ stop on the day's route of an own van (routing re-times it).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -187,7 +188,7 @@ class ControlService:
             raise InputError("The message is empty.", "Write what the customer should know.")
         now = utcnow()
         with self.db.transaction() as conn:
-            key = f"custom:{order_id}:{to_iso(now)}:{abs(hash(message)) % 10**8}"
+            key = f"custom:{order_id}:{uuid.uuid4().hex}"  # each composed message is new
             notes = tuple(outbox.enqueue(conn, order_id, "custom", dedup_key=key, channels=channels,
                                          values={"subject": subject, "message": message}, templates=self.templates))
             audit.record(conn, "customer.contact", "order", order_id, after={"subject": subject, "channels": list(channels),
@@ -206,7 +207,7 @@ class ControlService:
             case_id = conn.execute(
                 "INSERT INTO exceptions(kind, severity, cause_key, order_id, shipment_id, summary, suggested_action, opened_at) "
                 "VALUES ('complaint', 'medium', ?, ?, ?, ?, 'Call the customer back', ?)",
-                (f"complaint:{order_id}:{stamp}", order_id, shipment["id"] if shipment else None, note, stamp)).lastrowid
+                (f"complaint:{order_id}:{uuid.uuid4().hex}", order_id, shipment["id"] if shipment else None, note, stamp)).lastrowid
             self._log(conn, case_id, "opened", note)
         self._changed()
         return ActionResult("Complaint logged", (case_id,))

@@ -24,3 +24,6 @@ CREATE INDEX exceptions_order ON exceptions(order_id);
 CREATE INDEX stops_status ON stops(status, planned_arrival);
 CREATE INDEX tracking_events_status_time ON tracking_events(status, event_time);
 CREATE INDEX outbox_operation_state ON outbox(operation, state);
+CREATE INDEX tracking_events_shipment_status ON tracking_events(shipment_id, status);
+CREATE INDEX notifications_created ON notifications(created_at, status);
+CREATE INDEX exceptions_shipment ON exceptions(shipment_id, kind);

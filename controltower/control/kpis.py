@@ -1,0 +1,335 @@
+"""KPIs over a period, each with the previous period, a daily trend and its definition; scorecards per carrier and driver."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..domain import Money
+from ..domain.timeutil import UTC, to_iso, utcnow
+from ..store import Database
+
+_HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in UTC, with the label the panel shows."""
+
+    start: datetime
+    end: datetime
+    label: str = ""
+
+    @classmethod
+    def last_days(cls, days: int, now: datetime | None = None, zone: ZoneInfo = ZoneInfo("UTC")) -> "Period":
+        """The last `days` local days including today (1 = today)."""
+        now = (now or utcnow()).astimezone(zone)
+        tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0), zone)
+        label = "Today" if days == 1 else f"Last {days} days"
+        return cls((tomorrow - timedelta(days=days)).astimezone(UTC), tomorrow.astimezone(UTC), label)
+
+    @classmethod
+    def custom(cls, start: datetime, end: datetime) -> "Period":
+        return cls(start.astimezone(UTC), end.astimezone(UTC), f"{start:%d %b} to {end:%d %b}")
+
+    def previous(self) -> "Period":
+        length = self.end - self.start
+        return Period(self.start - length, self.start, "previous period")
+
+    @property
+    def hourly(self) -> bool:
+        return self.end - self.start <= timedelta(days=1)
+
+    def buckets(self) -> list[str]:
+        """Trend bucket keys: UTC hours for a day or less, else UTC days (prefixes of the stored ISO text)."""
+        step, width = (timedelta(hours=1), 13) if self.hourly else (timedelta(days=1), 10)
+        keys, moment = [], self.start
+        while moment < self.end:
+            keys.append(to_iso(moment)[:width])
+            moment += step
+        return keys
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    """What clicking a KPI shows: the orders or exceptions behind the number."""
+
+    target: str  # "orders" or "exceptions"
+    statuses: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    carriers: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    unit: str  # percent, hours, money, count, number, km
+    definition: str
+    trend: tuple[float | None, ...] = ()
+    better: str = "higher"  # which direction is good
+    currency: str = "USD"
+    filter: KpiFilter = field(default_factory=lambda: KpiFilter("orders"))
+
+    def display(self, value: float | None = "current") -> str:  # type: ignore[assignment]
+        value = self.value if value == "current" else value
+        if value is None:
+            return "–"
+        if self.unit == "percent":
+            return f"{value * 100:.1f}%"
+        if self.unit == "hours":
+            return f"{value:.1f} h"
+        if self.unit == "money":
+            return Money(int(round(value)), self.currency).format()
+        if self.unit == "count":
+            return f"{int(value):,}"
+        if self.unit == "km":
+            return f"{value:.1f} km"
+        return f"{value:.1f}"
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def improved(self) -> bool | None:
+        change = self.change
+        if not change:
+            return None
+        return (change > 0) == (self.better == "higher")
+
+    def change_text(self) -> str:
+        change = self.change
+        if change is None:
+            return "no earlier data"
+        if self.unit == "percent":
+            text = f"{change * 100:+.1f} pts"
+        elif self.unit == "money":
+            text = ("+" if change >= 0 else "-") + Money(int(round(abs(change))), self.currency).format()
+        elif self.unit == "count":
+            text = f"{int(change):+,}"
+        else:
+            text = f"{change:+.1f}"
+        return f"{text} vs previous period"
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One carrier or own driver over the period."""
+
+    kind: str  # carrier or driver
+    name: str
+    volume: int
+    delivered: int
+    on_time_rate: float | None
+    first_attempt_rate: float | None
+    cost_per_delivery: float | None
+    exception_rate: float | None
+    quote_accuracy: float | None
+    complaints: int
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class CostRow:
+    group: str  # carrier or option
+    name: str
+    deliveries: int
+    cost_per_delivery: float | None
+    cost_per_parcel: float | None
+
+
+DEFINITIONS = {
+    "on_time_rate": "Deliveries completed by the end of the promised window, out of all deliveries with a promise, in the period.",
+    "first_attempt_rate": "Deliveries that arrived without any failed attempt before, out of all deliveries in the period.",
+    "order_to_door_avg": "Average time from the order being placed to the parcel delivered, for deliveries in the period.",
+    "order_to_door_p90": "90 % of deliveries in the period reached the door within this time of the order being placed.",
+    "cost_per_delivery": "What carriers and own vans charged, divided by the deliveries in the period (those with a known cost).",
+    "cost_per_parcel": "What was charged, divided by the parcels delivered in the period (orders with a known cost).",
+    "exceptions_opened": "Exception cases opened in the period, of every kind.",
+    "mean_time_to_resolve": "Average time from a case opening to it being resolved, for cases resolved in the period.",
+    "failed_attempts": "Delivery attempts that failed in the period (each attempt counts).",
+    "returned": "Delivery shipments that came back to the shop in the period.",
+    "fleet_utilisation": "Hours the own vans' routes took, out of the shift hours of those vans on those days.",
+    "stops_per_hour": "Own-fleet stops completed per hour of route time.",
+    "distance_per_stop": "Route kilometres driven per own-fleet stop.",
+    "notification_delivery_rate": "Customer messages the provider accepted, out of those sent or failed, queued in the period.",
+}
+
+
+def _ratio(numerator, denominator) -> float | None:
+    return None if not denominator or numerator is None else numerator / denominator
+
+
+class KpiService:
+    """All KPI numbers for the panels; reads only, so it can run in a worker on its own connection."""
+
+    def __init__(self, db: Database, *, currency: str = "USD") -> None:
+        self.db = db
+        self.currency = currency
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.reader()
+
+    def panels(self, period: Period) -> list[KpiValue]:
+        previous = period.previous()
+        span = (to_iso(previous.start), to_iso(period.end))
+        width = 13 if period.hourly else 10
+        cut = to_iso(period.start)[:width]
+        buckets = period.buckets()
+        kpis: list[KpiValue] = []
+
+        def add(key, label, unit, rows, numerator, denominator=None, better="higher", filter=None, cut=cut):
+            current = [r for r in rows if r[0] >= cut]
+            before = [r for r in rows if r[0] < cut]
+
+            def value(selected):
+                top = sum(numerator(r) or 0 for r in selected)
+                if denominator is None:
+                    return float(top) if selected or unit == "count" else None
+                return _ratio(top, sum(denominator(r) or 0 for r in selected))
+
+            by_bucket = {r[0]: r for r in current}
+            trend = tuple(value([by_bucket[b]]) if b in by_bucket else (0.0 if denominator is None else None) for b in buckets)
+            kpis.append(KpiValue(key, label, value(current), value(before) if before or denominator is None else None, unit,
+                                 DEFINITIONS[key], trend, better, self.currency,
+                                 filter or KpiFilter("orders", since=period.start, until=period.end)))
+
+        delivered = self._delivered(span, width)
+        orders_in = dict(since=period.start, until=period.end)
+        add("on_time_rate", "On time", "percent", delivered, lambda r: r["on_time"], lambda r: r["promised"],
+            filter=KpiFilter("orders", ("delivered",), **orders_in))
+        add("first_attempt_rate", "First attempt", "percent", delivered, lambda r: r["first_attempt"], lambda r: r["n"],
+            filter=KpiFilter("orders", ("delivered",), **orders_in))
+        add("order_to_door_avg", "Order to door", "hours", delivered, lambda r: r["door_hours"], lambda r: r["n"], better="lower",
+            filter=KpiFilter("orders", ("delivered",), **orders_in))
+        p90_now, p90_before = self._p90_door(period), self._p90_door(previous)
+        kpis.append(KpiValue("order_to_door_p90", "Order to door (90%)", p90_now, p90_before, "hours",
+                             DEFINITIONS["order_to_door_p90"], (), "lower", self.currency,
+                             KpiFilter("orders", ("delivered",), **orders_in)))
+        add("cost_per_delivery", "Cost per delivery", "money", delivered, lambda r: r["cost"], lambda r: r["costed"],
+            better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
+        add("cost_per_parcel", "Cost per parcel", "money", delivered, lambda r: r["cost"], lambda r: r["costed_parcels"],
+            better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
+        cases_in = dict(since=period.start, until=period.end)
+        add("exceptions_opened", "Exceptions", "count", self._bucketed(
+            "SELECT substr(opened_at, 1, ?) AS b, count(*) AS n FROM exceptions WHERE opened_at >= ? AND opened_at < ? GROUP BY b",
+            width, span), lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
+        add("mean_time_to_resolve", "Time to resolve", "hours", self._bucketed(
+            "SELECT substr(resolved_at, 1, ?) AS b, count(*) AS n, "
+            "sum((julianday(resolved_at) - julianday(opened_at)) * 24) AS hours FROM exceptions "
+            "WHERE resolved_at >= ? AND resolved_at < ? GROUP BY b", width, span),
+            lambda r: r["hours"], lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
+        add("failed_attempts", "Failed attempts", "count", self._bucketed(
+            "SELECT substr(event_time, 1, ?) AS b, count(*) AS n FROM tracking_events WHERE status = 'failed_attempt' "
+            "AND event_time >= ? AND event_time < ? GROUP BY b", width, span), lambda r: r["n"], better="lower",
+            filter=KpiFilter("orders", ("failed_attempt",), **orders_in))
+        add("returned", "Returned", "count", self._bucketed(
+            "SELECT substr(status_as_of, 1, ?) AS b, count(*) AS n FROM shipments WHERE status = 'returned' AND kind = 'delivery' "
+            "AND status_as_of >= ? AND status_as_of < ? GROUP BY b", width, span), lambda r: r["n"], better="lower",
+            filter=KpiFilter("orders", ("returned", "returning"), **orders_in))
+        fleet = self._fleet(period, previous)
+        fleet_filter = KpiFilter("orders", carriers=("own_fleet",), **orders_in)
+        day = period.start.date().isoformat()  # routes are bucketed by plan date
+        add("fleet_utilisation", "Van utilisation", "percent", fleet, lambda r: r["used_h"], lambda r: r["shift_h"],
+            filter=fleet_filter, cut=day)
+        add("stops_per_hour", "Stops per hour", "number", fleet, lambda r: r["stops"], lambda r: r["used_h"],
+            filter=fleet_filter, cut=day)
+        add("distance_per_stop", "Distance per stop", "km", fleet, lambda r: r["km"], lambda r: r["stops"], better="lower",
+            filter=fleet_filter, cut=day)
+        add("notification_delivery_rate", "Messages delivered", "percent", self._bucketed(
+            "SELECT substr(created_at, 1, ?) AS b, sum(status = 'sent') AS sent, sum(status IN ('sent', 'failed')) AS tried "
+            "FROM notifications WHERE created_at >= ? AND created_at < ? GROUP BY b", width, span),
+            lambda r: r["sent"], lambda r: r["tried"], filter=KpiFilter("orders", **orders_in))
+        return kpis
+
+    def _bucketed(self, sql: str, width: int, span: tuple[str, str]) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, (width, *span)).fetchall()
+
+    def _delivered(self, span: tuple[str, str], width: int) -> list[sqlite3.Row]:
+        """Per bucket: deliveries, on time, with a promise, first attempt, cost, parcels, order-to-door hours."""
+        return self.conn.execute(
+            "SELECT substr(s.status_as_of, 1, ?) AS b, count(*) AS n, "
+            "sum(COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
+            "sum(s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
+            "sum(NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id AND t.status = 'failed_attempt')) AS first_attempt, "
+            "sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS costed_parcels, "
+            "sum((julianday(s.status_as_of) - julianday(o.created_at)) * 24) AS door_hours "
+            "FROM shipments s JOIN orders o ON o.id = s.order_id "
+            "WHERE s.status = 'delivered' AND s.kind = 'delivery' AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY b",
+            (width, *span)).fetchall()
+
+    def _p90_door(self, period: Period) -> float | None:
+        params = (to_iso(period.start), to_iso(period.end))
+        where = ("FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
+                 "AND s.status_as_of >= ? AND s.status_as_of < ?")
+        count = self.conn.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+        if not count:
+            return None
+        # Nearest-rank 90th percentile: the smallest value with at least 90 % of deliveries at or below it.
+        rank = max(1, -(-9 * count // 10))
+        row = self.conn.execute(f"SELECT (julianday(s.status_as_of) - julianday(o.created_at)) * 24 AS h {where} "
+                                f"ORDER BY h LIMIT 1 OFFSET ?", params + (rank - 1,)).fetchone()
+        return row[0]
+
+    def _fleet(self, period: Period, previous: Period) -> list[sqlite3.Row]:
+        """Per plan date: route hours, shift hours, completed stops and km for the own vans."""
+        return self.conn.execute(
+            "SELECT r.plan_date AS b, sum(r.duration_s) / 3600.0 AS used_h, sum(r.distance_m) / 1000.0 AS km, "
+            "sum((julianday('2000-01-01 ' || v.shift_end) - julianday('2000-01-01 ' || v.shift_start)) * 24) AS shift_h, "
+            "sum((SELECT count(*) FROM stops st WHERE st.route_id = r.id AND st.status = 'delivered')) AS stops "
+            "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id WHERE r.plan_date >= ? AND r.plan_date < ? GROUP BY b",
+            (previous.start.date().isoformat(), period.end.date().isoformat())).fetchall()
+
+    def cost_breakdown(self, period: Period) -> list[CostRow]:
+        """Cost per delivery and per parcel by carrier and by delivery option."""
+        rows = []
+        for group, column in (("carrier", "s.carrier"), ("option", "o.delivery_option")):
+            for r in self.conn.execute(
+                f"SELECT {column} AS name, count(*) AS n, sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, "
+                f"sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS parcels "
+                f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
+                f"AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY name ORDER BY name",
+                    (to_iso(period.start), to_iso(period.end))):
+                rows.append(CostRow(group, r["name"], r["n"], _ratio(r["cost"], r["costed"]), _ratio(r["cost"], r["parcels"])))
+        return rows
+
+    def scorecard(self, period: Period) -> list[ScorecardRow]:
+        """One row per carrier (shipments created in the period) and per own driver (their vans' stops)."""
+        span = (to_iso(period.start), to_iso(period.end))
+        measures = (
+            "count(*) AS volume, sum(s.status = 'delivered') AS delivered, "
+            "sum(s.status = 'delivered' AND COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
+            "sum(s.status = 'delivered' AND s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
+            "sum(s.status = 'delivered' AND NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id "
+            " AND t.status = 'failed_attempt')) AS first_attempt, "
+            "sum(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS cost, "
+            "count(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS costed, "
+            "sum(EXISTS (SELECT 1 FROM exceptions e WHERE e.shipment_id = s.id AND e.kind != 'complaint')) AS with_exception, "
+            "count(CASE WHEN s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 THEN 1 END) AS quoted, "
+            "sum(s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 AND abs(s.cost_minor - s.quoted_cost_minor) <= 0.05 * s.quoted_cost_minor) AS accurate, "
+            "sum((SELECT count(*) FROM exceptions e WHERE e.order_id = s.order_id AND e.kind = 'complaint')) AS complaints "
+        )
+        carriers = self.conn.execute(
+            f"SELECT 'carrier' AS kind, s.carrier AS name, {measures} FROM shipments s JOIN orders o ON o.id = s.order_id "
+            f"WHERE s.kind = 'delivery' AND s.carrier != 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
+            f"GROUP BY s.carrier ORDER BY volume DESC", span).fetchall()
+        drivers = self.conn.execute(
+            f"SELECT 'driver' AS kind, d.name AS name, {measures} FROM shipments s JOIN orders o ON o.id = s.order_id "
+            f"JOIN stops st ON st.order_id = s.order_id AND st.kind = 'delivery' JOIN routes r ON r.id = st.route_id "
+            f"JOIN vehicles v ON v.id = r.vehicle_id JOIN drivers d ON d.id = v.driver_id "
+            f"WHERE s.kind = 'delivery' AND s.carrier = 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
+            f"GROUP BY d.id ORDER BY volume DESC", span).fetchall()
+        return [ScorecardRow(r["kind"], r["name"], r["volume"], r["delivered"] or 0, _ratio(r["on_time"], r["promised"]),
+                             _ratio(r["first_attempt"], r["delivered"]), _ratio(r["cost"], r["costed"]),
+                             _ratio(r["with_exception"], r["volume"]), _ratio(r["accurate"], r["quoted"]), r["complaints"] or 0,
+                             self.currency)
+                for r in list(carriers) + list(drivers)]
