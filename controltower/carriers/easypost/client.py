@@ -6,23 +6,23 @@ import httpx
 from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
-    AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, CarrierAdapter, ConnectionResult,
-    CredentialField, Label, NotSupported, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
+    AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, ConnectionResult,
+    CredentialField, Label, NotSupported, ServiceUnavailable, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
+from ..lookup import LookupBeforeRetry
 from . import parse, requests
 
 BASE_URL = "https://api.easypost.com/v2"
 LOOKUP_PAGES = 3  # pages of 100 recent purchases scanned to find an uncertain booking
 
 
-class EasyPostAdapter(CarrierAdapter):
+class EasyPostAdapter(LookupBeforeRetry):
     code = "easypost"
     name = "EasyPost"
     kind = CarrierKind.PARCEL
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
                               Capability.CANCEL, Capability.RETURN})
-    idempotent_booking = False  # EasyPost has no idempotency key: we look purchases up by reference
     credential_fields = (CredentialField("api_key", "API key", placeholder="EZAK… or EZTK…"),)
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
@@ -30,7 +30,6 @@ class EasyPostAdapter(CarrierAdapter):
         self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
                                 auth=httpx.BasicAuth(config.credential("api_key"), ""),
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
-        self._uncertain: set[str] = set()  # our references whose purchase answer was lost in this process
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -45,17 +44,12 @@ class EasyPostAdapter(CarrierAdapter):
         return found
 
     async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self._buy(request, is_return=False)
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=False))
 
     async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self._buy(request, is_return=True)
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=True))
 
     async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
-        if request.our_reference in self._uncertain:
-            existing = await self.find_booking_by_reference(request.our_reference)
-            if existing is not None:
-                self._uncertain.discard(request.our_reference)
-                return existing
         if request.quote_id:
             shipment_id, rate_id = requests.split_quote_id(request.quote_id)
             shipment = await self.http.request("GET", f"/shipments/{shipment_id}")
@@ -72,11 +66,7 @@ class EasyPostAdapter(CarrierAdapter):
                 raise ServiceUnavailable(self.code, f"EasyPost offered no {request.service or 'rate'} for this parcel",
                                          carrier_message=parse.rate_problem(shipment))
             shipment_id, rate_id = requests.split_quote_id(wanted[0].external_id)
-        try:
-            bought = await self.http.request("POST", f"/shipments/{shipment_id}/buy", json_body=requests.buy(rate_id))
-        except UnknownOutcome:
-            self._uncertain.add(request.our_reference)
-            raise
+        bought = await self.http.request("POST", f"/shipments/{shipment_id}/buy", json_body=requests.buy(rate_id))
         with reading_response(self.code, write=True):
             return parse.booking(bought, request.our_reference)
 

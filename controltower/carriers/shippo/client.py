@@ -8,10 +8,11 @@ import httpx
 from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
-    AdapterConfig, Booking, BookingNotFound, CancelResult, Capability, CarrierAdapter, ConnectionResult,
+    AdapterConfig, Booking, BookingNotFound, CancelResult, Capability, ConnectionResult,
     CredentialField, Label, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
 )
 from ..http import CarrierHttp, reading_response
+from ..lookup import LookupBeforeRetry
 from . import parse, requests
 
 BASE_URL = "https://api.goshippo.com"
@@ -20,13 +21,12 @@ LOOKUP_PAGES = 3  # pages of 100 recent transactions scanned for our reference (
 PENDING_POLLS = 10
 
 
-class ShippoAdapter(CarrierAdapter):
+class ShippoAdapter(LookupBeforeRetry):
     code = "shippo"
     name = "Shippo"
     kind = CarrierKind.PARCEL
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
                               Capability.CANCEL, Capability.RETURN})
-    idempotent_booking = False  # no idempotency key on /transactions: we look purchases up by metadata
     credential_fields = (CredentialField("api_token", "API token", placeholder="shippo_test_… or shippo_live_…"),)
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
@@ -35,7 +35,6 @@ class ShippoAdapter(CarrierAdapter):
         self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s, headers=headers,
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
         self.poll_interval_s = float(config.settings.get("poll_interval_s", 1.0))
-        self._uncertain: set[str] = set()
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -50,25 +49,16 @@ class ShippoAdapter(CarrierAdapter):
         return found
 
     async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self._buy(request, is_return=False)
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=False))
 
     async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self._buy(request, is_return=True)
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=True))
 
     async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
-        if request.our_reference in self._uncertain:  # a retry after a lost answer: look before buying
-            existing = await self.find_booking_by_reference(request.our_reference)
-            if existing is not None:
-                self._uncertain.discard(request.our_reference)
-                return existing
         rate = await self._rate_to_buy(request, is_return)
-        try:
-            transaction = await self.http.request("POST", "/transactions",
-                                                  json_body=requests.transaction(rate["object_id"], request.our_reference))
-            transaction = await self._until_settled(transaction)
-        except UnknownOutcome:
-            self._uncertain.add(request.our_reference)
-            raise
+        transaction = await self.http.request("POST", "/transactions",
+                                              json_body=requests.transaction(rate["object_id"], request.our_reference))
+        transaction = await self._until_settled(transaction)
         if transaction.get("status") != "SUCCESS":
             raise parse.failed_purchase_error(transaction)
         with reading_response(self.code, write=True):
