@@ -37,17 +37,23 @@ def demo_folder() -> Path:
     return user_data_path("ControlTower", "ControlTower") / "demo"
 
 
-def open_store(args: argparse.Namespace):
-    from .store import Database, default_path
+def store_path(args: argparse.Namespace) -> Path:
+    from .store import default_path
+
+    if args.db:
+        return args.db
+    return demo_folder() / "demo.db" if args.demo else default_path()
+
+
+def open_store(args: argparse.Namespace, path: Path):
+    from .store import Database
 
     if args.demo:
         from .demo import generate
 
-        path = args.db or demo_folder() / "demo.db"
         summary = generate(path, seed=args.seed)
         log.info("demo store %s: %d orders today, %d in history", path, summary.today_orders, summary.history_orders)
-        return Database(path)
-    return Database(args.db or default_path())
+    return Database(path)
 
 
 def run_app(argv: list[str]) -> int:
@@ -71,16 +77,26 @@ def run_app(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
 
     from .ui.context import AppContext
+    from .ui.crash import install_excepthook
     from .ui.main_window import MainWindow
+    from .ui.single_instance import SingleInstance
 
+    install_excepthook()
+    path = store_path(args)
+    instance = SingleInstance(path)
+    if not instance.acquire():
+        print(f"Control Tower is already open on {path}; brought that window to the front.", file=sys.stderr)
+        return 0
     try:
-        db = open_store(args)
+        db = open_store(args, path)
     except Exception as exc:
         log.exception("could not open the store")
         print(f"Control Tower could not open its store: {exc}", file=sys.stderr)
+        instance.release()
         return 2
     context = AppContext(db=db, demo=args.demo, offline=args.offline, data_dir=db.path.parent)
     window = MainWindow(context)
+    instance.activated.connect(lambda: (window.showNormal(), window.raise_(), window.activateWindow()))
     window.show()
     result = {"code": 0}
     if args.screenshot:
@@ -100,4 +116,5 @@ def run_app(argv: list[str]) -> int:
     with loop:
         loop.run_until_complete(closed.wait())
     db.close()
+    instance.release()
     return result["code"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from .backup_actions import BackupActions
 from .context import AppContext
 from .orders import OrdersView
 from .placeholder import Placeholder
@@ -25,6 +26,7 @@ class Areas(QObject):
         self.routes = Placeholder("Routes", "Each van's route with arrival times, load and what was left out, and why.")
         self.dispatch = Placeholder("Dispatch", "Own van, courier, parcel carrier or pickup, side by side with cost and promise.")
         self.sync_label = QLabel("Sync: idle")
+        self.backups = BackupActions(window, db)
 
     def connect(self) -> None:
         """Cross-area wiring, once every area exists."""
@@ -41,13 +43,29 @@ class Areas(QObject):
         return [self.sync_label]
 
     def file_actions(self) -> list[tuple]:
-        return []
+        backups = self.backups
+        return [
+            ("Back up &now", backups.back_up_now, None, "Copy the store to the backups folder now"),
+            ("&Restore…", backups.restore, None, "Replace the store with a backup (the current file is kept)"),
+            ("E&xport settings…", backups.export_settings, None, "Save settings (never keys or passwords) to a file"),
+            ("&Import settings…", backups.import_settings, None, "Load settings saved with Export settings"),
+        ]
 
     def edit_actions(self) -> list[tuple]:
         return []
 
     def help_actions(self) -> list[tuple]:
-        return []
+        return [("Open &logs folder", self.open_logs_folder, None, "Show the log files to send to support")]
+
+    def open_logs_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from ..logs import log_folder
+
+        folder = log_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def shutdown(self) -> None:
         pass
