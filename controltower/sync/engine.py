@@ -56,6 +56,7 @@ class SyncEngine:
         self._unreachable_streak = 0
         self._executor: ThreadPoolExecutor | None = None
         self._publish_pending = False
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -64,10 +65,13 @@ class SyncEngine:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-db")
         self._wake = asyncio.Event()
         self._tasks = [loop.create_task(self._run_writes(), name="sync-writes")]
+        # Whoever queues or withdraws a write says so on the hub (from any thread): look again now.
+        self._unsubscribe = self.hub.subscribe("outbox.changed", lambda *_: loop.call_soon_threadsafe(self._outbox_changed))
         if self.policy.track:
             self._tasks += self.tracking.start(loop)
 
     async def stop(self) -> None:
+        self._unsubscribe()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -76,6 +80,10 @@ class SyncEngine:
         if self._executor is not None:
             self._executor.shutdown(wait=True)  # the last database write finishes; nothing is half-done
             self._executor = None
+
+    def _outbox_changed(self) -> None:
+        self.wake()
+        self._schedule_publish()
 
     def wake(self) -> None:
         """Look at the outbox now (call after enqueueing a write)."""
@@ -235,6 +243,8 @@ class SyncEngine:
 
     async def _publish(self) -> None:
         self._publish_pending = False
+        if self._executor is None:  # stopped meanwhile
+            return
         try:
             counts = await self.read_db(outbox.counts)
         except Exception:

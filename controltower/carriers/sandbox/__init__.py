@@ -4,3 +4,4 @@ from .couriers import COMPANIES, CourierCompany  # noqa: F401
 from .faults import FAULT_KINDS, Faults  # noqa: F401
 from .server import SandboxNetwork  # noqa: F401
 from .world import World  # noqa: F401
+from .adapters import carrier_code, register_sandbox, sandbox_adapters, sandbox_config  # noqa: F401

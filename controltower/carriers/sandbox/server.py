@@ -39,6 +39,8 @@ class SandboxNetwork:
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
         self.base_url = ""
+        self.requests: list[dict] = []  # every API call: at (monotonic s), method, path, fault; for politeness checks
+        self._log_lock = threading.Lock()
 
     def start(self) -> str:
         handler = type("BoundHandler", (_Handler,), {"network": self})
@@ -66,6 +68,11 @@ class SandboxNetwork:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def log_request(self, method: str, path: str, fault: str | None) -> None:
+        with self._log_lock:
+            self.requests.append({"at": time.monotonic(), "method": method, "path": path, "fault": fault})
+            del self.requests[:-10000]
 
     def bookings(self) -> list[dict]:
         """The sandbox's own record of every booking it made (not returns)."""
@@ -106,6 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.headers.get("Authorization", "").startswith("Bearer "):
             return self._send(401, {"code": "unauthorized", "message": "Missing or invalid bearer token.", "kind": "error"})
         fault = self.network.faults.pick(method, url.path)
+        self.network.log_request(method, url.path, fault)
         if fault == "timeout":
             self.network.stopping.wait(self.network.faults.hang_s)
             self.close_connection = True

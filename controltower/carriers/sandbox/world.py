@@ -13,9 +13,10 @@ from ...domain.timeutil import UTC
 from .clock import SimClock
 from .couriers import COMPANIES, CourierCompany
 
-CITY_CENTRE = (40.7306, -73.9866)  # where addresses without coordinates are placed
+CITY_CENTRE = (40.7306, -73.9866)  # where addresses without coordinates are placed (when the shop has none either)
 QUOTE_LIFETIME = timedelta(minutes=15)
 CANCELLABLE = {"pending", "pickup"}
+COVERAGE_KM = 40  # a dropoff farther from the pickup than this is outside every company's area
 
 
 class SandboxError(Exception):
@@ -40,9 +41,10 @@ def _position(payload: dict, prefix: str) -> tuple[float, float]:
     lat, lng = payload.get(f"{prefix}_latitude"), payload.get(f"{prefix}_longitude")
     if isinstance(lat, (int, float)) and isinstance(lng, (int, float)):
         return float(lat), float(lng)
-    # No coordinates: a stable spot within ~5 km of the centre, derived from the address text.
+    # No coordinates: a stable spot within ~5 km of the shop (or the centre), derived from the address text.
+    centre = _position(payload, "pickup") if prefix == "dropoff" else CITY_CENTRE
     digest = hashlib.sha256(str(payload.get(f"{prefix}_address", "")).encode()).digest()
-    return (CITY_CENTRE[0] + (digest[0] / 255 - 0.5) * 0.09, CITY_CENTRE[1] + (digest[1] / 255 - 0.5) * 0.12)
+    return (centre[0] + (digest[0] / 255 - 0.5) * 0.09, centre[1] + (digest[1] / 255 - 0.5) * 0.12)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -176,7 +178,7 @@ class World:
     # --- quotes -------------------------------------------------------------------------
     def quote(self, customer: str, payload: dict) -> dict:
         company = self.company(customer)
-        pickup, dropoff = _position(payload, "pickup"), _position(payload, "dropoff")
+        pickup, dropoff = _covered(payload)
         km = distance_km(pickup, dropoff)
         travel = km / company.speed_kmh * 60
         now = self.clock.now()
@@ -211,6 +213,7 @@ class World:
                             and existing.phase_at(now)[1] not in ("canceled",)):
                         raise SandboxError(409, "duplicate_delivery", "An active delivery like this already exists.",
                                            {"delivery_id": existing.id})
+            _covered(payload)
             fee = self._fee_for(customer, company, payload, now)
             delivery = self._plan(company, payload, now, fee)
             self._deliveries[delivery.id] = delivery
@@ -337,6 +340,13 @@ class World:
                     out.append({"delivery_id": delivery.id, "company": delivery.company.name, "status": body["status"],
                                 **body["courier"]["location"]})
             return out
+
+
+def _covered(payload: dict) -> tuple[tuple[float, float], tuple[float, float]]:
+    pickup, dropoff = _position(payload, "pickup"), _position(payload, "dropoff")
+    if distance_km(pickup, dropoff) > COVERAGE_KM:
+        raise SandboxError(400, "address_undeliverable", "The address is outside our delivery area.")
+    return pickup, dropoff
 
 
 def _require(payload: dict, fields: tuple[str, ...]) -> None:

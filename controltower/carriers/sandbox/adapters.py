@@ -1,0 +1,46 @@
+"""The sandbox's couriers as carriers: the real Uber Direct adapter pointed at the local network, one per company."""
+from __future__ import annotations
+
+from ..base import AdapterConfig, CarrierAdapter
+from ..registry import register, unregister
+from .couriers import COMPANIES
+
+FAMILY = "sandbox"
+
+
+def carrier_code(company: str) -> str:
+    """The carrier code shipments use for a sandbox company, e.g. 'sandbox:zippy'."""
+    return f"{FAMILY}:{company}"
+
+
+def sandbox_config(base_url: str, company: str, *, timeout_s: float = 10.0) -> AdapterConfig:
+    """How the Uber Direct adapter reaches one sandbox company; `base_url` is SandboxNetwork.start()'s answer."""
+    base_url = base_url.rstrip("/")
+    return AdapterConfig(
+        code=carrier_code(company),
+        credentials={"customer_id": company, "client_id": "sandbox", "client_secret": "sandbox"},
+        settings={"auth_url": base_url + "/oauth/v2/token"},
+        base_url=base_url + "/v1", timeout_s=timeout_s,
+    )
+
+
+def sandbox_adapter(config: AdapterConfig) -> CarrierAdapter:
+    from ..uber_direct.client import UberDirectAdapter  # the real adapter: demo mode runs real code
+
+    return UberDirectAdapter(config)
+
+
+def sandbox_adapters(base_url: str, companies: list[str] | None = None, *, timeout_s: float = 10.0) -> dict[str, CarrierAdapter]:
+    """{carrier code: adapter} for every sandbox company, ready for SyncEngine."""
+    return {carrier_code(c): sandbox_adapter(sandbox_config(base_url, c, timeout_s=timeout_s))
+            for c in (companies or list(COMPANIES))}
+
+
+def register_sandbox(base_url: str, *, timeout_s: float = 10.0) -> None:
+    """Let the registry create 'sandbox:<company>' adapters (demo mode), e.g. registry.create(config)."""
+    register(FAMILY, lambda config: sandbox_adapter(
+        sandbox_config(base_url, config.code.split(":", 1)[1], timeout_s=timeout_s)))
+
+
+def unregister_sandbox() -> None:
+    unregister(FAMILY)
