@@ -1,0 +1,88 @@
+"""Offline geocoding from bundled postcode centroids (GeoNames data, see resources/geo/README.md): approximate, never down."""
+from __future__ import annotations
+
+import gzip
+import threading
+import unicodedata
+from pathlib import Path
+
+from ..domain import Address, GeoPoint, GeoPrecision
+
+DATA_FILE = Path(__file__).resolve().parents[2] / "resources" / "geo" / "postcodes.tsv.gz"
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).replace("-", " ").split())
+
+
+def lookup_key(country: str, postcode: str) -> str:
+    """The part of a postcode the bundled data knows: UK outward code, Canadian FSA, Dutch digits, US 5-digit ZIP."""
+    code = postcode.strip().upper().lstrip("'")
+    if country == "GB":
+        compact = code.replace(" ", "")
+        return code.split(" ")[0] if " " in code else (compact[:-3] if len(compact) > 4 else compact)
+    if country in ("CA", "IE"):
+        return code.replace(" ", "")[:3]
+    if country == "NL":
+        return code.replace(" ", "")[:4]
+    if country == "US":
+        return code[:5]
+    if country in ("SE",):
+        return code.replace(" ", "")[:3] + " " + code.replace(" ", "")[3:5]
+    return code
+
+
+# Outward codes and FSAs cover a district, not a street: less sure than a full postcode.
+_COARSE = {"GB": 0.4, "CA": 0.4, "IE": 0.3}
+
+
+class OfflinePostcodeGeocoder:
+    """Postcode centroids, then the place name, from the bundled file. Thread-safe; loads on first use (~0.5 s)."""
+
+    name = "offline"
+    interactive_only = False
+
+    def __init__(self, path: Path = DATA_FILE) -> None:
+        self.path = path
+        self._postcodes: dict[tuple[str, str], tuple[float, float, int]] | None = None
+        self._places: dict[tuple[str, str], tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def countries(self) -> set[str]:
+        self._load()
+        return {country for country, _ in self._postcodes}
+
+    def _load(self) -> None:
+        if self._postcodes is not None:
+            return
+        with self._lock:
+            if self._postcodes is not None:
+                return
+            postcodes, places = {}, {}
+            with gzip.open(self.path, "rt", encoding="utf-8") as handle:
+                next(handle)
+                for line in handle:
+                    country, code, lat, lon, place, _region, accuracy = line.rstrip("\n").split("\t")
+                    postcodes[(country, code)] = (float(lat), float(lon), int(accuracy or 0))
+                    if place:
+                        places.setdefault((country, _fold(place)), (float(lat), float(lon)))
+            self._places = places
+            self._postcodes = postcodes
+
+    def locate(self, address: Address) -> GeoPoint | None:
+        self._load()
+        country = (address.country or "").upper()
+        if address.postcode:
+            found = self._postcodes.get((country, lookup_key(country, address.postcode)))
+            if found:
+                lat, lon, _accuracy = found
+                return GeoPoint(lat, lon, GeoPrecision.POSTCODE, _COARSE.get(country, 0.6))
+        if address.city:
+            found = self._places.get((country, _fold(address.city)))
+            if found:
+                return GeoPoint(found[0], found[1], GeoPrecision.CITY, 0.3)
+        return None
+
+    async def geocode(self, address: Address) -> GeoPoint | None:
+        return self.locate(address)

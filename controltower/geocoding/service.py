@@ -1,0 +1,70 @@
+"""Placing orders on the map: geocode the ones without a position, save positions, report those that can't be placed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..domain import Address
+from .base import Geocoder
+from .cache import CachedGeocoder
+from .nominatim import NominatimGeocoder
+from .offline import OfflinePostcodeGeocoder
+
+
+@dataclass(frozen=True)
+class UnplacedAddress:
+    """An order whose address no geocoder could place: the lead opens an "address problem" for it."""
+
+    order_id: int
+    order_ref: str
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GeocodeReport:
+    placed: int = 0
+    approximate: int = 0  # placed by postcode or city only
+    unplaced: list[UnplacedAddress] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def build_geocoder(db) -> CachedGeocoder:
+    """The providers the user chose in settings (`geocoding.nominatim_url`), with the offline postcodes last."""
+    providers: list[Geocoder] = []
+    url = db.get_setting("geocoding.nominatim_url")
+    if url:
+        providers.append(NominatimGeocoder(url, email=db.get_setting("geocoding.contact_email", "") or ""))
+    providers.append(OfflinePostcodeGeocoder())
+    return CachedGeocoder(db, providers)
+
+
+async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | None = None, hub=None) -> GeocodeReport:
+    """Give every order without a position (or the given ones) one; a batch never uses look-up-only services."""
+    conn = db.reader()
+    if order_ids is None:
+        rows = conn.execute("SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
+                            "WHERE lat IS NULL AND status NOT IN ('delivered', 'cancelled') ORDER BY id").fetchall()
+    else:
+        rows = []
+        for start in range(0, len(order_ids), 900):
+            chunk = order_ids[start:start + 900]
+            rows += conn.execute(f"SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
+                                 f"WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
+    updates, unplaced, errors = [], [], []
+    approximate = 0
+    for row in rows:
+        address = Address(row["street"], row["city"], row["postcode"], row["country"], row["line2"], row["region"])
+        point = await geocoder.geocode(address)
+        if point is None:
+            reason = "; ".join(geocoder.last_errors) or "no geocoder found this address; check the street, postcode and country"
+            unplaced.append(UnplacedAddress(row["id"], row["order_ref"], address.one_line(), reason))
+            errors.extend(e for e in geocoder.last_errors if e not in errors)
+            continue
+        approximate += point.precision.is_approximate
+        updates.append((point.lat, point.lon, point.precision.value, point.confidence, row["id"]))
+    if updates:
+        with db.transaction() as write:
+            write.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?", updates)
+        if hub is not None:
+            hub.publish("orders.changed", ids=[u[-1] for u in updates])
+    return GeocodeReport(len(updates), approximate, unplaced, errors)
