@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, is_dataclass
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -58,10 +58,10 @@ class MapView(QWidget):
         self.is_ready = False
         self._pending: list[str] = []
         self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
-        # The view is created before the profile so that, as children are deleted in creation order,
-        # the page goes before the profile it belongs to.
         self.web = QWebEngineView(self)
-        self.profile = QWebEngineProfile(self)  # off the record: nothing of the page persists on disk
+        # Off the record: nothing of the page persists on disk. A profile must outlive its pages, and pages
+        # are torn down late, so the profile is parked on the application and deleted once the page is gone.
+        self.profile = QWebEngineProfile(QCoreApplication.instance())
         self.profile.setHttpUserAgent(USER_AGENT)
         self.scheme_handler = AppSchemeHandler(page_html, tiles, self.profile)
         self.profile.installUrlSchemeHandler(SCHEME, self.scheme_handler)
@@ -76,6 +76,7 @@ class MapView(QWidget):
         self.channel.registerObject("bridge", self.bridge)
         page.setWebChannel(self.channel)
         self.web.setPage(page)
+        page.destroyed.connect(self.profile.deleteLater)
         self.bridge.loaded.connect(self._on_ready)
         self.bridge.clicked.connect(self.stopClicked)
         self.bridge.moved.connect(self.stopMoved)

@@ -1,0 +1,291 @@
+"""The live map as a shop owner uses it: offline, thousands of stops, live restyles, clicks both ways, safe text."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QEvent, QIODevice
+from PySide6.QtGui import QColor, QImage
+
+from controltower.ui.map import MapView, register_schemes
+
+register_schemes()  # at import, so before pytest-qt creates the QApplication
+
+from controltower.domain.timeutil import utcnow  # noqa: E402
+from controltower.mapfeatures import (  # noqa: E402
+    DepotFeature, MapStatus, RouteFeature, StopFeature, VehicleFeature, route_color,
+)
+from controltower.tiles import TileCache, TileFetcher, TileSource  # noqa: E402
+
+XSS = '<img src=x onerror="window.__xss = 1">'
+SCRIPT = "<script>window.__xss = 2</script>"
+
+
+def js(view: MapView, qtbot, script: str):
+    """Evaluate JavaScript in the page and return its value."""
+    box = {}
+    view.page.runJavaScript(script, 0, lambda value: box.setdefault("value", value))
+    qtbot.waitUntil(lambda: "value" in box, timeout=10_000)
+    return box["value"]
+
+
+def grid(count: int, lat: float = 45.50, lon: float = -122.70, status: MapStatus = MapStatus.PLANNED) -> list[StopFeature]:
+    side = int(count ** 0.5) + 1
+    return [StopFeature(order_id=i + 1, lat=lat + (i % side) * 0.001, lon=lon + (i // side) * 0.001, status=status,
+                        order_ref=f"#{i + 1:05d}", customer=f"Customer {i + 1}") for i in range(count)]
+
+
+def png(color: str) -> bytes:
+    image = QImage(256, 256, QImage.Format.Format_RGB32)
+    image.fill(QColor(color))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data())
+
+
+@pytest.fixture
+def open_map(qtbot):
+    views = []
+
+    def open_(tiles: TileFetcher | None = None) -> MapView:
+        view = MapView(tiles)
+        view.resize(800, 600)
+        view.show()
+        with qtbot.waitSignal(view.ready, timeout=30_000):
+            pass
+        views.append(view)
+        return view
+
+    yield open_
+    for view in views:  # delete now, so every page goes before its profile
+        view.close()
+        view.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def test_page_loads_with_no_network_and_shows_the_offline_background(qtbot, open_map):
+    view = open_map()
+    assert js(view, qtbot, "typeof L") == "object"
+    assert js(view, qtbot, "typeof L.markerClusterGroup") == "function"
+    qtbot.waitUntil(lambda: (js(view, qtbot, "CT.backgroundFeatures") or 0) > 100, timeout=10_000)
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')"))
+    assert "Offline" in js(view, qtbot, "document.querySelector('.ct-badge').textContent")
+    assert js(view, qtbot, "document.querySelector('.leaflet-control-scale') !== null")
+    assert js(view, qtbot, "document.querySelector('.ct-legend').textContent").startswith("StopsPlannedEn route")
+    assert view.request_guard.blocked == []
+
+
+def test_two_thousand_stops_become_two_thousand_markers(qtbot, open_map):
+    view = open_map()
+    counts = []
+    view.set_stops(grid(2000), callback=counts.append)
+    qtbot.waitUntil(lambda: bool(counts), timeout=20_000)
+    assert counts == [2000]
+    assert js(view, qtbot, "CT.markerCount()") == 2000
+    js(view, qtbot, "CT.fit(null)")
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-cluster').length") > 0)
+
+
+def test_a_status_change_restyles_one_marker_without_reloading(qtbot, open_map):
+    view = open_map()
+    view.set_stops(grid(50))
+    js(view, qtbot, "window.__samePage = 'yes'; CT.fit([7]); 0")
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.stops.get(7).getElement() !== undefined && CT.stops.get(7).getElement() !== null"))
+    assert js(view, qtbot, "CT.stops.get(7).getElement().querySelector('.ct-s-planned') !== null")
+
+    late = StopFeature(order_id=7, lat=45.5063, lon=-122.70, status=MapStatus.EXCEPTION, order_ref="#00007",
+                       customer="Customer 7", exception="Will miss the window")
+    view.update_stops([late, StopFeature(order_id=8, lat=45.507, lon=-122.70, status=MapStatus.DELIVERED)])
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.layers.problems.hasLayer(CT.stops.get(7))"))
+    assert js(view, qtbot, "CT.stops.get(7).getElement().querySelector('.ct-problem').textContent") == "!"
+    assert js(view, qtbot, "CT.stops.get(8).options.icon.options.html").count("ct-s-delivered") == 1
+    assert js(view, qtbot, "CT.stops.get(9).options.icon.options.html").count("ct-s-planned") == 1
+    assert js(view, qtbot, "window.__samePage") == "yes"  # no reload
+    assert js(view, qtbot, "CT.markerCount()") == 50
+
+    view.update_stops([StopFeature(order_id=7, lat=45.5063, lon=-122.70, status=MapStatus.DELIVERED)])
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.layers.stops.hasLayer(CT.stops.get(7))"))
+    assert js(view, qtbot, "CT.layers.problems.getLayers().length") == 0
+
+
+def test_routes_vans_and_depots_are_drawn_with_their_legend(qtbot, open_map):
+    view = open_map()
+    stops = [StopFeature(order_id=i, lat=45.50 + i * 0.01, lon=-122.70, status=MapStatus.EN_ROUTE, route_id=1,
+                         sequence=i, route_color=route_color(0)) for i in (1, 2, 3)]
+    view.set_depots([DepotFeature(1, "Shop", 45.49, -122.70)])
+    view.set_routes([RouteFeature(1, "Van 1 · Ford Transit", route_color(0), ((45.49, -122.70), (45.51, -122.70), (45.53, -122.70)))])
+    view.set_stops(stops)
+    seen = (utcnow() - timedelta(minutes=4)).isoformat()
+    view.set_vehicles([VehicleFeature(1, "Van 1", 45.515, -122.70, heading=90.0, last_seen=seen, color=route_color(0))])
+    view.fit()
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-van-body').length") == 1)
+    assert js(view, qtbot, "document.querySelector('.ct-van-body').style.transform") == "rotate(90deg)"
+    assert js(view, qtbot, "document.querySelectorAll('.ct-depot').length") == 1
+    assert js(view, qtbot, "document.querySelectorAll('.ct-routed').length") == 3
+    assert js(view, qtbot, "Array.from(document.querySelectorAll('.ct-routed')).map(e => e.textContent).sort().join()") == "1,2,3"
+    assert js(view, qtbot, "document.querySelectorAll('path.leaflet-interactive').length") >= 1
+    assert "Van 1 · Ford Transit" in js(view, qtbot, "document.querySelector('.ct-legend').textContent")
+    js(view, qtbot, "CT.vans.get(1).openTooltip(); 0")
+    assert "last seen" in js(view, qtbot, "document.querySelector('.leaflet-tooltip').textContent")
+    assert "4 min ago" in js(view, qtbot, "document.querySelector('.leaflet-tooltip').textContent")
+    # Layer toggles: hiding routes removes the line and leaves the stops.
+    js(view, qtbot, "CT.map.removeLayer(CT.layers.routes); 0")
+    assert js(view, qtbot, "document.querySelectorAll('path.leaflet-interactive').length") == 0
+    assert js(view, qtbot, "document.querySelectorAll('.leaflet-control-layers-overlays label').length") == 7
+
+
+def test_clicking_a_marker_selects_the_order_and_selecting_orders_highlights_them(qtbot, open_map):
+    view = open_map()
+    view.set_stops(grid(30))
+    js(view, qtbot, "CT.fit(null)")
+    with qtbot.waitSignal(view.stopClicked, timeout=5000) as clicked:
+        js(view, qtbot, "CT.stops.get(12).fire('click'); 0")
+    assert clicked.args == [12]
+
+    view.select_orders([3, 4])
+    qtbot.waitUntil(lambda: js(view, qtbot, "Array.from(CT.selected).sort().join()") == "3,4")
+    assert js(view, qtbot, "CT.stops.get(3).options.icon.options.html").count("ct-selected") == 1
+    assert js(view, qtbot, "CT.stops.get(12).options.icon.options.html").count("ct-selected") == 0
+    view.select_orders([25])
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.map.getBounds().contains(CT.stops.get(25).getLatLng())"))
+
+
+def test_clicks_follow_through_to_the_orders_view_and_back(qtbot, open_map, tmp_path):
+    from controltower.demo import generate
+    from controltower.mapfeatures import map_day
+    from controltower.store import Database
+    from controltower.ui.orders import OrdersView
+
+    summary = generate(tmp_path / "demo.db", seed=3, now=datetime(2026, 11, 25, 21, 0, tzinfo=timezone.utc),
+                       orders_today=60, history_days=1)
+    db = Database(summary.path)
+    day = map_day(db, db.scalar("SELECT max(plan_date) FROM routes"))
+    orders = OrdersView(db)
+    qtbot.addWidget(orders)
+    view = open_map()
+    view.stopClicked.connect(orders.select_order)  # as the main window wires them
+    orders.ordersSelected.connect(view.select_orders)
+    view.show_day(day)
+    target = day.stops[5].order_id
+    js(view, qtbot, f"CT.stops.get({target}).fire('click'); 0")
+    qtbot.waitUntil(lambda: [orders.model.order_id(i.row()) for i in orders.table.selectionModel().selectedRows()] == [target])
+    other = day.stops[9].order_id
+    orders.select_order(other)
+    qtbot.waitUntil(lambda: js(view, qtbot, "Array.from(CT.selected).join()") == str(other))
+    db.close()
+
+
+def test_dragging_a_stop_moves_it_only_after_the_user_confirms(qtbot, open_map):
+    view = open_map()
+    view.set_stops(grid(4))
+    js(view, qtbot, "CT.fit(null)")
+    drag = ("var m = CT.stops.get(2); m.fire('dragstart'); m.setLatLng([45.6, -122.6]); m.fire('dragend'); 0")
+    moves = []
+    view.stopMoved.connect(lambda *args: moves.append(args))
+    js(view, qtbot, drag)
+    assert "Move the delivery point for Customer 2 here?" in js(view, qtbot, "document.querySelector('.ct-confirm').textContent")
+    js(view, qtbot, "document.querySelector('.ct-undo').click(); 0")
+    assert js(view, qtbot, "CT.stops.get(2).getLatLng().lat") == pytest.approx(45.5, abs=0.01)
+    assert moves == []
+
+    js(view, qtbot, drag)
+    with qtbot.waitSignal(view.stopMoved, timeout=5000) as moved:
+        js(view, qtbot, "document.querySelector('.ct-save').click(); 0")
+    assert moved.args == [2, pytest.approx(45.6), pytest.approx(-122.6)]
+
+
+def test_tiles_are_served_from_the_mbtiles_cache_through_the_apps_scheme(qtbot, open_map, tmp_path):
+    cache = TileCache(tmp_path / "area.mbtiles")
+    magenta = png("#ff00ff")
+    for x in range(4):
+        for y in range(4):
+            cache.put(2, x, y, magenta, utcnow() + timedelta(days=7))
+    view = open_map(TileFetcher(cache, None))
+    qtbot.waitUntil(lambda: (js(view, qtbot, "CT.tilesLoaded") or 0) >= 4, timeout=15_000)
+    assert view.scheme_handler.tiles_served >= 4
+    assert js(view, qtbot, "document.querySelector('img.leaflet-tile-loaded').src").startswith("ct://tiles/2/")
+    assert js(view, qtbot, "document.querySelector('img.leaflet-tile-loaded').naturalWidth") == 256
+    qtbot.waitUntil(lambda: view.web.grab().toImage().pixelColor(400, 300) == QColor("#ff00ff"), timeout=10_000)
+    assert not js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')")
+    cache.close()
+
+
+class TileServer:
+    """A tile server on 127.0.0.1 serving one colour, counting requests."""
+
+    def __init__(self, color: str) -> None:
+        body, self.paths, self.agents = png(color), [], []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                outer.paths.append(self.path)
+                outer.agents.append(self.headers.get("User-Agent", ""))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_online_tiles_fill_the_cache_and_the_page_never_touches_the_network(qtbot, open_map, tmp_path):
+    server = TileServer("#00ffff")
+    cache = TileCache(tmp_path / "cache.mbtiles")
+    source = TileSource("Local test tiles", server.base + "/{z}/{x}/{y}.png", "© Test <b>contributors</b>")
+    view = open_map(TileFetcher(cache, source))
+    qtbot.waitUntil(lambda: cache.stats()[0] >= 4, timeout=15_000)
+    assert all(agent.startswith("ControlTower/") for agent in server.agents)
+    assert "© Test <b>contributors</b>" in js(view, qtbot, "document.querySelector('.leaflet-control-attribution').textContent")
+    # The page itself cannot reach any server, even a reachable one on this machine.
+    before = len(server.paths)
+    result = js(view, qtbot, f"""
+        window.__probe = 'pending';
+        fetch('{server.base}/probe').then(() => window.__probe = 'reached', () => window.__probe = 'blocked');
+        0""")
+    assert result == 0
+    qtbot.waitUntil(lambda: js(view, qtbot, "window.__probe") != "pending")
+    assert js(view, qtbot, "window.__probe") == "blocked"
+    assert len(server.paths) == before and not any("probe" in path for path in server.paths)
+    server.httpd.shutdown()
+    server.httpd.server_close()
+    cache.close()
+
+
+def test_customer_and_carrier_text_is_shown_as_text_and_never_runs(qtbot, open_map):
+    view = open_map()
+    evil = StopFeature(order_id=1, lat=45.5, lon=-122.7, status=MapStatus.PLANNED, order_ref=SCRIPT, customer=XSS,
+                       address="1 <u>Main</u> St", window="09:00–11:00", exception="", route_id=None)
+    problem = StopFeature(order_id=2, lat=45.51, lon=-122.69, status=MapStatus.EXCEPTION, order_ref="#2",
+                          customer="Bo", exception=XSS)
+    view.set_depots([DepotFeature(1, XSS, 45.49, -122.7)])
+    view.set_routes([RouteFeature(1, SCRIPT, "red;background:url(x)", ((45.49, -122.7), (45.5, -122.7)))])
+    view.set_stops([evil, problem])
+    view.set_vehicles([VehicleFeature(1, XSS, 45.495, -122.7, heading=None, last_seen="", color="#fff\" onmouseover=\"x")])
+    js(view, qtbot, "CT.fit(null)")
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.stops.get(1).getElement() !== null"))
+    js(view, qtbot, "CT.stops.get(1).openPopup(); 0")
+    popup = js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    assert XSS in popup and SCRIPT in popup and "1 <u>Main</u> St" in popup
+    assert js(view, qtbot, "document.querySelector('.leaflet-popup-content img, .leaflet-popup-content script, .leaflet-popup-content u') === null")
+    assert js(view, qtbot, "CT.stops.get(1).getElement().title") == XSS
+    js(view, qtbot, "CT.stops.get(2).openPopup(); 0")
+    assert XSS in js(view, qtbot, "document.querySelector('.ct-problem-text').textContent")
+    js(view, qtbot, "CT.depots.get(1).openTooltip(); CT.vans.get(1).openTooltip(); CT.routes.get(1).openTooltip(); 0")
+    tooltips = js(view, qtbot, "Array.from(document.querySelectorAll('.leaflet-tooltip')).map(t => t.textContent).join('|')")
+    assert tooltips.count(XSS) == 2 and SCRIPT in tooltips
+    assert js(view, qtbot, "document.querySelectorAll('.leaflet-tooltip img, .leaflet-tooltip script').length") == 0
+    assert SCRIPT in js(view, qtbot, "document.querySelector('.ct-legend').textContent")
+    qtbot.wait(300)  # give any injected handler the chance to fire
+    assert js(view, qtbot, "typeof window.__xss") == "undefined"
+    assert view.request_guard.blocked == []
