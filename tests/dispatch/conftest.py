@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
+from controltower.carriers.base import AdapterConfig, Capability, CarrierAdapter
+
 from controltower.dispatch.settings import ShopSettings, Zone, save_settings
-from controltower.domain import UTC, Address, DeliveryOption, GeoPoint, Money, Order, TimeWindow
+from controltower.domain import UTC, Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote, TimeWindow
 from controltower.store.orders import upsert_orders
 
 SHOP = (40.7410, -73.9897)  # Flatiron, Manhattan
@@ -61,3 +66,25 @@ def add_orders(store, *orders: Order) -> dict[str, int]:
 
 def window(start: str, end: str) -> TimeWindow:
     return TimeWindow(local(start).astimezone(UTC), local(end).astimezone(UTC))
+
+
+class QuotingCarrier(CarrierAdapter):
+    """A carrier that answers after `delay` seconds with fixed prices, or fails the way it is told to."""
+
+    name = "Quick Parcel"
+    kind = CarrierKind.PARCEL
+    capabilities = frozenset({Capability.QUOTE})
+
+    def __init__(self, code: str | AdapterConfig, prices: dict[str, int] | None = None, delay: float = 0.0,
+                 error: Exception | None = None, eta_hours: float = 3) -> None:
+        super().__init__(code if isinstance(code, AdapterConfig) else AdapterConfig(code))
+        prices = prices if prices is not None else dict(self.config.settings.get("prices", {}))
+        self.prices, self.delay, self.error, self.eta_hours = prices, delay, error, eta_hours
+
+    async def quote(self, request):
+        await asyncio.sleep(self.delay)
+        if self.error:
+            raise self.error
+        eta = local("2026-11-25T10:00") + timedelta(hours=self.eta_hours)
+        return [Quote(self.config.code, service, Money(price), estimated_delivery=eta.astimezone(UTC),
+                      expires_at=local("2026-11-25T10:15").astimezone(UTC)) for service, price in self.prices.items()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from controltower.carriers.base import AdapterConfig, CarrierAdapter, Capability, ServiceUnavailable
+from controltower.carriers.base import ServiceUnavailable
 from controltower.dispatch.rates import (
     CUSTOMER_COLLECTS, OVER_BUDGET, OVER_PROMISE, QUOTE_EXPIRED, compare, gather_quotes, on_time_records,
     own_fleet_insertion, pickup_quote, shipment_request,
@@ -12,28 +12,7 @@ from controltower.dispatch.rates import (
 from controltower.domain import UTC, CarrierKind, Money, Quote, Shipment, ShipmentStatus
 from controltower.store.shipments import create_shipment
 
-from .conftest import NEAR, SHOP, add_orders, local, make_order, shop_settings, window
-
-
-class QuotingCarrier(CarrierAdapter):
-    """A carrier that answers after `delay` seconds with fixed prices, or fails the way it is told to."""
-
-    name = "Quick Parcel"
-    kind = CarrierKind.PARCEL
-    capabilities = frozenset({Capability.QUOTE})
-
-    def __init__(self, code: str, prices: dict[str, int], delay: float = 0.0, error: Exception | None = None,
-                 eta_hours: float = 3) -> None:
-        super().__init__(AdapterConfig(code))
-        self.prices, self.delay, self.error, self.eta_hours = prices, delay, error, eta_hours
-
-    async def quote(self, request):
-        await asyncio.sleep(self.delay)
-        if self.error:
-            raise self.error
-        eta = local("2026-11-25T10:00") + timedelta(hours=self.eta_hours)
-        return [Quote(self.config.code, service, Money(price), estimated_delivery=eta.astimezone(UTC),
-                      expires_at=local("2026-11-25T10:15").astimezone(UTC)) for service, price in self.prices.items()]
+from .conftest import NEAR, SHOP, QuotingCarrier, add_orders, local, make_order, shop_settings, window
 
 
 def test_a_slow_and_a_broken_carrier_never_hide_the_others():

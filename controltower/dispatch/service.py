@@ -1,0 +1,251 @@
+"""The dispatch use cases the UI and CLI call: options, comparison with a recommendation, dispatching the day, returns."""
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from ..carriers.base import AdapterConfig, CarrierAdapter
+from ..domain import CarrierKind, DeliveryOption, Order
+from ..domain.money import exponent
+from ..domain.timeutil import to_iso, utcnow
+from ..errors import NotFound
+from ..events import EventHub
+from ..store.orders import get_order, upsert_orders
+from . import labels, returns
+from .allocate import Allocation, Choice, allocate, problem_from_rows
+from .booking import BookingReport, confirm
+from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
+from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
+from .rates import (
+    CarrierAnswer, OnTimeRecord, WayRow, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
+    save_quotes, shipment_request,
+)
+from .settings import ShopSettings, load_settings
+
+AdapterSource = Callable[[], Sequence[CarrierAdapter]]
+_AWAITING = ("created", "quoted")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every way for one order, the recommended one, and why."""
+
+    order: Order
+    rows: tuple[WayRow, ...]
+    decision: Decision
+    asked_at: datetime
+
+    def to_json(self) -> list[dict]:
+        """One entry per way, as `controltower quote --json` prints it."""
+        chosen = self.decision.row
+        entries = []
+        for row in self.rows:
+            is_chosen = row is chosen
+            entries.append({
+                "carrier": row.carrier, "name": row.name, "kind": row.kind, "service": row.service,
+                "price": None if row.price is None else f"{row.price.decimal:.{exponent(row.price.currency)}f}",
+                "price_minor": None if row.price is None else row.price.amount_minor,
+                "currency": None if row.price is None else row.price.currency,
+                "promised_by": to_iso(row.promised_by), "estimated_delivery": to_iso(row.estimated_delivery),
+                "on_time": row.on_time.rate, "flags": list(row.flags), "error": row.error or None,
+                "chosen": is_chosen, "reason": self.decision.reason if is_chosen else _why_not(row, chosen),
+            })
+        return entries
+
+
+def _why_not(row: WayRow, chosen: WayRow | None) -> str:
+    if row.error:
+        return row.error
+    if row.flags:
+        return ", ".join(row.flags)
+    if chosen is not None and row.price is not None and chosen.price is not None and row.price.amount_minor > chosen.price.amount_minor:
+        return f"{(row.price - chosen.price).format()} dearer than {chosen.name}"
+    return "not preferred by your settings"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A proposed dispatch of the day, for review before anything is booked."""
+
+    comparisons: dict[int, Comparison]
+    allocation: Allocation
+
+    def lines(self) -> list[tuple[Order, Choice | None, str]]:
+        result = []
+        for order_id, comparison in self.comparisons.items():
+            choice = self.allocation.chosen.get(order_id)
+            result.append((comparison.order, choice, self.allocation.unplaced.get(order_id, "")))
+        return result
+
+
+def adapters_from_store(db) -> list[CarrierAdapter]:
+    """Adapters for every enabled carrier account except own vans and pickup (priced here), keys from the keychain."""
+    from ..carriers import registry
+    from ..store.secrets import get_secret
+
+    adapters = []
+    for row in db.query("SELECT * FROM carrier_accounts WHERE enabled = 1 AND kind NOT IN ('own_fleet', 'pickup') ORDER BY code"):
+        settings = json.loads(row["settings_json"] or "{}")
+        try:
+            factory = registry.factory_for(row["code"])
+        except KeyError:
+            continue
+        credentials = {f.name: get_secret(row["code"], f.name) or "" for f in getattr(factory, "credential_fields", ())}
+        adapters.append(factory(AdapterConfig(row["code"], credentials, settings, settings.get("base_url", ""))))
+    return adapters
+
+
+class DispatchService:
+    """Dispatch over one store. `adapters` gives the carriers to ask (default: enabled accounts in the store)."""
+
+    def __init__(self, db, adapters: AdapterSource | None = None, *, hub: EventHub | None = None,
+                 clock: Callable[[], datetime] = utcnow, matrix_provider=None, documents_dir: Path | None = None) -> None:
+        self.db = db
+        self.adapters = adapters or (lambda: adapters_from_store(db))
+        self.hub = hub or EventHub()
+        self.clock = clock
+        self.matrix_provider = matrix_provider
+        self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
+
+    # -- settings ---------------------------------------------------------
+    @property
+    def settings(self) -> ShopSettings:
+        return load_settings(self.db)
+
+    @property
+    def preferences(self) -> Preferences:
+        return load_preferences(self.db)
+
+    # -- new orders -------------------------------------------------------
+    def options_for(self, request: DeliveryRequest, courier_quotes=()) -> list[DeliveryOffer]:
+        settings = self.settings
+        day = request.ordered_at.astimezone(settings.tz).date()
+        capacity = load_fleet_capacity(self.db.reader(), settings, day, days=settings.slot_days_ahead)
+        return delivery_options(settings, request, capacity, list(courier_quotes))
+
+    def create_order(self, order: Order) -> int:
+        with self.db.transaction() as conn:
+            result = upsert_orders(conn, [order])
+            from ..store import audit
+
+            order_id = result.ids[order.order_ref.strip()]
+            audit.record(conn, "order.create", "order", order_id, after={"order_ref": order.order_ref, "option": order.delivery_option.value})
+        self.hub.publish("orders.changed", ids=[order_id])
+        return order_id
+
+    # -- one order ----------------------------------------------------------
+    def awaiting_decision(self, limit: int = 500) -> list[Order]:
+        """Open orders with no live shipment yet, soonest promise first."""
+        rows = self.db.reader().execute(
+            "SELECT id FROM orders o WHERE status IN (?, ?) AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id "
+            "AND s.kind = 'delivery' AND s.status NOT IN ('cancelled', 'failed_attempt')) "
+            "ORDER BY promised_end IS NULL, promised_end, id LIMIT ?", (*_AWAITING, limit)).fetchall()
+        conn = self.db.reader()
+        return [get_order(conn, r[0]) for r in rows]
+
+    async def compare(self, order_id: int, adapters: Sequence[CarrierAdapter] | None = None,
+                      records: dict[str, OnTimeRecord] | None = None, shares: dict[str, float] | None = None) -> Comparison:
+        """Ask every carrier at once, price the own van and pickup, and recommend one way."""
+        conn = self.db.reader()
+        order = get_order(conn, order_id)
+        if order is None:
+            raise NotFound(f"There is no order {order_id}.", "It may have been deleted; refresh the list.")
+        settings, now = self.settings, self.clock()
+        answers: list[CarrierAnswer] = []
+        if order.delivery_option is not DeliveryOption.PICKUP:
+            adapters = list(self.adapters() if adapters is None else adapters)
+            request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
+            answers = await gather_quotes(adapters, request, settings.quote_timeout_s)
+        insertion, note = None, ""
+        if order.delivery_option is not DeliveryOption.PICKUP:
+            plan_date = self._plan_date(order, settings, now)
+            insertion = own_fleet_insertion(conn, settings, order, plan_date, now + timedelta(minutes=30), self.matrix_provider)
+            note = "" if insertion else ("the order has no map position" if order.location is None else "no van has room that day")
+        records = on_time_records(conn) if records is None else records
+        rows = compare(order, answers, settings, now, insertion, pickup_quote(settings, order, now), records, note)
+        shares = carrier_shares(conn, now) if shares is None else shares
+        decision = choose(rows, self.preferences, shares)
+        with self.db.transaction() as wconn:
+            save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
+        return Comparison(order, tuple(rows), decision, now)
+
+    def compare_now(self, order_id: int) -> Comparison:
+        """The comparison for scripts and the CLI (not on a running event loop)."""
+        return asyncio.run(self.compare(order_id))
+
+    @staticmethod
+    def _plan_date(order: Order, settings: ShopSettings, now: datetime) -> date:
+        moment = order.promised_window.start if order.promised_window else now
+        return max(moment, now).astimezone(settings.tz).date()
+
+    # -- the whole day ------------------------------------------------------
+    async def plan_day(self, order_ids: Iterable[int] | None = None, concurrency: int = 4) -> DayPlan:
+        """Compare every open order (a few at a time) and allocate them at least total cost."""
+        ids = list(order_ids) if order_ids is not None else [o.id for o in self.awaiting_decision()]
+        adapters = list(self.adapters())
+        conn = self.db.reader()
+        records, shares = on_time_records(conn), carrier_shares(conn, self.clock())
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(order_id: int) -> Comparison:
+            async with gate:
+                return await self.compare(order_id, adapters, records, shares)
+
+        comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
+        parcels = {i: c.order.parcels for i, c in comparisons.items()}
+        problem = problem_from_rows({i: list(c.rows) for i, c in comparisons.items()}, parcels, self.van_room(),
+                                    currency=self.settings.currency)
+        return DayPlan(comparisons, allocate(problem))
+
+    def van_room(self, plan_date: date | None = None) -> int:
+        """Parcels the active vans can still take on the day (capacity less what their routes already carry)."""
+        day = (plan_date or self.clock().astimezone(self.settings.tz).date()).isoformat()
+        conn = self.db.reader()
+        capacity = conn.execute("SELECT coalesce(sum(capacity_parcels), 0) FROM vehicles WHERE active = 1").fetchone()[0]
+        loaded = conn.execute("SELECT coalesce(sum(o.parcels), 0) FROM stops s JOIN routes r ON r.id = s.route_id "
+                              "JOIN orders o ON o.id = s.order_id WHERE r.plan_date = ? AND s.status NOT IN ('failed', 'skipped')",
+                              (day,)).fetchone()[0]
+        return max(capacity - loaded, 0)
+
+    def confirm(self, choices: Iterable[Choice], attempt: int = 1) -> BookingReport:
+        """Book the reviewed choices; a retry with the same choices and attempt books nothing twice."""
+        report = confirm(self.db, self.settings, list(choices), self.clock(), attempt)
+        self.hub.publish("shipments.changed", ids=[line.shipment_id for line in report.lines if line.shipment_id])
+        self.hub.publish("orders.changed", ids=[line.order_id for line in report.lines])
+        if any(line.carrier == "own_fleet" for line in report.lines):
+            self.hub.publish("routes.changed", plan_date=None)
+        return report
+
+    def book(self, comparison: Comparison, row: WayRow | None = None) -> BookingReport:
+        """Book one order the way chosen in its comparison (the recommendation unless `row` is given)."""
+        row = row or comparison.decision.row
+        if row is None:
+            raise NotFound("There is nothing to book for this order.", comparison.decision.reason)
+        order = comparison.order
+        attempt = 1 + (self.db.scalar("SELECT count(*) FROM dispatch_bookings WHERE order_id = ?", (order.id,)) or 0)
+        van = order.parcels if row.kind == CarrierKind.OWN_FLEET.value else 0
+        return self.confirm([Choice(order.id, row.carrier, row.service, row.price, van, row)], attempt)
+
+    # -- documents, returns, failed deliveries ----------------------------
+    def own_label(self, order_id: int) -> Path:
+        order = get_order(self.db.reader(), order_id)
+        if order is None:
+            raise NotFound(f"There is no order {order_id}.")
+        return labels.own_label_pdf(order, self.settings, self.documents_dir / "labels" / f"{order.order_ref}.pdf")
+
+    def start_return(self, order_id: int, reason: str, items: list[str], method: str, carrier: str = "") -> returns.ReturnCase:
+        with self.db.transaction() as conn:
+            case = returns.start_return(conn, self.settings, order_id, reason, items, method, self.clock(), carrier)
+        self.hub.publish("shipments.changed", ids=[case.shipment_id])
+        return case
+
+    def resolve_failed_attempt(self, order_id: int, action: str) -> str:
+        with self.db.transaction() as conn:
+            done = returns.resolve_failed_attempt(conn, self.settings, order_id, action, self.clock())
+        self.hub.publish("orders.changed", ids=[order_id])
+        self.hub.publish("notifications.changed")
+        return done
