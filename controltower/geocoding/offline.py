@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+from functools import lru_cache
 import unicodedata
 from pathlib import Path
 
@@ -33,53 +34,51 @@ def lookup_key(country: str, postcode: str) -> str:
     return code
 
 
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _tables(path: Path) -> tuple[dict, dict]:
+    """(country, postcode key) -> (lat, lon, accuracy) and (country, folded place name) -> (lat, lon); read once per process."""
+    with _load_lock:
+        postcodes, places = {}, {}
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            next(handle)
+            for line in handle:
+                country, code, lat, lon, place, _region, accuracy = line.rstrip("\n").split("\t")
+                point = (float(lat), float(lon))
+                postcodes[(country, code)] = (*point, int(accuracy or 0))
+                if place:
+                    places.setdefault((country, _fold(place)), point)
+        return postcodes, places
+
+
 # Outward codes and FSAs cover a district, not a street: less sure than a full postcode.
 _COARSE = {"GB": 0.4, "CA": 0.4, "IE": 0.3}
 
 
 class OfflinePostcodeGeocoder:
-    """Postcode centroids, then the place name, from the bundled file. Thread-safe; loads on first use (~0.5 s)."""
+    """Postcode centroids, then the place name, from the bundled file. Thread-safe; loads once on first use (~2 s)."""
 
     name = "offline"
     interactive_only = False
 
     def __init__(self, path: Path = DATA_FILE) -> None:
         self.path = path
-        self._postcodes: dict[tuple[str, str], tuple[float, float, int]] | None = None
-        self._places: dict[tuple[str, str], tuple[float, float]] = {}
-        self._lock = threading.Lock()
 
     def countries(self) -> set[str]:
-        self._load()
-        return {country for country, _ in self._postcodes}
-
-    def _load(self) -> None:
-        if self._postcodes is not None:
-            return
-        with self._lock:
-            if self._postcodes is not None:
-                return
-            postcodes, places = {}, {}
-            with gzip.open(self.path, "rt", encoding="utf-8") as handle:
-                next(handle)
-                for line in handle:
-                    country, code, lat, lon, place, _region, accuracy = line.rstrip("\n").split("\t")
-                    postcodes[(country, code)] = (float(lat), float(lon), int(accuracy or 0))
-                    if place:
-                        places.setdefault((country, _fold(place)), (float(lat), float(lon)))
-            self._places = places
-            self._postcodes = postcodes
+        return {country for country, _ in _tables(self.path)[0]}
 
     def locate(self, address: Address) -> GeoPoint | None:
-        self._load()
+        postcodes, places = _tables(self.path)
         country = (address.country or "").upper()
         if address.postcode:
-            found = self._postcodes.get((country, lookup_key(country, address.postcode)))
+            found = postcodes.get((country, lookup_key(country, address.postcode)))
             if found:
                 lat, lon, _accuracy = found
                 return GeoPoint(lat, lon, GeoPrecision.POSTCODE, _COARSE.get(country, 0.6))
         if address.city:
-            found = self._places.get((country, _fold(address.city)))
+            found = places.get((country, _fold(address.city)))
             if found:
                 return GeoPoint(found[0], found[1], GeoPrecision.CITY, 0.3)
         return None
