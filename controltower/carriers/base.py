@@ -195,6 +195,7 @@ class CarrierError(UserFacingError):
         self.carrier_message = carrier_message
         self.code = code
         self.http_status = http_status
+        self.body = None  # the carrier's parsed error body, when there was one
 
 
 class BadAddress(CarrierError):

@@ -117,7 +117,9 @@ class CarrierHttp:
             if not expect_json:
                 return response.content
             return self._json(response, is_write)
-        raise self._error(response, method, path, is_write)
+        error = self._error(response, method, path, is_write)
+        error.body = _body(response)  # carriers put useful ids in error bodies (Uber's duplicate_delivery)
+        raise error
 
     def _json(self, response: httpx.Response, is_write: bool) -> Any:
         if not response.content:
@@ -132,11 +134,7 @@ class CarrierHttp:
 
     def _error(self, response: httpx.Response, method: str, path: str, is_write: bool) -> CarrierError:
         status = response.status_code
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            body = response.text
-        info = self.error_parser(body)
+        info = self.error_parser(_body(response))
         said = f": {info.message}" if info.message else ""
         kwargs = dict(carrier_message=info.message, code=info.code, http_status=status)
         cls = self.classify(status, info) if self.classify else None
@@ -161,6 +159,13 @@ class CarrierHttp:
         if status == 422:
             return ServiceUnavailable(self.carrier, f"{self.carrier} cannot do this shipment{said}", **kwargs)
         return RequestRejected(self.carrier, f"{self.carrier} refused the request (HTTP {status}){said}", **kwargs)
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text
 
 
 def _describe(exc: Exception) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import socketserver
 import threading
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,15 @@ class Fault:
 Handler = Callable[[Request], Reply]
 
 
+class _QuickServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, which can stall on DNS; 127.0.0.1 needs no name.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+
 class FakeServer:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern, Handler]] = []
@@ -65,6 +75,7 @@ class FakeServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # otherwise every answer waits ~40 ms for a delayed ACK
 
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
@@ -74,8 +85,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _QuickServer(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property

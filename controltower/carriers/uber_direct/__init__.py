@@ -1,0 +1,1 @@
+"""Uber Direct: on-demand couriers (quotes, deliveries with idempotency keys, status, cancel, proof of delivery)."""
