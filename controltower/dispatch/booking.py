@@ -98,7 +98,7 @@ def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attem
                                                      cost=choice.cost, promised_by=promised_by, eta=eta))
         set_status(conn, shipment_id, ShipmentStatus.BOOKED, reason="dispatched")
         if choice.carrier == OWN_FLEET:
-            _add_stop(conn, order.id, choice)
+            _add_stop(conn, order.id, choice, settings)
         outcome = BOOKED
     else:
         request = shipment_request(order, settings, key, ready_at=now)
@@ -143,7 +143,7 @@ def enqueue_carrier_write(conn, order_id: int, carrier: str, request, key: str, 
     return shipment_id, outbox_id
 
 
-def _add_stop(conn, order_id: int, choice: Choice) -> int:
+def _add_stop(conn, order_id: int, choice: Choice, settings: ShopSettings) -> int:
     """A stop on the route the insertion was priced on (at that position), or an unplanned stop for the planner."""
     route_id, position = None, None
     reference = choice.row.quote.external_id if choice.row and choice.row.quote else ""
@@ -159,5 +159,7 @@ def _add_stop(conn, order_id: int, choice: Choice) -> int:
             "AND s.status NOT IN ('failed', 'skipped') AND o.lat IS NOT NULL ORDER BY s.sequence, s.id", (route_id,))]
         sequence = ordered[position - 1] + 1 if 0 < position <= len(ordered) else (ordered[0] if ordered else 0)
         conn.execute("UPDATE stops SET sequence = sequence + 1 WHERE route_id = ? AND sequence >= ?", (route_id, sequence))
-    return conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence) VALUES (?, ?, 'delivery', ?)",
-                        (order_id, route_id, sequence)).lastrowid
+    eta = choice.row.estimated_delivery if choice.row else None
+    plan_date = eta.astimezone(settings.tz).date().isoformat() if eta and route_id is None else None
+    return conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence, plan_date) VALUES (?, ?, 'delivery', ?, ?)",
+                        (order_id, route_id, sequence, plan_date)).lastrowid

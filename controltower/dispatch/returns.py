@@ -139,16 +139,16 @@ def add_next_day_stop(conn: sqlite3.Connection, settings: ShopSettings, order_id
         conn.execute("UPDATE orders SET delivery_date = ?, promised_start = ?, promised_end = ? WHERE id = ?",
                      (day.isoformat(), to_iso(start), to_iso(end), order_id))
     return conn.execute(
-        "INSERT INTO stops(order_id, route_id, kind, sequence) VALUES (?, ?, ?, ?)",
-        (order_id, route["id"] if route else None, kind, route["next_sequence"] if route else None),
+        "INSERT INTO stops(order_id, route_id, kind, sequence, plan_date) VALUES (?, ?, ?, ?, ?)",
+        (order_id, route["id"] if route else None, kind, route["next_sequence"] if route else None, day.isoformat()),
     ).lastrowid
 
 
 def stops_for_plan(conn: sqlite3.Connection, plan_date: date) -> list[sqlite3.Row]:
-    """Stops in a day's plan: those on its routes, and unplanned ones for orders due that day."""
+    """Stops in a day's plan: those on its routes, and those waiting for the planner on that day."""
     return conn.execute(
         "SELECT s.*, o.order_ref FROM stops s JOIN orders o ON o.id = s.order_id LEFT JOIN routes r ON r.id = s.route_id "
-        "WHERE (r.plan_date = ?) OR (s.route_id IS NULL AND o.delivery_date = ? AND s.status = 'planned') ORDER BY s.id",
+        "WHERE r.plan_date = ? OR (s.route_id IS NULL AND s.plan_date = ? AND s.status = 'planned') ORDER BY s.id",
         (plan_date.isoformat(), plan_date.isoformat()),
     ).fetchall()
 

@@ -28,3 +28,7 @@ CREATE TABLE returns (
 );
 CREATE INDEX returns_order ON returns(order_id);
 CREATE INDEX returns_status ON returns(status);
+
+-- The day a stop is wanted, for stops not yet on a route (a re-attempt or a return collection for tomorrow).
+ALTER TABLE stops ADD COLUMN plan_date TEXT;
+CREATE INDEX stops_plan_date ON stops(plan_date) WHERE route_id IS NULL;
