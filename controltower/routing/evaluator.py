@@ -95,16 +95,11 @@ def route_report(problem: Problem, vehicle: int, route: tuple[int, ...]) -> Rout
     if not route or brk is None:
         return _simulate(problem, vehicle, route, None)
     # Break on leg k (k = len(route) is the way home), or after getting home.
-    best = None
     for leg in list(range(len(route) + 1)) + [-1]:
         rep = _simulate(problem, vehicle, route, leg)
-        if rep.break_start is None:
-            continue
-        if not rep.violations:
+        if rep.break_start is not None and not rep.violations:
             return rep
-        if best is None or len(rep.violations) < len(best.violations):
-            best = rep
-    return best if best is not None else _simulate(problem, vehicle, route, None, missing_break=True)
+    return _simulate(problem, vehicle, route, None, missing_break=True)
 
 
 def _simulate(problem: Problem, vehicle: int, route: tuple[int, ...], break_leg: int | None, missing_break: bool = False) -> RouteReport:
