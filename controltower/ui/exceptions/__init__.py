@@ -1,0 +1,2 @@
+"""The exception queue view and its action forms."""
+from .view import ExceptionQueueView  # noqa: F401
