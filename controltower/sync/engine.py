@@ -129,7 +129,12 @@ class SyncEngine:
         self._schedule_publish()
         while True:
             try:
-                for entry in await self.read_db(outbox.due, utcnow(), 500):
+                if self.state.online:
+                    due = await self.read_db(outbox.due, utcnow(), 500)
+                else:  # offline: only the oldest write probes, so the rest keep their order for when we are back
+                    oldest = await self.read_db(outbox.oldest_waiting)
+                    due = [oldest] if oldest and not self._sending and oldest.next_attempt_at <= utcnow() else []
+                for entry in due:
                     if entry.id in self._sending:
                         continue
                     if entry.carrier not in self.adapters:
@@ -154,9 +159,12 @@ class SyncEngine:
                     await self._perform(entry)
                 except CarrierError as error:
                     await self._after_error(entry, error)
-                except Exception as error:  # a bug here must never lead to a second booking: treat as unknown
-                    log.exception("sending outbox entry %s failed unexpectedly", entry.id)
-                    await self._retry(entry, f"unexpected error: {error}", outcome_unknown=True)
+        except asyncio.CancelledError:
+            raise  # stopping: an entry left in flight is reconciled at the next start
+        except Exception as error:  # a bug here must never lead to a second booking: treat as unknown
+            log.exception("sending outbox entry %s failed unexpectedly", entry.id)
+            self._errors.add(f"{entry.carrier}: unexpected error: {error}")
+            await self._retry(entry, f"unexpected error: {error}", outcome_unknown=True)
         finally:
             self._sending.discard(entry.id)
             self._schedule_publish()
@@ -207,7 +215,9 @@ class SyncEngine:
     async def _retry(self, entry: outbox.OutboxEntry, message: str, *, outcome_unknown: bool = False,
                      retry_after: float | None = None) -> None:
         delay = self.policy.backoff.delay(entry.attempts + 1, retry_after, self._rng)
-        await self.run_db(outbox.retry_later, entry.id, message, utcnow() + timedelta(seconds=delay), outcome_unknown)
+        if not self.state.online:
+            delay = min(delay, self.policy.offline_probe_s)  # notice soon when the network is back
+        await self.run_db(_retry_later, entry.id, message, utcnow() + timedelta(seconds=delay), outcome_unknown)
 
     async def _fail(self, entry: outbox.OutboxEntry, message: str) -> None:
         await self.run_db(_record_failure, entry, message)
@@ -260,6 +270,10 @@ class SyncEngine:
 def _due_now(conn) -> None:
     conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE state IN ('pending', 'unknown')",
                  (to_iso(utcnow()),))
+
+
+def _retry_later(conn, entry_id: int, message: str, at, outcome_unknown: bool) -> None:
+    outbox.retry_later(conn, entry_id, message, at, outcome_unknown=outcome_unknown)
 
 
 def _record_booking(conn, entry: outbox.OutboxEntry, booking: Booking) -> None:

@@ -91,9 +91,10 @@ def due(conn: sqlite3.Connection, now: datetime, limit: int = 200) -> list[Outbo
     return [_entry(r) for r in rows]
 
 
-def next_due_at(conn: sqlite3.Connection) -> datetime | None:
-    return from_iso(conn.execute(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'unknown')").fetchone()[0])
+def oldest_waiting(conn: sqlite3.Connection) -> OutboxEntry | None:
+    """The first write in the queue, due or not."""
+    row = conn.execute("SELECT * FROM outbox WHERE state IN ('pending', 'unknown') ORDER BY id LIMIT 1").fetchone()
+    return None if row is None else _entry(row)
 
 
 def queued(conn: sqlite3.Connection, *, include_failed: bool = True, limit: int = 500) -> list[OutboxEntry]:

@@ -32,6 +32,7 @@ class SyncPolicy:
     flush_s: float = 0.25            # longest wait before tracking results are written
     sweep_s: float = 30.0            # how often the list of open shipments is re-read from the store
     offline_after: int = 3           # consecutive unreachable calls before we say "offline"
+    offline_probe_s: float = 15.0    # while offline, the oldest write tries again this often
     max_malformed: int = 8           # unreadable answers to a write before it is shown as failed
     track: bool = True               # poll tracking at all (tests of writes alone turn it off)
 
