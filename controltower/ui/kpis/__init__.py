@@ -1,0 +1,2 @@
+"""KPI cards, trends and the scorecard."""
+from .panel import KpiPanel  # noqa: F401

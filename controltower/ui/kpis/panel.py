@@ -1,0 +1,239 @@
+"""KPI cards with a trend line and the change against the previous period, and the carrier/driver scorecard."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import QDate, QMargins, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ...control.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
+from ...domain import Money
+from ...domain.timeutil import UTC
+
+PERIODS = (("Today", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom…", None))
+GOOD, BAD, NEUTRAL = "#1e8449", "#b00020", "#566573"
+
+
+class Sparkline(QChartView):
+    """A small trend line without axes or legend."""
+
+    def __init__(self, parent=None) -> None:
+        chart = QChart()
+        chart.legend().hide()
+        chart.setMargins(QMargins(0, 0, 0, 0))
+        chart.setBackgroundVisible(False)
+        chart.layout().setContentsMargins(0, 0, 0, 0)
+        super().__init__(chart, parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setFixedHeight(42)
+        self.setStyleSheet("background: transparent")
+        self.series = QLineSeries()
+        self.series.setPen(QPen(QColor("#2e86c1"), 2))
+        chart.addSeries(self.series)
+        self.x_axis, self.y_axis = QValueAxis(), QValueAxis()
+        for axis, side in ((self.x_axis, Qt.AlignmentFlag.AlignBottom), (self.y_axis, Qt.AlignmentFlag.AlignLeft)):
+            axis.setVisible(False)
+            chart.addAxis(axis, side)
+            self.series.attachAxis(axis)
+
+    def set_points(self, values: tuple[float | None, ...]) -> None:
+        points = [(i, v) for i, v in enumerate(values) if v is not None]
+        self.series.clear()
+        for x, y in points:
+            self.series.append(x, y)
+        if points:
+            low, high = min(y for _, y in points), max(y for _, y in points)
+            pad = (high - low) * 0.1 or abs(high) * 0.1 or 1
+            self.x_axis.setRange(0, max(len(values) - 1, 1))
+            self.y_axis.setRange(low - pad, high + pad)
+
+
+class KpiCard(QFrame):
+    clicked = Signal(object)  # the KpiValue
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.kpi: KpiValue | None = None
+        self.title = QLabel()
+        self.title.setStyleSheet(f"color: {NEUTRAL}")
+        self.value = QLabel("–")
+        self.value.setStyleSheet("font-size: 20px; font-weight: 600")
+        self.change = QLabel()
+        self.trend = Sparkline()
+        for label in (self.title, self.value, self.change):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.value)
+        layout.addWidget(self.change)
+        layout.addWidget(self.trend)
+
+    def show_kpi(self, kpi: KpiValue) -> None:
+        self.kpi = kpi
+        self.title.setText(kpi.label)
+        self.value.setText(kpi.display())
+        self.change.setText(kpi.change_text())
+        colour = NEUTRAL if kpi.improved is None else (GOOD if kpi.improved else BAD)
+        self.change.setStyleSheet(f"color: {colour}")
+        self.setToolTip(f"{kpi.definition}\nPrevious period: {kpi.display(kpi.previous)}\nClick to see the "
+                        f"{'cases' if kpi.filter.target == 'exceptions' else 'orders'} behind it.")
+        self.trend.set_points(kpi.trend)
+        self.trend.setVisible(bool(kpi.trend))
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.kpi is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.kpi)
+        super().mouseReleaseEvent(event)
+
+
+class _Signals(QObject):
+    done = Signal(object, object, object)  # period, kpis, scorecard
+    failed = Signal(str)
+
+
+class KpiPanel(QWidget):
+    """`KpiPanel(kpi_service)`; emits `kpiClicked(KpiFilter)` so the main window can show the orders or cases behind a number."""
+
+    kpiClicked = Signal(object)
+    updated = Signal()
+
+    SCORECARD_COLUMNS = ("Who", "Kind", "Volume", "On time", "First attempt", "Cost / delivery", "Exceptions", "Quote accuracy",
+                         "Complaints")
+    SCORECARD_TIPS = ("Carrier or own driver", "", "Delivery shipments created in the period",
+                      "Delivered by the end of the promised window, of those delivered with a promise",
+                      "Delivered without a failed attempt first, of those delivered",
+                      "Charged cost divided by deliveries with a known cost",
+                      "Shipments that had at least one exception case, of the volume",
+                      "Charged within 5 % of the quote, of shipments with both", "Complaint cases logged for these orders")
+
+    def __init__(self, service: KpiService, parent=None, *, now=None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self._now = now
+        self.period_box = QComboBox()
+        for label, days in PERIODS:
+            self.period_box.addItem(label, days)
+        self.period_box.setCurrentIndex(0)
+        self.custom_from, self.custom_to = QDateEdit(), QDateEdit()
+        for edit in (self.custom_from, self.custom_to):
+            edit.setCalendarPopup(True)
+            edit.setVisible(False)
+            edit.setDate(QDate.currentDate())
+        self.custom_from.setDate(QDate.currentDate().addDays(-13))
+        self.status = QLabel()
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Period"))
+        header.addWidget(self.period_box)
+        header.addWidget(self.custom_from)
+        header.addWidget(self.custom_to)
+        header.addStretch(1)
+        header.addWidget(self.status)
+
+        self.cards: dict[str, KpiCard] = {}
+        self.grid = QGridLayout()
+        self.grid.setSpacing(6)
+        self.scorecard = QTableWidget(0, len(self.SCORECARD_COLUMNS))
+        self.scorecard.setHorizontalHeaderLabels(self.SCORECARD_COLUMNS)
+        for column, tip in enumerate(self.SCORECARD_TIPS):
+            self.scorecard.horizontalHeaderItem(column).setToolTip(tip)
+        self.scorecard.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.scorecard.verticalHeader().hide()
+        self.scorecard.horizontalHeader().setStretchLastSection(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(self.grid)
+        layout.addWidget(QLabel("Scorecard: carriers and own drivers"))
+        layout.addWidget(self.scorecard, 1)
+
+        self._signals = _Signals()
+        self._signals.done.connect(self._show)
+        self._signals.failed.connect(lambda text: self.status.setText(text))
+        self._generation = 0
+        self.period_box.currentIndexChanged.connect(self._period_changed)
+        self.custom_from.dateChanged.connect(self.refresh)
+        self.custom_to.dateChanged.connect(self.refresh)
+
+    def period(self) -> Period:
+        days = self.period_box.currentData()
+        if days:
+            return Period.last_days(days, self._now)
+        start = datetime.combine(self.custom_from.date().toPython(), time(0), UTC)
+        end = datetime.combine(self.custom_to.date().toPython(), time(0), UTC) + timedelta(days=1)
+        return Period.custom(start, max(end, start + timedelta(days=1)))
+
+    def set_period(self, days: int | None) -> None:
+        self.period_box.setCurrentIndex(next(i for i, (_, d) in enumerate(PERIODS) if d == days))
+
+    def _period_changed(self) -> None:
+        custom = self.period_box.currentData() is None
+        self.custom_from.setVisible(custom)
+        self.custom_to.setVisible(custom)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Compute in a worker thread (its own read connection); the newest request wins."""
+        self._generation += 1
+        generation, period = self._generation, self.period()
+        self.status.setText("Updating…")
+
+        def work() -> None:
+            try:
+                kpis = self.service.panels(period)
+                scorecard = self.service.scorecard(period)
+            except Exception as exc:  # shown, not swallowed
+                self._signals.failed.emit(f"Could not compute the KPIs: {exc}")
+                return
+            self._signals.done.emit((generation, period), kpis, scorecard)
+
+        threading.Thread(target=work, name="kpis", daemon=True).start()
+
+    def _show(self, tagged, kpis: list[KpiValue], scorecard: list[ScorecardRow]) -> None:
+        generation, period = tagged
+        if generation != self._generation:
+            return  # an older period's numbers arrived late
+        for position, kpi in enumerate(kpis):
+            card = self.cards.get(kpi.key)
+            if card is None:
+                card = self.cards[kpi.key] = KpiCard()
+                card.clicked.connect(lambda value: self.kpiClicked.emit(value.filter))
+                self.grid.addWidget(card, position // 5, position % 5)
+            card.show_kpi(kpi)
+        self._fill_scorecard(scorecard)
+        self.status.setText(f"{period.label}, compared with the period before")
+        self.updated.emit()
+
+    def _fill_scorecard(self, rows: list[ScorecardRow]) -> None:
+        def pct(value):
+            return "–" if value is None else f"{value * 100:.0f}%"
+
+        self.scorecard.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            cost = "–" if row.cost_per_delivery is None else Money(int(round(row.cost_per_delivery)), row.currency).format()
+            cells = (row.name.replace("_", " "), row.kind.capitalize(), f"{row.volume:,}", pct(row.on_time_rate),
+                     pct(row.first_attempt_rate), cost, pct(row.exception_rate), pct(row.quote_accuracy), str(row.complaints))
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.scorecard.setItem(r, c, item)
+        self.scorecard.resizeColumnsToContents()
+
+
+def describe_filter(kpi_filter: KpiFilter) -> str:
+    """The filter a click asks for, in words (for the status bar)."""
+    parts = [kpi_filter.target]
+    if kpi_filter.statuses:
+        parts.append("status " + "/".join(kpi_filter.statuses))
+    if kpi_filter.carriers:
+        parts.append("carrier " + "/".join(kpi_filter.carriers))
+    return ", ".join(parts)
