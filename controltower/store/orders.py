@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..domain import Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, ShipmentStatus, TimeWindow
@@ -130,28 +130,34 @@ class OrderQuery:
     sort: str = "created_at"
     descending: bool = True
 
-    def where(self) -> tuple[str, list]:
-        clauses, params = [], []
+    def parts(self) -> list[tuple[str, list]]:
+        """Each filter as its own (clause, params); they combine with AND."""
+        parts: list[tuple[str, list]] = []
         if self.statuses:
-            clauses.append(f"status IN ({', '.join('?' * len(self.statuses))})")
-            params.extend(self.statuses)
+            parts.append((f"status IN ({', '.join('?' * len(self.statuses))})", list(self.statuses)))
         if self.options:
-            clauses.append(f"delivery_option IN ({', '.join('?' * len(self.options))})")
-            params.extend(self.options)
-        if self.date_from:
-            clauses.append("delivery_date >= ?")
-            params.append(self.date_from)
-        if self.date_to:
-            clauses.append("delivery_date <= ?")
-            params.append(self.date_to)
+            parts.append((f"delivery_option IN ({', '.join('?' * len(self.options))})", list(self.options)))
+        if self.date_from or self.date_to:
+            clauses, params = [], []
+            if self.date_from:
+                clauses.append("delivery_date >= ?")
+                params.append(self.date_from)
+            if self.date_to:
+                clauses.append("delivery_date <= ?")
+                params.append(self.date_to)
+            parts.append((" AND ".join(clauses), params))
         if self.ids:
-            clauses.append(f"id IN ({', '.join('?' * len(self.ids))})")
-            params.extend(self.ids)
+            parts.append((f"id IN ({', '.join('?' * len(self.ids))})", list(self.ids)))
         match = fts_query(self.search)
         if match:
-            clauses.append("id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
-            params.append(match)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+            parts.append(("id IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)", [match]))
+        return parts
+
+    def where(self) -> tuple[str, list]:
+        parts = self.parts()
+        if not parts:
+            return "", []
+        return " WHERE " + " AND ".join(clause for clause, _ in parts), [p for _, params in parts for p in params]
 
     def order_by(self) -> str:
         column = SORTABLE.get(self.sort, "created_at")
@@ -169,10 +175,39 @@ VIEW_COLUMNS = ("id", "order_ref", "created_at", "customer_name", "street", "cit
                 "promised_start", "promised_end", "status", "carrier", "parcels", "value_minor", "currency", "geo_precision")
 
 
+# The index that serves each sort column; with many matches a page is a walk along it.
+_SORT_INDEX = {"created_at": "orders_created", "customer_name": "orders_customer", "city": "orders_city",
+               "street": "orders_street", "postcode": "orders_postcode", "promised_end": "orders_promised_end",
+               "value_minor": "orders_value", "carrier": "orders_carrier"}
+# Up to this many matches, collecting them through the filter's index and sorting is fastest;
+# beyond it, matches are dense enough that walking the sort index finds a page almost at once.
+SPARSE_MATCHES = 20_000
+
+
 def page(conn: sqlite3.Connection, query: OrderQuery, offset: int, limit: int) -> list[tuple]:
+    """One page of the Orders view, planned so it stays fast on millions of orders whatever the filter and sort."""
     where, params = query.where()
-    sql = f"SELECT {', '.join(VIEW_COLUMNS)} FROM orders{where}{query.order_by()} LIMIT ? OFFSET ?"
+    order_by, hint = query.order_by(), ""
+    if where and not query.ids:
+        column = SORTABLE.get(query.sort, "created_at")
+        if _at_most(conn, query, SPARSE_MATCHES):
+            order_by = order_by.replace(f" ORDER BY {column} ", f" ORDER BY +{column} ", 1)  # '+': don't walk the sort index
+        elif column in _SORT_INDEX:
+            hint = f" INDEXED BY {_SORT_INDEX[column]}"
+    sql = f"SELECT {', '.join(VIEW_COLUMNS)} FROM orders{hint}{where}{order_by} LIMIT ? OFFSET ?"
     return [tuple(r) for r in conn.execute(sql, params + [limit, offset])]
+
+
+def _at_most(conn: sqlite3.Connection, query: OrderQuery, limit: int) -> bool:
+    """True when some single filter already matches no more than `limit` orders (each counted on its own index)."""
+    for clause, params in query.parts():
+        if clause.startswith("id IN (SELECT rowid FROM orders_fts"):
+            sql = "SELECT count(*) FROM (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ? LIMIT ?)"
+        else:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM orders WHERE {clause} LIMIT ?)"
+        if conn.execute(sql, params + [limit + 1]).fetchone()[0] <= limit:
+            return True
+    return False
 
 
 def count(conn: sqlite3.Connection, query: OrderQuery) -> int:

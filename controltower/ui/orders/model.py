@@ -32,7 +32,7 @@ STATUS_COLOURS = {
 class OrdersModel(QAbstractTableModel):
     """Rows appear a page at a time as the view scrolls (canFetchMore/fetchMore)."""
 
-    totalChanged = Signal(int)
+    totalChanged = Signal(object)  # int, or None while counting
 
     def __init__(self, db: Database, timezone: tzinfo | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -81,6 +81,7 @@ class OrdersModel(QAbstractTableModel):
             self._set_total(len(self.rows))
             return
         self.total = None
+        self.totalChanged.emit(None)
 
         def count() -> int:
             return order_store.count(db.reader(), query)
