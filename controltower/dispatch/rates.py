@@ -46,7 +46,8 @@ async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: flo
     except asyncio.TimeoutError:
         return CarrierAnswer(code, adapter.name, kind, error=f"no answer within {timeout_s:g} s")
     except CarrierError as exc:
-        return CarrierAnswer(code, adapter.name, kind, error=str(exc))
+        text = exc.message.rstrip(".") + (f". {exc.advice}" if exc.advice else "")
+        return CarrierAnswer(code, adapter.name, kind, error=text)
     except Exception as exc:  # a broken adapter shows as that carrier's error, never hides the others
         return CarrierAnswer(code, adapter.name, kind, error=f"{type(exc).__name__}: {exc}")
     return CarrierAnswer(code, adapter.name, kind, tuple(quotes))
@@ -249,7 +250,7 @@ class WayRow:
 def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettings, now: datetime,
             own_fleet: Insertion | None = None, pickup: Quote | None = None,
             records: dict[str, OnTimeRecord] | None = None, own_fleet_note: str = "") -> list[WayRow]:
-    """Rows for every way, usable ones cheapest first, then the carriers that failed with their reasons."""
+    """Rows for every way: those keeping the promise cheapest first, then the rest, then carriers that failed and why."""
     records = records or {}
     promised_by = order.promised_window.end if order.promised_window else None
     rows: list[WayRow] = []
@@ -281,7 +282,7 @@ def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettin
             rows.append(row_for(quote, answer.name, answer.kind.value))
     if pickup is not None:
         rows.append(row_for(pickup, "In-store pickup", CarrierKind.PICKUP.value))
-    return sorted(rows, key=lambda r: (not r.usable, r.price.amount_minor if r.price else 0, r.carrier, r.service))
+    return sorted(rows, key=lambda r: (not r.usable, not r.keeps_promise, r.price.amount_minor if r.price else 0, r.carrier, r.service))
 
 
 def quote_rows_from_store(conn: sqlite3.Connection, order_id: int) -> list[Quote]:

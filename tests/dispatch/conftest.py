@@ -76,8 +76,10 @@ class QuotingCarrier(CarrierAdapter):
     capabilities = frozenset({Capability.QUOTE})
 
     def __init__(self, code: str | AdapterConfig, prices: dict[str, int] | None = None, delay: float = 0.0,
-                 error: Exception | None = None, eta_hours: float = 3) -> None:
+                 error: Exception | None = None, eta_hours: float = 3, name: str = "", kind: CarrierKind | None = None) -> None:
         super().__init__(code if isinstance(code, AdapterConfig) else AdapterConfig(code))
+        self.name = name or self.config.settings.get("name", type(self).name)
+        self.kind = kind or type(self).kind
         prices = prices if prices is not None else dict(self.config.settings.get("prices", {}))
         self.prices, self.delay, self.error, self.eta_hours = prices, delay, error, eta_hours
 

@@ -1,0 +1,121 @@
+"""The "New order" dialog for phone and counter orders: the customer's details, then the delivery options the shop can offer."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSpinBox,
+    QVBoxLayout,
+)
+
+from ...dispatch.options import DeliveryRequest
+from ...domain import Address, GeoPoint, Money, Order
+from ...domain.timeutil import utcnow
+
+
+class NewOrderDialog(QDialog):
+    def __init__(self, service, parent=None, clock=utcnow) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New order")
+        self.service, self.clock = service, clock
+        self.offers = []
+        self.created_id: int | None = None
+        settings = service.settings
+        self.order_ref = QLineEdit(f"PH-{datetime.now():%y%m%d-%H%M%S}")
+        self.customer = QLineEdit()
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        self.street = QLineEdit()
+        self.city = QLineEdit(settings.shop_city)
+        self.postcode = QLineEdit()
+        self.position = QLineEdit(placeholderText="lat, lon (optional: from the map or the geocoder)")
+        self.parcels = QSpinBox(minimum=1, maximum=50, value=1)
+        self.weight = QDoubleSpinBox(minimum=0, maximum=500, value=1.0, suffix=" kg", decimals=1)
+        self.basket = QDoubleSpinBox(minimum=0, maximum=1_000_000, value=0, decimals=2, prefix=f"{settings.currency} ")
+        form = QFormLayout()
+        for label, widget in (("Order number", self.order_ref), ("Customer", self.customer), ("Phone", self.phone),
+                              ("Email", self.email), ("Street", self.street), ("City", self.city), ("Postcode", self.postcode),
+                              ("Position", self.position), ("Parcels", self.parcels), ("Weight", self.weight),
+                              ("Basket value", self.basket)):
+            form.addRow(label, widget)
+        self.options = QListWidget()
+        self.problem = QLabel("")
+        self.problem.setStyleSheet("color: #b3261e")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Delivery options"))
+        layout.addWidget(self.options, 1)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self._timer = QTimer(self, singleShot=True, interval=200)
+        self._timer.timeout.connect(self.update_options)
+        for widget in (self.postcode, self.position):
+            widget.textChanged.connect(lambda _t: self._timer.start())
+        for spin in (self.parcels, self.weight, self.basket):
+            spin.valueChanged.connect(lambda _v: self._timer.start())
+        self.update_options()
+        self.resize(520, 640)
+
+    def _location(self) -> GeoPoint | None:
+        text = self.position.text().strip()
+        if not text:
+            return None
+        try:
+            lat, lon = (float(part) for part in text.replace(";", ",").split(","))
+            return GeoPoint(lat, lon)
+        except ValueError:
+            return None
+
+    def _request(self) -> DeliveryRequest:
+        location = self._location()
+        currency = self.service.settings.currency
+        return DeliveryRequest(self.clock(), self.postcode.text().strip(), location.lat if location else None,
+                               location.lon if location else None, self.parcels.value(), int(self.weight.value() * 1000),
+                               Money.parse(f"{self.basket.value():.2f}", currency))
+
+    def update_options(self) -> None:
+        settings = self.service.settings
+        self.offers = self.service.options_for(self._request())
+        self.options.clear()
+        for offer in self.offers:
+            text = f"{offer.title(settings)} — {offer.price.format()}"
+            if offer.note:
+                text += f" ({offer.note})"
+            item = QListWidgetItem(text)
+            if not offer.available:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable & ~Qt.ItemFlag.ItemIsEnabled)
+            self.options.addItem(item)
+        first = next((i for i, o in enumerate(self.offers) if o.available), None)
+        if first is not None:
+            self.options.setCurrentRow(first)
+
+    def save(self) -> None:
+        row = self.options.currentRow()
+        offer = self.offers[row] if 0 <= row < len(self.offers) else None
+        if not self.customer.text().strip() or not self.order_ref.text().strip():
+            self.problem.setText("Enter the order number and the customer's name.")
+            return
+        if offer is None or not offer.available:
+            self.problem.setText("Choose one of the delivery options the shop can offer.")
+            return
+        if offer.option.value != "pickup" and not self.street.text().strip():
+            self.problem.setText("Enter the street for a delivery, or choose in-store pickup.")
+            return
+        request = self._request()
+        order = Order(
+            self.order_ref.text().strip(), self.customer.text().strip(),
+            Address(self.street.text().strip(), self.city.text().strip(), self.postcode.text().strip(), self.service.settings.shop_country),
+            offer.option, request.ordered_at, phone=self.phone.text().strip(), email=self.email.text().strip(),
+            location=self._location(), promised_window=offer.promised_window, parcels=request.parcels,
+            weight_g=request.weight_g, value=request.basket_value, source="phone",
+        )
+        try:
+            self.created_id = self.service.create_order(order)
+        except Exception as error:  # shown in the dialog, never swallowed
+            self.problem.setText(f"Could not save the order: {error}")
+            return
+        self.accept()

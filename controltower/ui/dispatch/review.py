@@ -1,0 +1,103 @@
+"""Review the day's allocation before anything is booked; confirm, then see what was and wasn't booked."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from ...dispatch import labels
+from ...dispatch.booking import FAILED
+from ..tasks import run_in_thread
+
+COLUMNS = ("Order", "Customer", "Way", "Cost", "Result")
+
+
+class DayReviewDialog(QDialog):
+    def __init__(self, plan, service, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Dispatch the day")
+        self.plan, self.service, self.report = plan, service, None
+        self.attempt = 1
+        allocation = plan.allocation
+        method = "best possible" if allocation.proven_optimal else ("good" if allocation.method == "heuristic" else "best found")
+        self.summary = QLabel(
+            f"{len(allocation.chosen)} orders to book for {allocation.total.format()} ({method} split); "
+            f"{len(allocation.unplaced)} need a decision by hand. Nothing is booked until you confirm.")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self._fill()
+        self.buttons = QDialogButtonBox()
+        self.confirm_button = self.buttons.addButton("Confirm and book", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.manifest_button = QPushButton("Save manifests")
+        self.manifest_button.setEnabled(False)
+        self.buttons.addButton(self.manifest_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.accepted.connect(self.confirm)
+        self.buttons.rejected.connect(self.reject)
+        self.manifest_button.clicked.connect(self.save_manifests)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.buttons)
+        self.resize(820, 480)
+
+    def _fill(self) -> None:
+        lines = self.plan.lines()
+        results = {line.order_id: line for line in self.report.lines} if self.report else {}
+        self.table.setRowCount(len(lines))
+        for r, (order, choice, unplaced) in enumerate(lines):
+            result = results.get(order.id)
+            result_text = "" if result is None else (result.outcome + (f": {result.message}" if result.message else ""))
+            cells = (order.order_ref, order.customer_name, choice.label if choice else f"— {unplaced}",
+                     choice.cost.format() if choice else "", result_text)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if (result and result.outcome == FAILED) or (choice is None and c == 2):
+                    item.setForeground(QBrush(QColor("#b3261e")))
+                self.table.setItem(r, c, item)
+
+    def confirm(self) -> None:
+        """Book in the background; a second press after a partial failure retries only what is not booked."""
+        self.confirm_button.setEnabled(False)
+        self.summary.setText("Booking…")
+        choices = list(self.plan.allocation.chosen.values())
+        self.task = run_in_thread(lambda: self.service.confirm(choices, self.attempt), self._booked, self._failed)
+
+    def _booked(self, report) -> None:
+        self.report = report
+        self._fill()
+        failed = report.failed
+        self.summary.setText(report.summary() + (" Fix the failed ones and press Retry." if failed else ""))
+        self.confirm_button.setText("Retry")
+        self.confirm_button.setEnabled(bool(failed))
+        self.manifest_button.setEnabled(True)
+
+    def _failed(self, error) -> None:
+        self.summary.setText(f"Booking stopped: {error}")
+        self.confirm_button.setEnabled(True)
+
+    def save_manifests(self) -> list:
+        """One handover manifest per carrier collection, next to the store."""
+        if self.report is None:
+            return []
+        by_carrier: dict[str, list[int]] = {}
+        for line in self.report.lines:
+            if line.shipment_id and line.outcome != FAILED and line.carrier not in ("own_fleet", "pickup"):
+                by_carrier.setdefault(line.carrier, []).append(line.shipment_id)
+        now = datetime.now().astimezone()
+        paths = [labels.manifest_pdf(self.service.db.reader(), carrier, carrier, ids,
+                                     self.service.documents_dir / f"manifest-{carrier.replace(':', '_')}-{now:%Y%m%d-%H%M}.pdf", now)
+                 for carrier, ids in by_carrier.items()]
+        self.summary.setText(f"Saved {len(paths)} manifest(s) in {self.service.documents_dir}." if paths
+                             else "No carrier collections to hand over.")
+        return paths

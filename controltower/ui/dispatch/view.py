@@ -1,0 +1,214 @@
+"""The Dispatch area: orders awaiting a decision with the recommended way, the comparison for one, and bulk dispatch."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ...dispatch import labels
+from ..tasks import run_in_thread
+from .comparison import ComparisonPanel, local_time
+from .review import DayReviewDialog
+
+COLUMNS = ("Order", "Customer", "Option", "Promised by", "Recommended", "Cost")
+
+
+class DispatchView(QWidget):
+    """Built on a `DispatchService`; all carrier calls and solving run off the UI thread."""
+
+    comparisonShown = Signal(int)  # order id
+    planReady = Signal()
+    booked = Signal(object)  # BookingReport
+
+    def __init__(self, dispatch_service, parent=None) -> None:
+        super().__init__(parent)
+        self.service = dispatch_service
+        self.orders = []
+        self.plan = None
+        self._generation = 0
+        self._tasks = []
+        tasks = self._tasks  # not `self`: by the time `destroyed` fires the widget is gone
+        self.destroyed.connect(lambda *_: [task.cancel() for task in tasks])
+        self._build()
+
+    # -- layout -------------------------------------------------------------
+    def _build(self) -> None:
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.dispatch_button = QPushButton("Dispatch the day…")
+        self.dispatch_button.setToolTip("Split every open order between vans, couriers and carriers at least cost; review before booking")
+        self.dispatch_button.clicked.connect(self.review_day)
+        self.new_order_button = QPushButton("New order…")
+        self.new_order_button.clicked.connect(self.new_order)
+        self.pick_list_button = QPushButton("Pick list…")
+        self.pick_list_button.clicked.connect(self.print_pick_list)
+        self.status = QLabel("")
+        bar = QHBoxLayout()
+        for widget in (self.refresh_button, self.dispatch_button, self.new_order_button, self.pick_list_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._order_selected)
+
+        self.panel = ComparisonPanel()
+        self.panel.bookRequested.connect(self.book)
+        self.panel.labelRequested.connect(self.print_label)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([600, 800])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+    def _run(self, fn, on_done, what: str) -> None:
+        generation = self._generation
+
+        def done(result):
+            if generation == self._generation:
+                on_done(result)
+
+        def failed(error):
+            if generation == self._generation:
+                self.status.setText(f"{what} failed: {error}")
+
+        self._tasks[:] = [task for task in self._tasks if not task.cancelled]
+        self._tasks.append(run_in_thread(fn, done, failed))
+
+    def cancel_background(self) -> None:
+        """Drop the results of work still running (the view is closing or the store is going away)."""
+        for task in self._tasks:
+            task.cancel()
+
+    # -- the list ---------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload orders awaiting a decision, then work out the recommended way for each in the background."""
+        self._generation += 1
+        self.plan = None
+        self.orders = self.service.awaiting_decision()
+        tz = self.service.settings.tz
+        self.table.setRowCount(len(self.orders))
+        for r, order in enumerate(self.orders):
+            promised = order.promised_window.end if order.promised_window else None
+            for c, text in enumerate((order.order_ref, order.customer_name, order.delivery_option.label,
+                                      local_time(promised, tz), "…", "")):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, order.id)
+                self.table.setItem(r, c, item)
+        self.status.setText(f"{len(self.orders)} orders awaiting a decision; asking carriers…" if self.orders
+                            else "Nothing awaiting a decision.")
+        if self.orders:
+            ids = [o.id for o in self.orders]
+            self._run(lambda: asyncio.run(self.service.plan_day(ids)), self._plan_arrived, "Working out the day")
+
+    def _plan_arrived(self, plan) -> None:
+        self.plan = plan
+        for r, order in enumerate(self.orders):
+            choice = plan.allocation.chosen.get(order.id)
+            way = choice.label if choice else plan.allocation.unplaced.get(order.id, "—")
+            self.table.item(r, 4).setText(way)
+            self.table.item(r, 5).setText(choice.cost.format() if choice else "")
+        self.status.setText(f"{len(self.orders)} orders awaiting a decision · day total {plan.allocation.total.format()}")
+        self.planReady.emit()
+        selected = self.selected_order_id()
+        if selected is not None and self.panel.comparison is None:
+            self._show(selected)
+
+    def selected_order_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return None if not rows else self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def select_order(self, order_id: int) -> None:
+        for r, order in enumerate(self.orders):
+            if order.id == order_id:
+                self.table.selectRow(r)
+                return
+
+    def _order_selected(self) -> None:
+        order_id = self.selected_order_id()
+        if order_id is not None:
+            self._show(order_id)
+
+    def _show(self, order_id: int) -> None:
+        order = next((o for o in self.orders if o.id == order_id), None)
+        if order is None:
+            return
+        if self.plan is not None and order_id in self.plan.comparisons:
+            self._comparison_arrived(self.plan.comparisons[order_id])
+            return
+        self.panel.show_loading(order)
+        self._run(lambda: asyncio.run(self.service.compare(order_id)), self._comparison_arrived, "Comparing")
+
+    def _comparison_arrived(self, comparison) -> None:
+        if self.selected_order_id() != comparison.order.id:
+            return  # the user has moved on
+        self.panel.show_comparison(comparison, self.service.settings.tz)
+        self.comparisonShown.emit(comparison.order.id)
+
+    # -- actions ------------------------------------------------------------------
+    def book(self, row) -> None:
+        comparison = self.panel.comparison
+        if comparison is None:
+            return
+        report = self.service.book(comparison, row)
+        self.booked.emit(report)
+        failed = report.failed
+        self.status.setText(report.summary() if not failed else f"Not booked: {failed[0].message}")
+        if not failed:
+            self.refresh()
+
+    def review_day(self) -> None:
+        if self.plan is None:
+            self.status.setText("Still working out the day; try again in a moment.")
+            return
+        dialog = DayReviewDialog(self.plan, self.service, self)
+        dialog.finished.connect(lambda _result: self.refresh())
+        dialog.open()  # never exec(): the event loop keeps running
+        self.review_dialog = dialog
+
+    def new_order(self) -> None:
+        from .new_order import NewOrderDialog
+
+        dialog = NewOrderDialog(self.service, self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        self.new_order_dialog = dialog
+
+    def print_label(self) -> None:
+        comparison = self.panel.comparison
+        if comparison is None:
+            return
+        try:
+            path = self.service.own_label(comparison.order.id)
+        except Exception as error:  # shown, never swallowed
+            QMessageBox.warning(self, "Label", f"Could not make the label: {error}")
+            return
+        from .printing import print_pdf
+
+        print_pdf(path, self)
+
+    def print_pick_list(self) -> None:
+        orders = self.orders if self.plan is None else [c.order for c in self.plan.comparisons.values()]
+        if not orders:
+            self.status.setText("No orders to pick.")
+            return
+        path = labels.pick_list_pdf(orders, self.service.documents_dir / "pick-list.pdf", datetime.now().astimezone())
+        from .printing import print_pdf
+
+        print_pdf(path, self)

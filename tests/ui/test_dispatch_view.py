@@ -1,0 +1,107 @@
+"""The Dispatch area as a shop owner uses it: the list with recommendations, the comparison panel, booking, new orders."""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+
+from controltower.carriers.base import ServiceUnavailable
+from controltower.dispatch.service import DispatchService
+from controltower.dispatch.settings import save_settings
+from controltower.domain import CarrierKind, DeliveryOption
+from controltower.ui.dispatch import DispatchView, NewOrderDialog
+from dispatch.conftest import FAR, NEAR, QuotingCarrier, add_orders, local, make_order, shop, window  # noqa: F401  (tests/dispatch helpers)
+
+
+@pytest.fixture
+def view(qtbot, store, shop):
+    save_settings(store, replace(shop, quote_timeout_s=0.5))
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    add_orders(store, make_order("CB-1001", NEAR, window=today), make_order("CB-1002", FAR, window=today),
+               make_order("CB-1003", NEAR, window=window("2026-11-25T09:00", "2026-11-25T11:00")),
+               make_order("CB-1004", NEAR, option=DeliveryOption.PICKUP, window=today))
+    carriers = [
+        QuotingCarrier("zippy", {"on-demand": 1890}, name="Zippy Express", kind=CarrierKind.COURIER, eta_hours=1.5),
+        QuotingCarrier("parcelco", {"ground": 740, "express": 1320}, name="ParcelCo", eta_hours=30),
+        QuotingCarrier("slowpoke", {"ground": 100}, delay=3.0, name="Slowpoke Freight"),
+        QuotingCarrier("metro", {}, error=ServiceUnavailable("metro", "no couriers near the shop right now"),
+                       name="Metro Runners", kind=CarrierKind.COURIER),
+    ]
+    service = DispatchService(store, adapters=lambda: carriers, clock=lambda: local("2026-11-25T10:00"))
+    widget = DispatchView(service)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 620)
+    widget.show()
+    with qtbot.waitSignal(widget.planReady, timeout=15000):
+        widget.refresh()
+    yield widget
+    widget.cancel_background()
+    QThreadPool.globalInstance().waitForDone(15000)  # nothing may touch the store after it closes
+
+
+def column(table, header):
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    c = headers.index(header)
+    return [table.item(r, c).text() for r in range(table.rowCount())]
+
+
+def test_list_shows_each_order_with_its_recommended_way(view):
+    assert column(view.table, "Order") == ["CB-1003", "CB-1001", "CB-1002", "CB-1004"]
+    recommended = dict(zip(column(view.table, "Order"), column(view.table, "Recommended")))
+    assert recommended["CB-1001"] == "Own van"
+    assert recommended["CB-1002"] == "Zippy Express"  # JFK is too far for the van to pay
+    assert recommended["CB-1004"] == "In-store pickup"
+    assert view.status.text().startswith("4 orders awaiting a decision · day total $")
+
+
+def test_comparison_panel_shows_every_way_errors_and_the_reason(qtbot, view):
+    with qtbot.waitSignal(view.comparisonShown, timeout=15000):
+        view.select_order(view.orders[2].id)  # CB-1002, to JFK
+    panel = view.panel
+    ways = column(panel.table, "Way")
+    assert ways[0] == "✓ Zippy Express"
+    assert {"ParcelCo", "Own van", "In-store pickup", "Slowpoke Freight", "Metro Runners"} <= {w.lstrip("✓ ") for w in ways}
+    notes = dict(zip(ways, column(panel.table, "Notes")))
+    assert notes["Slowpoke Freight"] == "no answer within 0.5 s"
+    assert "no couriers near the shop" in notes["Metro Runners"]
+    assert "over promise" in notes["ParcelCo"]  # 30 hours is past tonight's promise
+    assert panel.reason.text().startswith("Recommended: Zippy Express on-demand is the cheapest that keeps the promise ($18.90")
+    assert panel.book_button.text() == "Book the recommended way"
+
+    if os.environ.get("CT_SCREENSHOT_DIR"):
+        view.grab().save(str(Path(os.environ["CT_SCREENSHOT_DIR"]) / "dispatch.png"))
+
+
+def test_booking_another_way_from_the_panel(qtbot, view):
+    with qtbot.waitSignal(view.comparisonShown, timeout=15000):
+        view.select_order(view.orders[1].id)  # CB-1001, near
+    panel = view.panel
+    zippy_row = column(panel.table, "Way").index("Zippy Express")
+    panel.table.selectRow(zippy_row)
+    assert panel.book_button.text() == "Book Zippy Express instead"
+    with qtbot.waitSignal(view.booked, timeout=5000) as booked:
+        qtbot.mouseClick(panel.book_button, Qt.MouseButton.LeftButton)
+    report = booked.args[0]
+    assert [(line.order_ref, line.carrier, line.outcome) for line in report.lines] == [("CB-1001", "zippy", "queued")]
+    qtbot.waitUntil(lambda: "CB-1001" not in column(view.table, "Order"), timeout=5000)
+
+
+def test_new_order_dialog_offers_options_and_saves_the_chosen_one(qtbot, view):
+    dialog = NewOrderDialog(view.service, view, clock=lambda: local("2026-11-25T10:00"))
+    qtbot.addWidget(dialog)
+    dialog.customer.setText("Ada <script>")
+    dialog.street.setText("89 E 42nd St")
+    dialog.postcode.setText("10017")
+    dialog.position.setText(f"{NEAR[0]}, {NEAR[1]}")
+    dialog.update_options()
+    texts = [dialog.options.item(i).text() for i in range(dialog.options.count())]
+    assert any(t.startswith("Same-day: Wed 25 Nov 11:00–20:00 — $9.99") for t in texts)
+    same_day = next(i for i, t in enumerate(texts) if t.startswith("Same-day"))
+    dialog.options.setCurrentRow(same_day)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.save()
+    order = view.service.db.query("SELECT customer_name, delivery_option, source FROM orders WHERE id = ?", (dialog.created_id,))[0]
+    assert tuple(order) == ("Ada <script>", "same_day", "phone")
