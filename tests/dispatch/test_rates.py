@@ -9,7 +9,7 @@ from controltower.dispatch.rates import (
     CUSTOMER_COLLECTS, OVER_BUDGET, OVER_PROMISE, QUOTE_EXPIRED, compare, gather_quotes, on_time_records,
     own_fleet_insertion, pickup_quote, shipment_request,
 )
-from controltower.domain import UTC, CarrierKind, Money, Quote, Shipment, ShipmentStatus
+from controltower.domain import UTC, Money, Shipment, ShipmentStatus
 from controltower.store.shipments import create_shipment
 
 from .conftest import NEAR, SHOP, QuotingCarrier, add_orders, local, make_order, shop_settings, window

@@ -6,13 +6,14 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+    QDialog, QDialogButtonBox, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
     QVBoxLayout,
 )
 
 from ...dispatch import labels
 from ...dispatch.booking import FAILED
 from ..tasks import run_in_thread
+from .tables import read_only_table
 
 COLUMNS = ("Order", "Customer", "Way", "Cost", "Result")
 
@@ -29,12 +30,7 @@ class DayReviewDialog(QDialog):
             f"{len(allocation.chosen)} orders to book for {allocation.total.format()} ({method} split); "
             f"{len(allocation.unplaced)} need a decision by hand. Nothing is booked until you confirm.")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS)
         self._fill()
         self.buttons = QDialogButtonBox()
         self.confirm_button = self.buttons.addButton("Confirm and book", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget,
+    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -14,6 +14,7 @@ from ...dispatch import labels
 from ..tasks import run_in_thread
 from .comparison import ComparisonPanel, local_time
 from .review import DayReviewDialog
+from .tables import read_only_table
 
 COLUMNS = ("Order", "Customer", "Option", "Promised by", "Recommended", "Cost")
 
@@ -54,14 +55,7 @@ class DispatchView(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.status)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS)
         self.table.itemSelectionChanged.connect(self._order_selected)
 
         self.panel = ComparisonPanel()
