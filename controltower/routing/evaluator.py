@@ -94,12 +94,96 @@ def route_report(problem: Problem, vehicle: int, route: tuple[int, ...]) -> Rout
     brk = van.driver_break
     if not route or brk is None:
         return _simulate(problem, vehicle, route, None)
-    # Break on leg k (k = len(route) is the way home), or after getting home.
-    for leg in list(range(len(route) + 1)) + [-1]:
-        rep = _simulate(problem, vehicle, route, leg)
-        if rep.break_start is not None and not rep.violations:
-            return rep
-    return _simulate(problem, vehicle, route, None, missing_break=True)
+    leg = first_break_leg(problem, vehicle, route)
+    if leg is None:
+        return _simulate(problem, vehicle, route, None, missing_break=True)
+    return _simulate(problem, vehicle, route, leg)
+
+
+def first_break_leg(problem: Problem, vehicle: int, route: tuple[int, ...]) -> int | None:
+    """The first leg (k = len(route) is the way home, -1 after getting home) where the break keeps every promise.
+
+    Times are worked out once without the break; a break on leg k delays what follows only until a wait
+    absorbs it, after which the route is as on time as it was without the break.
+    """
+    van, stops = problem.vehicles[vehicle], problem.stops
+    brk, dur = van.driver_break, problem.matrix.duration
+    nodes = [problem.stop_node(s) for s in route]
+    limit = min(van.shift_end, problem.depots[van.depot].closes)
+    timing = _on_time(problem, vehicle, route)
+    if timing is None:
+        return None  # late even without a break
+    departures, starts, back = timing
+    n = len(route)
+    for k in range(n + 1):
+        depart = departures[k]
+        if max(depart, brk.earliest) > brk.latest:
+            break  # departures only get later
+        here = van.depot if k == 0 else nodes[k - 1]
+        nxt = van.depot if k == n else nodes[k]
+        ready = max(depart + dur[here][nxt] + brk.duration, brk.earliest + brk.duration)
+        j, fits = k, True
+        while True:
+            if j == n:
+                fits = ready <= limit
+                break
+            stop = stops[route[j]]
+            if ready > stop.window_end:
+                fits = False
+                break
+            begin = max(ready, stop.window_start)
+            if begin <= starts[j]:
+                break  # the wait absorbed the break: the rest runs as without it
+            ready = begin + stop.service + dur[nodes[j]][van.depot if j + 1 == n else nodes[j + 1]]
+            j += 1
+        if fits:
+            return k
+    if max(back, brk.earliest) <= brk.latest:
+        return -1
+    return None
+
+
+def _on_time(problem: Problem, vehicle: int, route: tuple[int, ...]):
+    """(departures before each leg, service starts, time back) when no promise or shift end is broken, else None."""
+    van, stops, dur = problem.vehicles[vehicle], problem.stops, problem.matrix.duration
+    t, prev = max(van.shift_start, problem.depots[van.depot].opens), van.depot
+    departures, starts = [t], []
+    for s in route:
+        node = problem.stop_node(s)
+        ready = t + dur[prev][node]
+        if ready > stops[s].window_end:
+            return None
+        t = max(ready, stops[s].window_start)
+        starts.append(t)
+        t += stops[s].service
+        departures.append(t)
+        prev = node
+    back = t + dur[prev][van.depot]
+    if back > min(van.shift_end, problem.depots[van.depot].closes):
+        return None
+    return departures, starts, back
+
+
+def route_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
+    """Whether a route keeps every constraint: the quick yes/no behind repairs and what-ifs."""
+    van = problem.vehicles[vehicle]
+    for s in route:
+        stop = problem.stops[s]
+        if stop.required_skills - van.skills or (stop.locked_vehicle is not None and stop.locked_vehicle != vehicle):
+            return False
+    for k, capacity in enumerate(van.capacity):
+        load = sum(problem.amounts(s)[0][k] for s in route)
+        peak = load
+        for s in route:
+            delivery, pickup = problem.amounts(s)
+            load += pickup[k] - delivery[k]
+            if load > peak:
+                peak = load
+        if peak > capacity:
+            return False
+    if van.driver_break is not None and route:
+        return first_break_leg(problem, vehicle, route) is not None
+    return _on_time(problem, vehicle, route) is not None
 
 
 def _simulate(problem: Problem, vehicle: int, route: tuple[int, ...], break_leg: int | None, missing_break: bool = False) -> RouteReport:

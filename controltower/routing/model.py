@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timedelta
 
 # Times are integer seconds from the problem's day origin; distances are integer metres. The benchmark
@@ -105,9 +106,13 @@ class Problem:
 
     def amounts(self, stop: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(delivery, pickup) padded to the problem's dimensions."""
-        s, n = self.stops[stop], self.dimensions
+        return self._amounts[stop]
+
+    @cached_property
+    def _amounts(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        n = self.dimensions
         pad = lambda v: tuple(v) + (0,) * (n - len(v))  # noqa: E731
-        return pad(s.delivery), pad(s.pickup)
+        return [(pad(s.delivery), pad(s.pickup)) for s in self.stops]
 
     def has_side_constraints(self) -> bool:
         """Breaks or per-stop vehicle locks: constraints the OR-Tools engine models exactly."""

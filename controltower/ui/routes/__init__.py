@@ -1,0 +1,2 @@
+"""The Routes area (own-van route planning)."""
+from .view import RoutesView, RouteTree  # noqa: F401

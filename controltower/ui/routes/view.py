@@ -1,0 +1,447 @@
+"""The Routes area: each van's stops with arrival against promise, moves and locks, re-optimising, run sheets."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+    QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ...routing.evaluator import Evaluation
+from ...routing.explain import slack_text
+from ...routing.model import Plan
+from ..tasks import run_in_thread
+
+log = logging.getLogger(__name__)
+
+STOP_ROLE = Qt.ItemDataRole.UserRole + 1  # stop index on stop rows
+VEHICLE_ROLE = Qt.ItemDataRole.UserRole + 2  # vehicle index on van rows
+LATE = QColor("#f8d0d0")
+TIGHT = QColor("#fff1c4")
+COLUMNS = ["#", "Order", "Customer", "Arrive", "Promised", "Slack", "Load", "Locked"]
+POLL_MS = 100
+RENDER_EVERY_S = 1.0  # while solving, show the best plan so far at most this often
+
+
+class RouteTree(QTreeWidget):
+    """Vans with their stops; dragging a stop onto another position or van asks the view to move it."""
+
+    stopDropped = Signal(int, int, int)  # stop, vehicle, position
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(COLUMNS)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setAlternatingRowColors(True)
+        self.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        dragged = self.currentItem()
+        target = self.itemAt(event.position().toPoint())
+        event.ignore()  # the view re-draws from the plan; Qt must not move rows itself
+        if dragged is None or target is None or dragged.data(0, STOP_ROLE) is None:
+            return
+        indicator = self.dropIndicatorPosition()
+        if target.data(0, VEHICLE_ROLE) is not None:
+            vehicle, position = target.data(0, VEHICLE_ROLE), (target.childCount() if indicator != self.DropIndicatorPosition.AboveItem else 0)
+        else:
+            parent = target.parent()
+            vehicle = parent.data(0, VEHICLE_ROLE)
+            position = parent.indexOfChild(target) + (0 if indicator == self.DropIndicatorPosition.AboveItem else 1)
+        self.stopDropped.emit(dragged.data(0, STOP_ROLE), vehicle, position)
+
+
+class RoutesView(QWidget):
+    """Give it a RoutingService; it loads the day itself and never waits on the solver or the store."""
+
+    planChanged = Signal()
+
+    def __init__(self, service, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.day = None
+        self.plan: Plan | None = None
+        self.locked: set[int] = set()
+        self.evaluation: Evaluation | None = None
+        self.reasons: dict = {}
+        self.session = None
+        self._last_render = 0.0
+        self._pending_update = None
+        self._rendering = False
+        self._build()
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    # ----- layout -----
+    def _build(self) -> None:
+        self.date_edit = QDateEdit(calendarPopup=True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.reload_button = QPushButton("Reload")
+        self.optimise_button = QPushButton("Re-optimise")
+        self.stop_button = QPushButton("Stop")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(160)
+        self.save_button = QPushButton("Save plan")
+        self.dispatch_button = QPushButton("Dispatch && run sheets…")
+        self.export_button = QPushButton("Export run sheets…")
+        top = QHBoxLayout()
+        for w in (QLabel("Day"), self.date_edit, self.reload_button, self.optimise_button, self.progress, self.stop_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        for w in (self.save_button, self.export_button, self.dispatch_button):
+            top.addWidget(w)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.totals = QLabel("")
+        self.tree = RouteTree()
+        self.unplanned = QTreeWidget()
+        self.unplanned.setHeaderLabels(["Order", "Customer", "Why it is not planned"])
+        self.unplanned.setWordWrap(True)
+        self.unplanned.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+        self.up_button = QPushButton("Move up")
+        self.down_button = QPushButton("Move down")
+        self.lock_button = QPushButton("Lock / unlock")
+        self.van_combo = QComboBox()
+        self.move_button = QPushButton("Move to van")
+        self.unplan_button = QPushButton("Leave out")
+        actions = QHBoxLayout()
+        for w in (self.up_button, self.down_button, self.lock_button, self.van_combo, self.move_button, self.unplan_button):
+            actions.addWidget(w)
+        actions.addStretch(1)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.tree)
+        left_layout.addLayout(actions)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(QLabel("Not planned"))
+        right_layout.addWidget(self.unplanned)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.totals)
+
+        self.reload_button.clicked.connect(lambda: self.load(self.date_edit.date().toString("yyyy-MM-dd")))
+        self.optimise_button.clicked.connect(lambda: self.reoptimise())
+        self.stop_button.clicked.connect(self.cancel)
+        self.save_button.clicked.connect(self.save)
+        self.export_button.clicked.connect(lambda: self._choose_folder(self.export_run_sheets))
+        self.dispatch_button.clicked.connect(lambda: self._choose_folder(self.dispatch))
+        self.up_button.clicked.connect(lambda: self._shift_selected(-1))
+        self.down_button.clicked.connect(lambda: self._shift_selected(+1))
+        self.lock_button.clicked.connect(self._toggle_selected_lock)
+        self.move_button.clicked.connect(self._move_selected_to_van)
+        self.unplan_button.clicked.connect(self._unplan_selected)
+        self.tree.stopDropped.connect(self.move_stop)
+        self.tree.itemChanged.connect(self._item_changed)
+        self._set_busy(False)
+
+    # ----- loading -----
+    def load(self, plan_date: str | None = None) -> None:
+        """Reads the day in the background (a routing server may be asked for travel times)."""
+        self.status.setText("Loading the day…")
+        self.reload_button.setEnabled(False)
+        run_in_thread(lambda: self.service.load_day(plan_date), self._loaded, self._failed)
+
+    def _loaded(self, day) -> None:
+        self.reload_button.setEnabled(True)
+        self.set_day(day)
+
+    def set_day(self, day) -> None:
+        """Shows a loaded RoutingDay (tests and callers that already have one use this directly)."""
+        self.day = day
+        self.plan = day.plan
+        self.locked = set(day.locked)
+        self.date_edit.setDate(QDate.fromString(day.plan_date, "yyyy-MM-dd"))
+        self.van_combo.clear()
+        for v in day.vehicles:
+            self.van_combo.addItem(v.name)
+        messages = [day.warning] if day.warning else []
+        if day.dispatched:
+            messages.append("This day is dispatched: changes you save go to the drivers' next run sheets.")
+        self.status.setText(" ".join(messages) or f"{len(day.stops)} stops to plan on {day.plan_date}.")
+        self._re_evaluate()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.reload_button.setEnabled(True)
+        self._set_busy(False)
+        self.status.setText(f"Could not plan: {exc}")
+
+    # ----- changing the plan by hand -----
+    def move_stop(self, stop: int, vehicle: int, position: int) -> None:
+        """Moves a stop to `position` on `vehicle` and re-times every route at once."""
+        current = self.plan.vehicle_of(stop)
+        if current == vehicle and self.plan.routes[vehicle].index(stop) < position:
+            position -= 1  # the stop leaves its old place first
+        self.plan = self.plan.moved(stop, vehicle, position)
+        self._re_evaluate(select=stop)
+
+    def unplan_stop(self, stop: int) -> None:
+        self.locked.discard(stop)
+        self.plan = self.plan.without(stop)
+        self._re_evaluate()
+
+    def toggle_lock(self, stop: int) -> None:
+        if stop in self.locked:
+            self.locked.discard(stop)
+        elif self.plan.vehicle_of(stop) is not None:
+            self.locked.add(stop)
+        self._re_evaluate(select=stop)
+
+    def selected_stop(self) -> int | None:
+        for tree in (self.tree, self.unplanned):
+            item = tree.currentItem()
+            if item is not None and item.isSelected() and item.data(0, STOP_ROLE) is not None:
+                return item.data(0, STOP_ROLE)
+        return None
+
+    def _shift_selected(self, step: int) -> None:
+        stop = self.selected_stop()
+        vehicle = None if stop is None else self.plan.vehicle_of(stop)
+        if vehicle is None:
+            return
+        index = self.plan.routes[vehicle].index(stop)
+        target = max(0, min(len(self.plan.routes[vehicle]) - 1, index + step))
+        if target != index:
+            self.plan = self.plan.moved(stop, vehicle, target)
+            self._re_evaluate(select=stop)
+
+    def _toggle_selected_lock(self) -> None:
+        stop = self.selected_stop()
+        if stop is not None:
+            self.toggle_lock(stop)
+
+    def _move_selected_to_van(self) -> None:
+        stop, vehicle = self.selected_stop(), self.van_combo.currentIndex()
+        if stop is not None and vehicle >= 0:
+            self.move_stop(stop, vehicle, len(self.plan.routes[vehicle]))
+
+    def _unplan_selected(self) -> None:
+        stop = self.selected_stop()
+        if stop is not None and self.plan.vehicle_of(stop) is not None:
+            self.unplan_stop(stop)
+
+    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if self._rendering or column != COLUMNS.index("Locked") or item.data(0, STOP_ROLE) is None:
+            return
+        stop = item.data(0, STOP_ROLE)
+        if (item.checkState(column) == Qt.CheckState.Checked) != (stop in self.locked):
+            self.toggle_lock(stop)
+
+    # ----- re-optimising -----
+    def reoptimise(self, seconds: float | None = None) -> None:
+        """Starts the solver in its own process, from the current plan; the best plan so far is shown as it improves."""
+        if self.day is None or self.session is not None:
+            return
+        self._set_busy(True)
+        self.progress.setValue(0)
+        self.status.setText("Re-optimising…")
+        day, plan, locked = self.day, self.plan, frozenset(self.locked)
+        # Starting a process pickles the whole day: done off the UI thread too.
+        run_in_thread(lambda: self.service.start_planning(day, plan, locked, seconds), self._session_started, self._failed)
+
+    def _session_started(self, session) -> None:
+        self.session = session
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self.session is not None:
+            self.status.setText("Stopping; keeping the best plan so far…")
+            session, self.session = self.session, None
+            run_in_thread(lambda: (session.cancel(), session)[1], self._finish_session, self._failed)
+
+    def _poll(self) -> None:
+        session = self.session
+        if session is None:
+            self._timer.stop()
+            return
+        updates = session.poll()
+        if updates:
+            self._pending_update = updates[-1]
+        self.progress.setValue(int(100 * session.progress))
+        if self._pending_update is not None and session.elapsed - self._last_render >= RENDER_EVERY_S:
+            self._apply_update()
+        if session.finished:
+            self.session = None
+            self._finish_session(session)
+
+    def _apply_update(self) -> None:
+        update, self._pending_update = self._pending_update, None
+        if update is None:
+            return
+        self.plan = update.plan
+        self.evaluation = update.evaluation
+        self._last_render = self.session.elapsed if self.session else 0.0
+        self.reasons = {}
+        self._render()
+
+    def _finish_session(self, session) -> None:
+        self._timer.stop()
+        self._pending_update = session.best if session.best is not None else self._pending_update
+        if self._pending_update is not None:
+            self._apply_update()
+        self._re_evaluate()
+        self._set_busy(False)
+        self.progress.setValue(100)
+        if session.error:
+            self.status.setText(f"The solver failed: {session.error}")
+        elif session.best is not None and self.evaluation is not None:
+            self.status.setText(f"Re-optimised in {session.best.at:.1f} s ({session.best.plan.engine}): "
+                                f"{self.evaluation.distance / 1000:.1f} km, {len(self.evaluation.unplanned)} not planned. "
+                                "Save the plan to keep it.")
+        self.planChanged.emit()
+
+    # ----- saving and run sheets -----
+    def save(self) -> None:
+        if self.day is None:
+            return
+        self.service.save_plan(self.day, self.plan, frozenset(self.locked))
+        comparison = self.service.compare_with_previous(self.day.plan_date)
+        self.status.setText("Plan saved." + (f" {comparison.text()}." if comparison else ""))
+
+    def export_run_sheets(self, folder: str | Path) -> None:
+        from ...routing.runsheet import export_run_sheets, run_sheets
+
+        day, plan, evaluation = self.day, self.plan, self.evaluation
+        run_in_thread(lambda: export_run_sheets(run_sheets(day, plan, evaluation), folder), self._exported, self._failed)
+
+    def dispatch(self, folder: str | Path) -> None:
+        day, plan, locked = self.day, self.plan, frozenset(self.locked)
+        run_in_thread(lambda: self.service.dispatch(day, plan, locked, folder), self._exported, self._failed)
+
+    def _exported(self, files: list[Path]) -> None:
+        folder = files[0].parent if files else ""
+        self.status.setText(f"Wrote {len(files) // 2} run sheets (PDF and CSV) to {folder}.")
+
+    def _choose_folder(self, then) -> None:
+        dialog = QFileDialog(self, "Folder for the run sheets")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.fileSelected.connect(then)
+        dialog.open()  # never exec(): the event loop keeps running
+
+    # ----- drawing -----
+    def _re_evaluate(self, select: int | None = None) -> None:
+        if self.day is None:
+            return
+        self.evaluation = self.service.evaluate(self.day, self.plan, self.locked)
+        self.reasons = self.service.reasons(self.day, self.plan, self.locked) if self.evaluation.unplanned and self.session is None else {}
+        self._render(select)
+        self.planChanged.emit()
+
+    def _render(self, select: int | None = None) -> None:
+        day, evaluation = self.day, self.evaluation
+        self._rendering = True
+        self.tree.setUpdatesEnabled(False)
+        try:
+            collapsed = {self.tree.topLevelItem(i).data(0, VEHICLE_ROLE) for i in range(self.tree.topLevelItemCount())
+                        if not self.tree.topLevelItem(i).isExpanded()}
+            self.tree.clear()
+            chosen = None
+            for report in evaluation.routes:
+                van = day.vehicles[report.vehicle]
+                capacity = day.problem.vehicles[report.vehicle].capacity
+                head = QTreeWidgetItem([
+                    "", van.name, van.driver_name,
+                    f"{day.local(report.start):%H:%M}–{day.local(report.end):%H:%M}" if report.visits else "",
+                    f"{len(report.visits)} stops", f"{report.distance / 1000:.1f} km",
+                    f"{report.max_load[0]}/{capacity[0]}", ""])
+                head.setData(0, VEHICLE_ROLE, report.vehicle)
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
+                if report.violations:
+                    head.setBackground(1, QBrush(LATE))
+                    head.setToolTip(1, "\n".join(report.violations))
+                for n, visit in enumerate(report.visits, start=1):
+                    item = self._stop_item(n, visit)
+                    head.addChild(item)
+                    if visit.stop == select:
+                        chosen = item
+                self.tree.addTopLevelItem(head)
+                head.setExpanded(report.vehicle not in collapsed)
+            if chosen is not None:
+                self.tree.setCurrentItem(chosen)
+                chosen.setSelected(True)
+        finally:
+            self.tree.setUpdatesEnabled(True)
+            self._rendering = False
+        self._render_unplanned()
+        self._render_totals()
+
+    def _stop_item(self, n: int, visit) -> QTreeWidgetItem:
+        info = self.day.stops[visit.stop]
+        window = info.promised_window
+        tz = self.day.local(0).tzinfo
+        promised = f"{window.start.astimezone(tz):%H:%M}–{window.end.astimezone(tz):%H:%M}" if window else "any time"
+        slack = f"late {slack_text(visit.late_by)}" if visit.late_by else slack_text(visit.slack)
+        load = "/".join(str(x) for x in visit.load_after[:1])
+        item = QTreeWidgetItem([str(n), info.order_ref, info.customer_name, f"{self.day.local(visit.arrival):%H:%M}",
+                                promised, slack, load, ""])
+        item.setData(0, STOP_ROLE, visit.stop)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+                      | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(COLUMNS.index("Locked"),
+                           Qt.CheckState.Checked if visit.stop in self.locked else Qt.CheckState.Unchecked)
+        item.setToolTip(2, info.address)
+        if visit.late_by:
+            for column in range(len(COLUMNS)):
+                item.setBackground(column, QBrush(LATE))
+        elif visit.slack < 15 * 60:
+            item.setBackground(COLUMNS.index("Slack"), QBrush(TIGHT))
+        return item
+
+    def _render_unplanned(self) -> None:
+        self.unplanned.clear()
+        for s in self.evaluation.unplanned:
+            info = self.day.stops[s]
+            reason = self.reasons.get(s)
+            item = QTreeWidgetItem([info.order_ref, info.customer_name,
+                                    reason.text if reason else "Being re-planned…" if self.session else "Not on a route."])
+            item.setData(0, STOP_ROLE, s)
+            item.setToolTip(2, item.text(2))
+            self.unplanned.addTopLevelItem(item)
+
+    def _render_totals(self) -> None:
+        e = self.evaluation
+        late = sum(1 for r in e.routes for v in r.visits if v.late_by)
+        used = sum(1 for r in e.routes if r.visits)
+        hours = sum(r.duration for r in e.routes) / 3600
+        text = (f"{used} vans, {sum(len(r.visits) for r in e.routes)} stops planned, {len(e.unplanned)} not planned, "
+                f"{e.distance / 1000:.1f} km, {hours:.1f} van-hours")
+        text += f", {late} late" if late else ", every promise kept" if not e.violations else ""
+        if e.violations and not late:
+            text += f" — {len(e.violations)} problems: {e.violations[0]}"
+        self.totals.setText(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.optimise_button.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+        self.progress.setVisible(busy)
+        for w in (self.up_button, self.down_button, self.lock_button, self.move_button, self.unplan_button,
+                  self.save_button, self.dispatch_button, self.export_button):
+            w.setEnabled(not busy)
+
+    def shutdown(self) -> None:
+        """Ends a running solve (the main window calls this on close)."""
+        self._timer.stop()
+        if self.session is not None:
+            self.session.cancel(grace=0.2)
+            self.session = None
