@@ -275,6 +275,11 @@ class CarrierAdapter(abc.ABC):
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
 
+    @classmethod
+    def fields_for(cls, code: str) -> tuple[CredentialField, ...]:
+        """What the user pastes for the account `code` (adapters serving many carriers vary it by code)."""
+        return cls.credential_fields
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 

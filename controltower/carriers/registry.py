@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-from .base import AdapterConfig, CarrierAdapter
+from .base import AdapterConfig, CarrierAdapter, CredentialField
 
 AdapterFactory = Callable[[AdapterConfig], CarrierAdapter]
 
@@ -18,6 +18,8 @@ _BUILTIN: dict[str, str] = {
     "doordash": "controltower.carriers.doordash.client:DoorDashAdapter",
     "karrio": "controltower.carriers.karrio.client:KarrioAdapter",
 }
+# The karrio carriers wired and tested; any "karrio:<name>" in karrio/requests.py CARRIERS works.
+KARRIO_CODES = ("karrio:ups", "karrio:usps")
 _registered: dict[str, AdapterFactory] = {}
 
 
@@ -48,6 +50,11 @@ def factory_for(code: str) -> AdapterFactory:
             module_name, _, attr = _BUILTIN[key].partition(":")
             return getattr(importlib.import_module(module_name), attr)
     raise KeyError(f"no carrier adapter for {code!r}; known: {', '.join(codes())}")
+
+
+def credential_fields(code: str) -> tuple[CredentialField, ...]:
+    """What the settings dialog asks for the account `code`."""
+    return factory_for(code).fields_for(code)
 
 
 def create(config: AdapterConfig) -> CarrierAdapter:
