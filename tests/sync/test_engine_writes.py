@@ -102,7 +102,7 @@ async def test_offline_writes_wait_visibly_then_go_out_in_order(store, order_ids
     writes = [book(store, order_id, "zippy") for order_id in order_ids[:4]]
     in_order = dataclasses.replace(FAST, concurrency={"sandbox:zippy": 1})  # one call at a time: arrival order = send order
     async with running_engine(store, f"http://127.0.0.1:{port}", in_order, hub=hub) as engine:
-        while engine.state.online:
+        while engine.state.online or engine._sending:  # offline, and every write has tried and failed
             await _tick()
         await engine._publish()
         assert states[-1]["online"] is False and states[-1]["queue"] == 4
