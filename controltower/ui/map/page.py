@@ -40,7 +40,8 @@ class _StartControlTower(MacroElement):
 @lru_cache(maxsize=1)
 def page_html() -> bytes:
     """The page's HTML; the same for every map, so built once per process."""
-    world = folium.Map(location=[20, 0], zoom_start=2, tiles=None, control_scale=True, world_copy_jump=True)
+    world = folium.Map(location=[40, -30], zoom_start=3, min_zoom=3, max_zoom=19, tiles=None, control_scale=True,
+                       world_copy_jump=True)
     world.default_js = PAGE_JS
     world.default_css = PAGE_CSS
     csp = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'

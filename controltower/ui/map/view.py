@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, is_dataclass
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
@@ -11,6 +10,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngin
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ...mapfeatures import to_data
 from ...tiles import USER_AGENT, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
@@ -37,8 +37,6 @@ class MapBridge(QObject):
             self.moved.emit(int(order_id), float(lat), float(lon))
 
 
-def _plain(features: Iterable[Any]) -> list[dict]:
-    return [asdict(item) if is_dataclass(item) else dict(item) for item in features]
 
 
 class MapView(QWidget):
@@ -56,6 +54,7 @@ class MapView(QWidget):
     def __init__(self, tiles: TileFetcher | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.is_ready = False
+        self._shown_a_day = False
         self._pending: list[str] = []
         self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
         self.web = QWebEngineView(self)
@@ -128,27 +127,27 @@ class MapView(QWidget):
     # -- public API ------------------------------------------------------------------------------
     def set_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
         """Replace every stop marker (StopFeature or dicts of the same shape)."""
-        self._call("setStops", _plain(stops), callback)
+        self._call("setStops", to_data(stops), callback)
 
     def update_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
         """Move, restyle or add just these stops; the rest stay as they are."""
-        self._call("updateStops", _plain(stops), callback)
+        self._call("updateStops", to_data(stops), callback)
 
     def remove_stops(self, order_ids: Iterable[int]) -> None:
         self._call("removeStops", [int(order_id) for order_id in order_ids])
 
     def set_routes(self, routes: Iterable[Any]) -> None:
-        self._call("setRoutes", _plain(routes))
+        self._call("setRoutes", to_data(routes))
 
     def set_vehicles(self, vehicles: Iterable[Any]) -> None:
-        self._call("setVehicles", _plain(vehicles))
+        self._call("setVehicles", to_data(vehicles))
 
     def move_vehicles(self, vehicles: Iterable[Any]) -> None:
         """New positions/headings for vans already shown."""
-        self._call("moveVehicles", _plain(vehicles))
+        self._call("moveVehicles", to_data(vehicles))
 
     def set_depots(self, depots: Iterable[Any]) -> None:
-        self._call("setDepots", _plain(depots))
+        self._call("setDepots", to_data(depots))
 
     def show_day(self, day: Any) -> None:
         """Everything from a mapfeatures.MapDay in one go."""
@@ -156,6 +155,9 @@ class MapView(QWidget):
         self.set_routes(day.routes)
         self.set_stops(day.stops)
         self.set_vehicles(day.vehicles)
+        if not self._shown_a_day:  # later refreshes keep the user's own pan and zoom
+            self._shown_a_day = True
+            self.fit()
 
     def select_orders(self, order_ids: Iterable[int]) -> None:
         """Highlight these orders' stops and pan/zoom to them (the reverse of stopClicked)."""
