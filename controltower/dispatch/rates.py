@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 
@@ -38,24 +38,38 @@ class CarrierAnswer:
     error: str = ""
 
 
-async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float) -> CarrierAnswer:
+def carrier_name(adapter: CarrierAdapter, names: dict[str, str] | None = None) -> str:
+    """The account's own name when known ("Zippy Express"), else the adapter's, told apart by the code's suffix."""
+    code = adapter.config.code
+    name = (names or {}).get(code) or adapter.config.settings.get("name")
+    if name:
+        return name
+    return f"{adapter.name} ({code.split(':', 1)[1]})" if ":" in code else adapter.name
+
+
+async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float, names: dict[str, str] | None) -> CarrierAnswer:
     kind = CarrierKind(getattr(adapter, "kind", CarrierKind.PARCEL))
     code = adapter.config.code
+    name = carrier_name(adapter, names)
     try:
         quotes = await asyncio.wait_for(adapter.quote(request), timeout=timeout_s)
     except asyncio.TimeoutError:
-        return CarrierAnswer(code, adapter.name, kind, error=f"no answer within {timeout_s:g} s")
+        return CarrierAnswer(code, name, kind, error=f"no answer within {timeout_s:g} s")
     except CarrierError as exc:
-        text = exc.message.rstrip(".") + (f". {exc.advice}" if exc.advice else "")
-        return CarrierAnswer(code, adapter.name, kind, error=text)
+        # "will retry automatically" is true of bookings, not of a quote asked once: keep only advice that helps here.
+        advice = "" if exc.retryable else exc.advice
+        text = exc.message.rstrip(".") + (f". {advice}" if advice else ".")
+        return CarrierAnswer(code, name, kind, error=text)
     except Exception as exc:  # a broken adapter shows as that carrier's error, never hides the others
-        return CarrierAnswer(code, adapter.name, kind, error=f"{type(exc).__name__}: {exc}")
-    return CarrierAnswer(code, adapter.name, kind, tuple(quotes))
+        return CarrierAnswer(code, name, kind, error=f"{type(exc).__name__}: {exc}")
+    # Rows, bookings and on-time records key on the account's code (e.g. "sandbox:zippy"), whatever the adapter wrote.
+    return CarrierAnswer(code, name, kind, tuple(q if q.carrier == code else replace(q, carrier=code) for q in quotes))
 
 
-async def gather_quotes(adapters: Iterable[CarrierAdapter], request: ShipmentRequest, timeout_s: float = 8.0) -> list[CarrierAnswer]:
+async def gather_quotes(adapters: Iterable[CarrierAdapter], request: ShipmentRequest, timeout_s: float = 8.0,
+                        names: dict[str, str] | None = None) -> list[CarrierAnswer]:
     """Ask all carriers at once; each has its own timeout, so a slow one never holds the others."""
-    return list(await asyncio.gather(*(_ask(adapter, request, timeout_s) for adapter in adapters)))
+    return list(await asyncio.gather(*(_ask(adapter, request, timeout_s, names) for adapter in adapters)))
 
 
 def shipment_request(order: Order, settings: ShopSettings, reference: str, ready_at: datetime | None = None) -> ShipmentRequest:

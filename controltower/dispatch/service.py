@@ -159,7 +159,8 @@ class DispatchService:
         if order.delivery_option is not DeliveryOption.PICKUP:
             adapters = list(self.adapters() if adapters is None else adapters)
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
-            answers = await gather_quotes(adapters, request, settings.quote_timeout_s)
+            names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM carrier_accounts")}
+            answers = await gather_quotes(adapters, request, settings.quote_timeout_s, names)
         insertion, note = None, ""
         if order.delivery_option is not DeliveryOption.PICKUP:
             plan_date = self._plan_date(order, settings, now)

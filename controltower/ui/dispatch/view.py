@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget,
+    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
