@@ -12,6 +12,7 @@ OWN_FLEET = "own_fleet"
 # Statuses in which a shipment is still on its way to the customer.
 OPEN_DELIVERY_STATUSES = ("created", "quoted", "booked", "picked_up", "in_transit", "out_for_delivery", "failed_attempt", "exception")
 _DONE_STOP = ("delivered", "failed", "skipped")
+OPEN_SQL = "s.status NOT IN ('delivered', 'returned', 'cancelled')"  # matches the shipments_open partial index
 _HISTORY_SAMPLE = 200  # delivered shipments per carrier and service used to learn a typical transit time
 
 
@@ -41,13 +42,12 @@ class Eta:
 
 def open_shipment_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Open delivery shipments with their promise (the shipment's own, else the order's window end)."""
-    marks = ", ".join("?" * len(OPEN_DELIVERY_STATUSES))
+    # Written as NOT IN so SQLite uses the partial index of unfinished shipments (migration 0006).
     return conn.execute(
         f"SELECT s.id, s.order_id, s.carrier, s.service, s.status, s.eta, s.created_at, s.status_as_of, s.last_event_at, "
         f"COALESCE(s.promised_by, o.promised_end) AS promised_by, o.delivery_option "
         f"FROM shipments s JOIN orders o ON o.id = s.order_id "
-        f"WHERE s.status IN ({marks}) AND s.kind = 'delivery'",
-        OPEN_DELIVERY_STATUSES,
+        f"WHERE {OPEN_SQL} AND s.status != 'returning' AND s.kind = 'delivery'"
     ).fetchall()
 
 
@@ -62,7 +62,7 @@ def own_fleet_arrivals(conn: sqlite3.Connection, order_ids: set[int]) -> dict[in
     rows = conn.execute(
         "SELECT st.route_id, st.order_id, st.sequence, st.planned_arrival, st.actual_arrival, st.status "
         "FROM stops st WHERE st.route_id IN (SELECT DISTINCT route_id FROM stops WHERE route_id IS NOT NULL "
-        "AND status NOT IN ('delivered', 'failed', 'skipped') AND kind = 'delivery') "
+        "AND status NOT IN ('delivered', 'failed', 'skipped')) "
         "ORDER BY st.route_id, st.sequence"
     ).fetchall()
     by_route: dict[int, list[sqlite3.Row]] = {}

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from ..domain import Money
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..store import Database
+from .kpi_cache import DailyCache, utc_days
 
 _HOUR = 3600.0
 
@@ -174,6 +175,9 @@ class KpiService:
     def __init__(self, db: Database, *, currency: str = "USD") -> None:
         self.db = db
         self.currency = currency
+        self._delivered_days = DailyCache(self._compute_delivered, "status_as_of")
+        self._door_days = DailyCache(self._compute_door_histogram, "status_as_of")
+        self._score_days = DailyCache(self._compute_scorecard, "created_at", watch_exceptions=True)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -188,8 +192,8 @@ class KpiService:
         kpis: list[KpiValue] = []
 
         def add(key, label, unit, rows, numerator, denominator=None, better="higher", filter=None, cut=cut):
-            current = [r for r in rows if r[0] >= cut]
-            before = [r for r in rows if r[0] < cut]
+            current = [r for r in rows if r["b"] >= cut]
+            before = [r for r in rows if r["b"] < cut]
 
             def value(selected):
                 top = sum(numerator(r) or 0 for r in selected)
@@ -197,7 +201,7 @@ class KpiService:
                     return float(top) if selected or unit == "count" else None
                 return _ratio(top, sum(denominator(r) or 0 for r in selected))
 
-            by_bucket = {r[0]: r for r in current}
+            by_bucket = {r["b"]: r for r in current}
             trend = tuple(value([by_bucket[b]]) if b in by_bucket else (0.0 if denominator is None else None) for b in buckets)
             kpis.append(KpiValue(key, label, value(current), value(before) if before or denominator is None else None, unit,
                                  DEFINITIONS[key], trend, better, self.currency,
@@ -211,7 +215,7 @@ class KpiService:
             filter=KpiFilter("orders", ("delivered",), **orders_in))
         add("order_to_door_avg", "Order to door", "hours", delivered, lambda r: r["door_hours"], lambda r: r["n"], better="lower",
             filter=KpiFilter("orders", ("delivered",), **orders_in))
-        p90_now, p90_before = self._p90_door(period), self._p90_door(previous)
+        p90_now, p90_before = self._p90_door(period, width), self._p90_door(previous, width)
         kpis.append(KpiValue("order_to_door_p90", "Order to door (90%)", p90_now, p90_before, "hours",
                              DEFINITIONS["order_to_door_p90"], (), "lower", self.currency,
                              KpiFilter("orders", ("delivered",), **orders_in)))
@@ -254,29 +258,57 @@ class KpiService:
     def _bucketed(self, sql: str, width: int, span: tuple[str, str]) -> list[sqlite3.Row]:
         return self.conn.execute(sql, (width, *span)).fetchall()
 
-    def _delivered(self, span: tuple[str, str], width: int) -> list[sqlite3.Row]:
-        """Per bucket: deliveries, on time, with a promise, first attempt, cost, parcels, order-to-door hours."""
-        return self.conn.execute(
-            "SELECT substr(s.status_as_of, 1, ?) AS b, count(*) AS n, "
-            "sum(COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
-            "sum(s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
-            "sum(NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id AND t.status = 'failed_attempt')) AS first_attempt, "
-            "sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS costed_parcels, "
-            "sum((julianday(s.status_as_of) - julianday(o.created_at)) * 24) AS door_hours "
-            "FROM shipments s JOIN orders o ON o.id = s.order_id "
-            "WHERE s.status = 'delivered' AND s.kind = 'delivery' AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY b",
-            (width, *span)).fetchall()
+    _DELIVERED_SQL = (
+        "SELECT substr(s.status_as_of, 1, ?) AS b, count(*) AS n, "
+        "sum(COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
+        "sum(s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
+        "sum(NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id AND t.status = 'failed_attempt')) AS first_attempt, "
+        "sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS costed_parcels, "
+        "sum((julianday(s.status_as_of) - julianday(o.created_at)) * 24) AS door_hours "
+        "FROM shipments s JOIN orders o ON o.id = s.order_id "
+        "WHERE s.status = 'delivered' AND s.kind = 'delivery' AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY b")
 
-    def _p90_door(self, period: Period) -> float | None:
+    def _delivered(self, span: tuple[str, str], width: int) -> list:
+        """Per bucket: deliveries, on time, with a promise, first attempt, cost, parcels, order-to-door hours."""
+        days = utc_days(*span) if width == 10 else None
+        if days:
+            return [row for rows in self._delivered_days.rows(self.conn, days).values() for row in rows]
+        return self.conn.execute(self._DELIVERED_SQL, (width, *span)).fetchall()
+
+    def _compute_delivered(self, conn, first: str, end: str) -> dict[str, list[dict]]:
+        return _by_day(conn.execute(self._DELIVERED_SQL, (10, _midnight(first), _midnight(end))))
+
+    _DOOR_WHERE = ("FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
+                   "AND s.status_as_of >= ? AND s.status_as_of < ?")
+
+    def _compute_door_histogram(self, conn, first: str, end: str) -> dict[str, list[dict]]:
+        # Quarter-hour bins of order-to-door time per day; the epsilon keeps exact hours in their own bin.
+        return _by_day(conn.execute(
+            "SELECT substr(s.status_as_of, 1, 10) AS b, CAST((julianday(s.status_as_of) - julianday(o.created_at)) * 96 + 1e-6 AS INTEGER) "
+            f"AS bin, count(*) AS n {self._DOOR_WHERE} GROUP BY b, bin", (_midnight(first), _midnight(end))))
+
+    def _p90_door(self, period: Period, width: int) -> float | None:
+        """Nearest-rank 90th percentile: the smallest time with at least 90 % of deliveries at or below it."""
         params = (to_iso(period.start), to_iso(period.end))
-        where = ("FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
-                 "AND s.status_as_of >= ? AND s.status_as_of < ?")
-        count = self.conn.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+        days = utc_days(*params) if width == 10 else None
+        if days:  # from the daily histograms, to the quarter hour
+            bins: dict[int, int] = {}
+            for rows in self._door_days.rows(self.conn, days).values():
+                for row in rows:
+                    bins[row["bin"]] = bins.get(row["bin"], 0) + row["n"]
+            count = sum(bins.values())
+            if not count:
+                return None
+            rank, seen = max(1, -(-9 * count // 10)), 0
+            for bin_, n in sorted(bins.items()):
+                seen += n
+                if seen >= rank:
+                    return bin_ / 4
+        count = self.conn.execute(f"SELECT count(*) {self._DOOR_WHERE}", params).fetchone()[0]
         if not count:
             return None
-        # Nearest-rank 90th percentile: the smallest value with at least 90 % of deliveries at or below it.
         rank = max(1, -(-9 * count // 10))
-        row = self.conn.execute(f"SELECT (julianday(s.status_as_of) - julianday(o.created_at)) * 24 AS h {where} "
+        row = self.conn.execute(f"SELECT (julianday(s.status_as_of) - julianday(o.created_at)) * 24 AS h {self._DOOR_WHERE} "
                                 f"ORDER BY h LIMIT 1 OFFSET ?", params + (rank - 1,)).fetchone()
         return row[0]
 
@@ -302,34 +334,66 @@ class KpiService:
                 rows.append(CostRow(group, r["name"], r["n"], _ratio(r["cost"], r["costed"]), _ratio(r["cost"], r["parcels"])))
         return rows
 
-    def scorecard(self, period: Period) -> list[ScorecardRow]:
-        """One row per carrier (shipments created in the period) and per own driver (their vans' stops)."""
-        span = (to_iso(period.start), to_iso(period.end))
-        measures = (
-            "count(*) AS volume, sum(s.status = 'delivered') AS delivered, "
-            "sum(s.status = 'delivered' AND COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
-            "sum(s.status = 'delivered' AND s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
-            "sum(s.status = 'delivered' AND NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id "
-            " AND t.status = 'failed_attempt')) AS first_attempt, "
-            "sum(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS cost, "
-            "count(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS costed, "
-            "sum(EXISTS (SELECT 1 FROM exceptions e WHERE e.shipment_id = s.id AND e.kind != 'complaint')) AS with_exception, "
-            "count(CASE WHEN s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 THEN 1 END) AS quoted, "
-            "sum(s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 AND abs(s.cost_minor - s.quoted_cost_minor) <= 0.05 * s.quoted_cost_minor) AS accurate, "
-            "sum((SELECT count(*) FROM exceptions e WHERE e.order_id = s.order_id AND e.kind = 'complaint')) AS complaints "
-        )
-        carriers = self.conn.execute(
-            f"SELECT 'carrier' AS kind, s.carrier AS name, {measures} FROM shipments s JOIN orders o ON o.id = s.order_id "
+    _MEASURES = (
+        "count(*) AS volume, sum(s.status = 'delivered') AS delivered, "
+        "sum(s.status = 'delivered' AND COALESCE(s.promised_by, o.promised_end) IS NOT NULL) AS promised, "
+        "sum(s.status = 'delivered' AND s.status_as_of <= COALESCE(s.promised_by, o.promised_end)) AS on_time, "
+        "sum(s.status = 'delivered' AND NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = s.id "
+        " AND t.status = 'failed_attempt')) AS first_attempt, "
+        "sum(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS cost, "
+        "count(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS costed, "
+        "sum(EXISTS (SELECT 1 FROM exceptions e WHERE e.shipment_id = s.id AND e.kind != 'complaint')) AS with_exception, "
+        "count(CASE WHEN s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 THEN 1 END) AS quoted, "
+        "sum(s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 AND abs(s.cost_minor - s.quoted_cost_minor) <= 0.05 * s.quoted_cost_minor) AS accurate, "
+        "sum((SELECT count(*) FROM exceptions e WHERE e.order_id = s.order_id AND e.kind = 'complaint')) AS complaints ")
+    _SUMMED = ("volume", "delivered", "promised", "on_time", "first_attempt", "cost", "costed", "with_exception", "quoted",
+               "accurate", "complaints")
+
+    def _scorecard_rows(self, conn, start: str, end: str, width: int) -> list[sqlite3.Row]:
+        carriers = conn.execute(
+            f"SELECT substr(s.created_at, 1, ?) AS b, 'carrier' AS kind, s.carrier AS name, {self._MEASURES} "
+            f"FROM shipments s JOIN orders o ON o.id = s.order_id "
             f"WHERE s.kind = 'delivery' AND s.carrier != 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
-            f"GROUP BY s.carrier ORDER BY volume DESC", span).fetchall()
-        drivers = self.conn.execute(
-            f"SELECT 'driver' AS kind, d.name AS name, {measures} FROM shipments s JOIN orders o ON o.id = s.order_id "
+            f"GROUP BY b, s.carrier", (width, start, end)).fetchall()
+        drivers = conn.execute(
+            f"SELECT substr(s.created_at, 1, ?) AS b, 'driver' AS kind, d.name AS name, {self._MEASURES} "
+            f"FROM shipments s JOIN orders o ON o.id = s.order_id "
             f"JOIN stops st ON st.order_id = s.order_id AND st.kind = 'delivery' JOIN routes r ON r.id = st.route_id "
             f"JOIN vehicles v ON v.id = r.vehicle_id JOIN drivers d ON d.id = v.driver_id "
             f"WHERE s.kind = 'delivery' AND s.carrier = 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
-            f"GROUP BY d.id ORDER BY volume DESC", span).fetchall()
-        return [ScorecardRow(r["kind"], r["name"], r["volume"], r["delivered"] or 0, _ratio(r["on_time"], r["promised"]),
-                             _ratio(r["first_attempt"], r["delivered"]), _ratio(r["cost"], r["costed"]),
-                             _ratio(r["with_exception"], r["volume"]), _ratio(r["accurate"], r["quoted"]), r["complaints"] or 0,
+            f"GROUP BY b, d.id", (width, start, end)).fetchall()
+        return list(carriers) + list(drivers)
+
+    def _compute_scorecard(self, conn, first: str, end: str) -> dict[str, list[dict]]:
+        return _by_day(self._scorecard_rows(conn, _midnight(first), _midnight(end), 10))
+
+    def scorecard(self, period: Period) -> list[ScorecardRow]:
+        """One row per carrier (shipments created in the period) and per own driver (their vans' stops)."""
+        span = (to_iso(period.start), to_iso(period.end))
+        days = utc_days(*span)
+        if days:
+            rows = [row for day_rows in self._score_days.rows(self.conn, days).values() for row in day_rows]
+        else:
+            rows = [dict(r) for r in self._scorecard_rows(self.conn, *span, 10)]
+        totals: dict[tuple[str, str], dict] = {}
+        for row in rows:
+            total = totals.setdefault((row["kind"], row["name"]), dict.fromkeys(self._SUMMED, 0))
+            for key in self._SUMMED:
+                total[key] += row[key] or 0
+        ordered = sorted(totals.items(), key=lambda item: (item[0][0], -item[1]["volume"], item[0][1]))
+        return [ScorecardRow(kind, name, t["volume"], t["delivered"], _ratio(t["on_time"], t["promised"]),
+                             _ratio(t["first_attempt"], t["delivered"]), _ratio(t["cost"], t["costed"]),
+                             _ratio(t["with_exception"], t["volume"]), _ratio(t["accurate"], t["quoted"]), t["complaints"],
                              self.currency)
-                for r in list(carriers) + list(drivers)]
+                for (kind, name), t in ordered]
+
+
+def _midnight(day: str) -> str:
+    return f"{day}T00:00:00+00:00"
+
+
+def _by_day(rows) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["b"][:10], []).append(dict(row))
+    return grouped

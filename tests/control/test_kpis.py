@@ -123,3 +123,17 @@ def test_today_period_uses_hourly_buckets():
     period = Period.last_days(1, at(25, 15))
     assert period.label == "Today" and len(period.buckets()) == 24
     assert Period.last_days(30, at(25, 15)).previous().end == Period.last_days(30, at(25, 15)).start
+
+
+def test_cached_days_are_recomputed_when_a_delivery_lands_on_them(shop):
+    service = KpiService(shop)
+    before = {k.key: k for k in service.panels(PERIOD)}
+    assert before["on_time_rate"].value == pytest.approx(2 / 3)
+    f = Facts(shop)
+    late_order = f.order(created_at=at(21, 8), promised_end=at(22, 12), ref="LATE-9")
+    late = f.shipment(late_order, status=S.OUT_FOR_DELIVERY, status_as_of=at(22, 9), created_at=at(21, 9), cost=1000)
+    f.event(late, "delivered", at(22, 18))  # a carrier scan from days ago, arriving now
+    after = {k.key: k for k in service.panels(PERIOD)}
+    assert after["on_time_rate"].value == pytest.approx(2 / 4)
+    rows = {r.name: r for r in service.scorecard(PERIOD)}
+    assert rows["zippy"].volume == 4

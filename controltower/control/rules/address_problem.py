@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 from ...domain import Severity
+from ..eta import OPEN_SQL
 from .base import Facts, Finding, rule
 
-_OPEN = ("created", "quoted", "booked", "picked_up", "in_transit", "out_for_delivery", "failed_attempt", "exception")
 _CARRIER_WORDS = ("address", "undeliverable", "incorrect", "unknown street")
 
 
 @rule("address_problem")
 def address_problem(facts: Facts):
-    marks = ", ".join("?" * len(_OPEN))
     for row in facts.conn.execute(
         f"SELECT o.id AS order_id, s.id AS shipment_id, o.geo_precision, o.geo_confidence, o.lat, "
         f"(SELECT raw_text || ' ' || raw_code FROM tracking_events t WHERE t.shipment_id = s.id "
         f" AND t.status IN ('exception', 'failed_attempt') AND t.event_time >= COALESCE(s.status_as_of, '') ORDER BY event_time DESC, id DESC LIMIT 1) AS last_event "
-        f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND s.status IN ({marks})",
-        _OPEN,
+        f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND {OPEN_SQL} AND s.status != 'returning'"
     ):
         last_event = (row["last_event"] or "").lower()
         if any(word in last_event for word in _CARRIER_WORDS):

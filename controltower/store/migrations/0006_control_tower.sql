@@ -27,3 +27,7 @@ CREATE INDEX outbox_operation_state ON outbox(operation, state);
 CREATE INDEX tracking_events_shipment_status ON tracking_events(shipment_id, status);
 CREATE INDEX notifications_created ON notifications(created_at, status);
 CREATE INDEX exceptions_shipment ON exceptions(shipment_id, kind);
+CREATE INDEX shipments_updated ON shipments(updated_at);
+-- Partial indexes: the rules look at the few shipments and stops still under way, not the year behind them.
+CREATE INDEX shipments_open ON shipments(status) WHERE status NOT IN ('delivered', 'returned', 'cancelled');
+CREATE INDEX stops_pending ON stops(route_id) WHERE status NOT IN ('delivered', 'failed', 'skipped');
