@@ -56,6 +56,30 @@ def open_store(args: argparse.Namespace, path: Path):
     return Database(path)
 
 
+def install_startup_probe(window) -> None:
+    """With CT_STARTUP_PROBE=1, print the wall-clock time of the window's first paint and of each area becoming
+    ready ("CT_STARTUP first_paint 1700000000.123"); benchmarks/startup_bench.py reads these lines."""
+    if os.environ.get("CT_STARTUP_PROBE") != "1":
+        return
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+
+    def say(what: str) -> None:
+        print(f"CT_STARTUP {what} {time.time():.6f}", flush=True)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                say("first_paint")
+            return False
+
+    window.installEventFilter(FirstPaint(window))
+    for name, signal in window.areas.loading().items():
+        signal.connect(lambda *_, name=name: say(f"ready:{name}"))
+
+
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
     from .logs import setup_logging
@@ -96,6 +120,7 @@ def run_app(argv: list[str]) -> int:
         return 2
     context = AppContext(db=db, demo=args.demo, offline=args.offline, data_dir=db.path.parent)
     window = MainWindow(context)
+    install_startup_probe(window)
     instance.activated.connect(lambda: (window.showNormal(), window.raise_(), window.activateWindow()))
     window.show()
     result = {"code": 0}
