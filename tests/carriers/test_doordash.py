@@ -14,7 +14,7 @@ from controltower.carriers.doordash.client import DoorDashAdapter
 from controltower.domain import Money, ShipmentStatus
 
 from .fakes.doordash import DEVELOPER_ID, KEY_ID, SIGNING_SECRET, FakeDoorDash
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 from .samples import NOWHERE, shipment_request
 
 pytestmark = pytest.mark.anyio
@@ -27,9 +27,8 @@ DOCUMENTED_STATUSES = {"quote", "created", "confirmed", "enroute_to_pickup", "ar
 
 @pytest.fixture
 def fake():
-    server = FakeDoorDash().start()
-    yield server
-    server.stop()
+    with running(FakeDoorDash) as server:
+        yield server
 
 
 def make_adapter(fake, secret=SIGNING_SECRET, granted=True):

@@ -12,7 +12,7 @@ from controltower.carriers.easypost.client import EasyPostAdapter
 from controltower.domain import Money, ShipmentStatus
 
 from .fakes.easypost import API_KEY, FakeEasyPost
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 from .samples import NOWHERE, shipment_request
 
 pytestmark = pytest.mark.anyio
@@ -30,9 +30,8 @@ DOCUMENTED_DETAILS = {
 
 @pytest.fixture
 def fake():
-    server = FakeEasyPost().start()
-    yield server
-    server.stop()
+    with running(FakeEasyPost) as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from PySide6.QtCore import Qt
 from controltower.ui.settings import CarrierSettingsDialog
 
 from .fakes.easypost import API_KEY, FakeEasyPost
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 
 
 @pytest.fixture
 def fake():
-    server = FakeEasyPost().start()
-    yield server
-    server.stop()
+    with running(FakeEasyPost) as server:
+        yield server
 
 
 @pytest.fixture

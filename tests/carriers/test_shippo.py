@@ -11,7 +11,7 @@ from controltower.carriers.shippo import parse
 from controltower.carriers.shippo.client import ShippoAdapter
 from controltower.domain import Money, ShipmentStatus
 
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 from .fakes.shippo import API_TOKEN, FakeShippo
 from .samples import NOWHERE, shipment_request
 
@@ -29,9 +29,8 @@ DOCUMENTED_SUBSTATUSES = {
 
 @pytest.fixture
 def fake():
-    server = FakeShippo().start()
-    yield server
-    server.stop()
+    with running(FakeShippo) as server:
+        yield server
 
 
 def make_adapter(fake, token=API_TOKEN, timeout_s=0.5):

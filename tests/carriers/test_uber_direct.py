@@ -11,7 +11,7 @@ from controltower.carriers.uber_direct import parse
 from controltower.carriers.uber_direct.client import UberDirectAdapter
 from controltower.domain import Money, ShipmentStatus
 
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 from .fakes.uber_direct import CLIENT_ID, CLIENT_SECRET, CUSTOMER_ID, FakeUberDirect
 from .samples import NOWHERE, shipment_request
 
@@ -22,9 +22,8 @@ DOCUMENTED_STATUSES = {"pending", "pickup", "pickup_complete", "dropoff", "deliv
 
 @pytest.fixture
 def fake():
-    server = FakeUberDirect().start()
-    yield server
-    server.stop()
+    with running(FakeUberDirect) as server:
+        yield server
 
 
 def make_adapter(fake, secret=CLIENT_SECRET):

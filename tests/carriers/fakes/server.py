@@ -6,6 +6,7 @@ import re
 import socketserver
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -168,3 +169,13 @@ class FakeServer:
             http.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+@contextmanager
+def running(server_class: type[FakeServer]):
+    """A started fake server, stopped afterwards: `with running(FakeEasyPost) as fake: ...`."""
+    server = server_class().start()
+    try:
+        yield server
+    finally:
+        server.stop()
