@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/map_bench.py   (headless; prints one JSON object on its last line)
 Each figure is the wall time from the Python call until the page reports the work done (JSON encoding, the
-trip into the page and Leaflet/markercluster work included), best of three.
+trip into the page and Leaflet/markercluster work included), best of three. Updates are partial features
+(order id, position, status) for 1,000 of 10,000 stops already shown, in one call and in 1,000 calls.
 """
 from __future__ import annotations
 
@@ -72,9 +73,9 @@ def main() -> dict:
     view.set_stops(on_map)
     batch_best = single_best = float("inf")
     for round_ in range(3):
-        changed = [StopFeature(order_id=stop.order_id, lat=stop.lat + 0.0005 * (round_ + 1), lon=stop.lon,
-                               status=rng.choice(STATUSES), order_ref=stop.order_ref, customer=stop.customer)
-                   for stop in rng.sample(on_map, 1_000)]
+        # What tracking brings in: a new position and status per stop (update_stops merges partial features).
+        changed = [{"order_id": stop.order_id, "lat": stop.lat + 0.0005 * (round_ + 1), "lon": stop.lon,
+                    "status": rng.choice(STATUSES).value} for stop in rng.sample(on_map, 1_000)]
         batch_best = min(batch_best, timed(app, lambda done: view.update_stops(changed, callback=done)))
 
         def one_by_one(done, changed=changed):

@@ -107,9 +107,14 @@ def test_a_status_change_restyles_one_marker_without_reloading(qtbot, open_map):
     assert js(view, qtbot, "window.__samePage") == "yes"  # no reload
     assert js(view, qtbot, "CT.markerCount()") == 50
 
+    view.update_stops([{"order_id": 9, "status": "failed"}])  # a partial update keeps everything else
+    qtbot.waitUntil(lambda: "ct-s-failed" in js(view, qtbot, "CT.stops.get(9).options.icon.options.html"))
+    assert js(view, qtbot, "CT.stops.get(9).ct.customer") == "Customer 9"
+
     view.update_stops([StopFeature(order_id=7, lat=45.5063, lon=-122.70, status=MapStatus.DELIVERED)])
     qtbot.waitUntil(lambda: js(view, qtbot, "CT.layers.stops.hasLayer(CT.stops.get(7))"))
     assert js(view, qtbot, "CT.layers.problems.getLayers().length") == 0
+    assert js(view, qtbot, "CT.stops.get(7).ct.exception") == ""  # the resolved problem's text is gone too
 
 
 def test_routes_vans_and_depots_are_drawn_with_their_legend(qtbot, open_map):

