@@ -105,3 +105,45 @@ def test_new_order_dialog_offers_options_and_saves_the_chosen_one(qtbot, view):
         dialog.save()
     order = view.service.db.query("SELECT customer_name, delivery_option, source FROM orders WHERE id = ?", (dialog.created_id,))[0]
     assert tuple(order) == ("Ada <script>", "same_day", "phone")
+
+
+def test_dispatch_the_day_review_confirm_and_retry(qtbot, view, tmp_path):
+    view.review_day()
+    dialog = view.review_dialog
+    qtbot.addWidget(dialog)
+    assert "Nothing is booked until you confirm" in dialog.summary.text()
+    assert view.service.db.scalar("SELECT count(*) FROM shipments") == 0
+    with view.service.db.transaction() as conn:  # one order is cancelled while the plan is on screen
+        conn.execute("UPDATE orders SET status = 'cancelled' WHERE order_ref = 'CB-1003'")
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10000)
+    results = dict(zip(column(dialog.table, "Order"), column(dialog.table, "Result")))
+    assert results["CB-1003"] == "failed: the order is cancelled"
+    assert results["CB-1002"] == "queued" and results["CB-1001"] == "booked"
+    assert dialog.confirm_button.text() == "Retry" and dialog.confirm_button.isEnabled()
+    shipments = view.service.db.scalar("SELECT count(*) FROM shipments")
+    first_report = dialog.report
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not first_report, timeout=10000)
+    assert column(dialog.table, "Result").count("already booked: booked by an earlier confirm") == 3
+    assert view.service.db.scalar("SELECT count(*) FROM shipments") == shipments
+    view.service.documents_dir = tmp_path
+    paths = dialog.save_manifests()
+    assert [p.name.split("-")[1] for p in paths] == ["zippy"] and paths[0].stat().st_size > 0
+
+
+def test_printing_a_label_keeps_its_barcode(qapp, view, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+    from pyzbar import pyzbar
+
+    from controltower.ui.dispatch.printing import render_pdf_to_printer
+    from dispatch.test_labels import render_page
+
+    view.service.documents_dir = tmp_path
+    label = view.service.own_label(view.orders[0].id)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert render_pdf_to_printer(label, printer) == 1
+    image, _ = render_page(qapp, tmp_path / "printed.pdf", dpi=150)
+    assert "CB-1003" in {symbol.data.decode() for symbol in pyzbar.decode(image)}

@@ -18,7 +18,7 @@ def render_pdf_to_printer(path: Path, printer: QPrinter) -> int:
     if not painter.begin(printer):
         raise OSError("the printer could not start")
     try:
-        dpi = printer.resolution()
+        dpi = min(printer.resolution(), 300)  # label printers are 203 or 300 dpi; more only costs time
         for page in range(document.pageCount()):
             if page:
                 printer.newPage()
