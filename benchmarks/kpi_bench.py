@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from controltower.control.engine import ExceptionEngine  # noqa: E402
 from controltower.control.kpis import KpiService, Period  # noqa: E402
 from controltower.domain.timeutil import UTC  # noqa: E402
 from controltower.store import Database  # noqa: E402
+from store_bench import timed  # noqa: E402  (one timer for every benchmark)
 
 END = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # store_bench's orders run for a year up to here
 
@@ -81,15 +81,6 @@ def enrich(path: Path) -> None:
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     db.close()
-
-
-def timed(fn, repeat: int = 3) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 async def loop_stall(work) -> tuple[float, float]:

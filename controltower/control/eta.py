@@ -41,13 +41,17 @@ class Eta:
 
 
 def open_shipment_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Open delivery shipments with their promise (the shipment's own, else the order's window end)."""
+    """Open delivery shipments with their promise (the shipment's own, else the order's window end).
+
+    In-store pickups are left out: 'booked' there means ready on the shelf, and no one is late but the customer.
+    """
     # Written as NOT IN so SQLite uses the partial index of unfinished shipments (migration 0006).
     return conn.execute(
         f"SELECT s.id, s.order_id, s.carrier, s.service, s.status, s.eta, s.created_at, s.status_as_of, s.last_event_at, "
         f"COALESCE(s.promised_by, o.promised_end) AS promised_by, o.delivery_option "
         f"FROM shipments s JOIN orders o ON o.id = s.order_id "
-        f"WHERE {OPEN_SQL} AND s.status != 'returning' AND s.kind = 'delivery'"
+        f"WHERE {OPEN_SQL} AND s.status != 'returning' AND s.kind = 'delivery' AND s.carrier != 'pickup' "
+        f"AND o.delivery_option != 'pickup'"
     ).fetchall()
 
 

@@ -178,3 +178,11 @@ def test_a_second_failed_attempt_is_a_new_case(store, facts):
     facts.set("UPDATE shipments SET status_as_of = ? WHERE id = ?", (to_iso(NOW - timedelta(hours=1)), sid))
     result = engine.refresh(NOW)
     assert (result.opened, result.resolved) == (1, 1)
+
+
+def test_in_store_pickups_waiting_on_the_shelf_are_not_late_or_no_shows(store, facts):
+    from controltower.domain import DeliveryOption
+
+    order = facts.order(option=DeliveryOption.PICKUP, promised_end=NOW - timedelta(days=1))
+    facts.shipment(order, carrier="pickup", status=S.BOOKED, status_as_of=NOW - timedelta(days=2))
+    assert ExceptionEngine(store).refresh(NOW).opened == 0

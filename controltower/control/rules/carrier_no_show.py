@@ -20,7 +20,7 @@ def carrier_no_show(facts: Facts):
         "(SELECT q.estimated_pickup FROM quotes q WHERE q.order_id = s.order_id AND q.carrier = s.carrier "
         " AND q.estimated_pickup IS NOT NULL ORDER BY q.id DESC LIMIT 1) AS pickup "
         "FROM shipments s LEFT JOIN carrier_accounts a ON a.code = s.carrier "
-        "WHERE s.status = 'booked' AND s.carrier != 'own_fleet'"
+        "WHERE s.status = 'booked' AND s.carrier NOT IN ('own_fleet', 'pickup') AND COALESCE(a.kind, '') != 'pickup'"
     ):
         expected = from_iso(row["pickup"])
         if expected is None:
@@ -31,7 +31,7 @@ def carrier_no_show(facts: Facts):
         minutes = (facts.now - expected).total_seconds() / 60
         yield Finding(
             "carrier_no_show", Severity.HIGH, f"no_show:{row['id']}",
-            f"{row['carrier']} has not collected the parcel, {minutes:.0f} min after the expected pickup",
+            f"{row['carrier'].replace('_', ' ')} has not collected the parcel, {minutes:.0f} min after the expected pickup",
             "Call the carrier, or re-book with another one",
             row["order_id"], row["id"],
         )
