@@ -124,7 +124,7 @@ async def test_ups_faults_become_typed_errors(fault, error):
 async def test_unreachable_carrier_is_carrier_down():
     server = FakeUSPS().start()
     server.stop()
-    async with make_adapter("usps", server) as adapter:
+    async with make_adapter("usps", server, timeout_s=1.0) as adapter:  # karrio itself retries with pauses
         with pytest.raises(base.CarrierDown):
             await adapter.quote(shipment_request())
 
@@ -134,3 +134,12 @@ def test_each_wired_karrio_carrier_has_its_own_credential_fields():
     for code in registry.KARRIO_CODES:
         names = [f.name for f in registry.credential_fields(code)]
         assert names[:2] == ["client_id", "client_secret"]
+
+
+async def test_an_uncertain_label_is_never_rebought_blindly(post):
+    code, server = post
+    async with make_adapter(code, server) as adapter:
+        assert not adapter.idempotent_booking
+        with pytest.raises(base.NotSupported) as caught:
+            await adapter.find_booking_by_reference("CT-1001-1")
+    assert "CT-1001-1" in caught.value.advice and not caught.value.retryable

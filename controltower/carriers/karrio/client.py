@@ -34,8 +34,9 @@ class KarrioAdapter(CarrierAdapter):
     name = "karrio"
     kind = CarrierKind.PARCEL
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK, Capability.CANCEL})
-    # karrio has no idempotency key nor a lookup by our reference: an UnknownOutcome on book needs a person
-    # to check the carrier's account before retrying (the sync engine must not retry it blindly).
+    # karrio has no idempotency key nor a lookup by our reference: after an UnknownOutcome on book,
+    # find_booking_by_reference refuses (NotSupported), so the sync engine fails the entry visibly
+    # instead of buying a second label.
     idempotent_booking = False
 
     def __init__(self, config: AdapterConfig) -> None:
@@ -104,6 +105,12 @@ class KarrioAdapter(CarrierAdapter):
         if details is None:
             raise parse.error_for(self.code, parse.errors_only(messages))
         return parse.booking(self.code, details, request.our_reference, service)
+
+    async def find_booking_by_reference(self, our_reference: str) -> Booking | None:
+        """karrio cannot search a carrier's labels by our reference: refuse, so a person checks before a rebuy."""
+        raise NotSupported(self.code, f"{self.name} cannot be asked whether label {our_reference} was bought",
+                           advice=f"Check the {self.name} account for reference {our_reference}; "
+                                  "if there is no label, book the order again.")
 
     async def track(self, tracking_ref: str) -> list[TrackingEvent]:
         _, number = parse.split_ref(tracking_ref)
