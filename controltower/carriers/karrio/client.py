@@ -26,7 +26,17 @@ def karrio_available() -> bool:
         import karrio.sdk  # noqa: F401
     except ImportError:
         return False
+    _quiet_karrio()
     return True
+
+
+def _quiet_karrio() -> None:
+    """karrio logs every request through loguru at INFO, bodies and tokens included: keep that out of our logs."""
+    try:
+        from loguru import logger
+    except ImportError:
+        return
+    logger.disable("karrio")
 
 
 class KarrioAdapter(CarrierAdapter):
