@@ -68,13 +68,18 @@ def problem_from_rows(rows_by_order: dict[int, list[WayRow]], parcels: dict[int,
     return AllocationProblem(choices, van_capacity, dict(carrier_limits or {}), currency)
 
 
-def allocate(problem: AllocationProblem, exact_limit: int = 400, time_limit_s: float = 10.0) -> Allocation:
+def allocate(problem: AllocationProblem, exact_limit: int = 400, time_limit_s: float = 5.0) -> Allocation:
     """The cheapest allocation that keeps every promise it can; orders it cannot place say why."""
+    greedy = _solve_greedy(problem)
     if len(problem.choices) <= exact_limit:
-        exact = _solve_exact(problem, time_limit_s)
-        if exact is not None:
+        exact = _solve_exact(problem, time_limit_s, hint=greedy)
+        if exact is not None and _score(exact) <= _score(greedy):
             return exact
-    return _solve_greedy(problem)
+    return greedy
+
+
+def _score(allocation: Allocation) -> tuple[int, int]:
+    return len(allocation.unplaced), allocation.total.amount_minor
 
 
 def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, optimal: bool) -> Allocation:
@@ -83,7 +88,7 @@ def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, 
     return Allocation(chosen, unplaced, Money(total, problem.currency), method, optimal)
 
 
-def _solve_exact(problem: AllocationProblem, time_limit_s: float) -> Allocation | None:
+def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocation | None = None) -> Allocation | None:
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
@@ -106,6 +111,9 @@ def _solve_exact(problem: AllocationProblem, time_limit_s: float) -> Allocation 
         if using:
             model.Add(sum(using) <= limit)
     model.Minimize(sum(objective))
+    if hint is not None:  # start from the greedy answer: the solver only has to improve on it
+        for (o, i), var in picks.items():
+            model.AddHint(var, hint.chosen.get(o) == problem.choices[o][i])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 2
@@ -122,35 +130,43 @@ def _solve_greedy(problem: AllocationProblem) -> Allocation:
     for order_id, ways in problem.choices.items():
         if ways:
             chosen[order_id] = min(ways, key=lambda c: c.cost.amount_minor)
+    van_load = sum(c.van_parcels for c in chosen.values())
+    counts: dict[str, int] = defaultdict(int)
+    for c in chosen.values():
+        counts[c.carrier] += 1
 
     def over() -> str | None:
-        if sum(c.van_parcels for c in chosen.values()) > problem.van_capacity:
+        if van_load > problem.van_capacity:
             return OWN_FLEET
-        counts: dict[str, int] = defaultdict(int)
-        for c in chosen.values():
-            counts[c.carrier] += 1
         return next((k for k, limit in problem.carrier_limits.items() if counts[k] > limit), None)
 
-    def has_room(way: Choice, order_id: int) -> bool:
-        if way.van_parcels and sum(c.van_parcels for o, c in chosen.items() if o != order_id) + way.van_parcels > problem.van_capacity:
+    def has_room(way: Choice) -> bool:  # for an order moving off another way
+        if way.van_parcels and van_load + way.van_parcels > problem.van_capacity:
             return False
         limit = problem.carrier_limits.get(way.carrier)
-        return limit is None or sum(1 for o, c in chosen.items() if o != order_id and c.carrier == way.carrier) < limit
+        return limit is None or counts[way.carrier] < limit
 
     while (resource := over()) is not None:
-        best_move: tuple[float, int, Choice | None] | None = None
+        best_move: tuple[float, int, Choice] | None = None
         for order_id, current in chosen.items():
             if current.carrier != resource:
                 continue
             for way in problem.choices[order_id]:
-                if way.carrier == resource or not has_room(way, order_id):
+                if way.carrier == resource or not has_room(way):
                     continue
                 delta = (way.cost.amount_minor - current.cost.amount_minor) / max(current.van_parcels, 1)
                 if best_move is None or delta < best_move[0]:
                     best_move = (delta, order_id, way)
-        if best_move is None:  # nothing can move: give up the order that saves least by staying
-            victim = max((o for o, c in chosen.items() if c.carrier == resource), key=lambda o: chosen[o].cost.amount_minor)
-            del chosen[victim]
+        if best_move is None:  # nothing can move: give up the dearest order on the full resource
+            order_id = max((o for o, c in chosen.items() if c.carrier == resource), key=lambda o: chosen[o].cost.amount_minor)
+            new_way = None
         else:
-            chosen[best_move[1]] = best_move[2]
+            _, order_id, new_way = best_move
+        old = chosen.pop(order_id)
+        van_load -= old.van_parcels
+        counts[old.carrier] -= 1
+        if new_way is not None:
+            chosen[order_id] = new_way
+            van_load += new_way.van_parcels
+            counts[new_way.carrier] += 1
     return _result(problem, chosen, "heuristic", False)
