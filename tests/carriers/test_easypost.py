@@ -165,3 +165,13 @@ async def test_uncertain_purchase_faults_are_unknown_outcome(fake, easypost, fau
     fake.inject(fault, "POST", "/shipments/.*/buy")
     with pytest.raises(base.UnknownOutcome):
         await easypost.book(shipment_request("CT-U-1"), "key-u")
+
+
+async def test_buying_an_already_bought_shipment_answers_with_its_label(fake, easypost):
+    quote = (await easypost.quote(shipment_request()))[0]
+    request = dataclasses.replace(shipment_request(), quote_id=quote.external_id)
+    first = await easypost.book(request, "key-1")
+    fake.stale_reads = 1  # another attempt raced us: our check still sees the shipment unbought
+    again = await easypost.book(request, "key-1")
+    assert again.tracking_number == first.tracking_number and len(fake.purchases) == 1
+    assert len(fake.calls_to("POST", "/shipments/.*/buy")) == 2  # EasyPost refused the second buy

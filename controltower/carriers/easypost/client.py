@@ -6,7 +6,7 @@ import httpx
 from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
-    AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, ConnectionResult,
+    AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, CarrierError, ConnectionResult,
     CredentialField, Label, NotSupported, ServiceUnavailable, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
@@ -66,7 +66,12 @@ class EasyPostAdapter(LookupBeforeRetry):
                 raise ServiceUnavailable(self.code, f"EasyPost offered no {request.service or 'rate'} for this parcel",
                                          carrier_message=parse.rate_problem(shipment))
             shipment_id, rate_id = requests.split_quote_id(wanted[0].external_id)
-        bought = await self.http.request("POST", f"/shipments/{shipment_id}/buy", json_body=requests.buy(rate_id))
+        try:
+            bought = await self.http.request("POST", f"/shipments/{shipment_id}/buy", json_body=requests.buy(rate_id))
+        except CarrierError as exc:
+            if exc.code != parse.ALREADY_BOUGHT:
+                raise
+            bought = await self.http.request("GET", f"/shipments/{shipment_id}")  # bought by an earlier attempt
         with reading_response(self.code, write=True):
             return parse.booking(bought, request.our_reference)
 

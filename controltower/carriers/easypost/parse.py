@@ -39,6 +39,7 @@ STATUS_DETAIL_MAP: dict[str, ShipmentStatus | None] = {
     "weather_delay": None,
 }
 
+ALREADY_BOUGHT = "SHIPMENT.POSTAGE.EXISTS"  # buying a shipment that has a label: answer with that label
 REFUND_STATUSES = {"submitted": True, "refunded": True, "rejected": False}
 
 

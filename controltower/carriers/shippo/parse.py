@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...domain import Quote, ShipmentStatus, TrackingEvent
-from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, ServiceUnavailable
+from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
 from ..units import decimal_money, parse_time
@@ -55,6 +55,8 @@ def messages_text(body: dict) -> str:
 
 
 def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
+    if status == 409:
+        return RateLimited  # Shippo's 409 is a conflict "e.g. too many concurrent calls": wait and retry
     text = (info.code + " " + info.message).lower()
     if "address" in text and status in (400, 422):
         return BadAddress

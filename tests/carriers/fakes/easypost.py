@@ -14,6 +14,7 @@ class FakeEasyPost(FakeServer):
         super().__init__()
         self.shipments: dict[str, dict] = {}
         self.purchases: list[str] = []  # shipment ids, one per buy that took effect
+        self.stale_reads = 0  # answer this many GETs as if the shipment were not bought yet
         self._ids = itertools.count(1)
         self.route("POST", "/shipments", self.create)
         self.route("GET", "/shipments", self.index)
@@ -65,6 +66,9 @@ class FakeEasyPost(FakeServer):
         shipment = self.shipments.get(request.params["id"])
         if shipment is None:
             return Reply(404, {"error": {"code": "NOT_FOUND", "message": "The requested resource could not be found.", "errors": []}})
+        if self.stale_reads:
+            self.stale_reads -= 1
+            return Reply(200, {**shipment, "tracking_code": None, "selected_rate": None, "postage_label": None})
         return Reply(200, shipment)
 
     def buy(self, request: Request) -> Reply:
