@@ -108,6 +108,10 @@ class DispatchService:
         self.adapters = adapters or (lambda: adapters_from_store(db))
         self.hub = hub or EventHub()
         self.clock = clock
+        if matrix_provider is None:  # price vans on the same travel estimate the route planner uses
+            from ..routing.matrix import OfflineMatrixProvider
+
+            matrix_provider = OfflineMatrixProvider()
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
 

@@ -67,6 +67,18 @@ def test_own_van_cost_is_the_cheapest_insertion_into_todays_route(store, shop):
     assert alone.estimated_arrival > local("2026-11-25T09:00")
 
 
+def test_van_cost_uses_the_routing_packages_travel_matrix(store, shop):
+    from controltower.routing.matrix import OfflineMatrixProvider
+
+    order = make_order("M1", NEAR)
+    day = local("2026-11-25T00:00").date()
+    straight = own_fleet_insertion(store.conn, shop, order, day)
+    planned = own_fleet_insertion(store.conn, shop, order, day, matrix_provider=OfflineMatrixProvider())
+    assert planned.vehicle == straight.vehicle and planned.route_id is None
+    # The planner drives at the slowest hour's speed, so its estimate is never quicker than 30 km/h straight lines.
+    assert planned.extra_minutes >= straight.extra_minutes * 0.9 and planned.cost.amount_minor > 0
+
+
 def test_no_position_no_van_quote(store, shop):
     assert own_fleet_insertion(store.conn, shop, make_order("X", where=None), local("2026-11-25T00:00").date()) is None
 
