@@ -268,15 +268,15 @@
   }
 
   function vanIcon(van) {
+    // An SVG van: a ring in the route's colour, an arrow for the heading; only numbers and checked colours go in.
     var stale = van.last_seen && (Date.now() - new Date(van.last_seen).getTime()) > 15 * 60000 ? " ct-stale" : "";
     var color = safeColor(van.color, "#333333");
-    var arrow = "";
-    if (van.heading !== null && van.heading !== undefined && isFinite(Number(van.heading))) {
-      arrow = '<div class="ct-van-arrow" style="border-bottom-color:' + color + '"></div>';
-    }
-    var rotation = arrow ? ' style="border-color:' + color + ";transform:rotate(" + Number(van.heading) + 'deg)"' : ' style="border-color:' + color + '"';
-    return L.divIcon({ className: "ct-van", html: '<div class="ct-van-body' + stale + '"' + rotation + ">" + arrow + "</div>",
-                       iconSize: [28, 28], iconAnchor: [14, 14] });
+    var heading = Number(van.heading);
+    var arrow = van.heading !== null && van.heading !== undefined && isFinite(heading)
+      ? '<path class="ct-van-arrow" transform="rotate(' + heading + ')" d="M0,-18 L8,-5 L-8,-5 Z" fill="' + color + '"/>' : "";
+    var html = '<svg class="ct-van-body' + stale + '" width="36" height="36" viewBox="-18 -18 36 36">' + arrow +
+      '<circle r="8" fill="#fff" stroke="' + color + '" stroke-width="3.5"/><circle r="2.5" fill="' + color + '"/></svg>';
+    return L.divIcon({ className: "ct-van", html: html, iconSize: [36, 36], iconAnchor: [18, 18] });
   }
 
   CT.setVehicles = function (vans) {
@@ -398,7 +398,7 @@
     CT.layers.tiles.on("tileerror", function () { CT.tileErrors = (CT.tileErrors || 0) + 1; });
     CT.layers.tiles.on("tileload", function () { CT.tilesLoaded = (CT.tilesLoaded || 0) + 1; });
     CT.layers.routes = L.featureGroup().addTo(map);
-    CT.layers.stops = L.markerClusterGroup({ chunkedLoading: false, disableClusteringAtZoom: 15, showCoverageOnHover: false,
+    CT.layers.stops = L.markerClusterGroup({ chunkedLoading: false, disableClusteringAtZoom: 15, maxClusterRadius: 40, showCoverageOnHover: false,
                                              spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon, removeOutsideVisibleBounds: true }).addTo(map);
     CT.layers.problems = L.featureGroup().addTo(map);
     CT.layers.depots = L.featureGroup().addTo(map);

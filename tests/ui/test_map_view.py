@@ -128,7 +128,7 @@ def test_routes_vans_and_depots_are_drawn_with_their_legend(qtbot, open_map):
     view.set_vehicles([VehicleFeature(1, "Van 1", 45.515, -122.70, heading=90.0, last_seen=seen, color=route_color(0))])
     view.fit()
     qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-van-body').length") == 1)
-    assert js(view, qtbot, "document.querySelector('.ct-van-body').style.transform") == "rotate(90deg)"
+    assert js(view, qtbot, "document.querySelector('.ct-van-arrow').getAttribute('transform')") == "rotate(90)"
     assert js(view, qtbot, "document.querySelectorAll('.ct-depot').length") == 1
     assert js(view, qtbot, "document.querySelectorAll('.ct-routed').length") == 3
     assert js(view, qtbot, "Array.from(document.querySelectorAll('.ct-routed')).map(e => e.textContent).sort().join()") == "1,2,3"
@@ -293,3 +293,37 @@ def test_customer_and_carrier_text_is_shown_as_text_and_never_runs(qtbot, open_m
     qtbot.wait(300)  # give any injected handler the chance to fire
     assert js(view, qtbot, "typeof window.__xss") == "undefined"
     assert view.request_guard.blocked == []
+
+
+def test_the_demo_day_on_the_map_with_no_network(qtbot, open_map, tmp_path):
+    """Routes in their colours, statuses, an exception and vans over the built-in background; saved as a PNG."""
+    from controltower.demo import generate
+    from controltower.mapfeatures import ROUTE_COLORS, STATUS_COLORS, heading_degrees, map_day
+    from controltower.store import Database
+
+    summary = generate(tmp_path / "demo.db", seed=3, now=datetime(2026, 11, 25, 21, 0, tzinfo=timezone.utc),
+                       orders_today=150, history_days=1)
+    db = Database(summary.path)
+    day = map_day(db, db.scalar("SELECT max(plan_date) FROM routes"))
+    db.close()
+    assert any(stop.status is MapStatus.EXCEPTION for stop in day.stops)
+    seen = (utcnow() - timedelta(minutes=3)).isoformat()
+    vans = []
+    for route in day.routes:  # each van part way along its route, heading for its next stop
+        here, ahead = route.path[len(route.path) // 3], route.path[len(route.path) // 3 + 1]
+        vans.append(VehicleFeature(route.route_id, route.name, *here, heading=heading_degrees(*here, *ahead),
+                                   last_seen=seen, color=route.color))
+    view = open_map()
+    view.resize(1000, 720)
+    view.show_day(day)
+    view.set_vehicles(vans)
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-van-body').length") == len(vans))
+    qtbot.waitUntil(lambda: (js(view, qtbot, "CT.backgroundFeatures") or 0) > 100, timeout=10_000)
+    qtbot.wait(500)  # let the last frame paint
+    image = view.grab().toImage()
+    image.save(str(tmp_path / "demo-day-map.png"))
+    colors = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    assert ROUTE_COLORS[0] in colors and ROUTE_COLORS[1] in colors  # route lines
+    assert STATUS_COLORS[MapStatus.EXCEPTION] in colors and STATUS_COLORS[MapStatus.DELIVERED] in colors
+    assert "#f2efe6" in colors  # the offline background's land
+    assert js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')")

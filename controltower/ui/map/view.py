@@ -110,8 +110,9 @@ class MapView(QWidget):
             self.page.runJavaScript(script, 0, callback)
 
     def _call(self, function: str, payload: Any, callback: Callable[[Any], None] | None = None) -> None:
-        # JSON is a JavaScript literal: the data is never parsed as code or markup.
-        self.run(f"CT.{function}({json.dumps(payload, ensure_ascii=False)})", callback)
+        # JSON is a JavaScript literal: the data is never parsed as code or markup. (Measured: wrapping it in
+        # JSON.parse('...') is slower here, as the doubled escaping costs more than V8 saves.)
+        self.run(f"CT.{function}({json.dumps(payload, ensure_ascii=False, separators=(',', ':'))})", callback)
 
     def _on_ready(self) -> None:
         self.is_ready = True
