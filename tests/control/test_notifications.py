@@ -183,3 +183,22 @@ async def _background(store, tmp_path):
             await asyncio.sleep(0.05)
         await sender.stop()
     assert len(server.received) == 1
+
+
+def test_status_changes_queue_the_customer_message_once(store):
+    from controltower.control.notify.triggers import StatusNotifier
+    from controltower.domain import ShipmentStatus as S
+
+    f = Facts(store)
+    order = f.order()
+    shipment = f.shipment(order, status=S.BOOKED, status_as_of=datetime.now(UTC) - timedelta(minutes=10))
+    notifier = StatusNotifier(store)
+    assert notifier.run() == 2  # email and SMS
+    assert notifier.run() == 0
+    f.event(shipment, "out_for_delivery", datetime.now(UTC) - timedelta(minutes=1))
+    assert notifier.run() == 2
+    templates = [r[0] for r in store.query("SELECT template FROM notifications ORDER BY id")]
+    assert templates == ["booked", "booked", "out_for_delivery", "out_for_delivery"]
+    store.set_setting("notify.auto_events", "delivered")
+    f.event(shipment, "delivered", datetime.now(UTC))
+    assert notifier.run() == 2

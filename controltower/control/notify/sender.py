@@ -81,8 +81,9 @@ class NotificationSender:
     """Sends queued notifications through the configured channels; `start()`/`stop()` run it on an asyncio loop."""
 
     def __init__(self, db: Database, channels: dict[str, Channel], *, clock: Callable[[], datetime] = utcnow,
-                 batch_size: int = 50, hub: EventHub | None = None) -> None:
+                 batch_size: int = 50, hub: EventHub | None = None, status_notifier=None) -> None:
         self.db = db
+        self.status_notifier = status_notifier  # a StatusNotifier: queue status news before each round
         self.channels = channels
         self.clock = clock
         self.batch_size = batch_size
@@ -124,6 +125,8 @@ class NotificationSender:
         if not self._recovered:
             self.recover()
         now = self.clock()
+        if self.status_notifier is not None:
+            self.status_notifier.run(now)
         conn = self.db.reader()
         due = conn.execute(
             "SELECT * FROM notifications WHERE status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
@@ -236,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=5.0)
     args = parser.parse_args(argv)
     db = Database(args.db)
-    sender = NotificationSender(db, channels_from_settings(db))
+    from .triggers import StatusNotifier
+
+    sender = NotificationSender(db, channels_from_settings(db), status_notifier=StatusNotifier(db))
     if args.once:
         while True:
             summary = sender.run_once()
