@@ -351,3 +351,51 @@ def download_area(fetcher: TileFetcher, area: Area, min_zoom: int, max_zoom: int
         if progress is not None:
             progress(done, len(tiles), size)
     return AreaDownload(len(tiles), fetched, cached, failed, size)
+
+
+# -- the user's choice, kept in the store's settings (never secrets: a keyed URL belongs in the keychain) --------
+_SETTING_KEYS = ("map.tile_name", "map.tile_url", "map.tile_attribution", "map.tile_offline_ok", "map.tile_max_zoom")
+
+
+def load_tile_source(settings) -> TileSource | None:
+    """The tile source chosen in Settings (OpenStreetMap until the user picks another); None when turned off.
+
+    `settings` is anything with get_setting(key, default), such as the store's Database.
+    """
+    url = settings.get_setting("map.tile_url", OPENSTREETMAP.url_template)
+    if not url:
+        return None
+    if url == OPENSTREETMAP.url_template:
+        return OPENSTREETMAP  # its terms are fixed: no area downloads, whatever a setting says
+    return TileSource(
+        name=settings.get_setting("map.tile_name", "Custom tile server") or "Custom tile server",
+        url_template=url,
+        attribution=settings.get_setting("map.tile_attribution", "") or "",
+        allows_offline_download=settings.get_setting("map.tile_offline_ok", "0") == "1",
+        max_zoom=int(settings.get_setting("map.tile_max_zoom", "19") or 19),
+    )
+
+
+def save_tile_source(settings, source: TileSource | None) -> None:
+    """Remember the user's tile source; None turns tile fetching off (the map then uses only what is saved)."""
+    if source is None:
+        settings.set_setting("map.tile_url", "")
+        return
+    if not all(part in source.url_template for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("a tile URL needs {z}, {x} and {y}, e.g. https://tiles.example.com/{z}/{x}/{y}.png")
+    values = (source.name, source.url_template, source.attribution, "1" if source.allows_offline_download else "0",
+              str(source.max_zoom))
+    for key, value in zip(_SETTING_KEYS, values):
+        settings.set_setting(key, value)
+
+
+def default_cache_path() -> Path:
+    """Where viewed and saved tiles are kept: the platform's cache folder, so clearing caches is safe."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("ControlTower", "ControlTower") / "tiles.mbtiles"
+
+
+def open_tiles(settings, cache_path: str | Path | None = None) -> TileFetcher:
+    """The fetcher the map view takes: the user's source over the tile cache."""
+    return TileFetcher(TileCache(cache_path or default_cache_path()), load_tile_source(settings))

@@ -12,7 +12,8 @@ import pytest
 from controltower.domain.timeutil import utcnow
 from controltower.tiles import (
     OPENSTREETMAP, Area, AreaTooLarge, OfflineDownloadNotAllowed, TileCache, TileFetcher, TileServerUnreachable,
-    TileSource, TileUnavailable, download_area, estimate_area, expiry_from_headers, tile_xy, tiles_in_area,
+    TileSource, TileUnavailable, download_area, estimate_area, expiry_from_headers, load_tile_source, open_tiles,
+    save_tile_source, tile_xy, tiles_in_area,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"tile-bytes" * 50
@@ -179,3 +180,18 @@ def test_cancelling_an_area_download_stops_it(cache, server):
     result = download_area(fetcher, Area(45.45, -122.75, 45.60, -122.50), 10, 13,
                            progress=lambda done, total, size: cancel.set(), cancelled=cancel)
     assert result.cancelled and result.fetched == 1
+
+
+def test_the_tile_source_is_a_setting_and_openstreetmap_keeps_its_terms(store, tmp_path):
+    assert load_tile_source(store) is OPENSTREETMAP
+    own = TileSource("Our tiles", "https://tiles.example.com/{z}/{x}/{y}.png", "© Example", True, max_zoom=17)
+    save_tile_source(store, own)
+    assert load_tile_source(store) == own
+    store.set_setting("map.tile_offline_ok", "1")
+    store.set_setting("map.tile_url", OPENSTREETMAP.url_template)
+    assert load_tile_source(store).allows_offline_download is False  # a setting cannot loosen OSM's policy
+    save_tile_source(store, None)
+    fetcher = open_tiles(store, tmp_path / "t.mbtiles")
+    assert fetcher.source is None and fetcher.cache.stats() == (0, 0)
+    with pytest.raises(ValueError, match=r"\{z\}"):
+        save_tile_source(store, TileSource("Bad", "https://tiles.example.com/tile.png", ""))
