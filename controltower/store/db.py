@@ -4,12 +4,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Iterator
 
 from . import migrations
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def default_path() -> Path:
@@ -46,9 +48,16 @@ class Database:
         self.path = Path(path)
         self.conn = connect(self.path)
         migrations.migrate(self.conn)
-        self.db = sqlite_utils.Database(self.conn)
         self._local = threading.local()
         self._write_lock = threading.RLock()
+
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils over the writer connection, made on first use: importing sqlite-utils takes ~0.7 s
+        (it loads pandas when installed), which would otherwise delay the window's first paint."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @property
     def schema_version(self) -> int:
