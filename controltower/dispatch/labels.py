@@ -90,6 +90,43 @@ def own_label_pdf(order: Order, settings: ShopSettings, path: Path, carrier: str
     return path
 
 
+def _zpl_text(text: str, limit: int = 40) -> str:
+    """Untrusted text made safe for a ZPL field: no command characters (^ ~), plain ASCII."""
+    cleaned = text.replace("^", " ").replace("~", " ").encode("ascii", "replace").decode()
+    return cleaned[:limit]
+
+
+def own_label_zpl(order: Order, settings: ShopSettings, carrier: str = "Own van") -> bytes:
+    """The same 4x6 label in ZPL II for a thermal printer at 203 dpi (812 x 1218 dots)."""
+    when = ""
+    if order.promised_window:
+        start = order.promised_window.start.astimezone(settings.tz)
+        when = f"{start:%a %d %b %H:%M}-{order.promised_window.end.astimezone(settings.tz):%H:%M}"
+    lines = [
+        "^XA", "^CI28", "^PW812", "^LL1218",
+        f"^FO40,30^A0N,24,24^FDFROM {_zpl_text(settings.shop_name)}^FS",
+        f"^FO40,60^A0N,24,24^FD{_zpl_text(settings.shop_street)}, {_zpl_text(settings.shop_city)}^FS",
+        "^FO40,100^GB732,3,3^FS",
+        f"^FO40,130^A0N,48,48^FD{_zpl_text(order.customer_name, 28)}^FS",
+        f"^FO40,195^A0N,36,36^FD{_zpl_text(order.address.street)}^FS",
+        f"^FO40,240^A0N,36,36^FD{_zpl_text(order.address.postcode + ' ' + order.address.city)}^FS",
+        f"^FO40,300^A0N,30,30^FD{_zpl_text(carrier)}  {when}  {order.parcels} parcel(s)^FS",
+        f"^FO60,420^BY3^BCN,200,Y,N,N^FD{_zpl_text(order.order_ref)}^FS",
+        f"^FO40,760^BQN,2,8^FDLA,{_zpl_text(order.order_ref)}^FS",
+        f"^FO420,900^A0N,60,60^FD{_zpl_text(order.order_ref, 14)}^FS",
+        "^XZ",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def send_raw(data: bytes, host: str, port: int = 9100, timeout_s: float = 10.0) -> None:
+    """Send a label straight to a network thermal printer (raw port 9100, as Zebra and most label printers take)."""
+    import socket
+
+    with socket.create_connection((host, port), timeout=timeout_s) as connection:
+        connection.sendall(data)
+
+
 def _table_pdf(path: Path, title: str, header: Sequence[str], rows: Sequence[Sequence[str]], footer: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, title=title)

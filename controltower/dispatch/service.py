@@ -242,6 +242,31 @@ class DispatchService:
             raise NotFound(f"There is no order {order_id}.")
         return labels.own_label_pdf(order, self.settings, self.documents_dir / "labels" / f"{order.order_ref}.pdf")
 
+    async def fetch_carrier_label(self, shipment_id: int, adapter: CarrierAdapter | None = None) -> Path:
+        """Get a booked shipment's label from its carrier (PDF, PNG or ZPL as it comes) and keep it with the shipment."""
+        from ..store.shipments import get_shipment
+
+        shipment = get_shipment(self.db.reader(), shipment_id)
+        if shipment is None or not shipment.external_id:
+            raise NotFound(f"Shipment {shipment_id} is not booked with a carrier yet.", "Wait for the booking to go through.")
+        if adapter is None:
+            adapter = next((a for a in self.adapters() if a.config.code == shipment.carrier), None)
+            if adapter is None:
+                raise NotFound(f"No enabled carrier account for {shipment.carrier}.", "Enable it in Settings > Carrier accounts.")
+        label = await adapter.label(shipment.external_id)
+        data = label.data
+        if not data and label.url:
+            import httpx
+
+            async with httpx.AsyncClient(timeout=self.settings.quote_timeout_s * 2, follow_redirects=True) as client:
+                response = await client.get(label.url)
+                response.raise_for_status()
+                data = response.content
+        with self.db.transaction() as conn:
+            path = labels.save_carrier_label(conn, shipment_id, data, label.format, self.documents_dir / "labels")
+        self.hub.publish("shipments.changed", ids=[shipment_id])
+        return path
+
     def start_return(self, order_id: int, reason: str, items: list[str], method: str, carrier: str = "") -> returns.ReturnCase:
         with self.db.transaction() as conn:
             case = returns.start_return(conn, self.settings, order_id, reason, items, method, self.clock(), carrier)

@@ -77,3 +77,70 @@ def test_pick_list_and_manifest_are_pdfs_listing_the_orders(store, shop, tmp_pat
         for word in expected:
             assert word in text, (path.name, word)
         document.close()
+
+
+def test_zpl_label_goes_raw_to_a_thermal_printer(tmp_path):
+    import socket
+    import threading
+
+    from controltower.dispatch.labels import own_label_zpl, send_raw
+
+    order = make_order("CB-77", window=window("2026-11-25T14:00", "2026-11-25T16:00"))
+    order = type(order)(**{**order.__dict__, "customer_name": "Eve ^XZ~JR"})  # printer commands in a name stay text
+    zpl = own_label_zpl(order, shop_settings())
+    assert zpl.startswith(b"^XA") and zpl.rstrip().endswith(b"^XZ") and zpl.count(b"^XZ") == 1
+    assert b"^BCN,200,Y,N,N^FDCB-77^FS" in zpl and b"^FDLA,CB-77^FS" in zpl
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as server:  # a printer's raw port
+        def accept():
+            connection, _ = server.accept()
+            with connection:
+                while chunk := connection.recv(4096):
+                    received.extend(chunk)
+        reader = threading.Thread(target=accept)
+        reader.start()
+        send_raw(zpl, "127.0.0.1", server.getsockname()[1])
+        reader.join(5)
+    assert bytes(received) == zpl
+
+
+def test_a_carrier_label_is_fetched_by_url_and_kept(store, shop, tmp_path):
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from controltower.carriers.base import Capability, Label
+    from controltower.dispatch.service import DispatchService
+
+    from .conftest import QuotingCarrier
+
+    class LabelServer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"%PDF-1.4 carrier label"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LabelServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    class LabelCarrier(QuotingCarrier):
+        capabilities = frozenset({Capability.QUOTE, Capability.LABEL})
+
+        async def label(self, tracking_ref):
+            return Label("PDF", url=f"http://127.0.0.1:{server.server_address[1]}/labels/{tracking_ref}.pdf")
+
+    order_id = add_orders(store, make_order("LB-1"))["LB-1"]
+    with store.transaction() as conn:
+        shipment_id = create_shipment(conn, Shipment(order_id, "parcelco", external_id="shp_123"))
+    service = DispatchService(store, adapters=lambda: [LabelCarrier("parcelco", {})], documents_dir=tmp_path)
+    try:
+        path = asyncio.run(service.fetch_carrier_label(shipment_id))
+    finally:
+        server.shutdown()
+    assert path.read_bytes() == b"%PDF-1.4 carrier label"
+    assert get_shipment(store.conn, shipment_id).label_path == str(path)
