@@ -173,3 +173,16 @@ def test_an_action_that_cannot_happen_says_why(qtbot, queue, store):
     store.conn.execute("UPDATE quotes SET expires_at = ?", (to_iso(NOW - timedelta(minutes=1)),))
     qtbot.mouseClick(queue.buttons["rebook"], Qt.MouseButton.LeftButton)
     assert queue.active_dialog.quotes.count() == 0 and not queue.active_dialog.ok_button.isEnabled()
+
+
+def test_queue_reloads_when_another_thread_publishes_a_change(qtbot, queue, store):
+    import threading
+
+    from controltower.events import EventHub
+
+    hub = EventHub()
+    queue.watch(hub)
+    store.conn.execute("UPDATE exceptions SET resolved_at = ?, resolution = 'elsewhere'", (to_iso(NOW),))
+    threading.Thread(target=lambda: hub.publish("exceptions.changed")).start()
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 0, timeout=5000)
+    assert queue.chip_buttons["all"].text() == "All 0"

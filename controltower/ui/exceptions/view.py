@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
@@ -73,6 +73,7 @@ class CaseModel(QAbstractTableModel):
 class _RefreshSignals(QObject):
     finished = Signal(object)
     failed = Signal(str)
+    changed = Signal()  # the store's cases changed (published on any thread)
 
 
 class ExceptionQueueView(QWidget):
@@ -90,7 +91,9 @@ class ExceptionQueueView(QWidget):
         self._signals = _RefreshSignals()
         self._signals.finished.connect(self._rules_refreshed)
         self._signals.failed.connect(self._show_error)
+        self._signals.changed.connect(self.reload)
         self._worker: threading.Thread | None = None
+        self._timer: QTimer | None = None
 
         self.chips = QHBoxLayout()
         self.chip_buttons: dict[str, QToolButton] = {}
@@ -223,6 +226,16 @@ class ExceptionQueueView(QWidget):
             self.buttons[key].setEnabled(bool(selected))
 
     # --- the rules, off the UI thread ---
+
+    def watch(self, hub) -> None:
+        """Reload when any part of the app publishes exceptions.changed (safe from worker threads)."""
+        hub.subscribe("exceptions.changed", lambda _topic, _payload: self._signals.changed.emit())
+
+    def start_auto_refresh(self, interval_ms: int = 60_000) -> None:
+        """Re-run the rules every interval (time alone makes deliveries late), in a worker thread."""
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh_rules)
+        self._timer.start(interval_ms)
 
     def refresh_rules(self) -> None:
         if self.engine is None or (self._worker and self._worker.is_alive()):
