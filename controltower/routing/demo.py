@@ -54,3 +54,48 @@ def city_day(stops: int = 400, vehicles: int | None = None, seed: int = 0, break
     matrix = OfflineMatrixProvider().matrix(places, hours=(8, 20))
     return Problem((depot,), fleet, tuple(planned), matrix, day_origin=datetime(2026, 11, 26, tzinfo=UTC),
                    name=f"city day {stops} stops, seed {seed}")
+
+
+def write_van_day(db, plan_date: str = "2026-11-26", orders: int = 14, vans: int = 2, seed: int = 0,
+                  timezone: str = "UTC", skills: dict[int, str] | None = None) -> list[int]:
+    """Writes a depot, vans with drivers and `orders` own-van orders with 2-hour promises into a store.
+
+    For tests, benchmarks and trying the Routes area; the app's own demo lives in controltower.demo.
+    Returns the order ids. `skills` maps an order's position to the skill it needs (e.g. {2: "fridge"}).
+    """
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ..domain import Address, DeliveryOption, GeoPoint, Order, Shipment, TimeWindow
+    from ..store import orders as order_store
+    from ..store import shipments as shipment_store
+
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    day = datetime.combine(date.fromisoformat(plan_date), datetime.min.time(), tz)
+    db.set_setting("shop.timezone", timezone)
+    with db.transaction() as conn:
+        depot_id = conn.execute("INSERT INTO depots(name, street, city, lat, lon, opens_at, closes_at) "
+                                "VALUES ('Shop', '1 Depot Way', 'Portland', 45.52, -122.68, '07:00', '21:00')").lastrowid
+        for v in range(vans):
+            driver = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)",
+                                  (f"Driver {v + 1}", f"+1 503 555 01{v:02d}")).lastrowid
+            conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, "
+                         "break_minutes, skills, driver_id, depot_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                         (f"Van {chr(65 + v)}", 60, 600_000, "08:00", "18:00", 30, "fridge" if v == 0 else "", driver, depot_id))
+        batch = []
+        for i in range(orders):
+            start = day + timedelta(hours=9 + 2 * rng.randrange(4))
+            batch.append(Order(
+                f"#R{i + 1:04d}", f"Customer {i + 1}", Address(f"{100 + i} Main St", "Portland", "97214"),
+                DeliveryOption.SCHEDULED, day - timedelta(days=1),
+                location=GeoPoint(45.52 + rng.uniform(-0.03, 0.03), -122.68 + rng.uniform(-0.04, 0.04)),
+                promised_window=TimeWindow(start, start + timedelta(hours=2)), parcels=1 + rng.randrange(3), weight_g=2000,
+            ))
+        ids = order_store.upsert_orders(conn, batch).ids
+        for order in batch:
+            shipment_store.create_shipment(conn, Shipment(order_id=ids[order.order_ref], carrier="own_fleet"))
+        for position, skill in (skills or {}).items():
+            conn.execute("INSERT INTO routing_order_needs(order_id, required_skills) VALUES (?, ?)",
+                         (ids[batch[position].order_ref], skill))
+    return [ids[o.order_ref] for o in batch]

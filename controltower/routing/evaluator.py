@@ -76,16 +76,7 @@ def evaluate(problem: Problem, plan: Plan) -> Evaluation:
     if violations:
         return Evaluation((), (), 0, 0, tuple(violations))
     reports = tuple(route_report(problem, v, tuple(r)) for v, r in enumerate(plan.routes))
-    for rep in reports:
-        violations.extend(rep.violations)
-    unplanned = tuple(i for i in range(len(problem.stops)) if i not in seen)
-    penalty = 0
-    for i in unplanned:
-        stop = problem.stops[i]
-        if stop.required:
-            violations.append(f"stop {stop.key} is required but not planned")
-        penalty += stop.penalty
-    return Evaluation(reports, unplanned, sum(r.distance for r in reports), penalty, tuple(violations))
+    return _summary(problem, reports, seen)
 
 
 def route_report(problem: Problem, vehicle: int, route: tuple[int, ...]) -> RouteReport:
@@ -164,14 +155,9 @@ def _on_time(problem: Problem, vehicle: int, route: tuple[int, ...]):
     return departures, starts, back
 
 
-def route_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
-    """Whether a route keeps every constraint: the quick yes/no behind repairs and what-ifs."""
-    van = problem.vehicles[vehicle]
-    for s in route:
-        stop = problem.stops[s]
-        if stop.required_skills - van.skills or (stop.locked_vehicle is not None and stop.locked_vehicle != vehicle):
-            return False
-    for k, capacity in enumerate(van.capacity):
+def load_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
+    """Whether the van can carry the route: it leaves with every delivery and collects returns on the way."""
+    for k, capacity in enumerate(problem.vehicles[vehicle].capacity):
         load = sum(problem.amounts(s)[0][k] for s in route)
         peak = load
         for s in route:
@@ -181,6 +167,18 @@ def route_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
                 peak = load
         if peak > capacity:
             return False
+    return True
+
+
+def route_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
+    """Whether a route keeps every constraint: the quick yes/no behind repairs and what-ifs."""
+    van = problem.vehicles[vehicle]
+    for s in route:
+        stop = problem.stops[s]
+        if stop.required_skills - van.skills or (stop.locked_vehicle is not None and stop.locked_vehicle != vehicle):
+            return False
+    if not load_ok(problem, vehicle, route):
+        return False
     if van.driver_break is not None and route:
         return first_break_leg(problem, vehicle, route) is not None
     return _on_time(problem, vehicle, route) is not None
@@ -274,3 +272,20 @@ def _slack(problem: Problem, vehicle: int, route: tuple[int, ...], starts: list[
         result[i] = latest - starts[i]
         latest_next, next_node = latest, node
     return result
+
+
+def reevaluate(problem: Problem, plan: Plan, previous: Evaluation, vehicles: set[int]) -> Evaluation:
+    """`previous` with only the given vehicles' routes timed again: instant re-timing after a hand move."""
+    if len(previous.routes) != len(plan.routes) or previous.violations and not previous.routes:
+        return evaluate(problem, plan)
+    reports = tuple(route_report(problem, v, tuple(plan.routes[v])) if v in vehicles else r
+                    for v, r in enumerate(previous.routes))
+    return _summary(problem, reports, {s for route in plan.routes for s in route})
+
+
+def _summary(problem: Problem, reports: tuple[RouteReport, ...], planned: set[int]) -> Evaluation:
+    violations = [x for r in reports for x in r.violations]
+    unplanned = tuple(i for i in range(len(problem.stops)) if i not in planned)
+    violations += [f"stop {problem.stops[i].key} is required but not planned" for i in unplanned if problem.stops[i].required]
+    penalty = sum(problem.stops[i].penalty for i in unplanned)
+    return Evaluation(reports, unplanned, sum(r.distance for r in reports), penalty, tuple(violations))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .evaluator import route_report
+from .evaluator import load_ok, route_ok, route_report
 from .model import Plan, Problem
 
 
@@ -48,16 +48,21 @@ def explain_stop(problem: Problem, plan: Plan, s: int) -> Reason:
     kinds: set[str] = set()
     for v in fits:
         route = plan.routes[v]
+        if not load_ok(problem, v, route + (s,)):
+            kinds.add("capacity")  # deliveries load at the depot: the position does not matter
+            continue
         for position in range(len(route) + 1):
-            rep = route_report(problem, v, route[:position] + (s,) + route[position:])
-            if not rep.violations:
+            if route_ok(problem, v, route[:position] + (s,) + route[position:]):
                 return Reason(s, "cost", f"It fits on {_name(problem, v)}, but serving it costs more than leaving it; "
                                          "raise its priority or re-optimise.")
-            kinds.update(_kind(x) for x in rep.violations)
+        longest = route_report(problem, v, route + (s,))
+        kinds.update(_kind(x) for x in longest.violations if _kind(x) != "capacity")
+        kinds.add("window")
     if kinds == {"capacity"}:
         return Reason(s, "capacity", "Every vehicle that could take it is already full.")
-    if "capacity" not in kinds and "window" in kinds:
-        return Reason(s, "window", "No route has room for it inside its window without making another stop late.")
+    if "capacity" not in kinds:
+        return Reason(s, "window", "No route has room for it inside its window without making another stop late "
+                                   "or a van back after its shift.")
     parts = {"capacity": "full vehicles", "window": "late stops", "shift": "shifts running over", "break": "no room for a break"}
     found = ", ".join(parts[k] for k in sorted(kinds) if k in parts)
     return Reason(s, "full", f"The day is full: adding it anywhere causes {found}. Add a vehicle or extend a shift.")

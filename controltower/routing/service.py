@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ..domain.timeutil import UTC, TimeWindow, from_iso, to_iso, utcnow
 from ..events import EventHub
 from ..store import audit
-from .evaluator import Evaluation, evaluate
+from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_unplanned
 from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
@@ -239,6 +239,11 @@ class RoutingService:
 
     def evaluate(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset()) -> Evaluation:
         return evaluate(self.problem_with_locks(day, plan, locked), plan)
+
+    def retime(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int], previous: Evaluation,
+               vehicles: set[int]) -> Evaluation:
+        """Re-times only the routes a hand move touched (the rest is unchanged)."""
+        return reevaluate(self.problem_with_locks(day, plan, locked), plan, previous, vehicles)
 
     def reasons(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset()) -> dict[int, Reason]:
         return {r.stop: r for r in explain_unplanned(self.problem_with_locks(day, plan, locked), plan)}

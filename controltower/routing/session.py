@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import time
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ class PlanUpdate:
 
 def _worker(problem: Problem, options: SolveOptions, warm_start: Plan | None, out, cancel) -> None:
     from .solve import solve
+
+    if hasattr(os, "nice"):
+        os.nice(5)  # on a busy machine the window's process is served first; the search just gets a little less
 
     started = time.monotonic()
 

@@ -4,57 +4,58 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
-    QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QSplitter, QTreeView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ...routing.evaluator import Evaluation
-from ...routing.explain import slack_text
 from ...routing.model import Plan
 from ..tasks import run_in_thread
+from .model import COLUMNS, LATE, STOP_ROLE, VEHICLE_ROLE, RouteModel
 
 log = logging.getLogger(__name__)
 
-STOP_ROLE = Qt.ItemDataRole.UserRole + 1  # stop index on stop rows
-VEHICLE_ROLE = Qt.ItemDataRole.UserRole + 2  # vehicle index on van rows
-LATE = QColor("#f8d0d0")
-TIGHT = QColor("#fff1c4")
-COLUMNS = ["#", "Order", "Customer", "Arrive", "Promised", "Slack", "Load", "Locked"]
+__all__ = ["RoutesView", "RouteTree", "COLUMNS", "LATE"]
 POLL_MS = 100
-RENDER_EVERY_S = 1.0  # while solving, show the best plan so far at most this often
+RENDER_EVERY_S = 2.0  # while solving, show the best plan so far at most this often
 
 
-class RouteTree(QTreeWidget):
+class RouteTree(QTreeView):
     """Vans with their stops; dragging a stop onto another position or van asks the view to move it."""
 
     stopDropped = Signal(int, int, int)  # stop, vehicle, position
 
-    def __init__(self) -> None:
+    def __init__(self, model: RouteModel) -> None:
         super().__init__()
-        self.setColumnCount(len(COLUMNS))
-        self.setHeaderLabels(COLUMNS)
+        self.setModel(model)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setAlternatingRowColors(True)
-        self.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setUniformRowHeights(True)  # row heights are not measured one by one: large days draw fast
+        self.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        dragged = self.currentItem()
-        target = self.itemAt(event.position().toPoint())
+        dragged = self.currentIndex()
+        target = self.indexAt(event.position().toPoint())
         event.ignore()  # the view re-draws from the plan; Qt must not move rows itself
-        if dragged is None or target is None or dragged.data(0, STOP_ROLE) is None:
+        if not dragged.isValid() or not target.isValid() or dragged.data(STOP_ROLE) is None:
             return
-        indicator = self.dropIndicatorPosition()
-        if target.data(0, VEHICLE_ROLE) is not None:
-            vehicle, position = target.data(0, VEHICLE_ROLE), (target.childCount() if indicator != self.DropIndicatorPosition.AboveItem else 0)
+        above = self.dropIndicatorPosition() == QAbstractItemView.DropIndicatorPosition.AboveItem
+        target = target.siblingAtColumn(0)
+        if target.data(STOP_ROLE) is None:  # dropped on a van: first when above it, else last
+            vehicle = target.data(VEHICLE_ROLE)
+            position = 0 if above else self.model().rowCount(target)
         else:
-            parent = target.parent()
-            vehicle = parent.data(0, VEHICLE_ROLE)
-            position = parent.indexOfChild(target) + (0 if indicator == self.DropIndicatorPosition.AboveItem else 1)
-        self.stopDropped.emit(dragged.data(0, STOP_ROLE), vehicle, position)
+            vehicle, position = target.data(VEHICLE_ROLE), target.row() + (0 if above else 1)
+        self.stopDropped.emit(dragged.data(STOP_ROLE), vehicle, position)
+
+    def rows(self, vehicle: int) -> list[list[str]]:
+        """What the screen shows for one van's stops, row by row."""
+        model, head = self.model(), self.model().index(vehicle, 0)
+        return [[model.index(r, c, head).data() or "" for c in range(len(COLUMNS))] for r in range(model.rowCount(head))]
 
 
 class RoutesView(QWidget):
@@ -73,7 +74,6 @@ class RoutesView(QWidget):
         self.session = None
         self._last_render = 0.0
         self._pending_update = None
-        self._rendering = False
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -102,11 +102,12 @@ class RoutesView(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.totals = QLabel("")
-        self.tree = RouteTree()
+        self.route_model = RouteModel()
+        self.tree = RouteTree(self.route_model)
         self.unplanned = QTreeWidget()
         self.unplanned.setHeaderLabels(["Order", "Customer", "Why it is not planned"])
-        self.unplanned.setWordWrap(True)
-        self.unplanned.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.unplanned.setUniformRowHeights(True)
+        self.unplanned.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         self.up_button = QPushButton("Move up")
         self.down_button = QPushButton("Move down")
@@ -153,7 +154,8 @@ class RoutesView(QWidget):
         self.move_button.clicked.connect(self._move_selected_to_van)
         self.unplan_button.clicked.connect(self._unplan_selected)
         self.tree.stopDropped.connect(self.move_stop)
-        self.tree.itemChanged.connect(self._item_changed)
+        # Re-drawing resets the model the check box lives in: never inside the signal it is emitting.
+        self.route_model.lockToggled.connect(lambda stop: QTimer.singleShot(0, lambda: self.toggle_lock(stop)))
         self._set_busy(False)
 
     # ----- loading -----
@@ -181,6 +183,10 @@ class RoutesView(QWidget):
             messages.append("This day is dispatched: changes you save go to the drivers' next run sheets.")
         self.status.setText(" ".join(messages) or f"{len(day.stops)} stops to plan on {day.plan_date}.")
         self._re_evaluate()
+        for c in range(len(COLUMNS)):  # once per day, not on every change
+            self.tree.resizeColumnToContents(c)
+        for c in range(self.unplanned.columnCount()):
+            self.unplanned.resizeColumnToContents(c)
 
     def _failed(self, exc: BaseException) -> None:
         self.reload_button.setEnabled(True)
@@ -194,26 +200,36 @@ class RoutesView(QWidget):
         if current == vehicle and self.plan.routes[vehicle].index(stop) < position:
             position -= 1  # the stop leaves its old place first
         self.plan = self.plan.moved(stop, vehicle, position)
-        self._re_evaluate(select=stop)
+        self._retime({vehicle, current} - {None}, select=stop)
 
     def unplan_stop(self, stop: int) -> None:
         self.locked.discard(stop)
+        vehicle = self.plan.vehicle_of(stop)
         self.plan = self.plan.without(stop)
-        self._re_evaluate()
+        self._retime({vehicle} - {None})
 
     def toggle_lock(self, stop: int) -> None:
         if stop in self.locked:
             self.locked.discard(stop)
         elif self.plan.vehicle_of(stop) is not None:
             self.locked.add(stop)
-        self._re_evaluate(select=stop)
+        self._retime({self.plan.vehicle_of(stop)} - {None}, select=stop)
 
     def selected_stop(self) -> int | None:
-        for tree in (self.tree, self.unplanned):
-            item = tree.currentItem()
-            if item is not None and item.isSelected() and item.data(0, STOP_ROLE) is not None:
-                return item.data(0, STOP_ROLE)
+        index = self.tree.currentIndex()
+        if index.isValid() and self.tree.selectionModel().isSelected(index) and index.data(STOP_ROLE) is not None:
+            return index.data(STOP_ROLE)
+        item = self.unplanned.currentItem()
+        if item is not None and item.isSelected():
+            return item.data(0, STOP_ROLE)
         return None
+
+    def select_stop(self, stop: int) -> None:
+        index = self.route_model.stop_index(stop)
+        if index.isValid():
+            self.tree.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.tree.scrollTo(index)
 
     def _shift_selected(self, step: int) -> None:
         stop = self.selected_stop()
@@ -224,7 +240,7 @@ class RoutesView(QWidget):
         target = max(0, min(len(self.plan.routes[vehicle]) - 1, index + step))
         if target != index:
             self.plan = self.plan.moved(stop, vehicle, target)
-            self._re_evaluate(select=stop)
+            self._retime({vehicle}, select=stop)
 
     def _toggle_selected_lock(self) -> None:
         stop = self.selected_stop()
@@ -240,13 +256,6 @@ class RoutesView(QWidget):
         stop = self.selected_stop()
         if stop is not None and self.plan.vehicle_of(stop) is not None:
             self.unplan_stop(stop)
-
-    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        if self._rendering or column != COLUMNS.index("Locked") or item.data(0, STOP_ROLE) is None:
-            return
-        stop = item.data(0, STOP_ROLE)
-        if (item.checkState(column) == Qt.CheckState.Checked) != (stop in self.locked):
-            self.toggle_lock(stop)
 
     # ----- re-optimising -----
     def reoptimise(self, seconds: float | None = None) -> None:
@@ -300,7 +309,7 @@ class RoutesView(QWidget):
         self._pending_update = session.best if session.best is not None else self._pending_update
         if self._pending_update is not None:
             self._apply_update()
-        self._re_evaluate()
+        self._explain_later()
         self._set_busy(False)
         self.progress.setValue(100)
         if session.error:
@@ -344,80 +353,54 @@ class RoutesView(QWidget):
         if self.day is None:
             return
         self.evaluation = self.service.evaluate(self.day, self.plan, self.locked)
-        self.reasons = self.service.reasons(self.day, self.plan, self.locked) if self.evaluation.unplanned and self.session is None else {}
         self._render(select)
+        self._explain_later()
         self.planChanged.emit()
 
+    def _retime(self, vehicles: set[int], select: int | None = None) -> None:
+        """After a hand change: only the touched routes are timed again, so the screen follows at once."""
+        self.evaluation = self.service.retime(self.day, self.plan, self.locked, self.evaluation, vehicles)
+        self._render(select)
+        self._explain_later()
+        self.planChanged.emit()
+
+    def _explain_later(self) -> None:
+        """Reasons for unplanned stops try every position of every route: worked out off the UI thread."""
+        self.reasons = {}
+        if not self.evaluation.unplanned or self.session is not None:
+            return
+        day, plan, locked = self.day, self.plan, frozenset(self.locked)
+
+        def explained(reasons) -> None:
+            if self.plan is plan:  # drop reasons for a plan already changed again
+                self.reasons = reasons
+                self._render_unplanned()
+
+        run_in_thread(lambda: self.service.reasons(day, plan, locked), explained, self._failed)
+
     def _render(self, select: int | None = None) -> None:
-        day, evaluation = self.day, self.evaluation
-        self._rendering = True
-        self.tree.setUpdatesEnabled(False)
-        try:
-            collapsed = {self.tree.topLevelItem(i).data(0, VEHICLE_ROLE) for i in range(self.tree.topLevelItemCount())
-                        if not self.tree.topLevelItem(i).isExpanded()}
-            self.tree.clear()
-            chosen = None
-            for report in evaluation.routes:
-                van = day.vehicles[report.vehicle]
-                capacity = day.problem.vehicles[report.vehicle].capacity
-                head = QTreeWidgetItem([
-                    "", van.name, van.driver_name,
-                    f"{day.local(report.start):%H:%M}–{day.local(report.end):%H:%M}" if report.visits else "",
-                    f"{len(report.visits)} stops", f"{report.distance / 1000:.1f} km",
-                    f"{report.max_load[0]}/{capacity[0]}", ""])
-                head.setData(0, VEHICLE_ROLE, report.vehicle)
-                head.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
-                if report.violations:
-                    head.setBackground(1, QBrush(LATE))
-                    head.setToolTip(1, "\n".join(report.violations))
-                for n, visit in enumerate(report.visits, start=1):
-                    item = self._stop_item(n, visit)
-                    head.addChild(item)
-                    if visit.stop == select:
-                        chosen = item
-                self.tree.addTopLevelItem(head)
-                head.setExpanded(report.vehicle not in collapsed)
-            if chosen is not None:
-                self.tree.setCurrentItem(chosen)
-                chosen.setSelected(True)
-        finally:
-            self.tree.setUpdatesEnabled(True)
-            self._rendering = False
+        collapsed = {v for v in range(self.route_model.rowCount())
+                     if not self.tree.isExpanded(self.route_model.index(v, 0))}
+        self.route_model.show(self.day, self.evaluation, self.locked)
+        for v in range(self.route_model.rowCount()):
+            self.tree.setExpanded(self.route_model.index(v, 0), v not in collapsed)
+        if select is not None:
+            self.select_stop(select)
         self._render_unplanned()
         self._render_totals()
 
-    def _stop_item(self, n: int, visit) -> QTreeWidgetItem:
-        info = self.day.stops[visit.stop]
-        window = info.promised_window
-        tz = self.day.local(0).tzinfo
-        promised = f"{window.start.astimezone(tz):%H:%M}–{window.end.astimezone(tz):%H:%M}" if window else "any time"
-        slack = f"late {slack_text(visit.late_by)}" if visit.late_by else slack_text(visit.slack)
-        load = "/".join(str(x) for x in visit.load_after[:1])
-        item = QTreeWidgetItem([str(n), info.order_ref, info.customer_name, f"{self.day.local(visit.arrival):%H:%M}",
-                                promised, slack, load, ""])
-        item.setData(0, STOP_ROLE, visit.stop)
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-                      | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(COLUMNS.index("Locked"),
-                           Qt.CheckState.Checked if visit.stop in self.locked else Qt.CheckState.Unchecked)
-        item.setToolTip(2, info.address)
-        if visit.late_by:
-            for column in range(len(COLUMNS)):
-                item.setBackground(column, QBrush(LATE))
-        elif visit.slack < 15 * 60:
-            item.setBackground(COLUMNS.index("Slack"), QBrush(TIGHT))
-        return item
-
     def _render_unplanned(self) -> None:
         self.unplanned.clear()
+        items = []
         for s in self.evaluation.unplanned:
             info = self.day.stops[s]
             reason = self.reasons.get(s)
             item = QTreeWidgetItem([info.order_ref, info.customer_name,
-                                    reason.text if reason else "Being re-planned…" if self.session else "Not on a route."])
+                                    reason.text if reason else "Being re-planned…" if self.session else "Checking why…"])
             item.setData(0, STOP_ROLE, s)
             item.setToolTip(2, item.text(2))
-            self.unplanned.addTopLevelItem(item)
+            items.append(item)
+        self.unplanned.addTopLevelItems(items)
 
     def _render_totals(self) -> None:
         e = self.evaluation
