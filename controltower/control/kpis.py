@@ -63,6 +63,14 @@ class KpiFilter:
     since: datetime | None = None
     until: datetime | None = None
 
+    def order_query(self):
+        """The Orders view's query for this filter (by promised date; carriers are not an Orders filter yet)."""
+        from ..store.orders import OrderQuery
+
+        last_day = self.until - timedelta(seconds=1) if self.until else None
+        return OrderQuery(statuses=self.statuses, date_from=self.since.date().isoformat() if self.since else None,
+                          date_to=last_day.date().isoformat() if last_day else None)
+
 
 @dataclass(frozen=True)
 class KpiValue:

@@ -137,3 +137,12 @@ def test_cached_days_are_recomputed_when_a_delivery_lands_on_them(shop):
     assert after["on_time_rate"].value == pytest.approx(2 / 4)
     rows = {r.name: r for r in service.scorecard(PERIOD)}
     assert rows["zippy"].volume == 4
+
+
+def test_a_kpi_filter_becomes_an_orders_query(shop):
+    from controltower.store.orders import count
+
+    on_time = kpis(shop)["on_time_rate"]
+    query = on_time.filter.order_query()
+    assert (query.statuses, query.date_from, query.date_to) == (("delivered",), "2026-11-20", "2026-11-26")
+    assert count(shop.conn, query) == 3
