@@ -274,6 +274,9 @@ class CarrierAdapter(abc.ABC):
 
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
+        # The account's code names this adapter's bookings, events and errors: "sandbox:zippy" runs
+        # the Uber Direct adapter, and its shipments must still say "sandbox:zippy".
+        self.code = config.code or type(self).code
 
     @classmethod
     def fields_for(cls, code: str) -> tuple[CredentialField, ...]:

@@ -155,3 +155,16 @@ async def test_uncertain_creates_are_unknown_outcome_and_safe_to_retry(fake, ube
         await uber.book(shipment_request("CT-U-3"), "key-u3")
     await uber.book(shipment_request("CT-U-3"), "key-u3")
     assert len(fake.created) == 1
+
+
+async def test_an_account_under_another_code_names_its_bookings_and_events_by_that_code(fake):
+    credentials = {"customer_id": CUSTOMER_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    config = AdapterConfig("sandbox:zippy", credentials, {"auth_url": f"{fake.url}/oauth/v2/token"},
+                           base_url=f"{fake.url}/v1", timeout_s=0.5)
+    async with UberDirectAdapter(config) as zippy:
+        booking = await zippy.book(shipment_request(), "key-z")
+        [event] = await zippy.track(booking.tracking_ref)
+        fake.inject(Fault("status", status=503, body={"code": "service_unavailable", "message": "down", "kind": "error"}))
+        with pytest.raises(base.CarrierDown) as caught:
+            await zippy.track(booking.tracking_ref)
+    assert booking.carrier == event.carrier == caught.value.carrier == "sandbox:zippy"

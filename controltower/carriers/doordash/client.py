@@ -52,7 +52,7 @@ class DoorDashAdapter(CarrierAdapter):
     async def quote(self, request: ShipmentRequest) -> list[Quote]:
         body = await self._call("POST", "/quotes", json_body=requests.delivery(request), write=False)
         with reading_response(self.code):
-            return [parse.quote(body, utcnow())]
+            return [parse.quote(body, utcnow(), carrier=self.code)]
 
     async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
         """Accept the quote, or create directly; a 409 means it already exists under our id: fetch that one."""
@@ -67,7 +67,7 @@ class DoorDashAdapter(CarrierAdapter):
                 raise
             delivery = await self._call("GET", f"/deliveries/{request.quote_id or delivery_id}")
         with reading_response(self.code, write=True):
-            return parse.booking(delivery, request.our_reference)
+            return parse.booking(delivery, request.our_reference, carrier=self.code)
 
     async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
         return await self.book(request, idempotency_key)  # a Dasher from the customer back to the shop
@@ -78,12 +78,12 @@ class DoorDashAdapter(CarrierAdapter):
         except BookingNotFound:
             return None
         with reading_response(self.code):
-            return None if delivery["delivery_status"] == "quote" else parse.booking(delivery, our_reference)
+            return None if delivery["delivery_status"] == "quote" else parse.booking(delivery, our_reference, carrier=self.code)
 
     async def track(self, tracking_ref: str) -> list[TrackingEvent]:
         delivery = await self._call("GET", f"/deliveries/{tracking_ref}")
         with reading_response(self.code):
-            return [parse.tracking_event(delivery, utcnow())]
+            return [parse.tracking_event(delivery, utcnow(), carrier=self.code)]
 
     async def cancel(self, tracking_ref: str) -> CancelResult:
         try:

@@ -50,19 +50,19 @@ def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
     return None
 
 
-def quote(body: dict, now: datetime) -> Quote:
+def quote(body: dict, now: datetime, carrier: str = CODE) -> Quote:
     return Quote(
-        carrier=CODE, service="on_demand", price=minor_money(body["fee"], body.get("currency")),
+        carrier=carrier, service="on_demand", price=minor_money(body["fee"], body.get("currency")),
         estimated_pickup=parse_time(body.get("pickup_time_estimated")),
         estimated_delivery=parse_time(body.get("dropoff_time_estimated")),
         expires_at=now + QUOTE_LIFETIME, external_id=body["external_delivery_id"],
     )
 
 
-def booking(delivery: dict, our_reference: str) -> Booking:
+def booking(delivery: dict, our_reference: str, carrier: str = CODE) -> Booking:
     status = delivery["delivery_status"]
     return Booking(
-        carrier=CODE, our_reference=our_reference, external_id=delivery["external_delivery_id"],
+        carrier=carrier, our_reference=our_reference, external_id=delivery["external_delivery_id"],
         tracking_number=delivery.get("support_reference") or delivery["external_delivery_id"], service="on_demand",
         cost=minor_money(delivery["fee"], delivery.get("currency")) if delivery.get("fee") is not None else None,
         status=map_status(STATUS_MAP, status, CODE), tracking_url=delivery.get("tracking_url") or "",
@@ -81,13 +81,13 @@ def _event_time(delivery: dict, status: str, now: datetime) -> datetime:
     return actual or parse_time(delivery.get("updated_at")) or now
 
 
-def tracking_event(delivery: dict, now: datetime) -> TrackingEvent:
+def tracking_event(delivery: dict, now: datetime, carrier: str = CODE) -> TrackingEvent:
     """DoorDash gives the current status only: one event per status reached."""
     status = delivery["delivery_status"]
     location = delivery.get("dasher_location") or {}
     reason = delivery.get("cancellation_reason") or ""
     return TrackingEvent(
-        carrier=CODE, tracking_number=delivery["external_delivery_id"], status=map_status(STATUS_MAP, status, CODE),
+        carrier=carrier, tracking_number=delivery["external_delivery_id"], status=map_status(STATUS_MAP, status, CODE),
         event_time=_event_time(delivery, status, now), raw_code=status,
         raw_text=f"cancelled: {reason}" if reason else (f"Dasher {delivery['dasher_name']}" if delivery.get("dasher_name") else ""),
         carrier_event_id=f"{delivery['external_delivery_id']}:{status}", lat=location.get("lat"), lon=location.get("lng"),

@@ -37,7 +37,7 @@ class EasyPostAdapter(LookupBeforeRetry):
     async def quote(self, request: ShipmentRequest) -> list[Quote]:
         shipment = await self.http.request("POST", "/shipments", json_body=requests.create_shipment(request), write=False)
         with reading_response(self.code):
-            found = parse.quotes(shipment)
+            found = parse.quotes(shipment, carrier=self.code)
         if not found:
             raise ServiceUnavailable(self.code, "EasyPost found no rates for this parcel",
                                      carrier_message=parse.rate_problem(shipment))
@@ -55,12 +55,12 @@ class EasyPostAdapter(LookupBeforeRetry):
             shipment = await self.http.request("GET", f"/shipments/{shipment_id}")
             if parse.is_purchased(shipment):  # an earlier attempt bought it: never buy twice
                 with reading_response(self.code):
-                    return parse.booking(shipment, request.our_reference)
+                    return parse.booking(shipment, request.our_reference, carrier=self.code)
         else:
             shipment = await self.http.request("POST", "/shipments", write=False,
                                                json_body=requests.create_shipment(request, is_return=is_return))
             with reading_response(self.code):
-                choices = parse.quotes(shipment)
+                choices = parse.quotes(shipment, carrier=self.code)
             wanted = [q for q in choices if not request.service or q.service == request.service]
             if not wanted:
                 raise ServiceUnavailable(self.code, f"EasyPost offered no {request.service or 'rate'} for this parcel",
@@ -73,7 +73,7 @@ class EasyPostAdapter(LookupBeforeRetry):
                 raise
             bought = await self.http.request("GET", f"/shipments/{shipment_id}")  # bought by an earlier attempt
         with reading_response(self.code, write=True):
-            return parse.booking(bought, request.our_reference)
+            return parse.booking(bought, request.our_reference, carrier=self.code)
 
     async def find_booking_by_reference(self, our_reference: str) -> Booking | None:
         """The purchased shipment carrying our reference, scanning recent purchases newest first."""
@@ -84,7 +84,7 @@ class EasyPostAdapter(LookupBeforeRetry):
                 shipments = page["shipments"]
                 for shipment in shipments:
                     if shipment.get("reference") == our_reference and parse.is_purchased(shipment):
-                        return parse.booking(shipment, our_reference)
+                        return parse.booking(shipment, our_reference, carrier=self.code)
             if not page.get("has_more") or not shipments:
                 return None
             params["before_id"] = shipments[-1]["id"]
@@ -104,7 +104,7 @@ class EasyPostAdapter(LookupBeforeRetry):
     async def track(self, tracking_ref: str) -> list[TrackingEvent]:
         shipment = await self._shipment(tracking_ref)
         with reading_response(self.code):
-            return parse.tracking_events(shipment)
+            return parse.tracking_events(shipment, carrier=self.code)
 
     async def cancel(self, tracking_ref: str) -> CancelResult:
         refunded = await self.http.request("POST", f"/shipments/{tracking_ref}/refund", json_body={})

@@ -73,12 +73,12 @@ def event_status(status: str, detail: str) -> ShipmentStatus:
     return refined if refined is not None else map_status(STATUS_MAP, status, CODE)
 
 
-def quotes(shipment: dict) -> list[Quote]:
+def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
     shipment_id = shipment["id"]
     result = []
     for rate in shipment.get("rates") or []:
         result.append(Quote(
-            carrier=CODE, service=f"{rate['carrier']}:{rate['service']}",
+            carrier=carrier, service=f"{rate['carrier']}:{rate['service']}",
             price=decimal_money(rate["rate"], rate.get("currency")),
             estimated_delivery=parse_time(rate.get("delivery_date")),
             external_id=f"{shipment_id}/{rate['id']}",
@@ -103,12 +103,12 @@ def label(shipment: dict) -> Label | None:
     return Label(format=str(postage.get("label_file_type") or "PDF").split("/")[-1].upper(), url=url)
 
 
-def booking(shipment: dict, our_reference: str) -> Booking:
+def booking(shipment: dict, our_reference: str, carrier: str = CODE) -> Booking:
     rate = shipment.get("selected_rate") or {}
     tracker = shipment.get("tracker") or {}
     status = shipment.get("status") or tracker.get("status") or "pre_transit"
     return Booking(
-        carrier=CODE, our_reference=shipment.get("reference") or our_reference, external_id=shipment["id"],
+        carrier=carrier, our_reference=shipment.get("reference") or our_reference, external_id=shipment["id"],
         tracking_number=shipment.get("tracking_code") or "",
         service=f"{rate['carrier']}:{rate['service']}" if rate else "",
         cost=decimal_money(rate["rate"], rate.get("currency")) if rate else None,
@@ -118,7 +118,7 @@ def booking(shipment: dict, our_reference: str) -> Booking:
     )
 
 
-def tracking_events(shipment: dict) -> list[TrackingEvent]:
+def tracking_events(shipment: dict, carrier: str = CODE) -> list[TrackingEvent]:
     tracker = shipment.get("tracker") or {}
     tracking_number = shipment.get("tracking_code") or tracker.get("tracking_code") or ""
     events = []
@@ -130,7 +130,7 @@ def tracking_events(shipment: dict) -> list[TrackingEvent]:
             raise ValueError(f"tracking detail without a time: {detail!r}")
         raw_code = detail.get("status") or ""
         events.append(TrackingEvent(
-            carrier=CODE, tracking_number=tracking_number, status=event_status(raw_code, detail.get("status_detail", "")),
+            carrier=carrier, tracking_number=tracking_number, status=event_status(raw_code, detail.get("status_detail", "")),
             event_time=when, raw_code=f"{raw_code}/{detail.get('status_detail') or ''}".rstrip("/"),
             raw_text=detail.get("message") or "", location=place,
         ))

@@ -54,8 +54,7 @@ class KarrioAdapter(CarrierAdapter):
             raise NotSupported(config.code, "the karrio extra is not installed",
                                advice="Install it with: pip install 'controltower[karrio]' karrio-ups karrio-usps")
         super().__init__(config)
-        self.carrier = requests.carrier_name(config.code)
-        self.code = config.code  # "karrio:ups": one adapter instance per carrier account
+        self.carrier = requests.carrier_name(config.code)  # "karrio:ups" -> "ups"
         self.name = requests.CARRIERS[self.carrier].title
         self._gateway = None
 

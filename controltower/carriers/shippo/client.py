@@ -42,7 +42,7 @@ class ShippoAdapter(LookupBeforeRetry):
     async def quote(self, request: ShipmentRequest) -> list[Quote]:
         shipment = await self.http.request("POST", "/shipments", json_body=requests.create_shipment(request), write=False)
         with reading_response(self.code):
-            found = parse.quotes(shipment)
+            found = parse.quotes(shipment, carrier=self.code)
         if not found:
             raise ServiceUnavailable(self.code, "Shippo found no rates for this parcel",
                                      carrier_message=parse.messages_text(shipment))
@@ -62,7 +62,7 @@ class ShippoAdapter(LookupBeforeRetry):
         if transaction.get("status") != "SUCCESS":
             raise parse.failed_purchase_error(transaction)
         with reading_response(self.code, write=True):
-            return parse.booking(transaction, rate, request.our_reference)
+            return parse.booking(transaction, rate, request.our_reference, carrier=self.code)
 
     async def _rate_to_buy(self, request: ShipmentRequest, is_return: bool) -> dict:
         if request.quote_id:
@@ -70,7 +70,7 @@ class ShippoAdapter(LookupBeforeRetry):
         shipment = await self.http.request("POST", "/shipments", write=False,
                                            json_body=requests.create_shipment(request, is_return=is_return))
         with reading_response(self.code):
-            choices = {q.external_id: q for q in parse.quotes(shipment)}
+            choices = {q.external_id: q for q in parse.quotes(shipment, carrier=self.code)}
             rates = [r for r in shipment["rates"] if not request.service or choices[r["object_id"]].service == request.service]
         if not rates:
             raise ServiceUnavailable(self.code, f"Shippo offered no {request.service or 'rate'} for this parcel",
@@ -99,7 +99,7 @@ class ShippoAdapter(LookupBeforeRetry):
                 rate_id = match["rate"]["object_id"] if isinstance(match["rate"], dict) else match["rate"]
                 rate = await self.http.request("GET", f"/rates/{rate_id}")
                 with reading_response(self.code):
-                    return parse.booking(match, rate, our_reference)
+                    return parse.booking(match, rate, our_reference, carrier=self.code)
             if not listing.get("next"):
                 return None
         return None
@@ -108,7 +108,7 @@ class ShippoAdapter(LookupBeforeRetry):
         _, carrier, number = requests.split_booking_ref(tracking_ref)
         track = await self.http.request("GET", f"/tracks/{carrier}/{number}")
         with reading_response(self.code):
-            return parse.tracking_events(track)
+            return parse.tracking_events(track, carrier=self.code)
 
     async def label(self, tracking_ref: str) -> Label:
         transaction_id, _, _ = requests.split_booking_ref(tracking_ref)

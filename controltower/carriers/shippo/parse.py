@@ -74,24 +74,24 @@ def event_status(status: str, substatus: str) -> ShipmentStatus:
     return refined if refined is not None else map_status(STATUS_MAP, status, CODE)
 
 
-def quotes(shipment: dict) -> list[Quote]:
+def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
     result = []
     for rate in shipment.get("rates") or []:
         level = rate.get("servicelevel") or {}
         result.append(Quote(
-            carrier=CODE, service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
+            carrier=carrier, service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
             price=decimal_money(rate["amount"], rate.get("currency")),
             external_id=rate["object_id"],
         ))
     return sorted(result, key=lambda q: q.price.amount_minor)
 
 
-def booking(transaction: dict, rate: dict, our_reference: str) -> Booking:
-    carrier = carrier_token(rate["provider"])
+def booking(transaction: dict, rate: dict, our_reference: str, carrier: str = CODE) -> Booking:
+    token = carrier_token(rate["provider"])
     level = rate.get("servicelevel") or {}
     return Booking(
-        carrier=CODE, our_reference=transaction.get("metadata") or our_reference,
-        external_id=booking_ref(transaction["object_id"], carrier, transaction["tracking_number"]),
+        carrier=carrier, our_reference=transaction.get("metadata") or our_reference,
+        external_id=booking_ref(transaction["object_id"], token, transaction["tracking_number"]),
         tracking_number=transaction["tracking_number"],
         service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
         cost=decimal_money(rate["amount"], rate.get("currency")),
@@ -101,7 +101,7 @@ def booking(transaction: dict, rate: dict, our_reference: str) -> Booking:
     )
 
 
-def tracking_events(track: dict) -> list[TrackingEvent]:
+def tracking_events(track: dict, carrier: str = CODE) -> list[TrackingEvent]:
     tracking_number = track.get("tracking_number") or ""
     history = list(track.get("tracking_history") or [])
     current = track.get("tracking_status")
@@ -116,7 +116,7 @@ def tracking_events(track: dict) -> list[TrackingEvent]:
         substatus = (entry.get("substatus") or {}).get("code") or ""
         status = entry["status"]
         events.append(TrackingEvent(
-            carrier=CODE, tracking_number=tracking_number, status=event_status(status, substatus), event_time=when,
+            carrier=carrier, tracking_number=tracking_number, status=event_status(status, substatus), event_time=when,
             raw_code=f"{status}/{substatus}".rstrip("/"), raw_text=entry.get("status_details") or "",
             carrier_event_id=entry.get("object_id") or "",
             location=", ".join(str(where[k]) for k in ("city", "state", "zip", "country") if where.get(k)),

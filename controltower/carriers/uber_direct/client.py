@@ -76,7 +76,7 @@ class UberDirectAdapter(CarrierAdapter):
     async def quote(self, request: ShipmentRequest) -> list[Quote]:
         body = await self._call("POST", "/delivery_quotes", json_body=requests.quote(request), write=False)
         with reading_response(self.code):
-            return [parse.quote(body)]
+            return [parse.quote(body, carrier=self.code)]
 
     async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
         try:
@@ -88,7 +88,7 @@ class UberDirectAdapter(CarrierAdapter):
             delivery_id = await self._duplicate_id(exc, request.our_reference)
             delivery = await self._call("GET", f"/deliveries/{delivery_id}")
         with reading_response(self.code, write=True):
-            return parse.booking(delivery, request.our_reference)
+            return parse.booking(delivery, request.our_reference, carrier=self.code)
 
     async def _duplicate_id(self, exc: RequestRejected, our_reference: str) -> str:
         metadata = exc.body.get("metadata") if isinstance(exc.body, dict) else None
@@ -112,7 +112,7 @@ class UberDirectAdapter(CarrierAdapter):
                 deliveries = page["data"]
                 for delivery in deliveries:
                     if delivery.get("external_id") == our_reference:
-                        return parse.booking(delivery, our_reference)
+                        return parse.booking(delivery, our_reference, carrier=self.code)
             if not page.get("next_href") or not deliveries:
                 return None
             offset += len(deliveries)
@@ -121,12 +121,12 @@ class UberDirectAdapter(CarrierAdapter):
     async def track(self, tracking_ref: str) -> list[TrackingEvent]:
         delivery = await self._call("GET", f"/deliveries/{tracking_ref}")
         with reading_response(self.code):
-            events = [parse.tracking_event(delivery)]
+            events = [parse.tracking_event(delivery, carrier=self.code)]
             return_id = parse.return_delivery_id(delivery)
         if return_id:
             return_delivery = await self._call("GET", f"/deliveries/{return_id}")
             with reading_response(self.code):
-                returned = parse.returned_event(delivery, return_delivery)
+                returned = parse.returned_event(delivery, return_delivery, carrier=self.code)
             if returned is not None:
                 events.append(returned)
         return events

@@ -54,18 +54,18 @@ def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
     return None
 
 
-def quote(body: dict) -> Quote:
+def quote(body: dict, carrier: str = CODE) -> Quote:
     return Quote(
-        carrier=CODE, service="on_demand", price=minor_money(body["fee"], body.get("currency_type")),
+        carrier=carrier, service="on_demand", price=minor_money(body["fee"], body.get("currency_type")),
         estimated_delivery=parse_time(body.get("dropoff_eta")), expires_at=parse_time(body.get("expires")),
         external_id=body["id"],
     )
 
 
-def booking(delivery: dict, our_reference: str) -> Booking:
+def booking(delivery: dict, our_reference: str, carrier: str = CODE) -> Booking:
     status = delivery["status"]
     return Booking(
-        carrier=CODE, our_reference=delivery.get("external_id") or our_reference, external_id=delivery["id"],
+        carrier=carrier, our_reference=delivery.get("external_id") or our_reference, external_id=delivery["id"],
         tracking_number=delivery["id"], service="on_demand",
         cost=minor_money(delivery["fee"], delivery.get("currency")) if delivery.get("fee") is not None else None,
         status=map_status(STATUS_MAP, status, CODE), tracking_url=delivery.get("tracking_url") or "",
@@ -74,7 +74,7 @@ def booking(delivery: dict, our_reference: str) -> Booking:
     )
 
 
-def tracking_event(delivery: dict) -> TrackingEvent:
+def tracking_event(delivery: dict, carrier: str = CODE) -> TrackingEvent:
     """Uber keeps no history: each poll gives the current status, one event per status reached."""
     status = delivery["status"]
     location = ((delivery.get("courier") or {}).get("location")) or {}
@@ -87,7 +87,7 @@ def tracking_event(delivery: dict) -> TrackingEvent:
     if delivery.get("undeliverable_reason"):
         notes.append(f"undeliverable: {delivery['undeliverable_reason']}")
     return TrackingEvent(
-        carrier=CODE, tracking_number=delivery["id"], status=map_status(STATUS_MAP, status, CODE), event_time=when,
+        carrier=carrier, tracking_number=delivery["id"], status=map_status(STATUS_MAP, status, CODE), event_time=when,
         raw_code=status, raw_text="; ".join(notes), carrier_event_id=f"{delivery['id']}:{status}",
         lat=location.get("lat"), lon=location.get("lng"),
     )
@@ -100,12 +100,12 @@ def return_delivery_id(delivery: dict) -> str:
     return ""
 
 
-def returned_event(original: dict, return_delivery: dict) -> TrackingEvent | None:
+def returned_event(original: dict, return_delivery: dict, carrier: str = CODE) -> TrackingEvent | None:
     """The original shipment is RETURNED once its return delivery is delivered back to the shop."""
     if return_delivery.get("status") != "delivered":
         return None
     when = parse_time(return_delivery.get("updated"))
-    return TrackingEvent(carrier=CODE, tracking_number=original["id"], status=S.RETURNED, event_time=when,
+    return TrackingEvent(carrier=carrier, tracking_number=original["id"], status=S.RETURNED, event_time=when,
                          raw_code="returned/delivered", raw_text=f"return delivery {return_delivery['id']} delivered",
                          carrier_event_id=f"{return_delivery['id']}:delivered")
 
