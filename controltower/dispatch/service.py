@@ -131,6 +131,14 @@ class DispatchService:
         capacity = load_fleet_capacity(self.db.reader(), settings, day, days=settings.slot_days_ahead)
         return delivery_options(settings, request, capacity, list(courier_quotes))
 
+    async def courier_quotes(self, draft: Order) -> list:
+        """On-demand couriers' quotes for an order being taken (not stored yet), for same-day outside our zones."""
+        settings = self.settings
+        couriers = [a for a in self.adapters() if CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)) is CarrierKind.COURIER]
+        request = shipment_request(draft, settings, f"Q-{draft.order_ref}", ready_at=self.clock())
+        answers = await gather_quotes(couriers, request, settings.quote_timeout_s)
+        return [q for a in answers for q in a.quotes]
+
     def create_order(self, order: Order) -> int:
         with self.db.transaction() as conn:
             result = upsert_orders(conn, [order])

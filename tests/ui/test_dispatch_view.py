@@ -147,3 +147,19 @@ def test_printing_a_label_keeps_its_barcode(qapp, view, tmp_path):
     assert render_pdf_to_printer(label, printer) == 1
     image, _ = render_page(qapp, tmp_path / "printed.pdf", dpi=150)
     assert "CB-1003" in {symbol.data.decode() for symbol in pyzbar.decode(image)}
+
+
+def test_new_order_outside_the_zones_gets_same_day_from_a_courier(qtbot, view):
+    dialog = NewOrderDialog(view.service, view, clock=lambda: local("2026-11-25T10:00"))
+    qtbot.addWidget(dialog)
+    dialog.customer.setText("Far Away")
+    dialog.street.setText("JFK Terminal 4")
+    dialog.postcode.setText("11430")
+    dialog.position.setText(f"{FAR[0]}, {FAR[1]}")
+    dialog.update_options()
+    same_day = lambda: next(dialog.options.item(i) for i in range(dialog.options.count())  # noqa: E731
+                            if dialog.options.item(i).text().startswith("Same-day"))
+    assert "no courier can take it today" in same_day().text()
+    qtbot.mouseClick(dialog.ask_couriers, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.courier_quotes), timeout=10000)
+    assert "by courier (zippy)" in same_day().text() and same_day().flags() & Qt.ItemFlag.ItemIsEnabled

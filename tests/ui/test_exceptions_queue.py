@@ -186,3 +186,26 @@ def test_queue_reloads_when_another_thread_publishes_a_change(qtbot, queue, stor
     threading.Thread(target=lambda: hub.publish("exceptions.changed")).start()
     qtbot.waitUntil(lambda: queue.model.rowCount() == 0, timeout=5000)
     assert queue.chip_buttons["all"].text() == "All 0"
+
+
+def test_message_history_shows_what_was_sent_to_whom(qtbot, queue, store):
+    from controltower.ui.notifications import MessageHistory
+
+    select(queue, "ADDR-1")
+    qtbot.mouseClick(queue.buttons["contact"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(queue.active_dialog.message, "Van arrives at 3")
+    qtbot.mouseClick(queue.active_dialog.send_button, Qt.MouseButton.LeftButton)
+    order_id = store.scalar("SELECT id FROM orders WHERE order_ref = 'ADDR-1'")
+    history = MessageHistory(queue.service)
+    qtbot.addWidget(history)
+    history.show_order(order_id)
+    rows = sorted(tuple(history.table.item(r, c).text() for c in (1, 2, 4)) for r in range(history.table.rowCount()))
+    assert rows == [("email", "ada@example.com", "queued"), ("sms", "+14155552671", "queued")]
+
+
+def test_composer_refuses_an_empty_message(qtbot, queue, store):
+    select(queue, "ADDR-1")
+    qtbot.mouseClick(queue.buttons["contact"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(queue.active_dialog.send_button, Qt.MouseButton.LeftButton)
+    assert "empty" in queue.active_dialog.error.text()
+    assert store.scalar("SELECT count(*) FROM notifications") == 0

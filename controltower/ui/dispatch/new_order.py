@@ -1,17 +1,19 @@
 """The "New order" dialog for phone and counter orders: the customer's details, then the delivery options the shop can offer."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSpinBox,
-    QVBoxLayout,
+    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QSpinBox, QVBoxLayout,
 )
 
 from ...dispatch.options import DeliveryRequest
-from ...domain import Address, GeoPoint, Money, Order
+from ...domain import Address, DeliveryOption, GeoPoint, Money, Order
 from ...domain.timeutil import utcnow
+from ..tasks import run_in_thread
 
 
 class NewOrderDialog(QDialog):
@@ -40,6 +42,10 @@ class NewOrderDialog(QDialog):
                               ("Basket value", self.basket)):
             form.addRow(label, widget)
         self.options = QListWidget()
+        self.courier_quotes = []
+        self.ask_couriers = QPushButton("Ask couriers for same-day")
+        self.ask_couriers.setToolTip("Outside our zones a courier may still deliver today; asks them now")
+        self.ask_couriers.clicked.connect(self.fetch_courier_quotes)
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #b3261e")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -49,6 +55,7 @@ class NewOrderDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("Delivery options"))
         layout.addWidget(self.options, 1)
+        layout.addWidget(self.ask_couriers)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self._timer = QTimer(self, singleShot=True, interval=200)
@@ -77,9 +84,37 @@ class NewOrderDialog(QDialog):
                                location.lon if location else None, self.parcels.value(), int(self.weight.value() * 1000),
                                Money.parse(f"{self.basket.value():.2f}", currency))
 
+    def _draft(self, request: DeliveryRequest, option=DeliveryOption.SAME_DAY, window=None) -> Order:
+        return Order(
+            self.order_ref.text().strip() or "draft", self.customer.text().strip() or "Customer",
+            Address(self.street.text().strip(), self.city.text().strip(), self.postcode.text().strip(), self.service.settings.shop_country),
+            option, request.ordered_at, phone=self.phone.text().strip(), email=self.email.text().strip(),
+            location=self._location(), promised_window=window, parcels=request.parcels, weight_g=request.weight_g,
+            value=request.basket_value, source="phone",
+        )
+
+    def fetch_courier_quotes(self) -> None:
+        """Ask the couriers off the UI thread; the options update when they answer."""
+        draft = self._draft(self._request())
+        self.ask_couriers.setEnabled(False)
+        self.ask_couriers.setText("Asking couriers…")
+
+        def done(quotes) -> None:
+            self.courier_quotes = list(quotes)
+            self.ask_couriers.setEnabled(True)
+            self.ask_couriers.setText(f"Ask couriers again ({len(quotes)} quotes)")
+            self.update_options()
+
+        def failed(error) -> None:
+            self.ask_couriers.setEnabled(True)
+            self.ask_couriers.setText("Ask couriers for same-day")
+            self.problem.setText(f"Couriers could not be asked: {error}")
+
+        self.task = run_in_thread(lambda: asyncio.run(self.service.courier_quotes(draft)), done, failed)
+
     def update_options(self) -> None:
         settings = self.service.settings
-        self.offers = self.service.options_for(self._request())
+        self.offers = self.service.options_for(self._request(), self.courier_quotes)
         self.options.clear()
         for offer in self.offers:
             text = f"{offer.title(settings)} — {offer.price.format()}"
@@ -105,14 +140,7 @@ class NewOrderDialog(QDialog):
         if offer.option.value != "pickup" and not self.street.text().strip():
             self.problem.setText("Enter the street for a delivery, or choose in-store pickup.")
             return
-        request = self._request()
-        order = Order(
-            self.order_ref.text().strip(), self.customer.text().strip(),
-            Address(self.street.text().strip(), self.city.text().strip(), self.postcode.text().strip(), self.service.settings.shop_country),
-            offer.option, request.ordered_at, phone=self.phone.text().strip(), email=self.email.text().strip(),
-            location=self._location(), promised_window=offer.promised_window, parcels=request.parcels,
-            weight_g=request.weight_g, value=request.basket_value, source="phone",
-        )
+        order = self._draft(self._request(), offer.option, offer.promised_window)
         try:
             self.created_id = self.service.create_order(order)
         except Exception as error:  # shown in the dialog, never swallowed
