@@ -39,7 +39,7 @@ def run_sheets(day: "RoutingDay", plan: "Plan", evaluation: Evaluation) -> list[
             if info.promised_window:
                 tz = day.local(0).tzinfo
                 window = f"{info.promised_window.start.astimezone(tz):%H:%M}-{info.promised_window.end.astimezone(tz):%H:%M}"
-            rows.append((str(n), f"{day.local(visit.arrival):%H:%M}", window, info.order_ref, info.customer_name,
+            rows.append((str(n), f"{day.local(visit.start):%H:%M}", window, info.order_ref, info.customer_name,
                          info.address, info.phone, str(info.parcels), info.kind, info.notes))
         vehicle = day.vehicles[report.vehicle]
         sheets.append(RunSheet(vehicle.name, vehicle.driver_name, day.plan_date, tuple(rows), report.distance / 1000,

@@ -128,8 +128,8 @@ class RouteModel(QAbstractItemModel):
                 return info.order_ref
             if column == 2:
                 return info.customer_name
-            if column == 3:
-                return f"{self.day.local(visit.arrival):%H:%M}"
+            if column == 3:  # when the customer is served: an early van waits for the window
+                return f"{self.day.local(visit.start):%H:%M}"
             if column == 4:
                 window = info.promised_window
                 tz = self.day.local(0).tzinfo
@@ -148,4 +148,7 @@ class RouteModel(QAbstractItemModel):
                 return QBrush(TIGHT)
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
             return info.address
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and visit.start > visit.arrival:
+            wait = (visit.start - visit.arrival) // 60
+            return f"Arrives {self.day.local(visit.arrival):%H:%M} and waits {wait} min for the promised window"
         return None

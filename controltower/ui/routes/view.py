@@ -106,7 +106,8 @@ class RoutesView(QWidget):
         self.tree = RouteTree(self.route_model)
         self.unplanned = QTreeWidget()
         self.unplanned.setHeaderLabels(["Order", "Customer", "Why it is not planned"])
-        self.unplanned.setUniformRowHeights(True)
+        self.unplanned.setWordWrap(True)
+        self.unplanned.setToolTip("Why each stop is left out, found by checking every van and every position.")
         self.unplanned.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         self.up_button = QPushButton("Move up")
@@ -133,8 +134,9 @@ class RoutesView(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([800, 450])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
