@@ -52,15 +52,23 @@ class Prepared:
 class _Row:
     """Field access on one group of rows (an order and its line items) for one profile."""
 
-    __slots__ = ("rows", "columns", "headers")
+    __slots__ = ("rows", "columns", "headers", "single")
 
     def __init__(self, rows: list[list[str]], columns: dict[str, list[int]], headers: list[str]) -> None:
         self.rows, self.columns, self.headers = rows, columns, headers
+        self.single = rows[0] if len(rows) == 1 else None
 
     def get(self, name: str) -> tuple[str, int]:
         """First non-empty value of a field over the group's rows, and the row (within the group) it came from."""
         indexes = self.columns.get(name)
         if not indexes:
+            return "", 0
+        row = self.single
+        if row is not None:  # most orders are one row: the fast path
+            for i in indexes:
+                value = row[i]
+                if value and not value.isspace():
+                    return value, 0
             return "", 0
         for position, row in enumerate(self.rows):
             for i in indexes:
@@ -231,7 +239,7 @@ def _lines(group: _Row, profile: ImportProfile, currency: str, found: list) -> l
     if not item_fields:
         return lines
     for position, row in enumerate(group.rows):
-        single = _Row([row], group.columns, group.headers)
+        single = group if group.single is not None else _Row([row], group.columns, group.headers)
         sku, name = single.get("line_sku")[0].strip(), single.get("line_name")[0].strip()
         qty_text, price_text = single.get("line_quantity")[0], single.get("line_price")[0]
         if not (sku or name or qty_text.strip()):
@@ -246,13 +254,10 @@ def _lines(group: _Row, profile: ImportProfile, currency: str, found: list) -> l
         except CellError as exc:
             found.append((position, single.header("line_price"), str(exc)))
             continue
-        lines.append(OrderLine(sku, html.unescape(name), qty, price))
+        lines.append(OrderLine(sku, html.unescape(name) if "&" in name else name, qty, price))
     return lines
 
 
 def _lines_total(lines: list[OrderLine], currency: str) -> Money:
-    total = Money.zero(currency)
-    for line in lines:
-        if line.unit_price is not None and line.unit_price.currency == currency:
-            total = total + line.unit_price * line.quantity
-    return total
+    return Money(sum(line.unit_price.amount_minor * line.quantity for line in lines
+                     if line.unit_price is not None and line.unit_price.currency == currency), currency)

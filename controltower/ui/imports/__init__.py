@@ -1,0 +1,2 @@
+"""The import wizard."""
+from .wizard import ImportWizard  # noqa: F401
