@@ -89,14 +89,20 @@ def test_booking_another_way_from_the_panel(qtbot, view):
     qtbot.waitUntil(lambda: "CB-1001" not in column(view.table, "Order"), timeout=5000)
 
 
-def test_new_order_dialog_offers_options_and_saves_the_chosen_one(qtbot, view):
+def new_order(qtbot, view, customer, street, postcode, where):
+    """The New order dialog at 10:00, filled in as the shop owner would."""
     dialog = NewOrderDialog(view.service, view, clock=lambda: local("2026-11-25T10:00"))
     qtbot.addWidget(dialog)
-    dialog.customer.setText("Ada <script>")
-    dialog.street.setText("89 E 42nd St")
-    dialog.postcode.setText("10017")
-    dialog.position.setText(f"{NEAR[0]}, {NEAR[1]}")
+    dialog.customer.setText(customer)
+    dialog.street.setText(street)
+    dialog.postcode.setText(postcode)
+    dialog.position.setText(f"{where[0]}, {where[1]}")
     dialog.update_options()
+    return dialog
+
+
+def test_new_order_dialog_offers_options_and_saves_the_chosen_one(qtbot, view):
+    dialog = new_order(qtbot, view, "Ada <script>", "89 E 42nd St", "10017", NEAR)
     texts = [dialog.options.item(i).text() for i in range(dialog.options.count())]
     assert any(t.startswith("Same-day: Wed 25 Nov 11:00–20:00 — $9.99") for t in texts)
     same_day = next(i for i, t in enumerate(texts) if t.startswith("Same-day"))
@@ -150,13 +156,7 @@ def test_printing_a_label_keeps_its_barcode(qapp, view, tmp_path):
 
 
 def test_new_order_outside_the_zones_gets_same_day_from_a_courier(qtbot, view):
-    dialog = NewOrderDialog(view.service, view, clock=lambda: local("2026-11-25T10:00"))
-    qtbot.addWidget(dialog)
-    dialog.customer.setText("Far Away")
-    dialog.street.setText("JFK Terminal 4")
-    dialog.postcode.setText("11430")
-    dialog.position.setText(f"{FAR[0]}, {FAR[1]}")
-    dialog.update_options()
+    dialog = new_order(qtbot, view, "Far Away", "JFK Terminal 4", "11430", FAR)
     same_day = lambda: next(dialog.options.item(i) for i in range(dialog.options.count())  # noqa: E731
                             if dialog.options.item(i).text().startswith("Same-day"))
     assert "no courier can take it today" in same_day().text()
