@@ -10,7 +10,7 @@ from controltower.carriers.base import AdapterConfig
 from controltower.domain import Money, ShipmentStatus
 
 from .fakes.karrio_posts import CLIENT_ID, CLIENT_SECRET, FakeUPS, FakeUSPS
-from .fakes.server import Fault
+from .fakes.server import Fault, running
 from .samples import shipment_request
 
 karrio_units = pytest.importorskip("karrio.core.units", reason="the optional karrio extra is not installed")
@@ -143,3 +143,14 @@ async def test_an_uncertain_label_is_never_rebought_blindly(post):
         with pytest.raises(base.NotSupported) as caught:
             await adapter.find_booking_by_reference("CT-1001-1")
     assert "CT-1001-1" in caught.value.advice and not caught.value.retryable
+
+
+async def test_book_a_ups_label_and_void_it():
+    with running(FakeUPS) as server:
+        async with make_adapter("ups", server) as adapter:
+            booking = await adapter.book(shipment_request(), "key-1")
+            assert booking.tracking_number.startswith("1ZCT") and booking.service == "ups_ground"
+            assert booking.label.format == "PDF" and booking.label.data.startswith(b"%PDF")
+            sent = server.shipped[0]["ShipmentRequest"]["Shipment"]
+            assert sent["ShipTo"]["Address"]["PostalCode"] == "94103"
+            assert (await adapter.cancel(booking.tracking_ref)).cancelled

@@ -74,7 +74,7 @@ def booking(code: str, details, our_reference: str, service: str) -> Booking:
         carrier=code, our_reference=our_reference, external_id=f"{details.shipment_identifier}|{details.tracking_number}",
         tracking_number=details.tracking_number, service=service,
         cost=Money.parse(str(rate.total_charge), rate.currency or "USD") if rate and rate.total_charge else None,
-        label=Label("PDF", data=base64.b64decode(label_data)) if label_data else None,
+        label=Label(details.label_type or "PDF", data=base64.b64decode(label_data)) if label_data else None,
         tracking_url=(details.meta or {}).get("tracking_url", "") if isinstance(details.meta, dict) else "",
     )
 

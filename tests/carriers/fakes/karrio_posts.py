@@ -16,6 +16,9 @@ class FakeUPS(FakeServer):
         self.route("POST", "/security/v1/oauth/token", self.token)
         self.route("POST", "/api/rating/v2409/Shop", self.rate)
         self.route("GET", "/api/track/v1/details/(?P<number>[^/]+)", self.track)
+        self.route("POST", "/api/shipments/v2409/ship", self.ship)
+        self.route("DELETE", "/api/shipments/v2409/void/cancel/(?P<id>[^/]+)", self.void)
+        self.shipped: list[dict] = []
 
     def token(self, request: Request) -> Reply:
         import base64
@@ -45,6 +48,28 @@ class FakeUPS(FakeServer):
         return Reply(200, {"trackResponse": {"shipment": [{"inquiryNumber": request.params["number"], "package": [{
             "trackingNumber": request.params["number"], "activity": list(reversed(self.activity)),
             "deliveryDate": [], "service": {"code": "003", "description": "UPS Ground"}}]}]}})
+
+    def ship(self, request: Request) -> Reply:
+        import base64
+        import io
+
+        from PIL import Image
+
+        gif = io.BytesIO()
+        Image.new("RGB", (4, 6), "white").save(gif, "GIF")
+        number = f"1ZCT{len(self.shipped) + 1:014d}"
+        self.shipped.append(request.json)
+        return Reply(200, {"ShipmentResponse": {
+            "Response": {"ResponseStatus": {"Code": "1", "Description": "Success"}},
+            "ShipmentResults": {
+                "ShipmentCharges": {"TotalCharges": {"CurrencyCode": "USD", "MonetaryValue": "14.20"}},
+                "ShipmentIdentificationNumber": number,
+                "PackageResults": [{"TrackingNumber": number, "ShippingLabel": {
+                    "ImageFormat": {"Code": "GIF"}, "GraphicImage": base64.b64encode(gif.getvalue()).decode()}}]}}})
+
+    def void(self, request: Request) -> Reply:
+        return Reply(200, {"VoidShipmentResponse": {"Response": {"ResponseStatus": {"Code": "1", "Description": "Success"}},
+                                                    "SummaryResult": {"Status": {"Code": "1", "Description": "Voided"}}}})
 
     def add_activity(self, status_type: str, code: str, description: str, date: str, time_of_day: str) -> None:
         self.activity.append({"date": date, "time": time_of_day, "status": {"type": status_type, "code": code,
