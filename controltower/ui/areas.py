@@ -1,6 +1,8 @@
 """Builds the window's areas and wires them to each other; each area lives in its own module."""
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -8,19 +10,41 @@ from .backup_actions import BackupActions
 from .context import AppContext
 from .orders import OrdersView
 from .placeholder import Placeholder
+from .tasks import run_in_thread
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Hub events arrive on any thread; these signals bring them to the UI thread."""
+
+    orders_changed = Signal(object)
+
+
+def shop_today(db) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(db.get_setting("shop.timezone") or "UTC")
+    except Exception:
+        zone = None
+    return datetime.now(zone).date().isoformat()
 
 
 class Areas(QObject):
     """The window's parts and the wiring between them (selection, refresh, menus)."""
 
     changed = Signal()
+    mapLoaded = Signal()  # the map page is up and today's stops are drawn
 
     def __init__(self, window: QWidget, context: AppContext) -> None:
         super().__init__(window)
         self.window, self.context = window, context
+        self._relay = _Relay(self)
         db = context.db
         self.orders = OrdersView(db)
-        self.map = Placeholder("Map", "Today's stops, routes, vans and problems on a map that works offline.")
+        self.map = self._build_map(context)
         self.kpis = Placeholder("KPIs", "On-time rate, first-attempt rate, cost per delivery and exceptions, with trends.")
         self.exceptions = Placeholder("Exceptions", "Late, failed, stalled and address problems, with one-click fixes.")
         self.routes = Placeholder("Routes", "Each van's route with arrival times, load and what was left out, and why.")
@@ -28,16 +52,68 @@ class Areas(QObject):
         self.sync_label = QLabel("Sync: idle")
         self.backups = BackupActions(window, db)
 
+    def _build_map(self, context: AppContext):
+        from ..tiles import open_tiles
+        from .map import MapView
+
+        tiles = None
+        if not context.offline:
+            try:
+                tiles = open_tiles(context.db)
+            except Exception:  # a broken tile cache must not cost the user the map: it falls back to the bundled background
+                log.exception("tile cache could not be opened; the map shows its offline background")
+        view = MapView(tiles)
+        view.ready.connect(self.refresh_map)
+        return view
+
+    def refresh_map(self) -> None:
+        from ..mapfeatures import map_day
+
+        db, day = self.context.db, shop_today(self.context.db)
+        def show(features) -> None:
+            self.map.show_day(features)
+            self.map.run("true", lambda _result: self.mapLoaded.emit())  # answered once the page has drawn them
+
+        run_in_thread(lambda: map_day(db, day), show, lambda exc: log.error("map refresh failed: %s", exc))
+
     def connect(self) -> None:
         """Cross-area wiring, once every area exists."""
-        self.context.hub.subscribe("orders.changed", lambda _t, p: self.orders.refresh(p.get("ids")))
+        hub = self.context.hub
+        relay = self._relay
+        relay.orders_changed.connect(lambda ids: self.orders.refresh(ids))
+        relay.orders_changed.connect(lambda _ids: self.refresh_map())
+        hub.subscribe("orders.changed", lambda _t, p: relay.orders_changed.emit(p.get("ids")))
+        hub.subscribe("shipments.changed", lambda _t, p: relay.orders_changed.emit(None))
+        hub.subscribe("routes.changed", lambda _t, p: relay.orders_changed.emit(None))
+        self.map.stopClicked.connect(self._map_clicked)
+        self.map.stopMoved.connect(self._map_moved)
+        self.orders.ordersSelected.connect(self.map.select_orders)
+
+    def _map_clicked(self, order_id: int) -> None:
+        self.window.docks["work"].show()
+        self.window.work_tabs.setCurrentWidget(self.orders)
+        self.orders.select_order(order_id)
+
+    def _map_moved(self, order_id: int, lat: float, lon: float) -> None:
+        """The user dragged a stop and confirmed: save the corrected position, with an audit entry."""
+        from ..store import audit
+
+        db = self.context.db
+        with db.transaction() as conn:
+            before = conn.execute("SELECT lat, lon, geo_precision FROM orders WHERE id = ?", (order_id,)).fetchone()
+            conn.execute("UPDATE orders SET lat = ?, lon = ?, geo_precision = 'rooftop', geo_confidence = 1.0, "
+                         "updated_at = datetime('now') WHERE id = ?", (lat, lon, order_id))
+            audit.record(conn, "order.move_pin", "order", order_id, before=dict(before) if before else None,
+                         after={"lat": lat, "lon": lon, "geo_precision": "rooftop"})
+        self.context.hub.publish("orders.changed", ids=[order_id])
 
     def refresh(self) -> None:
         self.orders.refresh()
+        self.refresh_map()
 
     def loading(self) -> dict[str, Signal]:
         """Areas still loading at start-up, by name, with the signal each emits when ready."""
-        return {}
+        return {"map": self.mapLoaded}
 
     def status_widgets(self) -> list[QWidget]:
         return [self.sync_label]
