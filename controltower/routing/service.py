@@ -256,6 +256,13 @@ class RoutingService:
         warm = plan if evaluate(problem, plan).feasible else None
         return PlanningSession(problem, SolveOptions(seconds=seconds or self.solve_seconds), warm_start=warm).start()
 
+    def start_what_if(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int], change: str,
+                      vehicle: int = 0, minutes: int = 60, seconds: float = 3.0) -> tuple[PlanningSession, str]:
+        """Solves the day as it would be after a change (one more van, a longer shift) without changing anything."""
+        problem, warm, label = what_if_problem(day, self.problem_with_locks(day, plan, locked), plan, change, vehicle, minutes)
+        start = warm if evaluate(problem, warm).feasible else None
+        return PlanningSession(problem, SolveOptions(seconds=seconds), warm_start=start).start(), label
+
     # ----- saving -----
     def save_plan(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset(),
                   status: str = "planned") -> int:
@@ -337,3 +344,41 @@ def _seconds(origin: datetime, tz: ZoneInfo, plan_date: str, hhmm: str) -> int:
 
 def _address(row) -> str:
     return ", ".join(p for p in (row["street"], row["line2"], row["city"], row["postcode"]) if p)
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """How a change would move cost and promises, worked out before anything is applied."""
+
+    label: str
+    distance_change_m: int
+    planned_change: int
+    late_change: int
+
+    def text(self) -> str:
+        parts = [f"{self.distance_change_m / 1000:+.1f} km", f"{self.planned_change:+d} stops planned"]
+        if self.late_change:
+            parts.append(f"{self.late_change:+d} late stops")
+        return f"{self.label}: " + ", ".join(parts) + " (not applied)"
+
+
+def what_if_problem(day: RoutingDay, problem: Problem, plan: Plan, change: str, vehicle: int = 0,
+                    minutes: int = 60) -> tuple[Problem, Plan, str]:
+    """The changed problem, the current plan fitted to it (a warm start), and a label, for "add_van" or "longer_shift"."""
+    van = problem.vehicles[vehicle]
+    name = van.name or van.key
+    if change == "add_van":
+        extra = replace(van, key=f"{van.key}-extra", name=f"Extra van like {name}")
+        return (replace(problem, vehicles=problem.vehicles + (extra,)), replace(plan, routes=plan.routes + ((),)),
+                f"With one more van like {name}")
+    if change == "longer_shift":
+        longer = replace(van, shift_end=van.shift_end + 60 * minutes)
+        vehicles = problem.vehicles[:vehicle] + (longer,) + problem.vehicles[vehicle + 1:]
+        return replace(problem, vehicles=vehicles), plan, f"With {name}'s shift {minutes} min longer"
+    raise ValueError(f"unknown what-if: {change}")
+
+
+def compare_outcomes(label: str, before: Evaluation, after: Evaluation) -> WhatIfResult:
+    late = lambda e: sum(1 for r in e.routes for v in r.visits if v.late_by)  # noqa: E731
+    planned = lambda e: sum(len(r.visits) for r in e.routes)  # noqa: E731
+    return WhatIfResult(label, after.distance - before.distance, planned(after) - planned(before), late(after) - late(before))

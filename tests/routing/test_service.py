@@ -67,3 +67,30 @@ def test_dispatch_freezes_the_plan_and_writes_run_sheets_in_stop_order(van_day, 
     assert [r["Order"] for r in rows] == [day.stops[s].order_ref for s in plan.routes[first_van]]
     assert all(not r["Customer"].startswith("=") for r in rows)  # no spreadsheet formulas from customer text
     assert service.load_day("2026-11-26").dispatched
+
+
+def test_a_longer_shift_what_if_plans_the_changed_day_only(van_day):
+    from controltower.routing.service import compare_outcomes, what_if_problem
+
+    service = RoutingService(van_day, clock=MORNING)
+    day = service.load_day("2026-11-26")
+    plan = planned(service, day)
+    problem, warm, label = what_if_problem(day, day.problem, plan, "longer_shift", vehicle=1, minutes=90)
+    assert problem.vehicles[1].shift_end == day.problem.vehicles[1].shift_end + 5400
+    assert day.problem.vehicles[1].shift_end == 18 * 3600  # the real day is untouched
+    better, evaluation = solve(problem, SolveOptions(seconds=1), warm_start=warm)
+    result = compare_outcomes(label, service.evaluate(day, plan), evaluation)
+    assert result.text().startswith("With Van B's shift 90 min longer: ")
+    assert result.planned_change >= 0
+
+
+def test_return_collections_wanted_today_are_planned_as_pickups(van_day):
+    order_id = van_day.scalar("SELECT id FROM orders WHERE order_ref = '#R005'")
+    with van_day.transaction() as conn:
+        conn.execute("INSERT INTO stops(order_id, kind, plan_date, service_minutes) VALUES (?, 'pickup', '2026-11-26', 6)",
+                     (order_id,))
+    day = RoutingService(van_day, clock=MORNING).load_day("2026-11-26")
+    index = next(i for i, s in enumerate(day.stops) if s.order_id == order_id)
+    assert day.stops[index].kind == "pickup"
+    assert day.problem.stops[index].pickup == (2, 2000) and day.problem.stops[index].delivery == (0, 0)
+    assert day.problem.stops[index].service == 360

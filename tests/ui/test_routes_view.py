@@ -153,3 +153,13 @@ def test_reoptimising_keeps_locked_stops_and_the_event_loop_stays_responsive(vie
     print(f"event-loop delay during solve: median {statistics.median(delays)} ms, max {max(delays)} ms, {len(gaps)} ticks")
     assert statistics.median(delays) <= 20  # loose: the machine is shared
     assert max(delays) < 500
+
+
+def test_what_if_one_more_van_says_what_it_would_change_without_applying_it(view, qtbot):
+    plan_before = view.plan
+    view.try_what_if(0, seconds=1.5)
+    qtbot.waitUntil(lambda: "(not applied)" in view.what_if_label.text() or "no plan" in view.what_if_label.text(),
+                    timeout=30_000)
+    assert view.what_if_label.text().startswith("With one more van like Van A: ")
+    assert "km" in view.what_if_label.text() and "stops planned" in view.what_if_label.text()
+    assert view.plan is plan_before  # nothing applied

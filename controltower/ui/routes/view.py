@@ -116,10 +116,15 @@ class RoutesView(QWidget):
         self.van_combo = QComboBox()
         self.move_button = QPushButton("Move to van")
         self.unplan_button = QPushButton("Leave out")
+        self.what_if_combo = QComboBox()
+        self.what_if_button = QPushButton("What if?")
+        self.what_if_label = QLabel("")
         actions = QHBoxLayout()
         for w in (self.up_button, self.down_button, self.lock_button, self.van_combo, self.move_button, self.unplan_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        for w in (self.what_if_combo, self.what_if_button):
+            actions.addWidget(w)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -142,6 +147,7 @@ class RoutesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.what_if_label)
         layout.addWidget(self.totals)
 
         self.reload_button.clicked.connect(lambda: self.load(self.date_edit.date().toString("yyyy-MM-dd")))
@@ -155,6 +161,12 @@ class RoutesView(QWidget):
         self.lock_button.clicked.connect(self._toggle_selected_lock)
         self.move_button.clicked.connect(self._move_selected_to_van)
         self.unplan_button.clicked.connect(self._unplan_selected)
+        self.what_if_button.clicked.connect(lambda: self.try_what_if(self.what_if_combo.currentIndex()))
+        self._what_if = None
+        self._what_if_choices: list[tuple[str, int]] = []
+        self._what_if_timer = QTimer(self)
+        self._what_if_timer.setInterval(POLL_MS)
+        self._what_if_timer.timeout.connect(self._poll_what_if)
         self.tree.stopDropped.connect(self.move_stop)
         # Re-drawing resets the model the check box lives in: never inside the signal it is emitting.
         self.route_model.lockToggled.connect(lambda stop: QTimer.singleShot(0, lambda: self.toggle_lock(stop)))
@@ -178,8 +190,16 @@ class RoutesView(QWidget):
         self.locked = set(day.locked)
         self.date_edit.setDate(QDate.fromString(day.plan_date, "yyyy-MM-dd"))
         self.van_combo.clear()
-        for v in day.vehicles:
+        self.what_if_combo.clear()
+        self._what_if_choices = []
+        for i, v in enumerate(day.vehicles):
             self.van_combo.addItem(v.name)
+        if day.vehicles:
+            self._what_if_choices.append(("add_van", 0))
+            self.what_if_combo.addItem(f"One more van like {day.vehicles[0].name}")
+        for i, v in enumerate(day.vehicles):
+            self._what_if_choices.append(("longer_shift", i))
+            self.what_if_combo.addItem(f"{v.name}'s shift 1 hour longer")
         messages = [day.warning] if day.warning else []
         if day.dispatched:
             messages.append("This day is dispatched: changes you save go to the drivers' next run sheets.")
@@ -322,6 +342,38 @@ class RoutesView(QWidget):
                                 "Save the plan to keep it.")
         self.planChanged.emit()
 
+    # ----- what-if -----
+    def try_what_if(self, choice: int, seconds: float = 3.0) -> None:
+        """Plans the day as it would be after a change, in its own process, and says what it would change."""
+        if self.day is None or self._what_if is not None or not 0 <= choice < len(self._what_if_choices):
+            return
+        change, vehicle = self._what_if_choices[choice]
+        day, plan, locked, before = self.day, self.plan, frozenset(self.locked), self.evaluation
+        self.what_if_button.setEnabled(False)
+        self.what_if_label.setText("Working out what that would change…")
+        run_in_thread(lambda: self.service.start_what_if(day, plan, locked, change, vehicle, seconds=seconds),
+                      lambda started: self._what_if_started(started, before), self._failed)
+
+    def _what_if_started(self, started, before) -> None:
+        session, label = started
+        self._what_if = (session, label, before)
+        self._what_if_timer.start()
+
+    def _poll_what_if(self) -> None:
+        from ...routing.service import compare_outcomes
+
+        session, label, before = self._what_if
+        session.poll()
+        if not session.finished:
+            return
+        self._what_if_timer.stop()
+        self._what_if = None
+        self.what_if_button.setEnabled(True)
+        if session.best is None:
+            self.what_if_label.setText(f"{label}: no plan found ({session.error or 'nothing feasible'}).")
+        else:
+            self.what_if_label.setText(compare_outcomes(label, before, session.best.evaluation).text())
+
     # ----- saving and run sheets -----
     def save(self) -> None:
         if self.day is None:
@@ -427,6 +479,10 @@ class RoutesView(QWidget):
     def shutdown(self) -> None:
         """Ends a running solve (the main window calls this on close)."""
         self._timer.stop()
+        self._what_if_timer.stop()
         if self.session is not None:
             self.session.cancel(grace=0.2)
             self.session = None
+        if self._what_if is not None:
+            self._what_if[0].cancel(grace=0.2)
+            self._what_if = None
