@@ -40,12 +40,20 @@ def _label(row: WayRow) -> str:
     return f"{row.name} {row.service}".strip() if row.service and row.kind not in ("own_fleet", "pickup") else row.name
 
 
-def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares: dict[str, float] | None = None) -> Decision:
-    """The recommended way and, in plain words, why."""
+def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares: dict[str, float] | None = None,
+           left_out: dict[str, str] | None = None) -> Decision:
+    """The recommended way and, in plain words, why. `left_out` maps carriers to skip this time to the reason."""
     usable = [r for r in rows if r.usable and QUOTE_EXPIRED not in r.flags]
     if not usable:
         return Decision(None, "No carrier gave a usable quote; try again or book by hand.")
     notes: list[str] = []
+    for carrier, why in (left_out or {}).items():
+        skipped = [r for r in usable if r.carrier == carrier]
+        if skipped:
+            usable = [r for r in usable if r.carrier != carrier]
+            notes.append(f"{skipped[0].name} left out: {why}")
+    if not usable:
+        return Decision(None, _join("No other way quoted.", notes))
     excluded = [r for r in usable if r.carrier in preferences.excluded_carriers]
     if excluded:
         usable = [r for r in usable if r.carrier not in preferences.excluded_carriers]

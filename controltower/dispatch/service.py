@@ -160,7 +160,8 @@ class DispatchService:
         return [get_order(conn, r[0]) for r in rows]
 
     async def compare(self, order_id: int, adapters: Sequence[CarrierAdapter] | None = None,
-                      records: dict[str, OnTimeRecord] | None = None, shares: dict[str, float] | None = None) -> Comparison:
+                      records: dict[str, OnTimeRecord] | None = None, shares: dict[str, float] | None = None,
+                      left_out: dict[str, str] | None = None) -> Comparison:
         """Ask every carrier at once, price the own van and pickup, and recommend one way."""
         conn = self.db.reader()
         order = get_order(conn, order_id)
@@ -181,10 +182,24 @@ class DispatchService:
         records = on_time_records(conn) if records is None else records
         rows = compare(order, answers, settings, now, insertion, pickup_quote(settings, order, now), records, note)
         shares = carrier_shares(conn, now) if shares is None else shares
-        decision = choose(rows, self.preferences, shares)
+        decision = choose(rows, self.preferences, shares, left_out)
         with self.db.transaction() as wconn:
             save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
         return Comparison(order, tuple(rows), decision, now)
+
+    async def rebook(self, order_id: int) -> Comparison:
+        """The comparison for a failed delivery, without the carrier that failed; book it with `book`."""
+        failed = self.db.scalar("SELECT carrier FROM shipments WHERE order_id = ? AND kind = 'delivery' "
+                                "AND status IN ('failed_attempt', 'exception') ORDER BY id DESC LIMIT 1", (order_id,))
+        if failed is None:
+            raise NotFound("This order has no failed delivery to re-book.", "Use the comparison to book it as usual.")
+        return await self.compare(order_id, left_out={failed: "it failed the last attempt"})
+
+    def failed_deliveries(self) -> list[Order]:
+        """Orders whose latest delivery failed and wait for a decision (re-attempt, re-book, pickup or stock)."""
+        conn = self.db.reader()
+        rows = conn.execute("SELECT id FROM orders WHERE status IN ('failed_attempt', 'exception') ORDER BY updated_at, id").fetchall()
+        return [get_order(conn, r[0]) for r in rows]
 
     def compare_now(self, order_id: int) -> Comparison:
         """The comparison for scripts and the CLI (not on a running event loop)."""

@@ -89,3 +89,26 @@ def test_drop_off_return_goes_through_the_outbox(store, service):
     assert get_shipment(store.conn, case.shipment_id).kind == "return"
     with pytest.raises(InputError, match="reason"):
         service.start_return(order_id, "  ", [], DROP_OFF, carrier="easypost")
+
+
+def test_rebook_leaves_out_the_carrier_that_failed(store, service):
+    import asyncio
+
+    from controltower.dispatch.booking import QUEUED
+
+    from .conftest import QuotingCarrier, window
+
+    order_id = add_orders(store, make_order("F5", window=window("2026-11-26T09:00", "2026-11-26T20:00")))["F5"]
+    with store.transaction() as conn:
+        shipment_id = create_shipment(conn, Shipment(order_id, "zippy", ShipmentStatus.BOOKED))
+        set_status(conn, shipment_id, ShipmentStatus.FAILED_ATTEMPT, reason="nobody home")
+    assert [o.order_ref for o in service.failed_deliveries()] == ["F5"]
+    carriers = [QuotingCarrier("zippy", {"now": 100}, name="Zippy"), QuotingCarrier("pedal", {"bike": 900}, name="Pedal")]
+    service = DispatchService(store, adapters=lambda: carriers, clock=lambda: local("2026-11-25T10:00"))
+    comparison = asyncio.run(service.rebook(order_id))
+    assert comparison.decision.carrier != "zippy"  # the cheapest, but it just failed this order
+    assert comparison.decision.reason.endswith("Note: Zippy left out: it failed the last attempt.")
+    pedal = next(r for r in comparison.rows if r.carrier == "pedal")
+    report = service.book(comparison, pedal)
+    assert report.lines[0].outcome == QUEUED
+    assert service.failed_deliveries() == []
