@@ -327,3 +327,42 @@ def test_the_demo_day_on_the_map_with_no_network(qtbot, open_map, tmp_path):
     assert STATUS_COLORS[MapStatus.EXCEPTION] in colors and STATUS_COLORS[MapStatus.DELIVERED] in colors
     assert "#f2efe6" in colors  # the offline background's land
     assert js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')")
+
+
+def test_keep_the_area_on_screen_for_offline_use(qtbot, open_map, tmp_path):
+    from controltower.ui.map import OfflineAreaDialog
+
+    server = TileServer("#00ff00")
+    cache = TileCache(tmp_path / "cache.mbtiles")
+    fetcher = TileFetcher(cache, TileSource("Shop tiles", server.base + "/{z}/{x}/{y}.png", "© Shop", allows_offline_download=True))
+    view = open_map()
+    js(view, qtbot, "CT.map.setView([45.52, -122.68], 13); 0")
+    areas = []
+    view.visible_area(areas.append)
+    qtbot.waitUntil(lambda: bool(areas))
+    dialog = OfflineAreaDialog(fetcher, areas[0])
+    qtbot.addWidget(dialog)
+    dialog.min_zoom.setValue(12)
+    dialog.max_zoom.setValue(14)
+    assert "already saved" in dialog.estimate.text() and "MB to download" in dialog.estimate.text()
+    assert dialog.download.isEnabled()
+    with qtbot.waitSignal(dialog.finished_download, timeout=30_000) as done:
+        dialog.download.click()
+    result = done.args[0]
+    assert result.fetched > 10 and result.failed == 0 and not result.cancelled
+    assert dialog.progress.value() == dialog.progress.maximum() == result.tiles
+    assert cache.stats()[0] == result.fetched
+    assert f"{result.fetched:,} new tiles" in dialog.notice.text()
+    assert not dialog.download.isEnabled()  # nothing left to fetch
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_openstreetmap_tiles_cannot_be_kept_for_offline_use(qtbot, tmp_path):
+    from controltower.tiles import OPENSTREETMAP, Area
+    from controltower.ui.map import OfflineAreaDialog
+
+    dialog = OfflineAreaDialog(TileFetcher(TileCache(tmp_path / "c.mbtiles"), OPENSTREETMAP), Area(45.45, -122.75, 45.6, -122.5))
+    qtbot.addWidget(dialog)
+    assert not dialog.download.isEnabled()
+    assert "do not allow saving areas" in dialog.notice.text()

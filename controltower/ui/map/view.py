@@ -11,7 +11,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...mapfeatures import to_data
-from ...tiles import USER_AGENT, TileFetcher
+from ...tiles import USER_AGENT, Area, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
 
@@ -63,6 +63,7 @@ class MapView(QWidget):
         self._shown_a_day = False
         self._pending: list[str] = []
         self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
+        self._awaiting: set[Callable[[Any], None]] = set()
         self.web = QWebEngineView(self)
         # Off the record: nothing of the page persists on disk. A profile must outlive its pages, and pages
         # are torn down late, so the profile is parked on the application and deleted once the page is gone.
@@ -106,8 +107,14 @@ class MapView(QWidget):
             return
         if callback is None:
             self.page.runJavaScript(script)
-        else:
-            self.page.runJavaScript(script, 0, callback)
+            return
+
+        def answered(value: Any) -> None:
+            self._awaiting.discard(answered)
+            callback(value)
+
+        self._awaiting.add(answered)  # PySide keeps no reference to the callable; without this it may be collected
+        self.page.runJavaScript(script, 0, answered)
 
     def _call(self, function: str, payload: Any, callback: Callable[[Any], None] | None = None) -> None:
         # JSON is a JavaScript literal: the data is never parsed as code or markup. (Measured: wrapping it in
@@ -176,6 +183,16 @@ class MapView(QWidget):
     def fit(self, order_ids: Iterable[int] | None = None) -> None:
         """Zoom to these stops, or to the selection, or to everything."""
         self._call("fit", None if order_ids is None else [int(order_id) for order_id in order_ids])
+
+    def visible_area(self, callback: Callable[[Area], None]) -> None:
+        """The area on screen now (e.g. for "keep this area for offline use"), delivered to `callback`."""
+        def deliver(bounds: str) -> None:
+            south, west, north, east = json.loads(bounds)
+            callback(Area(max(south, -85.0), max(west, -180.0), min(north, 85.0), min(east, 180.0)))
+
+        # As JSON text: PySide hands JavaScript arrays back as empty strings.
+        self.run("(function () { var b = CT.map.getBounds(); "
+                 "return JSON.stringify([b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]); })()", deliver)
 
     def set_tiles(self, tiles: TileFetcher | None) -> None:
         """Switch the tile source/cache (e.g. after the user changes it in Settings)."""
