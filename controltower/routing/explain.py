@@ -11,7 +11,7 @@ from .model import Plan, Problem
 @dataclass(frozen=True)
 class Reason:
     stop: int
-    code: str  # skill, locked, capacity, window, shift, full, cost
+    code: str  # skill, locked, capacity, window, shift, full, fits
     text: str
 
 
@@ -53,8 +53,8 @@ def explain_stop(problem: Problem, plan: Plan, s: int) -> Reason:
             continue
         for position in range(len(route) + 1):
             if route_ok(problem, v, route[:position] + (s,) + route[position:]):
-                return Reason(s, "cost", f"It fits on {_name(problem, v)}, but serving it costs more than leaving it; "
-                                         "raise its priority or re-optimise.")
+                return Reason(s, "fits", f"It fits on {_name(problem, v)}: re-optimise to plan it (if the solver "
+                                         "still leaves it out, raise its priority).")
         longest = route_report(problem, v, route + (s,))
         kinds.update(_kind(x) for x in longest.violations if _kind(x) != "capacity")
         kinds.add("window")

@@ -24,7 +24,7 @@ MORNING = lambda: datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # noqa: E731
 def view(qtbot, store):
     write_van_day(store, DATE, orders=16, skills={5: "crane"})
     service = RoutingService(store, clock=MORNING, solve_seconds=2)
-    widget = RoutesView(service)
+    widget = RoutesView(service, autoload=False)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
     widget.show()
@@ -163,3 +163,15 @@ def test_what_if_one_more_van_says_what_it_would_change_without_applying_it(view
     assert view.what_if_label.text().startswith("With one more van like Van A: ")
     assert "km" in view.what_if_label.text() and "stops planned" in view.what_if_label.text()
     assert view.plan is plan_before  # nothing applied
+
+
+def test_the_area_reads_today_by_itself_when_first_shown(qtbot, store):
+    write_van_day(store, DATE, orders=5)
+    widget = RoutesView(RoutingService(store, clock=MORNING))
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.day is not None, timeout=10_000)
+    assert widget.day.plan_date == DATE
+    assert "5 not planned" in widget.totals.text()
+    qtbot.waitUntil(lambda: widget.unplanned.topLevelItem(0).text(2) != "Checking why…", timeout=10_000)
+    assert "It fits on Van A: re-optimise to plan it" in widget.unplanned.topLevelItem(0).text(2)

@@ -63,9 +63,10 @@ class RoutesView(QWidget):
 
     planChanged = Signal()
 
-    def __init__(self, service, parent: QWidget | None = None) -> None:
+    def __init__(self, service, parent: QWidget | None = None, autoload: bool = True) -> None:
         super().__init__(parent)
         self.service = service
+        self._autoload = autoload
         self.day = None
         self.plan: Plan | None = None
         self.locked: set[int] = set()
@@ -173,6 +174,17 @@ class RoutesView(QWidget):
         self._set_busy(False)
 
     # ----- loading -----
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._autoload:  # the first time the area is shown, today's plan is read
+            self._autoload = False
+            self.load()
+
+    def refresh(self) -> None:
+        """Reads the shown day again (e.g. when another area changed the day's stops)."""
+        if self.session is None:
+            self.load(self.day.plan_date if self.day else None)
+
     def load(self, plan_date: str | None = None) -> None:
         """Reads the day in the background (a routing server may be asked for travel times)."""
         self.status.setText("Loading the day…")
