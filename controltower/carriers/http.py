@@ -80,15 +80,17 @@ class CarrierHttp:
     """An httpx.AsyncClient bound to one carrier: base URL, auth headers, timeout and error mapping."""
 
     def __init__(self, carrier: str, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 headers: Mapping[str, str] | None = None, auth: httpx.Auth | None = None,
+                 headers: Mapping[str, str] | None = None, auth_headers: Callable[[], Mapping[str, str]] | None = None,
                  error_parser: ErrorParser = generic_error_info, classify: ErrorClassifier | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.carrier = carrier
         self.error_parser = error_parser
         self.classify = classify
+        # Called on every request: keys are read when used, so an account without a key can still be
+        # listed and built, and fails with AuthFailed only when it is asked to do something.
+        self.auth_headers = auth_headers
         self.client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=httpx.Timeout(timeout_s),
-                                        headers=dict(headers or {}), auth=auth, transport=transport,
-                                        follow_redirects=False)
+                                        headers=dict(headers or {}), transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -103,6 +105,8 @@ class CarrierHttp:
         """
         method = method.upper()
         is_write = method in _WRITE_METHODS if write is None else write
+        if self.auth_headers is not None:
+            headers = {**self.auth_headers(), **(headers or {})}
         try:
             response = await self.client.request(method, path, json=json_body, data=data, params=params, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

@@ -52,3 +52,10 @@ def test_plugins_register_a_family_of_codes():
         assert "pigeon" in registry.codes()
     finally:
         registry.unregister("pigeon")
+
+
+def test_every_adapter_can_be_built_before_its_keys_are_saved():
+    """Listing accounts never fails: a missing key or DoorDash's access tick matter only when a call is made."""
+    for code in ("own_fleet", "pickup", "easypost", "shippo", "uber_direct", "doordash", *registry.KARRIO_CODES):
+        adapter = registry.create(AdapterConfig(code))
+        assert adapter.code == code

@@ -66,10 +66,11 @@ def test_jwt_has_doordash_header_claims_and_signature():
     assert FakeDoorDash().jwt_problem(f"Bearer {auth.make_jwt(DEVELOPER_ID, KEY_ID, SIGNING_SECRET)}") == ""
 
 
-def test_switched_off_until_doordash_grants_access(fake):
-    with pytest.raises(base.NotSupported) as caught:
-        make_adapter(fake, granted=False)
-    assert "Settings" in caught.value.advice
+async def test_switched_off_until_doordash_grants_access(fake):
+    async with make_adapter(fake, granted=False) as adapter:
+        with pytest.raises(base.NotSupported) as caught:
+            await adapter.quote(shipment_request())
+    assert "Settings" in caught.value.advice and fake.calls == []
 
 
 async def test_quote_accept_track_and_proof(fake, doordash):

@@ -131,10 +131,12 @@ async def test_wrong_key_is_auth_failed(fake):
     assert "no longer active" in caught.value.carrier_message
 
 
-async def test_missing_key_says_where_to_paste_it():
-    with pytest.raises(base.AuthFailed) as caught:
-        EasyPostAdapter(AdapterConfig("easypost", {}))
-    assert "Settings" in caught.value.advice
+async def test_missing_key_says_where_to_paste_it(fake):
+    async with EasyPostAdapter(AdapterConfig("easypost", {}, base_url=fake.url)) as adapter:  # built without a key
+        with pytest.raises(base.AuthFailed) as caught:
+            await adapter.quote(shipment_request())
+    assert "no api key saved for easypost" in caught.value.message and "Settings" in caught.value.advice
+    assert fake.calls == []  # nothing was sent without a key
 
 
 async def test_test_connection(easypost):

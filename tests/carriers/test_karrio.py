@@ -154,3 +154,11 @@ async def test_book_a_ups_label_and_void_it():
             sent = server.shipped[0]["ShipmentRequest"]["Shipment"]
             assert sent["ShipTo"]["Address"]["PostalCode"] == "94103"
             assert (await adapter.cancel(booking.tracking_ref)).cancelled
+
+
+async def test_missing_keys_are_named_before_anything_is_sent():
+    with running(FakeUPS) as server:
+        async with make_adapter("ups", server, credentials={"client_id": CLIENT_ID}) as adapter:
+            with pytest.raises(base.AuthFailed) as caught:
+                await adapter.quote(shipment_request())
+        assert "no client secret saved for karrio:ups" in caught.value.message and server.calls == []

@@ -31,22 +31,24 @@ class DoorDashAdapter(CarrierAdapter):
     )
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        if not config.settings.get(ACCESS_SETTING):
-            raise NotSupported("doordash", "DoorDash Drive is switched off",
-                               advice="DoorDash grants Drive access by application; once approved, tick "
-                                      "'DoorDash granted access' in Settings > Carrier accounts.")
         super().__init__(config)
-        self.developer_id = config.credential("developer_id")
-        self.key_id = config.credential("key_id")
-        self.signing_secret = config.credential("signing_secret")
         self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    @property
+    def access_granted(self) -> bool:
+        return bool(self.config.settings.get(ACCESS_SETTING))
+
     async def _call(self, method: str, path: str, **kwargs):
-        token = auth.make_jwt(self.developer_id, self.key_id, self.signing_secret)
+        if not self.access_granted:
+            raise NotSupported(self.code, "DoorDash Drive is switched off",
+                               advice="DoorDash grants Drive access by application; once approved, tick "
+                                      "'DoorDash has granted this business Drive access' in Settings > Carrier accounts.")
+        credential = self.config.credential
+        token = auth.make_jwt(credential("developer_id"), credential("key_id"), credential("signing_secret"))
         return await self.http.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     async def quote(self, request: ShipmentRequest) -> list[Quote]:

@@ -1,6 +1,8 @@
 """EasyPost over HTTPS: rates, buy, trackers, refunds and returns; purchases made safe by reference lookup."""
 from __future__ import annotations
 
+import base64
+
 import httpx
 
 from ...domain import Quote, TrackingEvent
@@ -28,8 +30,13 @@ class EasyPostAdapter(LookupBeforeRetry):
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
         self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
-                                auth=httpx.BasicAuth(config.credential("api_key"), ""),
-                                error_parser=parse.error_info, classify=parse.classify, transport=transport)
+                                auth_headers=self._auth, error_parser=parse.error_info, classify=parse.classify,
+                                transport=transport)
+
+    def _auth(self) -> dict[str, str]:
+        # HTTP Basic with the API key as the user name and no password.
+        pair = base64.b64encode(f"{self.config.credential('api_key')}:".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
 
     async def aclose(self) -> None:
         await self.http.aclose()

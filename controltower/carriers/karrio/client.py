@@ -50,9 +50,6 @@ class KarrioAdapter(CarrierAdapter):
     idempotent_booking = False
 
     def __init__(self, config: AdapterConfig) -> None:
-        if not karrio_available():
-            raise NotSupported(config.code, "the karrio extra is not installed",
-                               advice="Install it with: pip install 'controltower[karrio]' karrio-ups karrio-usps")
         super().__init__(config)
         self.carrier = requests.carrier_name(config.code)  # "karrio:ups" -> "ups"
         self.name = requests.CARRIERS[self.carrier].title
@@ -63,8 +60,13 @@ class KarrioAdapter(CarrierAdapter):
         return requests.CARRIERS[requests.carrier_name(code)].fields
 
     def _gateway_now(self):
+        """karrio's gateway, built on first use (in the worker thread): keys are read only when needed."""
         if self._gateway is None:
             import karrio.sdk as karrio
+
+            for credential in self.fields_for(self.code):
+                if credential.required:
+                    self.config.credential(credential.name)  # AuthFailed naming the missing key
 
             settings = requests.settings(self.carrier, self.config.credentials, base_url=self.config.base_url,
                                          test_mode=bool(self.config.settings.get("test_mode")))
@@ -73,6 +75,9 @@ class KarrioAdapter(CarrierAdapter):
 
     async def _in_worker(self, work: Callable[[], T], *, write: bool = False) -> T:
         """Run karrio off the loop with our timeout; its blocking call may outlive us, its answer is then dropped."""
+        if not karrio_available():
+            raise NotSupported(self.code, "the karrio extra is not installed",
+                               advice="Install it with: pip install 'controltower[karrio]'")
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(_WORKERS, work)
         try:

@@ -44,9 +44,7 @@ class SandboxNetwork:
 
     def start(self) -> str:
         handler = type("BoundHandler", (_Handler,), {"network": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
+        self._server = _Server(("127.0.0.1", self._port), handler)
         self.stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="sandbox-couriers",
                                         daemon=True)
@@ -86,9 +84,15 @@ class SandboxNetwork:
         self.stop()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many couriers polled at once must not overflow the listen backlog
+
+
 class _Handler(BaseHTTPRequestHandler):
     network: SandboxNetwork
     protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart (delayed ACK)
 
     def log_message(self, format, *args) -> None:  # quiet: tests and benchmarks read stdout
         pass
@@ -169,6 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
                 network.faults.force(forced["kind"], int(forced.get("times", 1)), forced.get("path_contains", ""))
             network.faults.configure(**settings)
             return self._send(200, {"injected": network.faults.injected})
+        if path == "/_sandbox/seed" and method == "POST":
+            settings = _json(body)
+            return self._send(200, {"ids": network.world.seed(settings["customer"], int(settings["count"]))})
         if path == "/_sandbox/clock" and method == "POST":
             settings = _json(body)
             if "speed" in settings:

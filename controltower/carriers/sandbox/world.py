@@ -166,6 +166,7 @@ class World:
         self._deliveries: dict[str, SimDelivery] = {}
         self._customer_of: dict[str, str] = {}
         self._by_key: dict[tuple[str, str], str] = {}
+        self._by_reference: dict[tuple[str, str, str], str] = {}  # (customer, manifest_reference, external_id)
         self._quotes: dict[str, dict] = {}
         self._bookings: list[dict] = []
 
@@ -205,14 +206,11 @@ class World:
             now = self.clock.now()
             if key and (customer, key) in self._by_key:
                 return self._deliveries[self._by_key[(customer, key)]].to_json(now, customer)
-            reference = (str(payload.get("manifest_reference") or ""), str(payload.get("external_id") or ""))
-            if any(reference):
-                for existing in self._deliveries.values():
-                    if (self._customer_of[existing.id] == customer and not existing.return_of
-                            and (existing.request.get("manifest_reference", ""), existing.request.get("external_id", "")) == reference
-                            and existing.phase_at(now)[1] not in ("canceled",)):
-                        raise SandboxError(409, "duplicate_delivery", "An active delivery like this already exists.",
-                                           {"delivery_id": existing.id})
+            reference = (customer, str(payload.get("manifest_reference") or ""), str(payload.get("external_id") or ""))
+            existing = self._deliveries.get(self._by_reference.get(reference, ""))
+            if any(reference[1:]) and existing is not None and existing.phase_at(now)[1] != "canceled":
+                raise SandboxError(409, "duplicate_delivery", "An active delivery like this already exists.",
+                                   {"delivery_id": existing.id})
             _covered(payload)
             fee = self._fee_for(customer, company, payload, now)
             delivery = self._plan(company, payload, now, fee)
@@ -220,6 +218,7 @@ class World:
             self._customer_of[delivery.id] = customer
             if key:
                 self._by_key[(customer, key)] = delivery.id
+            self._by_reference[reference] = delivery.id
             self._bookings.append({"id": delivery.id, "customer": customer, "idempotency_key": key,
                                    "external_id": payload.get("external_id", ""),
                                    "manifest_reference": payload.get("manifest_reference", ""),
@@ -269,31 +268,29 @@ class World:
             delivery.phases.append((failure_at or actual, "delivered"))
         return delivery
 
-    def _materialise_returns(self, now: datetime) -> None:
-        """Create the return delivery of each failed dropoff once its moment has come."""
-        for delivery in list(self._deliveries.values()):
-            if delivery.related or delivery.return_of or delivery.phase_at(now)[1] != "returned":
-                continue
-            customer = self._customer_of[delivery.id]
-            back = dict(delivery.request, pickup_address=delivery.request.get("dropoff_address", ""),
-                        dropoff_address=delivery.request.get("pickup_address", ""),
-                        pickup_latitude=delivery.dropoff[0], pickup_longitude=delivery.dropoff[1],
-                        dropoff_latitude=delivery.pickup[0], dropoff_longitude=delivery.pickup[1],
-                        idempotency_key="", undeliverable_action="")
-            returned = self._plan(delivery.company, back, delivery.failure_at, round(delivery.fee * 0.6), return_of=delivery.id)
-            self._deliveries[returned.id] = returned
-            self._customer_of[returned.id] = customer
-            delivery.related.append({"id": returned.id, "relationship": "return"})
-            returned.related.append({"id": delivery.id, "relationship": "original"})
+    def _materialise_return(self, delivery: SimDelivery, now: datetime) -> None:
+        """Create the return delivery of a failed dropoff once its moment has come (looked at when asked about)."""
+        if delivery.related or delivery.return_of or delivery.phase_at(now)[1] != "returned":
+            return
+        back = dict(delivery.request, pickup_address=delivery.request.get("dropoff_address", ""),
+                    dropoff_address=delivery.request.get("pickup_address", ""),
+                    pickup_latitude=delivery.dropoff[0], pickup_longitude=delivery.dropoff[1],
+                    dropoff_latitude=delivery.pickup[0], dropoff_longitude=delivery.pickup[1],
+                    idempotency_key="", undeliverable_action="")
+        returned = self._plan(delivery.company, back, delivery.failure_at, round(delivery.fee * 0.6), return_of=delivery.id)
+        self._deliveries[returned.id] = returned
+        self._customer_of[returned.id] = self._customer_of[delivery.id]
+        delivery.related.append({"id": returned.id, "relationship": "return"})
+        returned.related.append({"id": delivery.id, "relationship": "original"})
 
     def get(self, customer: str, delivery_id: str, *, stale_by: timedelta = timedelta(0)) -> dict:
         self.company(customer)
         with self._lock:
             now = self.clock.now()
-            self._materialise_returns(now)
             delivery = self._deliveries.get(delivery_id)
             if delivery is None or self._customer_of[delivery_id] != customer:
                 raise SandboxError(404, "delivery_not_found", f"No delivery {delivery_id!r}.")
+            self._materialise_return(delivery, now)
             return delivery.to_json(now - stale_by, customer)
 
     def cancel(self, customer: str, delivery_id: str) -> dict:
@@ -310,7 +307,8 @@ class World:
         self.company(customer)
         with self._lock:
             now = self.clock.now()
-            self._materialise_returns(now)
+            for delivery in list(self._deliveries.values()):
+                self._materialise_return(delivery, now)
             items = [d.to_json(now, customer) for d_id, d in self._deliveries.items() if self._customer_of[d_id] == customer]
         if status_filter == "ongoing":
             items = [d for d in items if not d["complete"]]
@@ -323,6 +321,20 @@ class World:
         if body["status"] != "delivered":
             raise SandboxError(400, "invalid_params", "Proof of delivery exists only for delivered deliveries.")
         return {"document": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="}
+
+    def seed(self, customer: str, count: int, centre: tuple[float, float] = CITY_CENTRE) -> list[str]:
+        """Book `count` deliveries at once (benchmarks that need thousands of open shipments)."""
+        rng = random.Random(f"{self._seed}:seed:{customer}:{count}")
+        ids = []
+        for n in range(count):
+            payload = {"pickup_name": "Seed Shop", "pickup_address": "1 Seed St", "pickup_phone_number": "+15555550100",
+                       "dropoff_name": f"Seed {n}", "dropoff_address": f"{n} Seed Ave", "dropoff_phone_number": "+15555550101",
+                       "manifest_items": [{"name": "Parcel", "quantity": 1, "size": "small"}],
+                       "pickup_latitude": centre[0], "pickup_longitude": centre[1],
+                       "dropoff_latitude": centre[0] + rng.uniform(-0.05, 0.05), "dropoff_longitude": centre[1] + rng.uniform(-0.06, 0.06),
+                       "external_id": f"seed-{customer}-{n}-{uuid.uuid4().hex[:6]}"}
+            ids.append(self.create_delivery(customer, payload)["id"])
+        return ids
 
     # --- the sandbox's own record, for benchmarks and tests ------------------------------
     def bookings(self) -> list[dict]:

@@ -31,8 +31,9 @@ class ShippoAdapter(LookupBeforeRetry):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
-        headers = {"Authorization": f"ShippoToken {config.credential('api_token')}", "SHIPPO-API-VERSION": API_VERSION}
-        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s, headers=headers,
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+                                headers={"SHIPPO-API-VERSION": API_VERSION},
+                                auth_headers=lambda: {"Authorization": f"ShippoToken {config.credential('api_token')}"},
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
         self.poll_interval_s = float(config.settings.get("poll_interval_s", 1.0))
 

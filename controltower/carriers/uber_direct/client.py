@@ -36,11 +36,8 @@ class UberDirectAdapter(CarrierAdapter):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
-        self.client_id = config.credential("client_id")
-        self.client_secret = config.credential("client_secret")
-        base = (config.base_url or BASE_URL).rstrip("/") + f"/customers/{config.credential('customer_id')}"
-        self.http = CarrierHttp(self.code, base, timeout_s=config.timeout_s, error_parser=parse.error_info,
-                                classify=parse.classify, transport=transport)
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+                                error_parser=parse.error_info, classify=parse.classify, transport=transport)
         self.auth_url = config.settings.get("auth_url") or AUTH_URL
         self.auth_http = CarrierHttp(self.code, "", timeout_s=config.timeout_s, error_parser=parse.error_info,
                                      transport=transport)
@@ -55,15 +52,16 @@ class UberDirectAdapter(CarrierAdapter):
         # Uber caps the token endpoint (about 100 an hour): one token is reused until close to expiry.
         if self._token and time.monotonic() < self._token_expires:
             return self._token
-        body = await self.auth_http.request("POST", self.auth_url, data=requests.token_form(self.client_id, self.client_secret),
-                                            write=False)
+        form = requests.token_form(self.config.credential("client_id"), self.config.credential("client_secret"))
+        body = await self.auth_http.request("POST", self.auth_url, data=form, write=False)
         with reading_response(self.code):
             self._token = body["access_token"]
             self._token_expires = time.monotonic() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN_S
         return self._token
 
     async def _call(self, method: str, path: str, **kwargs):
-        """A call with a bearer token; a token Uber rejected is renewed once (401 means nothing happened)."""
+        """A call under /customers/{customer_id} with a bearer token; a rejected token is renewed once (401: nothing happened)."""
+        path = f"/customers/{self.config.credential('customer_id')}{path}"
         for attempt in (1, 2):
             token = await self._access_token()
             try:
