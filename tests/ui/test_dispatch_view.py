@@ -163,3 +163,51 @@ def test_new_order_outside_the_zones_gets_same_day_from_a_courier(qtbot, view):
     qtbot.mouseClick(dialog.ask_couriers, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.courier_quotes), timeout=10000)
     assert "by courier (zippy)" in same_day().text() and same_day().flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def fail_delivery(db, order_ref: str, carrier: str = "zippy") -> int:
+    from controltower.domain import Shipment, ShipmentStatus
+    from controltower.store.shipments import create_shipment, set_status
+
+    order_id = db.scalar("SELECT id FROM orders WHERE order_ref = ?", (order_ref,))
+    with db.transaction() as conn:
+        shipment_id = create_shipment(conn, Shipment(order_id, carrier, ShipmentStatus.BOOKED))
+        set_status(conn, shipment_id, ShipmentStatus.FAILED_ATTEMPT, reason="nobody home")
+    return order_id
+
+
+def test_failed_deliveries_tab_reattempt_and_rebook(qtbot, view):
+    fail_delivery(view.service.db, "CB-1001")
+    fail_delivery(view.service.db, "CB-1002")
+    with qtbot.waitSignal(view.planReady, timeout=15000):
+        view.refresh()
+    assert view.tabs.tabText(1) == "Failed deliveries (2)"
+    view.tabs.setCurrentWidget(view.failed)
+    failed = view.failed
+    failed.table.selectRow(0)
+    qtbot.mouseClick(failed.buttons["reattempt"], Qt.MouseButton.LeftButton)
+    assert failed.message.text().startswith("Re-attempt planned on 2026-11-26")
+    assert column(failed.table, "Order") == ["CB-1002"]
+    failed.table.selectRow(0)
+    with qtbot.waitSignal(view.comparisonShown, timeout=15000):
+        qtbot.mouseClick(failed.buttons["rebook"], Qt.MouseButton.LeftButton)
+    assert "Zippy Express left out: it failed the last attempt" in view.panel.reason.text()
+    chosen = [way for way in column(view.panel.table, "Way") if way.startswith("✓")]
+    assert chosen and chosen[0] != "✓ Zippy Express"  # still listed, never recommended
+
+
+def test_return_dialog_starts_a_return_on_tomorrows_route(qtbot, view):
+    from controltower.ui.dispatch import ReturnDialog
+
+    order_id = view.orders[0].id
+    dialog = ReturnDialog(view.service, order_id, view, carriers=[("zippy", "Zippy Express")])
+    qtbot.addWidget(dialog)
+    dialog.method.setCurrentIndex(dialog.method.findData("courier_pickup"))
+    dialog.start()
+    assert dialog.problem.text().startswith("A return needs a reason.")
+    dialog.reason.setText("wrong size")
+    dialog.method.setCurrentIndex(dialog.method.findData("own_route"))
+    assert not dialog.carrier.isEnabled()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.start()
+    assert (dialog.case.method, dialog.case.status) == ("own_route", "requested")

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter,
+    QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTabWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ...dispatch import labels
 from ..tasks import run_in_thread
 from .comparison import ComparisonPanel, local_time
+from .failed import FailedDeliveriesPanel
 from .review import DayReviewDialog
 from .tables import read_only_table
 
@@ -33,6 +34,7 @@ class DispatchView(QWidget):
         self.plan = None
         self._generation = 0
         self._tasks = []
+        self._rebooking = None
         tasks = self._tasks  # not `self`: by the time `destroyed` fires the widget is gone
         self.destroyed.connect(lambda *_: [task.cancel() for task in tasks])
         self._build()
@@ -61,8 +63,14 @@ class DispatchView(QWidget):
         self.panel = ComparisonPanel()
         self.panel.bookRequested.connect(self.book)
         self.panel.labelRequested.connect(self.print_label)
+        self.failed = FailedDeliveriesPanel(self.service)
+        self.failed.rebookRequested.connect(self.rebook)
+        self.failed.resolved.connect(self.status.setText)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "Awaiting a decision")
+        self.tabs.addTab(self.failed, "Failed deliveries")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(self.tabs)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -96,6 +104,9 @@ class DispatchView(QWidget):
         self._generation += 1
         self.plan = None
         self.orders = self.service.awaiting_decision()
+        self.failed.refresh()
+        self.tabs.setTabText(0, f"Awaiting a decision ({len(self.orders)})")
+        self.tabs.setTabText(1, f"Failed deliveries ({len(self.failed.orders)})")
         tz = self.service.settings.tz
         self.table.setRowCount(len(self.orders))
         for r, order in enumerate(self.orders):
@@ -149,8 +160,18 @@ class DispatchView(QWidget):
         self.panel.show_loading(order)
         self._run(lambda: asyncio.run(self.service.compare(order_id)), self._comparison_arrived, "Comparing")
 
+    def rebook(self, order_id: int) -> None:
+        """Compare again for a failed delivery, without the carrier that failed."""
+        order = next((o for o in self.failed.orders if o.id == order_id), None)
+        if order is None:
+            return
+        self.panel.show_loading(order)
+        self._rebooking = order_id
+        self._run(lambda: asyncio.run(self.service.rebook(order_id)), self._comparison_arrived, "Re-booking")
+
     def _comparison_arrived(self, comparison) -> None:
-        if self.selected_order_id() != comparison.order.id:
+        wanted = self._rebooking if self.tabs.currentWidget() is self.failed else self.selected_order_id()
+        if wanted != comparison.order.id:
             return  # the user has moved on
         self.panel.show_comparison(comparison, self.service.settings.tz)
         self.comparisonShown.emit(comparison.order.id)
