@@ -61,6 +61,8 @@ def open_map(qtbot):
         return view
 
     yield open_
+    for view in views:
+        assert view.page.errors == []  # no JavaScript error in any test
     for view in views:  # delete now, so every page goes before its profile
         view.close()
         view.deleteLater()
@@ -260,6 +262,8 @@ def test_online_tiles_fill_the_cache_and_the_page_never_touches_the_network(qtbo
     assert result == 0
     qtbot.waitUntil(lambda: js(view, qtbot, "window.__probe") != "pending")
     assert js(view, qtbot, "window.__probe") == "blocked"
+    assert any("Content Security Policy" in error for error in view.page.errors)
+    view.page.errors.clear()
     assert not any("probe" in path for path in server.paths)
     server.httpd.shutdown()
     server.httpd.server_close()
@@ -366,3 +370,19 @@ def test_openstreetmap_tiles_cannot_be_kept_for_offline_use(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     assert not dialog.download.isEnabled()
     assert "do not allow saving areas" in dialog.notice.text()
+
+
+def test_the_scheme_serves_only_bundled_files(qtbot, open_map):
+    view = open_map()
+    handler = view.scheme_handler
+    assert handler._resolve("/vendor/leaflet/leaflet.js").name == "leaflet.js"
+    assert handler._resolve("/basemap/countries-50m.json") is not None
+    assert handler._resolve("/vendor/../../../pyproject.toml") is None
+    assert handler._resolve("/vendor/../map.js") is None
+    assert handler._resolve("/refresh.sh") is None
+    status = js(view, qtbot, """window.__fetched = 'pending';
+        fetch('ct://app/vendor/..%2F..%2F..%2Fpyproject.toml').then(r => window.__fetched = r.status, () => window.__fetched = 'refused');
+        0""")
+    assert status == 0
+    qtbot.waitUntil(lambda: js(view, qtbot, "window.__fetched") != "pending")
+    assert js(view, qtbot, "window.__fetched") in ("refused", 404)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
@@ -14,6 +15,21 @@ from ...mapfeatures import to_data
 from ...tiles import USER_AGENT, Area, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
+
+log = logging.getLogger(__name__)
+
+
+class MapPage(QWebEnginePage):
+    """The map's page; JavaScript errors go to the log (and `errors`) instead of vanishing."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
+        super().__init__(profile, parent)
+        self.errors: list[str] = []
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802 (Qt's name)
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            self.errors.append(f"{source}:{line}: {message}")
+            log.warning("map page: %s (%s:%s)", message, source, line)
 
 
 class MapBridge(QObject):
@@ -73,7 +89,7 @@ class MapView(QWidget):
         self.profile.installUrlSchemeHandler(SCHEME, self.scheme_handler)
         self.request_guard = LocalRequestsOnly(self.profile)
         self.profile.setUrlRequestInterceptor(self.request_guard)
-        page = QWebEnginePage(self.profile, self.web)
+        page = MapPage(self.profile, self.web)
         settings = page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
@@ -94,7 +110,7 @@ class MapView(QWidget):
         self._announce_tiles(tiles)
 
     @property
-    def page(self) -> QWebEnginePage:
+    def page(self) -> "MapPage":
         return self.web.page()
 
     # -- talking to the page ---------------------------------------------------------------------
