@@ -40,6 +40,7 @@ class ComparisonPanel(QWidget):
         self.table = read_only_table(COLUMNS)
         self.reason = QLabel("")
         self.reason.setWordWrap(True)
+        self.reason.setMinimumHeight(self.reason.fontMetrics().lineSpacing() * 3)
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         self.book_button = QPushButton("Book the recommended way")
         self.book_button.clicked.connect(self._book)

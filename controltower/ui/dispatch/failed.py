@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -28,13 +28,12 @@ class FailedDeliveriesPanel(QWidget):
         self.orders = []
         self.table = read_only_table(COLUMNS)
         self.buttons = {}
-        row = QHBoxLayout()
-        for action in (REATTEMPT, REBOOK, CONVERT_TO_PICKUP, RETURN_TO_STOCK):
+        row = QGridLayout()  # two by two, so the list keeps its width
+        for n, action in enumerate((REATTEMPT, REBOOK, CONVERT_TO_PICKUP, RETURN_TO_STOCK)):
             button = QPushButton(FAILED_ATTEMPT_ACTIONS[action])
             button.clicked.connect(lambda _checked=False, a=action: self.act(a))
             self.buttons[action] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, n // 2, n % 2)
         self.message = QLabel("")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)

@@ -74,10 +74,18 @@ class DispatchView(QWidget):
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([600, 800])
+        self.splitter = splitter
+        self._sized = False
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:  # the comparison needs the room more than the list does
+            self._sized = True
+            width = max(self.splitter.width(), 800)
+            self.splitter.setSizes([int(width * 0.4), int(width * 0.6)])
 
     def _run(self, fn, on_done, what: str) -> None:
         generation = self._generation
