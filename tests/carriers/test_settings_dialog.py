@@ -108,3 +108,16 @@ def test_built_in_carriers_need_no_keys(qtbot, dialog):
     with qtbot.waitSignal(dialog.tested, timeout=10_000) as signal:
         qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert signal.args == ["own_fleet", True] and "built in" in dialog.result.text()
+
+
+def test_closing_during_a_test_drops_the_late_answer(qtbot, dialog, fake):
+    fake.inject(Fault("timeout", delay=0.5), "GET", "/shipments")
+    dialog.select("easypost")
+    dialog.field("api_key").setText(API_KEY)
+    dialog.base_url.setText(fake.url)
+    answers = []
+    dialog.tested.connect(lambda *args: answers.append(args))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    dialog.reject()
+    qtbot.wait(1200)  # the carrier answers after the dialog closed
+    assert answers == [] and dialog.result.text() == "Testing EasyPost…"

@@ -81,6 +81,13 @@ class CarrierSettingsDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.carriers.setCurrentRow(0)
 
+    def done(self, result: int) -> None:
+        """Closing drops a test still under way: its answer must not reach widgets that are going away."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        super().done(result)
+
     # -- which account ---------------------------------------------------
     @property
     def code(self) -> str:
