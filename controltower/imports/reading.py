@@ -84,8 +84,11 @@ def read_csv_bytes(data: bytes, source: str = "") -> Table:
     if not text.strip():
         raise InputError(f"{source or 'The file'} is empty.", "Export the orders again and pick the new file.")
     delimiter = sniff_delimiter(text)
+    records = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        # A Python loop, not list(reader): list() would hold the GIL for the whole file and freeze the UI thread.
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append(record)
     except csv.Error as exc:
         raise InputError(f"{source or 'The file'} is not a readable CSV file: {exc}.", "Save it again as CSV from your spreadsheet.") from exc
     return _table(records, source, encoding, delimiter)
