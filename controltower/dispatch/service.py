@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +28,7 @@ from .rates import (
 )
 from .settings import ShopSettings, load_settings
 
+log = logging.getLogger(__name__)
 AdapterSource = Callable[[], Sequence[CarrierAdapter]]
 _AWAITING = ("created", "quoted")
 
@@ -105,6 +108,8 @@ class DispatchService:
     def __init__(self, db, adapters: AdapterSource | None = None, *, hub: EventHub | None = None,
                  clock: Callable[[], datetime] = utcnow, matrix_provider=None, documents_dir: Path | None = None) -> None:
         self.db = db
+        # Adapters made here from the store are closed after each use; ones handed in belong to the caller.
+        self._owns_adapters = adapters is None
         self.adapters = adapters or (lambda: adapters_from_store(db))
         self.hub = hub or EventHub()
         self.clock = clock
@@ -114,6 +119,23 @@ class DispatchService:
             matrix_provider = OfflineMatrixProvider()
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
+
+    @asynccontextmanager
+    async def _carriers(self, given: Sequence[CarrierAdapter] | None = None):
+        """The carriers to ask, closed afterwards when this service made them."""
+        if given is not None:
+            yield list(given)
+            return
+        adapters = list(self.adapters())
+        try:
+            yield adapters
+        finally:
+            if self._owns_adapters:
+                for adapter in adapters:
+                    try:
+                        await adapter.aclose()
+                    except Exception:  # closing must not hide the answer
+                        log.exception("closing the %s adapter failed", adapter.config.code)
 
     # -- settings ---------------------------------------------------------
     @property
@@ -134,9 +156,10 @@ class DispatchService:
     async def courier_quotes(self, draft: Order) -> list:
         """On-demand couriers' quotes for an order being taken (not stored yet), for same-day outside our zones."""
         settings = self.settings
-        couriers = [a for a in self.adapters() if CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)) is CarrierKind.COURIER]
         request = shipment_request(draft, settings, f"Q-{draft.order_ref}", ready_at=self.clock())
-        answers = await gather_quotes(couriers, request, settings.quote_timeout_s)
+        async with self._carriers() as adapters:
+            couriers = [a for a in adapters if CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)) is CarrierKind.COURIER]
+            answers = await gather_quotes(couriers, request, settings.quote_timeout_s)
         return [q for a in answers for q in a.quotes]
 
     def create_order(self, order: Order) -> int:
@@ -170,10 +193,10 @@ class DispatchService:
         settings, now = self.settings, self.clock()
         answers: list[CarrierAnswer] = []
         if order.delivery_option is not DeliveryOption.PICKUP:
-            adapters = list(self.adapters() if adapters is None else adapters)
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
             names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM carrier_accounts")}
-            answers = await gather_quotes(adapters, request, settings.quote_timeout_s, names)
+            async with self._carriers(adapters) as carriers:
+                answers = await gather_quotes(carriers, request, settings.quote_timeout_s, names)
         insertion, note = None, ""
         if order.delivery_option is not DeliveryOption.PICKUP:
             plan_date = self._plan_date(order, settings, now)
@@ -214,16 +237,15 @@ class DispatchService:
     async def plan_day(self, order_ids: Iterable[int] | None = None, concurrency: int = 4) -> DayPlan:
         """Compare every open order (a few at a time) and allocate them at least total cost."""
         ids = list(order_ids) if order_ids is not None else [o.id for o in self.awaiting_decision()]
-        adapters = list(self.adapters())
         conn = self.db.reader()
         records, shares = on_time_records(conn), carrier_shares(conn, self.clock())
         gate = asyncio.Semaphore(concurrency)
+        async with self._carriers() as adapters:
+            async def one(order_id: int) -> Comparison:
+                async with gate:
+                    return await self.compare(order_id, adapters, records, shares)
 
-        async def one(order_id: int) -> Comparison:
-            async with gate:
-                return await self.compare(order_id, adapters, records, shares)
-
-        comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
+            comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
         parcels = {i: c.order.parcels for i, c in comparisons.items()}
         problem = problem_from_rows({i: list(c.rows) for i, c in comparisons.items()}, parcels, self.van_room(),
                                     currency=self.settings.currency)
@@ -272,11 +294,11 @@ class DispatchService:
         shipment = get_shipment(self.db.reader(), shipment_id)
         if shipment is None or not shipment.external_id:
             raise NotFound(f"Shipment {shipment_id} is not booked with a carrier yet.", "Wait for the booking to go through.")
-        if adapter is None:
-            adapter = next((a for a in self.adapters() if a.config.code == shipment.carrier), None)
-            if adapter is None:
+        async with self._carriers([adapter] if adapter else None) as adapters:
+            carrier = next((a for a in adapters if a.config.code == shipment.carrier), None)
+            if carrier is None:
                 raise NotFound(f"No enabled carrier account for {shipment.carrier}.", "Enable it in Settings > Carrier accounts.")
-        label = await adapter.label(shipment.external_id)
+            label = await carrier.label(shipment.external_id)
         data = label.data
         if not data and label.url:
             import httpx

@@ -11,9 +11,17 @@ from controltower.cli import main
 from .conftest import FAR, QuotingCarrier, add_orders, make_order, window
 
 
+class ClosingCarrier(QuotingCarrier):
+    closed = 0
+
+    async def aclose(self):
+        type(self).closed += 1
+
+
 @pytest.fixture
 def quoting_account(store):
-    registry.register("testparcel", QuotingCarrier)
+    ClosingCarrier.closed = 0
+    registry.register("testparcel", ClosingCarrier)
     with store.transaction() as conn:
         conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES "
                      "('testparcel', 'Test Parcel', 'parcel', 1, '{\"prices\": {\"ground\": 1150}}'), "
@@ -36,6 +44,7 @@ def test_quote_prints_one_entry_per_way_with_the_chosen_one(store, shop, quoting
     parcel = next(w for w in ways if w["carrier"] == "testparcel")
     assert (parcel["price"], parcel["currency"]) == ("11.50", "USD")
     assert next(w for w in ways if w["carrier"] == "pickup")["reason"] == "customer collects"
+    assert ClosingCarrier.closed == 1  # adapters made from the store are closed after use
 
 
 def test_quote_by_order_number_as_a_table_and_unknown_order(store, shop, capsys):
