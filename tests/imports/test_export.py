@@ -1,0 +1,68 @@
+"""Exports to CSV and XLSX: what a spreadsheet opens, with formula-looking cells made inert."""
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import openpyxl
+import pytest
+
+from controltower.domain import Address, DeliveryOption, Money, Order, OrderLine
+from controltower.imports import export, neutralise
+from controltower.store.orders import upsert_orders
+
+NASTY = ['=HYPERLINK("http://evil.example","click")', "+SUM(A1:A9)", "-2+3", "@cmd", "\tTabbed", "\rReturn"]
+
+
+@pytest.fixture
+def orders(store):
+    now = datetime(2025, 10, 9, 12, 0, tzinfo=timezone.utc)
+    with store.transaction() as conn:
+        upsert_orders(conn, [
+            Order(f"N-{i}", name, Address("1 Main St", "Springfield", "62701", "US"), DeliveryOption.STANDARD, now,
+                  phone="+12175550100", value=Money(1999), notes="ring twice", lines=(OrderLine("S", "Soap", 2),))
+            for i, name in enumerate(NASTY)
+        ])
+    return store
+
+
+def test_neutralise_only_touches_text_that_a_spreadsheet_would_run():
+    assert [neutralise(v) for v in NASTY] == ["'" + v for v in NASTY]
+    assert neutralise("Ada Lovelace") == "Ada Lovelace"
+    assert neutralise(-5) == -5 and neutralise(None) is None and neutralise("") == ""
+
+
+def test_orders_csv_has_every_formula_neutralised(orders, tmp_path):
+    path = tmp_path / "orders.csv"
+    assert export(orders.conn, "orders", path) == len(NASTY)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["Customer"] for r in rows) == sorted("'" + v for v in NASTY)
+    assert rows[0]["Phone"] == "'+12175550100"  # a leading + would be read as a formula too
+    assert rows[0]["Value"] == "19.99" and rows[0]["Items"] == "2 x Soap"
+
+
+def test_orders_xlsx_cells_are_text_never_formulas(orders, tmp_path):
+    path = tmp_path / "orders.xlsx"
+    export(orders.conn, "orders", path)
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    customer = header.index("Customer")
+    cells = [row[customer] for row in sheet.iter_rows(min_row=2)]
+    assert sorted(c.value for c in cells) == sorted("'" + v for v in NASTY)
+    assert all(c.data_type == "s" for c in cells)  # stored as strings: Excel shows them, never evaluates them
+
+
+def test_cli_export_writes_each_kind_by_extension(orders, tmp_path):
+    db_path = orders.path
+    for what in ("orders", "shipments", "routes", "exceptions"):
+        out = tmp_path / f"{what}.xlsx"
+        run = subprocess.run([sys.executable, "-m", "controltower.cli", "export", what, "--db", str(db_path), "--out", str(out)],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert openpyxl.load_workbook(out).active.max_row >= 1
+    bad = subprocess.run([sys.executable, "-m", "controltower.cli", "export", "orders", "--db", str(db_path), "--out",
+                          str(tmp_path / "orders.pdf")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Name the file .csv or .xlsx" in bad.stderr
