@@ -211,3 +211,29 @@ def test_return_dialog_starts_a_return_on_tomorrows_route(qtbot, view):
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         dialog.start()
     assert (dialog.case.method, dialog.case.status) == ("own_route", "requested")
+
+
+def test_follows_the_event_hub_from_any_thread(qtbot, view):
+    import threading
+
+    view.follow(view.service.hub)
+    add_orders(view.service.db, make_order("CB-1005", NEAR, window=window("2026-11-25T12:00", "2026-11-25T18:00")))
+    with qtbot.waitSignal(view.planReady, timeout=15000):
+        publisher = threading.Thread(target=lambda: view.service.hub.publish("orders.changed", ids=[5]))
+        publisher.start()
+        publisher.join()
+    assert "CB-1005" in column(view.table, "Order")
+
+
+def test_an_expired_quote_cannot_be_booked(qtbot, view):
+    from controltower.dispatch.rates import QUOTE_EXPIRED
+
+    with qtbot.waitSignal(view.comparisonShown, timeout=15000):
+        view.select_order(view.orders[1].id)
+    panel = view.panel
+    rows = list(panel.comparison.rows)
+    parcel = next(i for i, r in enumerate(rows) if r.carrier == "parcelco")
+    rows[parcel] = replace(rows[parcel], flags=rows[parcel].flags + (QUOTE_EXPIRED,))
+    panel.show_comparison(replace(panel.comparison, rows=tuple(rows)), view.service.settings.tz)
+    panel.table.selectRow(parcel)
+    assert not panel.book_button.isEnabled() and panel.book_button.text().startswith("Quote expired")

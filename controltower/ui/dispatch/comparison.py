@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...dispatch.rates import WayRow
+from ...dispatch.rates import QUOTE_EXPIRED, WayRow
 from .tables import read_only_table
 
 COLUMNS = ("Way", "Service", "Price", "Promised by", "Estimated delivery", "On time", "Notes")
@@ -125,10 +125,14 @@ class ComparisonPanel(QWidget):
             self.book_button.setEnabled(False)
             self.book_button.setText("Book the recommended way")
             return
+        if QUOTE_EXPIRED in row.flags:
+            self.book_button.setEnabled(False)
+            self.book_button.setText("Quote expired: select the order again for fresh quotes")
+            return
         self.book_button.setEnabled(True)
         self.book_button.setText("Book the recommended way" if row is chosen else f"Book {row.name} instead")
 
     def _book(self) -> None:
         row = self.selected_row()
-        if row is not None and row.usable:
+        if row is not None and row.usable and QUOTE_EXPIRED not in row.flags:
             self.bookRequested.emit(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTabWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
@@ -24,6 +24,7 @@ class DispatchView(QWidget):
     """Built on a `DispatchService`; all carrier calls and solving run off the UI thread."""
 
     comparisonShown = Signal(int)  # order id
+    _changed = Signal()  # from any thread: something the list shows has changed
     planReady = Signal()
     booked = Signal(object)  # BookingReport
 
@@ -36,8 +37,12 @@ class DispatchView(QWidget):
         self._tasks = []
         self._rebooking = None
         tasks = self._tasks  # not `self`: by the time `destroyed` fires the widget is gone
-        self.destroyed.connect(lambda *_: [task.cancel() for task in tasks])
+        unsubscribe = self._unsubscribe = []
+        self.destroyed.connect(lambda *_: [task.cancel() for task in tasks] + [stop() for stop in unsubscribe])
         self._build()
+        self._refresh_timer = QTimer(self, singleShot=True, interval=500)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._changed.connect(self._refresh_timer.start, Qt.ConnectionType.QueuedConnection)
 
     # -- layout -------------------------------------------------------------
     def _build(self) -> None:
@@ -79,6 +84,11 @@ class DispatchView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
+
+    def follow(self, hub) -> None:
+        """Refresh (once, shortly after) whenever orders or shipments change; hub handlers may run on any thread."""
+        for topic in ("orders.changed", "shipments.changed"):
+            self._unsubscribe.append(hub.subscribe(topic, lambda _topic, _payload: self._changed.emit()))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
