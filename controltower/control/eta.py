@@ -55,7 +55,7 @@ def open_shipment_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def own_fleet_arrivals(conn: sqlite3.Connection, order_ids: set[int]) -> dict[int, tuple[datetime, float, str]]:
+def own_fleet_arrivals(conn: sqlite3.Connection, order_ids: set[int], now: datetime | None = None) -> dict[int, tuple[datetime, float, str]]:
     """order_id -> (re-timed arrival, confidence, source) for orders on a route today or later.
 
     Each route's remaining stops shift by the delay of its latest completed stop: a driver
@@ -63,11 +63,13 @@ def own_fleet_arrivals(conn: sqlite3.Connection, order_ids: set[int]) -> dict[in
     """
     if not order_ids:
         return {}
+    # Only routes of yesterday, today and later: an older route with stops left is history, not a plan.
+    since = ((now or utcnow()) - timedelta(days=1)).date().isoformat()
     rows = conn.execute(
         "SELECT st.route_id, st.order_id, st.sequence, st.planned_arrival, st.actual_arrival, st.status "
-        "FROM stops st WHERE st.route_id IN (SELECT DISTINCT route_id FROM stops WHERE route_id IS NOT NULL "
-        "AND status NOT IN ('delivered', 'failed', 'skipped')) "
-        "ORDER BY st.route_id, st.sequence"
+        "FROM stops st WHERE st.route_id IN (SELECT r.id FROM routes r WHERE r.plan_date >= ? AND r.id IN "
+        "(SELECT route_id FROM stops WHERE route_id IS NOT NULL AND status NOT IN ('delivered', 'failed', 'skipped'))) "
+        "ORDER BY st.route_id, st.sequence", (since,)
     ).fetchall()
     by_route: dict[int, list[sqlite3.Row]] = {}
     for row in rows:
@@ -127,7 +129,7 @@ def estimate_all(conn: sqlite3.Connection, now: datetime | None = None) -> list[
     now = now or utcnow()
     rows = open_shipment_rows(conn)
     own_orders = {r["order_id"] for r in rows if r["carrier"] == OWN_FLEET}
-    arrivals = own_fleet_arrivals(conn, own_orders)
+    arrivals = own_fleet_arrivals(conn, own_orders, now)
     history = TransitHistory(conn)
     return [_estimate(row, arrivals, history, now) for row in rows]
 

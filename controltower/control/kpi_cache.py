@@ -14,17 +14,26 @@ Compute = Callable[[sqlite3.Connection, str, str], dict[str, list[dict]]]  # (co
 
 
 class DailyCache:
-    def __init__(self, compute: Compute, day_column: str, *, watch_exceptions: bool = False) -> None:
+    """`day_column`: the shipments column whose date places a row in a day (None: the rows are not shipments, and
+    only the last `fresh_days` days, where their news lands, are recomputed each time)."""
+
+    def __init__(self, compute: Compute, day_column: str | None = None, *, watch_exceptions: bool = False,
+                 fresh_days: int = 2) -> None:
         self.compute = compute
-        self.day_column = day_column  # the shipments column whose date places a shipment in a day
+        self.day_column = day_column
         self.watch_exceptions = watch_exceptions
+        self.fresh_days = fresh_days
         self._days: dict[str, list[dict]] = {}
         self._mark: tuple[str | None, int] | None = None
         self._lock = threading.Lock()
 
     def rows(self, conn: sqlite3.Connection, days: list[str]) -> dict[str, list[dict]]:
         with self._lock:
-            self._invalidate(conn)
+            if self.day_column:
+                self._invalidate(conn)
+            fresh_from = (date.today() - timedelta(days=self.fresh_days - 1)).isoformat()
+            for day in [d for d in self._days if d >= fresh_from]:
+                del self._days[day]
             missing = [day for day in days if day not in self._days]
             if missing:
                 end = (date.fromisoformat(max(missing)) + timedelta(days=1)).isoformat()

@@ -186,6 +186,8 @@ class KpiService:
         self._delivered_days = DailyCache(self._compute_delivered, "status_as_of")
         self._door_days = DailyCache(self._compute_door_histogram, "status_as_of")
         self._score_days = DailyCache(self._compute_scorecard, "created_at", watch_exceptions=True)
+        self._families: dict[str, DailyCache] = {}
+        self._fleet_days = DailyCache(self._compute_fleet)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -246,7 +248,7 @@ class KpiService:
             filter=KpiFilter("orders", ("failed_attempt",), **orders_in))
         add("returned", "Returned", "count", self._bucketed(
             "SELECT substr(status_as_of, 1, ?) AS b, count(*) AS n FROM shipments WHERE status = 'returned' AND kind = 'delivery' "
-            "AND status_as_of >= ? AND status_as_of < ? GROUP BY b", width, span), lambda r: r["n"], better="lower",
+            "AND status_as_of >= ? AND status_as_of < ? GROUP BY b", width, span, "status_as_of"), lambda r: r["n"], better="lower",
             filter=KpiFilter("orders", ("returned", "returning"), **orders_in))
         fleet = self._fleet(period, previous)
         fleet_filter = KpiFilter("orders", carriers=("own_fleet",), **orders_in)
@@ -263,8 +265,16 @@ class KpiService:
             lambda r: r["sent"], lambda r: r["tried"], filter=KpiFilter("orders", **orders_in))
         return kpis
 
-    def _bucketed(self, sql: str, width: int, span: tuple[str, str]) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, (width, *span)).fetchall()
+    def _bucketed(self, sql: str, width: int, span: tuple[str, str], day_column: str | None = None) -> list:
+        """A (bucket, measures...) query over the span; by UTC day it is served from the daily cache."""
+        days = utc_days(*span) if width == 10 else None
+        if not days:
+            return self.conn.execute(sql, (width, *span)).fetchall()
+        family = self._families.get(sql)
+        if family is None:
+            family = self._families[sql] = DailyCache(
+                lambda conn, first, end: _by_day(conn.execute(sql, (10, _midnight(first), _midnight(end)))), day_column)
+        return [row for rows in family.rows(self.conn, days).values() for row in rows]
 
     _DELIVERED_SQL = (
         "SELECT substr(s.status_as_of, 1, ?) AS b, count(*) AS n, "
@@ -320,14 +330,19 @@ class KpiService:
                                 f"ORDER BY h LIMIT 1 OFFSET ?", params + (rank - 1,)).fetchone()
         return row[0]
 
-    def _fleet(self, period: Period, previous: Period) -> list[sqlite3.Row]:
+    def _fleet(self, period: Period, previous: Period) -> list:
         """Per plan date: route hours, shift hours, completed stops and km for the own vans."""
-        return self.conn.execute(
+        first, end = previous.start.date(), period.end.date()
+        days = [(first + timedelta(days=n)).isoformat() for n in range((end - first).days)]
+        return [row for rows in self._fleet_days.rows(self.conn, days).values() for row in rows]
+
+    def _compute_fleet(self, conn, first: str, end: str) -> dict[str, list[dict]]:
+        return _by_day(conn.execute(
             "SELECT r.plan_date AS b, sum(r.duration_s) / 3600.0 AS used_h, sum(r.distance_m) / 1000.0 AS km, "
             "sum((julianday('2000-01-01 ' || v.shift_end) - julianday('2000-01-01 ' || v.shift_start)) * 24) AS shift_h, "
             "sum((SELECT count(*) FROM stops st WHERE st.route_id = r.id AND st.status = 'delivered')) AS stops "
             "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id WHERE r.plan_date >= ? AND r.plan_date < ? GROUP BY b",
-            (previous.start.date().isoformat(), period.end.date().isoformat())).fetchall()
+            (first, end)))
 
     def cost_breakdown(self, period: Period) -> list[CostRow]:
         """Cost per delivery and per parcel by carrier and by delivery option."""

@@ -146,3 +146,11 @@ def test_a_kpi_filter_becomes_an_orders_query(shop):
     query = on_time.filter.order_query()
     assert (query.statuses, query.date_from, query.date_to) == (("delivered",), "2026-11-20", "2026-11-26")
     assert count(shop.conn, query) == 3
+
+
+def test_todays_cases_show_up_on_the_next_refresh_of_the_same_service(shop):
+    service = KpiService(shop)
+    week = Period.last_days(7)
+    before = {k.key: k for k in service.panels(week)}["exceptions_opened"].value
+    ControlService(shop).log_complaint(shop.scalar("SELECT min(id) FROM orders"), "rang twice")
+    assert {k.key: k for k in service.panels(week)}["exceptions_opened"].value == before + 1

@@ -12,7 +12,8 @@ MIN_OVER_MINOR = 50
 def cost_over_quote(facts: Facts):
     for row in facts.conn.execute(
         "SELECT id, order_id, carrier, cost_minor, quoted_cost_minor, currency FROM shipments "
-        "WHERE quoted_cost_minor > 0 AND cost_minor > quoted_cost_minor * ? AND cost_minor - quoted_cost_minor >= ? "
+        "WHERE cost_minor > quoted_cost_minor AND quoted_cost_minor > 0 AND cost_minor > quoted_cost_minor * ? "
+        "AND cost_minor - quoted_cost_minor >= ? "
         "AND created_at >= ?",
         (1 + TOLERANCE, MIN_OVER_MINOR, facts.recent_since),
     ):

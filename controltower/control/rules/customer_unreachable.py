@@ -22,7 +22,8 @@ def customer_unreachable(facts: Facts):
     for row in facts.conn.execute(
         "SELECT f.order_id, (SELECT max(s.id) FROM shipments s WHERE s.order_id = f.order_id AND s.kind = 'delivery' "
         " AND s.status NOT IN ('delivered', 'returned', 'cancelled')) AS shipment_id "
-        "FROM (SELECT DISTINCT order_id FROM notifications WHERE status = 'failed' AND created_at >= ?) f "
+        "FROM (SELECT DISTINCT order_id FROM notifications INDEXED BY notifications_status "
+        "WHERE status = 'failed' AND created_at >= ?) f "
         "WHERE NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = f.order_id AND n.status = 'sent')",
         (facts.recent_since,),
     ):

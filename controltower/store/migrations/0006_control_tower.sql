@@ -31,3 +31,4 @@ CREATE INDEX shipments_updated ON shipments(updated_at);
 -- Partial indexes: the rules look at the few shipments and stops still under way, not the year behind them.
 CREATE INDEX shipments_open ON shipments(status) WHERE status NOT IN ('delivered', 'returned', 'cancelled');
 CREATE INDEX stops_pending ON stops(route_id) WHERE status NOT IN ('delivered', 'failed', 'skipped');
+CREATE INDEX shipments_over_quote ON shipments(created_at) WHERE cost_minor > quoted_cost_minor;
