@@ -26,8 +26,9 @@ from .base import (
 
 log = logging.getLogger(__name__)
 
-# Gateway-style failures after a write was sent: the carrier may have acted before failing.
-_WRITE_UNCERTAIN_STATUSES = {500, 502, 504}
+# Failures after a write was sent where the carrier may have acted first (gateway errors, and 408,
+# which Uber Direct documents as its own processing timeout rather than a request that never arrived).
+_WRITE_UNCERTAIN_STATUSES = {408, 500, 502, 504}
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

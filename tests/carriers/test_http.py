@@ -44,6 +44,8 @@ def test_retry_after_in_seconds_or_as_a_date():
     ("GET", Fault("status", status=500), base.CarrierDown),
     ("POST", Fault("status", status=500), base.UnknownOutcome),
     ("POST", Fault("status", status=504), base.UnknownOutcome),
+    ("POST", Fault("status", status=408), base.UnknownOutcome),
+    ("GET", Fault("status", status=408), base.CarrierDown),
     ("POST", Fault("status", status=503), base.CarrierDown),  # refused before doing anything
     ("GET", Fault("malformed"), base.MalformedResponse),
     ("POST", Fault("malformed"), base.UnknownOutcome),  # it said yes, but to what?

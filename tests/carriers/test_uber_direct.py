@@ -168,3 +168,26 @@ async def test_an_account_under_another_code_names_its_bookings_and_events_by_th
         with pytest.raises(base.CarrierDown) as caught:
             await zippy.track(booking.tracking_ref)
     assert booking.carrier == event.carrier == caught.value.carrier == "sandbox:zippy"
+
+
+# Uber Direct's documented error codes (official OpenAPI spec) and what each becomes for us.
+DOCUMENTED_ERRORS = [
+    (400, "invalid_params", base.RequestRejected), (400, "address_undeliverable", base.BadAddress),
+    (400, "expired_quote", base.RequestRejected), (400, "used_quote", base.RequestRejected),
+    (400, "mismatched_price_quote", base.RequestRejected), (400, "missing_payment", base.AuthFailed),
+    (402, "customer_suspended", base.AuthFailed), (403, "customer_blocked", base.AuthFailed),
+    (404, "customer_not_found", base.AuthFailed), (404, "delivery_not_found", base.BookingNotFound),
+    (408, "request_timeout", base.CarrierDown),  # on a quote; on a create it is UnknownOutcome (409, "duplicate_delivery", base.RequestRejected),
+    (422, "address_undeliverable_limited_couriers", base.BadAddress), (429, "customer_limited", base.RateLimited),
+    (500, "internal_server_error", base.CarrierDown), (503, "couriers_busy", base.ServiceUnavailable),
+    (503, "service_unavailable", base.CarrierDown),
+]
+
+
+@pytest.mark.parametrize("status,code,error", DOCUMENTED_ERRORS)
+async def test_each_documented_error_code_becomes_its_typed_error(fake, uber, status, code, error):
+    fake.inject(Fault("status", status=status, body={"code": code, "message": f"uber says {code}", "kind": "error"}),
+                "POST", ".*/delivery_quotes")
+    with pytest.raises(error) as caught:
+        await uber.quote(shipment_request())
+    assert caught.value.code == code and caught.value.carrier_message == f"uber says {code}"
