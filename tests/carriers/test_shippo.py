@@ -133,3 +133,15 @@ async def test_uncertain_purchase_faults_are_unknown_outcome(fake, shippo, fault
         await shippo.book(shipment_request("CT-U-2"), "key-u")
     assert (await shippo.book(shipment_request("CT-U-2"), "key-u")).tracking_number
     assert len(fake.purchases) == 1  # bought exactly once, whether or not the first try took effect
+
+
+@pytest.mark.parametrize("carrier_says,error", [
+    ("The recipient address could not be validated", base.BadAddress),
+    ("Service not available for this destination", base.ServiceUnavailable),
+])
+async def test_a_refused_purchase_keeps_the_carriers_words(fake, shippo, carrier_says, error):
+    fake.refuse_next_purchase = carrier_says
+    with pytest.raises(error) as caught:
+        await shippo.book(shipment_request(), "key-1")
+    assert caught.value.carrier_message == carrier_says and not caught.value.retryable
+    assert fake.purchases == []

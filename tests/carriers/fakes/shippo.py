@@ -16,6 +16,7 @@ class FakeShippo(FakeServer):
         self.tracks: dict[str, dict] = {}
         self.purchases: list[str] = []
         self.queue_next_purchase = False  # answer QUEUED first, SUCCESS on the next GET
+        self.refuse_next_purchase = ""  # the carrier's message for a transaction that ends in ERROR
         self._ids = itertools.count(1)
         self.route("POST", "/shipments", self.create_shipment)
         self.route("GET", "/rates/(?P<id>[^/]+)", self.get_rate)
@@ -61,6 +62,12 @@ class FakeShippo(FakeServer):
             "tracking_url_provider": f"https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}",
             "label_url": f"https://shippo-delivery.example/{tracking}.pdf", "eta": "2026-11-27T18:00:00Z", "messages": [],
         }
+        if self.refuse_next_purchase:
+            transaction.update(status="ERROR", tracking_number="", label_url="",
+                               messages=[{"source": rate["provider"], "code": "", "text": self.refuse_next_purchase}])
+            self.refuse_next_purchase = ""
+            self.transactions[transaction["object_id"]] = transaction
+            return Reply(201, transaction)
         if self.queue_next_purchase:
             self.queue_next_purchase = False
             transaction["status"] = "QUEUED"
