@@ -23,7 +23,7 @@ from .booking import BookingReport, confirm
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
 from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
 from .rates import (
-    CarrierAnswer, OnTimeRecord, WayRow, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
+    CarrierAnswer, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
 )
 from .settings import ShopSettings, load_settings
@@ -184,8 +184,12 @@ class DispatchService:
 
     async def compare(self, order_id: int, adapters: Sequence[CarrierAdapter] | None = None,
                       records: dict[str, OnTimeRecord] | None = None, shares: dict[str, float] | None = None,
-                      left_out: dict[str, str] | None = None) -> Comparison:
-        """Ask every carrier at once, price the own van and pickup, and recommend one way."""
+                      left_out: dict[str, str] | None = None, silent: dict[str, str] | None = None) -> Comparison:
+        """Ask every carrier at once, price the own van and pickup, and recommend one way.
+
+        `silent` (shared across one day's comparisons) remembers carriers that gave no answer, so each
+        costs the day one timeout rather than one per order.
+        """
         conn = self.db.reader()
         order = get_order(conn, order_id)
         if order is None:
@@ -196,7 +200,7 @@ class DispatchService:
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
             names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM carrier_accounts")}
             async with self._carriers(adapters) as carriers:
-                answers = await gather_quotes(carriers, request, settings.quote_timeout_s, names)
+                answers = await self._ask_carriers(carriers, request, settings.quote_timeout_s, names, silent)
         insertion, note = None, ""
         if order.delivery_option is not DeliveryOption.PICKUP:
             plan_date = self._plan_date(order, settings, now)
@@ -209,6 +213,19 @@ class DispatchService:
         with self.db.transaction() as wconn:
             save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
         return Comparison(order, tuple(rows), decision, now)
+
+    @staticmethod
+    async def _ask_carriers(carriers, request, timeout_s, names, silent: dict[str, str] | None) -> list[CarrierAnswer]:
+        if silent is None:
+            return await gather_quotes(carriers, request, timeout_s, names)
+        asking = [a for a in carriers if a.config.code not in silent]
+        answers = await gather_quotes(asking, request, timeout_s, names)
+        for answer in answers:
+            if answer.error.startswith("no answer within"):
+                silent.setdefault(answer.carrier, f"{answer.error} earlier in this run; not asked again")
+        skipped = [CarrierAnswer(a.config.code, carrier_name(a, names), CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)),
+                                 error=silent[a.config.code]) for a in carriers if a not in asking]
+        return answers + skipped
 
     async def rebook(self, order_id: int) -> Comparison:
         """The comparison for a failed delivery, without the carrier that failed; book it with `book`."""
@@ -240,10 +257,11 @@ class DispatchService:
         conn = self.db.reader()
         records, shares = on_time_records(conn), carrier_shares(conn, self.clock())
         gate = asyncio.Semaphore(concurrency)
+        silent: dict[str, str] = {}
         async with self._carriers() as adapters:
             async def one(order_id: int) -> Comparison:
                 async with gate:
-                    return await self.compare(order_id, adapters, records, shares)
+                    return await self.compare(order_id, adapters, records, shares, silent=silent)
 
             comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
         parcels = {i: c.order.parcels for i, c in comparisons.items()}

@@ -91,3 +91,28 @@ def test_quotes_are_kept_and_the_comparison_prints_as_json(store, shop):
     van = next(e for e in entries if e["carrier"] == "own_fleet")
     assert van["reason"].endswith("dearer than Quick Parcel")
     assert store.scalar("SELECT price_minor FROM quotes WHERE order_id = ?", (order_id,)) == Money(650).amount_minor
+
+
+def test_a_silent_carrier_costs_the_day_one_timeout_not_one_per_order(store, shop):
+    from dataclasses import replace as changed
+
+    from controltower.dispatch.settings import save_settings
+
+    save_settings(store, changed(shop, quote_timeout_s=0.2))
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    add_orders(store, *[make_order(f"S{n}", NEAR, window=today) for n in range(5)])
+
+    class CountingCarrier(QuotingCarrier):
+        asked = 0
+
+        async def quote(self, request):
+            type(self).asked += 1
+            return await super().quote(request)
+
+    slow = CountingCarrier("slowpoke", {"ground": 100}, delay=5.0, name="Slowpoke")
+    service = service_for(store, [slow, QuotingCarrier("zippy", {"now": 2500})])
+    plan = asyncio.run(service.plan_day(concurrency=1))
+    assert CountingCarrier.asked == 1
+    errors = [next(r.error for r in c.rows if r.carrier == "slowpoke") for c in plan.comparisons.values()]
+    assert errors.count("no answer within 0.2 s") == 1
+    assert errors.count("no answer within 0.2 s earlier in this run; not asked again") == 4
