@@ -142,7 +142,22 @@
     }
   }
 
-  CT.setStops = function (stops) {
+  function fromColumns(data) {  // {field: [values...]} back to one object per stop; null means "not set"
+    if (Array.isArray(data)) return data;
+    var names = Object.keys(data), count = names.length ? data[names[0]].length : 0, rows = new Array(count);
+    for (var i = 0; i < count; i++) {
+      var row = {};
+      for (var k = 0; k < names.length; k++) {
+        var value = data[names[k]][i];
+        if (value !== null) row[names[k]] = value;
+      }
+      rows[i] = row;
+    }
+    return rows;
+  }
+
+  CT.setStops = function (data) {
+    var stops = fromColumns(data);
     CT.layers.stops.clearLayers();
     CT.layers.problems.clearLayers();
     CT.stops.clear();
