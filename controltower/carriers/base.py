@@ -167,6 +167,7 @@ class AdapterConfig:
     settings: dict = field(default_factory=dict)  # non-secret, from carrier_accounts.settings_json
     base_url: str = ""  # empty = the adapter's production default; tests point it at 127.0.0.1
     timeout_s: float = DEFAULT_TIMEOUT_S
+    name: str = ""  # the account's name for messages ("Zippy Couriers"); empty = the adapter's own name
 
     def credential(self, name: str) -> str:
         value = self.credentials.get(name, "")
@@ -277,6 +278,7 @@ class CarrierAdapter(abc.ABC):
         # The account's code names this adapter's bookings, events and errors: "sandbox:zippy" runs
         # the Uber Direct adapter, and its shipments must still say "sandbox:zippy".
         self.code = config.code or type(self).code
+        self.name = config.name or type(self).name
 
     @classmethod
     def fields_for(cls, code: str) -> tuple[CredentialField, ...]:

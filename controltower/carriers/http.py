@@ -80,11 +80,12 @@ def generic_error_info(body: Any) -> ErrorInfo:
 class CarrierHttp:
     """An httpx.AsyncClient bound to one carrier: base URL, auth headers, timeout and error mapping."""
 
-    def __init__(self, carrier: str, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+    def __init__(self, carrier: str, base_url: str, *, name: str = "", timeout_s: float = DEFAULT_TIMEOUT_S,
                  headers: Mapping[str, str] | None = None, auth_headers: Callable[[], Mapping[str, str]] | None = None,
                  error_parser: ErrorParser = generic_error_info, classify: ErrorClassifier | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.carrier = carrier
+        self.carrier = carrier  # the account code the errors carry
+        self.name = name or carrier  # how messages name the carrier to the user
         self.error_parser = error_parser
         self.classify = classify
         # Called on every request: keys are read when used, so an account without a key can still be
@@ -112,12 +113,12 @@ class CarrierHttp:
             response = await self.client.request(method, path, json=json_body, data=data, params=params, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the carrier: safe to retry even for writes.
-            raise CarrierDown(self.carrier, f"could not reach {self.carrier}: {_describe(exc)}") from exc
+            raise CarrierDown(self.carrier, f"could not reach {self.name}: {_describe(exc)}") from exc
         except httpx.TransportError as exc:  # read/write timeouts, resets, protocol errors mid-answer
             if is_write:
-                raise UnknownOutcome(self.carrier, f"no answer from {self.carrier} after sending {method} {path}: "
+                raise UnknownOutcome(self.carrier, f"no answer from {self.name} after sending {method} {path}: "
                                      f"{_describe(exc)}") from exc
-            raise CarrierDown(self.carrier, f"{self.carrier} did not answer: {_describe(exc)}") from exc
+            raise CarrierDown(self.carrier, f"{self.name} did not answer: {_describe(exc)}") from exc
         if response.is_success:
             if not expect_json:
                 return response.content
@@ -132,7 +133,7 @@ class CarrierHttp:
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError) as exc:
-            message = f"{self.carrier} sent an unreadable answer (HTTP {response.status_code}, not JSON)"
+            message = f"{self.name} sent an unreadable answer (HTTP {response.status_code}, not JSON)"
             if is_write:  # it said yes, but we cannot tell to what
                 raise UnknownOutcome(self.carrier, message, http_status=response.status_code) from exc
             raise MalformedResponse(self.carrier, message, http_status=response.status_code) from exc
@@ -144,26 +145,26 @@ class CarrierHttp:
         kwargs = dict(carrier_message=info.message, code=info.code, http_status=status)
         cls = self.classify(status, info) if self.classify else None
         if cls is RateLimited or (cls is None and status == 429):
-            return RateLimited(self.carrier, f"{self.carrier} asks us to slow down{said}",
+            return RateLimited(self.carrier, f"{self.name} asks us to slow down{said}",
                                retry_after=parse_retry_after(response.headers.get("Retry-After")), **kwargs)
         if cls is not None:
-            return cls(self.carrier, f"{self.carrier} said{said or ' no'} (HTTP {status})", **kwargs)
+            return cls(self.carrier, f"{self.name} said{said or ' no'} (HTTP {status})", **kwargs)
         if status in (401, 403):
-            return AuthFailed(self.carrier, f"{self.carrier} did not accept our key (HTTP {status}){said}", **kwargs)
+            return AuthFailed(self.carrier, f"{self.name} did not accept our key (HTTP {status}){said}", **kwargs)
         if status == 404:
-            return BookingNotFound(self.carrier, f"{self.carrier} does not know {path}{said}", **kwargs)
+            return BookingNotFound(self.carrier, f"{self.name} does not know {path}{said}", **kwargs)
         if is_write and status in _WRITE_UNCERTAIN_STATUSES:
-            return UnknownOutcome(self.carrier, f"{self.carrier} failed while handling {method} {path} "
+            return UnknownOutcome(self.carrier, f"{self.name} failed while handling {method} {path} "
                                   f"(HTTP {status}){said}; it may have taken effect", **kwargs)
         if status == 503:
-            return CarrierDown(self.carrier, f"{self.carrier} is unavailable right now (HTTP 503){said}", **kwargs)
+            return CarrierDown(self.carrier, f"{self.name} is unavailable right now (HTTP 503){said}", **kwargs)
         if status >= 500 or status == 408:
-            return CarrierDown(self.carrier, f"{self.carrier} had an error (HTTP {status}){said}", **kwargs)
+            return CarrierDown(self.carrier, f"{self.name} had an error (HTTP {status}){said}", **kwargs)
         if status == 422 and "address" in (info.code + info.message).lower():
-            return BadAddress(self.carrier, f"{self.carrier} cannot use this address{said}", **kwargs)
+            return BadAddress(self.carrier, f"{self.name} cannot use this address{said}", **kwargs)
         if status == 422:
-            return ServiceUnavailable(self.carrier, f"{self.carrier} cannot do this shipment{said}", **kwargs)
-        return RequestRejected(self.carrier, f"{self.carrier} refused the request (HTTP {status}){said}", **kwargs)
+            return ServiceUnavailable(self.carrier, f"{self.name} cannot do this shipment{said}", **kwargs)
+        return RequestRejected(self.carrier, f"{self.name} refused the request (HTTP {status}){said}", **kwargs)
 
 
 def _body(response: httpx.Response) -> Any:

@@ -32,7 +32,7 @@ class DoorDashAdapter(CarrierAdapter):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
-        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, name=self.name, timeout_s=config.timeout_s,
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
 
     async def aclose(self) -> None:

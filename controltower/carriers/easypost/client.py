@@ -29,7 +29,7 @@ class EasyPostAdapter(LookupBeforeRetry):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
-        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, name=self.name, timeout_s=config.timeout_s,
                                 auth_headers=self._auth, error_parser=parse.error_info, classify=parse.classify,
                                 transport=transport)
 

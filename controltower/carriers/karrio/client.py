@@ -52,7 +52,7 @@ class KarrioAdapter(CarrierAdapter):
     def __init__(self, config: AdapterConfig) -> None:
         super().__init__(config)
         self.carrier = requests.carrier_name(config.code)  # "karrio:ups" -> "ups"
-        self.name = requests.CARRIERS[self.carrier].title
+        self.name = config.name or requests.CARRIERS[self.carrier].title
         self._gateway = None
 
     @classmethod

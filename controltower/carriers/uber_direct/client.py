@@ -36,10 +36,10 @@ class UberDirectAdapter(CarrierAdapter):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
-        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, timeout_s=config.timeout_s,
+        self.http = CarrierHttp(self.code, config.base_url or BASE_URL, name=self.name, timeout_s=config.timeout_s,
                                 error_parser=parse.error_info, classify=parse.classify, transport=transport)
         self.auth_url = config.settings.get("auth_url") or AUTH_URL
-        self.auth_http = CarrierHttp(self.code, "", timeout_s=config.timeout_s, error_parser=parse.error_info,
+        self.auth_http = CarrierHttp(self.code, "", name=self.name, timeout_s=config.timeout_s, error_parser=parse.error_info,
                                      transport=transport)
         self._token = ""
         self._token_expires = 0.0

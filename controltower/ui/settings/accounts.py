@@ -112,7 +112,7 @@ def adapter_config(db, code: str, typed: dict[str, str] | None = None, settings:
         credentials[credential.name] = value
     chosen = dict(account.settings if settings is None else settings)
     return AdapterConfig(code, credentials, chosen, base_url=chosen.get("base_url", ""),
-                         timeout_s=float(chosen.get("timeout_s", 15)))
+                         timeout_s=float(chosen.get("timeout_s", 15)), name=account.title)
 
 
 def check_connection(config: AdapterConfig) -> ConnectionResult:

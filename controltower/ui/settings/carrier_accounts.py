@@ -57,9 +57,7 @@ class CarrierSettingsDialog(QDialog):
         page.addWidget(self.enabled)
         page.addWidget(self.access)
         page.addLayout(self.form)
-        advanced = QFormLayout()
-        advanced.addRow("Base URL (advanced)", self.base_url)
-        page.addLayout(advanced)
+        self.form.addRow("Base URL (advanced)", self.base_url)  # the last row; credential rows go above it
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addWidget(self.test_button)
@@ -116,12 +114,12 @@ class CarrierSettingsDialog(QDialog):
         self.access.setVisible(self.code == "doordash")
         self.access.setChecked(bool(account.settings.get(_ACCESS_SETTING)))
         self.base_url.setText(account.settings.get("base_url", ""))
-        while self.form.rowCount():
+        while self.form.rowCount() > 1:  # keep the base URL row
             self.form.removeRow(0)
         self._inputs = {}
         if not account.fields:
-            self.form.addRow(QLabel("Built in: nothing to paste."))
-        for credential in account.fields:
+            self.form.insertRow(0, QLabel("Built in: nothing to paste."))
+        for row, credential in enumerate(account.fields):
             line = QLineEdit()
             line.setAccessibleName(credential.label)
             if credential.secret:
@@ -129,7 +127,7 @@ class CarrierSettingsDialog(QDialog):
             saved = account.saved.get(credential.name)
             line.setPlaceholderText(f"saved ({saved}); paste to replace" if saved else credential.placeholder)
             self._inputs[credential.name] = line
-            self.form.addRow(credential.label + ("" if credential.required else " (optional)"), line)
+            self.form.insertRow(row, credential.label + ("" if credential.required else " (optional)"), line)
         if account.keychain_problem:
             self._say(f"The system keychain is not available, so keys cannot be saved: {account.keychain_problem}", ok=False)
         else:
