@@ -96,7 +96,7 @@ def test_every_kind_of_bad_row_is_listed_with_row_column_and_reason(store, data_
     reasons = {(e.row, e.column): e.reason for e in report.errors}
     assert reasons[(3, "order_ref")] == "order number is missing"
     assert reasons[(4, "customer_name")] == "customer name is missing"
-    assert "not a valid number" in reasons[(5, "phone")]
+    assert reasons[(5, "phone")] == "phone “12345” is not a possible phone number for US"
     assert "not an email address" in reasons[(6, "email")]
     assert "not a US postcode" in reasons[(7, "postcode")]
     assert "not a date we can read" in reasons[(8, "created_at")]
