@@ -1,4 +1,12 @@
-"""The live map: a Leaflet page served from the app's own ct:// scheme, fed with features through a bridge."""
+"""The live map: a folium/Leaflet page served from the app's own ct:// scheme, fed with features through a bridge.
+
+Wiring (app.py / main window):
+    register_schemes()                      # first thing, before the QApplication exists
+    view = MapView(open_tiles(db))          # controltower.tiles.open_tiles: the user's tile source over the cache
+    view.show_day(map_day(db, today))       # controltower.mapfeatures; later: update_stops / move_vehicles
+    view.stopClicked.connect(orders.select_order); orders.ordersSelected.connect(view.select_orders)
+    view.stopMoved.connect(save_corrected_position)   # persist + audit; the user has already confirmed
+"""
+from .offline import OfflineAreaDialog  # noqa: F401
 from .scheme import register_schemes  # noqa: F401
 from .view import MapView  # noqa: F401
-from .offline import OfflineAreaDialog  # noqa: F401
