@@ -58,7 +58,8 @@ def open_store(args: argparse.Namespace, path: Path):
 
 def install_startup_probe(window) -> None:
     """With CT_STARTUP_PROBE=1, print the wall-clock time of the window's first paint and of each area becoming
-    ready ("CT_STARTUP first_paint 1700000000.123"); benchmarks/startup_bench.py reads these lines."""
+    ready, then this process's CPU seconds so far ("CT_STARTUP first_paint 1700000000.123 0.812");
+    benchmarks/startup_bench.py reads these lines."""
     if os.environ.get("CT_STARTUP_PROBE") != "1":
         return
     import time
@@ -66,7 +67,7 @@ def install_startup_probe(window) -> None:
     from PySide6.QtCore import QEvent, QObject
 
     def say(what: str) -> None:
-        print(f"CT_STARTUP {what} {time.time():.6f}", flush=True)
+        print(f"CT_STARTUP {what} {time.time():.6f} {time.process_time():.3f}", flush=True)
 
     class FirstPaint(QObject):
         def eventFilter(self, watched, event) -> bool:
