@@ -25,6 +25,7 @@ def test_the_window_paints_and_the_solvers_stay_unloaded(tmp_path):
     marks = [line.split() for line in result.stdout.splitlines() if line.startswith("CT_STARTUP ")]
     assert [mark[1] for mark in marks][:1] == ["first_paint"], result.stdout
     assert all(float(mark[2]) > 1e9 for mark in marks)  # wall-clock seconds, comparable across processes
+    assert all(0 < float(mark[3]) < 600 for mark in marks)  # then CPU seconds of the app so far
     assert shot.stat().st_size > 0
 
     imported = _imported_modules(result.stderr)
