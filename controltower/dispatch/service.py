@@ -119,6 +119,7 @@ class DispatchService:
             matrix_provider = OfflineMatrixProvider()
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
+        self._recent: dict[int, Comparison] = {}  # order id -> its latest comparison, reused while fresh
 
     @asynccontextmanager
     async def _carriers(self, given: Sequence[CarrierAdapter] | None = None):
@@ -184,17 +185,22 @@ class DispatchService:
 
     async def compare(self, order_id: int, adapters: Sequence[CarrierAdapter] | None = None,
                       records: dict[str, OnTimeRecord] | None = None, shares: dict[str, float] | None = None,
-                      left_out: dict[str, str] | None = None, silent: dict[str, str] | None = None) -> Comparison:
+                      left_out: dict[str, str] | None = None, silent: dict[str, str] | None = None,
+                      fresh: bool = False) -> Comparison:
         """Ask every carrier at once, price the own van and pickup, and recommend one way.
 
         `silent` (shared across one day's comparisons) remembers carriers that gave no answer, so each
-        costs the day one timeout rather than one per order.
+        costs the day one timeout rather than one per order. A comparison made in the last few minutes for
+        the same order is reused (carriers limit how often they may be asked) unless `fresh` is set.
         """
         conn = self.db.reader()
         order = get_order(conn, order_id)
         if order is None:
             raise NotFound(f"There is no order {order_id}.", "It may have been deleted; refresh the list.")
         settings, now = self.settings, self.clock()
+        recent = self._recent.get(order_id)
+        if recent is not None and not fresh and not left_out and self._still_good(recent, order, now, settings):
+            return recent
         answers: list[CarrierAnswer] = []
         if order.delivery_option is not DeliveryOption.PICKUP:
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
@@ -212,7 +218,16 @@ class DispatchService:
         decision = choose(rows, self.preferences, shares, left_out)
         with self.db.transaction() as wconn:
             save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
-        return Comparison(order, tuple(rows), decision, now)
+        comparison = Comparison(order, tuple(rows), decision, now)
+        if not left_out:
+            self._recent[order_id] = comparison
+        return comparison
+
+    @staticmethod
+    def _still_good(comparison: Comparison, order: Order, now: datetime, settings: ShopSettings) -> bool:
+        if comparison.order != order or now - comparison.asked_at > timedelta(minutes=settings.quote_reuse_minutes):
+            return False
+        return not any(row.quote is not None and row.quote.expired(now) for row in comparison.rows)
 
     @staticmethod
     async def _ask_carriers(carriers, request, timeout_s, names, silent: dict[str, str] | None) -> list[CarrierAnswer]:
@@ -251,7 +266,7 @@ class DispatchService:
         return max(moment, now).astimezone(settings.tz).date()
 
     # -- the whole day ------------------------------------------------------
-    async def plan_day(self, order_ids: Iterable[int] | None = None, concurrency: int = 4) -> DayPlan:
+    async def plan_day(self, order_ids: Iterable[int] | None = None, concurrency: int = 4, fresh: bool = False) -> DayPlan:
         """Compare every open order (a few at a time) and allocate them at least total cost."""
         ids = list(order_ids) if order_ids is not None else [o.id for o in self.awaiting_decision()]
         conn = self.db.reader()
@@ -261,7 +276,7 @@ class DispatchService:
         async with self._carriers() as adapters:
             async def one(order_id: int) -> Comparison:
                 async with gate:
-                    return await self.compare(order_id, adapters, records, shares, silent=silent)
+                    return await self.compare(order_id, adapters, records, shares, silent=silent, fresh=fresh)
 
             comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
         parcels = {i: c.order.parcels for i, c in comparisons.items()}
@@ -281,7 +296,9 @@ class DispatchService:
 
     def confirm(self, choices: Iterable[Choice], attempt: int = 1) -> BookingReport:
         """Book the reviewed choices; a retry with the same choices and attempt books nothing twice."""
-        report = confirm(self.db, self.settings, list(choices), self.clock(), attempt)
+        choices = list(choices)
+        report = confirm(self.db, self.settings, choices, self.clock(), attempt)
+        self._recent.clear()  # the plan changed: van insertion costs are stale
         self.hub.publish("shipments.changed", ids=[line.shipment_id for line in report.lines if line.shipment_id])
         self.hub.publish("orders.changed", ids=[line.order_id for line in report.lines])
         if any(line.carrier == "own_fleet" for line in report.lines):

@@ -71,6 +71,7 @@ class ShopSettings:
     cost_per_km_minor: int = 40
     average_speed_kmh: float = 30.0  # when no travel-time matrix is available
     quote_timeout_s: float = 8.0
+    quote_reuse_minutes: float = 5.0  # a comparison this fresh is shown again rather than asking every carrier anew
     budget_minor: int | None = None  # most the shop wants to pay for one delivery
 
     # -- conversions -------------------------------------------------------

@@ -116,3 +116,23 @@ def test_a_silent_carrier_costs_the_day_one_timeout_not_one_per_order(store, sho
     errors = [next(r.error for r in c.rows if r.carrier == "slowpoke") for c in plan.comparisons.values()]
     assert errors.count("no answer within 0.2 s") == 1
     assert errors.count("no answer within 0.2 s earlier in this run; not asked again") == 4
+
+
+def test_a_fresh_comparison_is_reused_for_a_few_minutes(store, shop):
+    order_id = add_orders(store, make_order("C1", NEAR, window=window("2026-11-25T12:00", "2026-11-25T18:00")))["C1"]
+
+    class CountingCarrier(QuotingCarrier):
+        asked = 0
+
+        async def quote(self, request):
+            type(self).asked += 1
+            return await super().quote(request)
+
+    moments = iter([local("2026-11-25T10:00"), local("2026-11-25T10:03"), local("2026-11-25T10:04"), local("2026-11-25T10:10")])
+    service = DispatchService(store, adapters=lambda: [CountingCarrier("zippy", {"now": 900})], clock=lambda: next(moments))
+    first = asyncio.run(service.compare(order_id))
+    assert asyncio.run(service.compare(order_id)) is first  # 10:03: reused
+    asyncio.run(service.compare(order_id, fresh=True))  # 10:04: the user asked for fresh quotes
+    assert CountingCarrier.asked == 2
+    asyncio.run(service.compare(order_id))  # 10:10: more than five minutes after the last
+    assert CountingCarrier.asked == 3

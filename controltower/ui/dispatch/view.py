@@ -47,7 +47,8 @@ class DispatchView(QWidget):
     # -- layout -------------------------------------------------------------
     def _build(self) -> None:
         self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.setToolTip("Ask every carrier again, even if their quotes are only minutes old")
+        self.refresh_button.clicked.connect(lambda: self.refresh(fresh=True))
         self.dispatch_button = QPushButton("Dispatch the day…")
         self.dispatch_button.setToolTip("Split every open order between vans, couriers and carriers at least cost; review before booking")
         self.dispatch_button.clicked.connect(self.review_day)
@@ -117,7 +118,7 @@ class DispatchView(QWidget):
             task.cancel()
 
     # -- the list ---------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, fresh: bool = False) -> None:
         """Reload orders awaiting a decision, then work out the recommended way for each in the background."""
         self._generation += 1
         self.plan = None
@@ -138,7 +139,7 @@ class DispatchView(QWidget):
                             else "Nothing awaiting a decision.")
         if self.orders:
             ids = [o.id for o in self.orders]
-            self._run(lambda: asyncio.run(self.service.plan_day(ids)), self._plan_arrived, "Working out the day")
+            self._run(lambda: asyncio.run(self.service.plan_day(ids, fresh=fresh)), self._plan_arrived, "Working out the day")
 
     def _plan_arrived(self, plan) -> None:
         self.plan = plan
