@@ -43,7 +43,8 @@ class KarrioAdapter(CarrierAdapter):
     code = "karrio"
     name = "karrio"
     kind = CarrierKind.PARCEL
-    capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK, Capability.CANCEL})
+    # The label comes with the booking (Booking.label.data); karrio cannot fetch it again later.
+    capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.TRACK, Capability.CANCEL})
     # karrio has no idempotency key nor a lookup by our reference: after an UnknownOutcome on book,
     # find_booking_by_reference refuses (NotSupported), so the sync engine fails the entry visibly
     # instead of buying a second label.
