@@ -115,10 +115,12 @@ def carrier_shares(conn: sqlite3.Connection, now: datetime, days: int = 30) -> d
 PREFERENCES_KEY = "dispatch.preferences"
 
 
-def load_preferences(db) -> Preferences:
+def load_preferences(source) -> Preferences:
     import json
 
-    text = db.get_setting(PREFERENCES_KEY)
+    from .settings import read_setting
+
+    text = read_setting(source, PREFERENCES_KEY)
     if not text:
         return Preferences()
     data = json.loads(text)

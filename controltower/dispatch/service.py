@@ -16,6 +16,7 @@ from ..domain.money import exponent
 from ..domain.timeutil import to_iso, utcnow
 from ..errors import NotFound
 from ..events import EventHub
+from ..store import audit
 from ..store.orders import get_order, upsert_orders
 from . import labels, returns
 from .allocate import Allocation, Choice, allocate, problem_from_rows
@@ -141,11 +142,11 @@ class DispatchService:
     # -- settings ---------------------------------------------------------
     @property
     def settings(self) -> ShopSettings:
-        return load_settings(self.db)
+        return load_settings(self.db.reader())  # the calling thread's own connection
 
     @property
     def preferences(self) -> Preferences:
-        return load_preferences(self.db)
+        return load_preferences(self.db.reader())
 
     # -- new orders -------------------------------------------------------
     def options_for(self, request: DeliveryRequest, courier_quotes=()) -> list[DeliveryOffer]:
@@ -166,8 +167,6 @@ class DispatchService:
     def create_order(self, order: Order) -> int:
         with self.db.transaction() as conn:
             result = upsert_orders(conn, [order])
-            from ..store import audit
-
             order_id = result.ids[order.order_ref.strip()]
             audit.record(conn, "order.create", "order", order_id, after={"order_ref": order.order_ref, "option": order.delivery_option.value})
         self.hub.publish("orders.changed", ids=[order_id])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo
@@ -119,9 +120,17 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def load_settings(db) -> ShopSettings:
+def read_setting(source, key: str) -> str | None:
+    """A setting from a Database or from a connection (a worker thread's own reader)."""
+    if isinstance(source, sqlite3.Connection):
+        row = source.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+    return source.get_setting(key)
+
+
+def load_settings(source) -> ShopSettings:
     """The shop's settings from the store, or the defaults when none were saved yet."""
-    text = db.get_setting(SETTINGS_KEY)
+    text = read_setting(source, SETTINGS_KEY)
     return ShopSettings() if text is None else ShopSettings.from_json(text)
 
 
