@@ -386,3 +386,14 @@ def test_the_scheme_serves_only_bundled_files(qtbot, open_map):
     assert status == 0
     qtbot.waitUntil(lambda: js(view, qtbot, "window.__fetched") != "pending")
     assert js(view, qtbot, "window.__fetched") in ("refused", 404)
+
+
+def test_an_unreachable_tile_server_shows_the_offline_badge_over_the_background(qtbot, open_map, tmp_path):
+    down = TileSource("Down", "http://127.0.0.1:9/{z}/{x}/{y}.png", "© Down")
+    view = open_map(TileFetcher(TileCache(tmp_path / "c.mbtiles"), down))
+    view.set_stops(grid(3))
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')"),
+                    timeout=15_000)
+    assert "cannot be reached" in js(view, qtbot, "document.querySelector('.ct-badge').textContent")
+    assert js(view, qtbot, "CT.markerCount()") == 3
+    qtbot.waitUntil(lambda: (js(view, qtbot, "CT.backgroundFeatures") or 0) > 100, timeout=10_000)
