@@ -397,3 +397,18 @@ def test_an_unreachable_tile_server_shows_the_offline_badge_over_the_background(
     assert "cannot be reached" in js(view, qtbot, "document.querySelector('.ct-badge').textContent")
     assert js(view, qtbot, "CT.markerCount()") == 3
     qtbot.waitUntil(lambda: (js(view, qtbot, "CT.backgroundFeatures") or 0) > 100, timeout=10_000)
+
+
+def test_calls_made_before_the_page_is_ready_are_kept_in_order(qtbot):
+    view = MapView()
+    view.resize(600, 400)
+    view.show()
+    counts = []
+    view.set_stops(grid(5))
+    view.update_stops([StopFeature(order_id=6, lat=45.51, lon=-122.69, status=MapStatus.EN_ROUTE)], callback=counts.append)
+    assert not view.is_ready
+    qtbot.waitUntil(lambda: counts == [6], timeout=30_000)
+    assert view.is_ready
+    view.close()
+    view.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
