@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.timeutil import to_iso, utcnow
 from ..events import EventHub
-from ..store import Database
+from ..store import Database, connect
 from .rules import RULES, Facts, Finding
 
 AUTO_PREFIX = "auto: "
+FACTS_ONLY_MAX_AGE = timedelta(hours=1)
 _CHUNK = 100  # cases written per transaction, so the UI's own writes never wait long for the lock
 
 
@@ -34,14 +35,34 @@ class ExceptionEngine:
         self.hub = hub
         self.clock = clock
         self._gap_cache: dict = {}
+        self._probe = connect(db.path)  # its own connection, so every write by the app counts as "another" one
+        self._facts_only: dict[str, tuple[tuple, datetime, list[Finding]]] = {}  # kind -> (watermark, when, findings)
         self._lock = threading.Lock()  # one refresh at a time; a second caller waits and then refreshes again
 
+    def close(self) -> None:
+        self._probe.close()
+
     def evaluate(self, now: datetime | None = None) -> dict[str, Finding]:
-        """What the rules see right now, by cause; reads only."""
-        facts = Facts(self.db.reader(), now or self.clock(), self._gap_cache)
+        """What the rules see right now, by cause; reads only.
+
+        Incremental: a facts-only rule is re-run only when the store was written since its last run (or hourly,
+        as its look-back window slides); clock rules (late, at risk, stalled, no-show) run every time.
+        """
+        now = now or self.clock()
+        conn = self.db.reader()
+        facts = Facts(conn, now, self._gap_cache)
+        # data_version moves whenever any other connection commits: a facts-only rule's answer can only change then.
+        mark = self._probe.execute("PRAGMA data_version").fetchone()[0]
         findings: dict[str, Finding] = {}
-        for function in self.rules.values():
-            for finding in function(facts):
+        for kind, function in self.rules.items():
+            cached = self._facts_only.get(kind)
+            if getattr(function, "facts_only", False) and cached and cached[0] == mark and now - cached[1] < FACTS_ONLY_MAX_AGE:
+                found = cached[2]
+            else:
+                found = list(function(facts))
+                if getattr(function, "facts_only", False):
+                    self._facts_only[kind] = (mark, now, found)
+            for finding in found:
                 findings.setdefault(finding.cause_key, finding)
         return findings
 

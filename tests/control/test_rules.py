@@ -186,3 +186,22 @@ def test_in_store_pickups_waiting_on_the_shelf_are_not_late_or_no_shows(store, f
     order = facts.order(option=DeliveryOption.PICKUP, promised_end=NOW - timedelta(days=1))
     facts.shipment(order, carrier="pickup", status=S.BOOKED, status_as_of=NOW - timedelta(days=2))
     assert ExceptionEngine(store).refresh(NOW).opened == 0
+
+
+def test_facts_only_rules_rerun_only_after_a_write(store, facts):
+    calls = []
+
+    def counting(f):
+        calls.append(1)
+        return RULES["returned_to_sender"](f)
+
+    counting.facts_only = True
+    engine = ExceptionEngine(store, rules={"returned_to_sender": counting, "late": RULES["late"]})
+    returned_to_sender(facts)
+    engine.refresh(NOW)
+    engine.refresh(NOW)
+    engine.refresh(NOW)
+    assert len(calls) == 2  # the first refresh wrote a case (a write), the third saw no write since the second
+    facts.set("UPDATE orders SET notes = 'ring twice'")  # any commit, even one that never touches updated_at
+    engine.refresh(NOW)
+    assert len(calls) == 3

@@ -8,7 +8,7 @@ from .base import Facts, Finding, rule
 _CARRIER_WORDS = ("address", "undeliverable", "incorrect", "unknown street")
 
 
-@rule("address_problem")
+@rule("address_problem", facts_only=True)
 def address_problem(facts: Facts):
     for row in facts.conn.execute(
         f"SELECT o.id AS order_id, s.id AS shipment_id, o.geo_precision, o.geo_confidence, o.lat, "

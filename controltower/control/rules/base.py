@@ -68,10 +68,15 @@ Rule = Callable[[Facts], Iterable[Finding]]
 RULES: dict[str, Rule] = {}
 
 
-def rule(kind: str) -> Callable[[Rule], Rule]:
-    """Register a rule under the exception kind it opens; a new rule is one decorated function in its own file."""
+def rule(kind: str, *, facts_only: bool = False) -> Callable[[Rule], Rule]:
+    """Register a rule under the exception kind it opens; a new rule is one decorated function in its own file.
+
+    facts_only: the rule's answer changes only when the store does, not as the clock moves (the engine then
+    reuses its last findings while nothing was written).
+    """
 
     def register(function: Rule) -> Rule:
+        function.facts_only = facts_only
         RULES[kind] = function
         return function
 

@@ -5,7 +5,7 @@ from ...domain import Severity
 from .base import Facts, Finding, rule
 
 
-@rule("booking_failed")
+@rule("booking_failed", facts_only=True)
 def booking_failed(facts: Facts):
     for row in facts.conn.execute(
         "SELECT b.id, b.carrier, b.shipment_id, b.last_error, s.order_id FROM outbox b "

@@ -8,7 +8,7 @@ TOLERANCE = 0.05  # carriers round and add small surcharges; flag more than 5 % 
 MIN_OVER_MINOR = 50
 
 
-@rule("cost_over_quote")
+@rule("cost_over_quote", facts_only=True)
 def cost_over_quote(facts: Facts):
     for row in facts.conn.execute(
         "SELECT id, order_id, carrier, cost_minor, quoted_cost_minor, currency FROM shipments "

@@ -7,7 +7,7 @@ from .base import Facts, Finding, rule
 WORDS = ("no one home", "nobody home", "unreachable", "not available", "unavailable", "no answer", "customer not")
 
 
-@rule("customer_unreachable")
+@rule("customer_unreachable", facts_only=True)
 def customer_unreachable(facts: Facts):
     for row in facts.open_shipments:
         if row["status"] != "failed_attempt":

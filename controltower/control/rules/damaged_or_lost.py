@@ -7,7 +7,7 @@ from .base import Facts, Finding, rule
 WORDS = ("damage", "lost", "destroyed", "missing", "broken")
 
 
-@rule("damaged_or_lost")
+@rule("damaged_or_lost", facts_only=True)
 def damaged_or_lost(facts: Facts):
     for row in facts.conn.execute(
         "SELECT s.id, s.order_id, s.carrier, t.raw_text, t.raw_code FROM shipments s "

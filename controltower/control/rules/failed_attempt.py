@@ -5,7 +5,7 @@ from ...domain import Severity
 from .base import Facts, Finding, rule
 
 
-@rule("failed_attempt")
+@rule("failed_attempt", facts_only=True)
 def failed_attempt(facts: Facts):
     for row in facts.open_shipments:
         if row["status"] != "failed_attempt":

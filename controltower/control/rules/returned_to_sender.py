@@ -5,7 +5,7 @@ from ...domain import Severity
 from .base import Facts, Finding, rule
 
 
-@rule("returned_to_sender")
+@rule("returned_to_sender", facts_only=True)
 def returned_to_sender(facts: Facts):
     for row in facts.conn.execute(
         "SELECT id, order_id, carrier, status FROM shipments WHERE kind = 'delivery' AND status IN ('returning', 'returned') "
