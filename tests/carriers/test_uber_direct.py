@@ -191,3 +191,12 @@ async def test_each_documented_error_code_becomes_its_typed_error(fake, uber, st
     with pytest.raises(error) as caught:
         await uber.quote(shipment_request())
     assert caught.value.code == code and caught.value.carrier_message == f"uber says {code}"
+
+
+async def test_many_calls_at_once_share_one_token(fake, uber):
+    import asyncio
+
+    booking = await uber.book(shipment_request(), "key-1")
+    fake.revoke_tokens()
+    await asyncio.gather(*(uber.track(booking.tracking_ref) for _ in range(8)))
+    assert len(fake.calls_to("POST", "/oauth/v2/token")) == 2  # the first token, then one renewal for all eight

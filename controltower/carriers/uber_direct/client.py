@@ -1,6 +1,7 @@
 """Uber Direct over HTTPS: OAuth client credentials, quotes, deliveries keyed by idempotency key, POD, cancel."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 
@@ -43,6 +44,7 @@ class UberDirectAdapter(CarrierAdapter):
                                      transport=transport)
         self._token = ""
         self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()  # many polls at once must share one token request
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -50,14 +52,15 @@ class UberDirectAdapter(CarrierAdapter):
 
     async def _access_token(self) -> str:
         # Uber caps the token endpoint (about 100 an hour): one token is reused until close to expiry.
-        if self._token and time.monotonic() < self._token_expires:
+        async with self._token_lock:
+            if self._token and time.monotonic() < self._token_expires:
+                return self._token
+            form = requests.token_form(self.config.credential("client_id"), self.config.credential("client_secret"))
+            body = await self.auth_http.request("POST", self.auth_url, data=form, write=False)
+            with reading_response(self.code):
+                self._token = body["access_token"]
+                self._token_expires = time.monotonic() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN_S
             return self._token
-        form = requests.token_form(self.config.credential("client_id"), self.config.credential("client_secret"))
-        body = await self.auth_http.request("POST", self.auth_url, data=form, write=False)
-        with reading_response(self.code):
-            self._token = body["access_token"]
-            self._token_expires = time.monotonic() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN_S
-        return self._token
 
     async def _call(self, method: str, path: str, **kwargs):
         """A call under /customers/{customer_id} with a bearer token; a rejected token is renewed once (401: nothing happened)."""
@@ -69,7 +72,8 @@ class UberDirectAdapter(CarrierAdapter):
             except AuthFailed as exc:
                 if attempt == 2 or exc.http_status != 401:
                     raise
-                self._token = ""
+                if self._token == token:  # not already renewed by a concurrent call
+                    self._token = ""
 
     async def quote(self, request: ShipmentRequest) -> list[Quote]:
         body = await self._call("POST", "/delivery_quotes", json_body=requests.quote(request), write=False)
