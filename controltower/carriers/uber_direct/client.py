@@ -10,7 +10,7 @@ import httpx
 from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
-    AdapterConfig, AuthFailed, Booking, BookingNotFound, CancelResult, Capability, CarrierAdapter, ConnectionResult,
+    AdapterConfig, AuthFailed, Booking, CancelResult, Capability, CarrierAdapter, ConnectionResult,
     CredentialField, ProofOfDelivery, RequestRejected, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
