@@ -77,6 +77,7 @@ class SyncEngine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self.tracking.stop()
+        await self._publish()  # the last word: what is still queued as we stop
         if self._executor is not None:
             self._executor.shutdown(wait=True)  # the last database write finishes; nothing is half-done
             self._executor = None

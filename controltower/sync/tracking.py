@@ -123,7 +123,9 @@ class TrackingPoller:
         rows = await self.engine.read_db(_open_shipments)
         now = self._now()
         seen = set()
-        for shipment_id, carrier, ref, status in rows:
+        for count, (shipment_id, carrier, ref, status) in enumerate(rows, 1):
+            if count % 1000 == 0:
+                await asyncio.sleep(0)  # ten thousand open shipments must not hold the loop
             seen.add(shipment_id)
             watched = self._watched.get(shipment_id)
             if watched is None:
