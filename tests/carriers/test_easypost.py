@@ -177,3 +177,14 @@ async def test_buying_an_already_bought_shipment_answers_with_its_label(fake, ea
     again = await easypost.book(request, "key-1")
     assert again.tracking_number == first.tracking_number and len(fake.purchases) == 1
     assert len(fake.calls_to("POST", "/shipments/.*/buy")) == 2  # EasyPost refused the second buy
+
+
+async def test_a_return_label_goes_from_the_customer_back_to_the_shop(fake, easypost):
+    from .samples import CUSTOMER, SHOP
+
+    back = dataclasses.replace(shipment_request("CT-RET-1"), pickup=CUSTOMER, dropoff=SHOP, is_return=True)
+    booking = await easypost.create_return(back, "key-ret")
+    sent = fake.calls_to("POST", "/shipments")[0].json["shipment"]
+    # EasyPost swaps the addresses itself for is_return, so it is sent the outbound way round.
+    assert sent["is_return"] is True and sent["to_address"]["zip"] == CUSTOMER.postcode
+    assert sent["from_address"]["zip"] == SHOP.postcode and booking.tracking_number
