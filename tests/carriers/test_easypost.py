@@ -188,3 +188,13 @@ async def test_a_return_label_goes_from_the_customer_back_to_the_shop(fake, easy
     # EasyPost swaps the addresses itself for is_return, so it is sent the outbound way round.
     assert sent["is_return"] is True and sent["to_address"]["zip"] == CUSTOMER.postcode
     assert sent["from_address"]["zip"] == SHOP.postcode and booking.tracking_number
+
+
+async def test_proof_of_delivery_is_who_signed(fake, easypost):
+    booking = await easypost.book(shipment_request(), "key-1")
+    with pytest.raises(base.BookingNotFound):
+        await easypost.proof_of_delivery(booking.tracking_ref)
+    fake.add_tracking(booking.external_id, "delivered", "arrived_at_destination", "Delivered", "2026-11-26T15:00:00Z")
+    fake.shipments[booking.external_id]["tracker"]["signed_by"] = "A LOVELACE"
+    proof = await easypost.proof_of_delivery(booking.tracking_ref)
+    assert (proof.kind, proof.signed_by) == ("signed_by", "A LOVELACE")

@@ -9,7 +9,7 @@ from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
     AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, CarrierError, ConnectionResult,
-    CredentialField, Label, NotSupported, ServiceUnavailable, ShipmentRequest,
+    CredentialField, Label, NotSupported, ProofOfDelivery, ServiceUnavailable, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
 from ..lookup import LookupBeforeRetry
@@ -24,7 +24,7 @@ class EasyPostAdapter(LookupBeforeRetry):
     name = "EasyPost"
     kind = CarrierKind.PARCEL
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
-                              Capability.CANCEL, Capability.RETURN})
+                              Capability.CANCEL, Capability.RETURN, Capability.PROOF_OF_DELIVERY})
     credential_fields = (CredentialField("api_key", "API key", placeholder="EZAK… or EZTK…"),)
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
@@ -112,6 +112,14 @@ class EasyPostAdapter(LookupBeforeRetry):
         shipment = await self._shipment(tracking_ref)
         with reading_response(self.code):
             return parse.tracking_events(shipment, carrier=self.code)
+
+    async def proof_of_delivery(self, tracking_ref: str) -> ProofOfDelivery:
+        """EasyPost passes on only who signed (Tracker.signed_by), when the carrier recorded it."""
+        shipment = await self._shipment(tracking_ref)
+        signed_by = ((shipment.get("tracker") or {}).get("signed_by") or "").strip()
+        if not signed_by:
+            raise BookingNotFound(self.code, f"{self.name} has no signature for {tracking_ref} yet")
+        return ProofOfDelivery(kind="signed_by", signed_by=signed_by)
 
     async def cancel(self, tracking_ref: str) -> CancelResult:
         refunded = await self.http.request("POST", f"/shipments/{tracking_ref}/refund", json_body={})
