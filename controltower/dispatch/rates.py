@@ -21,6 +21,8 @@ OVER_PROMISE = "over promise"
 OVER_BUDGET = "over budget"
 QUOTE_EXPIRED = "quote expired"
 NO_ESTIMATE = "no delivery estimate"
+BEFORE_WINDOW = "before the window"
+_EARLY_GRACE = timedelta(minutes=15)
 CUSTOMER_COLLECTS = "customer collects"
 
 
@@ -165,10 +167,19 @@ def _routes_for(conn: sqlite3.Connection, settings: ShopSettings, plan_date: dat
 
 def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order: Order, plan_date: date,
                         not_before: datetime | None = None, matrix_provider=None, service_minutes: float = 4.0) -> Insertion | None:
-    """The marginal cost of adding the order to the plan for `plan_date` (None: no van, no position, or no room)."""
+    """The marginal cost of adding the order to the plan for `plan_date` (None: no van, no position, or no room).
+
+    The cheapest position that arrives by the promise wins; only when none does is the cheapest of all returned
+    (its late arrival then shows as over the promise). A van early for a window waits for its start.
+    """
     if order.location is None:
         return None
     target = (order.location.lat, order.location.lon)
+    window = order.promised_window
+
+    def rank(insertion: Insertion) -> tuple[bool, int]:
+        return (window is not None and insertion.estimated_arrival > window.end, insertion.cost.amount_minor)
+
     best: Insertion | None = None
     for route in _routes_for(conn, settings, plan_date):
         if route.load + order.parcels > route.capacity:
@@ -190,9 +201,11 @@ def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order:
             eta = leave + timedelta(seconds=seconds[a][new])
             if not_before is not None and eta < not_before:
                 eta = not_before
+            if window is not None and eta < window.start:
+                eta = window.start
             candidate = Insertion(settings.money(cost_minor), eta, route.route_id, route.vehicle, position,
                                   extra_m / 1000, extra_s / 60)
-            if best is None or candidate.cost.amount_minor < best.cost.amount_minor:
+            if best is None or rank(candidate) < rank(best):
                 best = candidate
     return best
 
@@ -258,7 +271,7 @@ class WayRow:
 
     @property
     def keeps_promise(self) -> bool:
-        return self.usable and not ({OVER_PROMISE, NO_ESTIMATE, CUSTOMER_COLLECTS} & set(self.flags))
+        return self.usable and not ({OVER_PROMISE, BEFORE_WINDOW, NO_ESTIMATE, CUSTOMER_COLLECTS} & set(self.flags))
 
 
 def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettings, now: datetime,
@@ -277,6 +290,9 @@ def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettin
             flags.append(NO_ESTIMATE)
         elif promised_by is not None and quote.estimated_delivery > promised_by:
             flags.append(OVER_PROMISE)
+        elif (order.delivery_option is DeliveryOption.SCHEDULED and order.promised_window is not None
+              and quote.estimated_delivery < order.promised_window.start - _EARLY_GRACE):
+            flags.append(BEFORE_WINDOW)  # the customer chose a window: early is as wrong as late
         if settings.budget_minor is not None and quote.price.amount_minor > settings.budget_minor:
             flags.append(OVER_BUDGET)
         if quote.expired(now):

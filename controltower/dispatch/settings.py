@@ -129,9 +129,37 @@ def read_setting(source, key: str) -> str | None:
 
 
 def load_settings(source) -> ShopSettings:
-    """The shop's settings from the store, or the defaults when none were saved yet."""
+    """The shop's settings from the store; before any are saved, defaults built from the shop's depot and details."""
     text = read_setting(source, SETTINGS_KEY)
-    return ShopSettings() if text is None else ShopSettings.from_json(text)
+    return defaults_from_store(source) if text is None else ShopSettings.from_json(text)
+
+
+def defaults_from_store(source) -> ShopSettings:
+    """Sensible first settings: the first depot is the shop, 8 km around it is the zone, its hours are the shop's."""
+    conn = source if isinstance(source, sqlite3.Connection) else getattr(source, "conn", None)
+    settings = ShopSettings()
+    if conn is None:
+        return settings
+    changes = {}
+    for key, field_name in (("shop.name", "shop_name"), ("shop.timezone", "timezone"), ("shop.currency", "currency"),
+                            ("shop.phone", "shop_phone")):
+        value = read_setting(conn, key)
+        if value:
+            changes[field_name] = value
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"])
+        except Exception:  # an unknown zone name must not stop dispatch: plan in UTC
+            changes.pop("timezone")
+    depot = conn.execute("SELECT * FROM depots ORDER BY id LIMIT 1").fetchone()
+    if depot is not None:
+        changes.update(shop_street=depot["street"], shop_city=depot["city"], shop_postcode=depot["postcode"],
+                       shop_country=depot["country"], shop_lat=depot["lat"], shop_lon=depot["lon"],
+                       zones=(Zone("Within 8 km", radius_km=8.0),))
+        changes["shop_name"] = changes.get("shop_name") or depot["name"]
+        if depot["opens_at"] and depot["closes_at"]:
+            changes.update(opens=depot["opens_at"], closes=depot["closes_at"])
+    return replace(settings, **changes)
 
 
 def save_settings(db, settings: ShopSettings) -> None:

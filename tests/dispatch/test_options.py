@@ -100,3 +100,14 @@ def test_settings_round_trip_through_the_store(store):
     save_settings(store, settings)
     assert load_settings(store) == settings
     assert load_settings(type("Empty", (), {"get_setting": lambda self, key: None})()) == ShopSettings()
+
+
+def test_before_any_settings_are_saved_the_depot_is_the_shop(store):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('shop.timezone', 'America/Los_Angeles'), ('shop.name', 'Rose City Goods')")
+        conn.execute("INSERT INTO depots(name, street, city, postcode, lat, lon, opens_at, closes_at) "
+                     "VALUES ('Main store', '1 Burnside', 'Portland', '97209', 45.523, -122.676, '10:00', '18:00')")
+    settings = load_settings(store)
+    assert (settings.shop_name, settings.timezone, settings.shop_city) == ("Rose City Goods", "America/Los_Angeles", "Portland")
+    assert (settings.shop_lat, settings.opens, settings.closes) == (45.523, "10:00", "18:00")
+    assert settings.zone_for(45.53, -122.68, "") is not None and settings.zone_for(45.9, -122.68, "") is None

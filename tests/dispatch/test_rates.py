@@ -101,3 +101,33 @@ def test_shipment_request_carries_shop_and_customer():
     request = shipment_request(order, shop_settings(), "REQ-1")
     assert request.pickup.street == "200 5th Ave" and request.pickup_location.lat == SHOP[0]
     assert request.dropoff_contact.name == "Customer REQ" and request.total_weight_g == 2400
+
+
+def test_a_scheduled_window_is_kept_by_arriving_in_it_not_before(store, shop):
+    from controltower.dispatch.rates import BEFORE_WINDOW
+
+    from controltower.domain import DeliveryOption
+
+    slot = window("2026-11-25T15:00", "2026-11-25T17:00")
+    order = make_order("W1", NEAR, option=DeliveryOption.SCHEDULED, window=slot)
+    answers = asyncio.run(gather_quotes([QuotingCarrier("zippy", {"now": 900}, eta_hours=1)], shipment_request(order, shop, "W1")))
+    van = own_fleet_insertion(store.conn, shop, order, local("2026-11-25T00:00").date(), local("2026-11-25T10:30"))
+    assert van.estimated_arrival == slot.start  # the van waits for the window
+    rows = {r.carrier: r for r in compare(order, answers, shop, local("2026-11-25T10:00"), van)}
+    assert rows["zippy"].flags == (BEFORE_WINDOW,) and not rows["zippy"].keeps_promise  # a courier now lands at 11:00
+    assert rows["own_fleet"].keeps_promise
+
+
+def test_the_van_takes_the_cheapest_position_that_still_keeps_the_promise(store, shop):
+    north, further = (40.7600, -73.9897), (40.7800, -73.9897)
+    ids = add_orders(store, make_order("A", north), make_order("B", further))
+    with store.transaction() as conn:
+        conn.execute("UPDATE vehicles SET active = 0 WHERE id = 2")
+        conn.execute("UPDATE vehicles SET shift_start = '08:00' WHERE id = 1")
+        conn.execute("INSERT INTO routes(id, plan_date, vehicle_id, created_at) VALUES (4, '2026-11-25', 1, '2026-11-25T00:00:00+00:00')")
+        conn.execute("INSERT INTO stops(order_id, route_id, sequence, service_minutes) VALUES (?, 4, 1, 90), (?, 4, 2, 90)",
+                     (ids["A"], ids["B"]))
+    # Between A and B is cheapest, but after A's 90-minute stop the van is too late for a 08:00-09:00 promise.
+    order = make_order("EARLY", (40.7700, -73.9897), window=window("2026-11-25T08:00", "2026-11-25T09:00"))
+    insertion = own_fleet_insertion(store.conn, shop, order, local("2026-11-25T00:00").date())
+    assert insertion.position == 0 and insertion.estimated_arrival <= local("2026-11-25T09:00")
