@@ -108,7 +108,7 @@ class SyncEngine:
 
     def gate(self, carrier: str) -> CarrierGate:
         if carrier not in self._gates:
-            self._gates[carrier] = CarrierGate(self.policy.limit_for(carrier))
+            self._gates[carrier] = CarrierGate(self.policy.limit_for(carrier), self.policy.rate_for(carrier))
         return self._gates[carrier]
 
     async def run_until_idle(self, timeout: float = 30.0) -> None:

@@ -25,6 +25,8 @@ class SyncPolicy:
     backoff: Backoff = Backoff()
     default_concurrency: int = 4                                # calls in flight per carrier
     concurrency: Mapping[str, int] = field(default_factory=dict)  # per carrier code, overriding the default
+    # Calls per second per carrier code, below its published limit (DoorDash ~300/min, Uber sandbox 200/10 min).
+    rate_per_s: Mapping[str, float] = field(default_factory=dict)
     cadence: Mapping[S, float] = DEFAULT_CADENCE
     cadence_scale: float = 1.0       # <1 polls faster (demo with a sped-up sandbox clock)
     tick_s: float = 0.5              # how often due writes and polls are looked for
@@ -38,6 +40,9 @@ class SyncPolicy:
 
     def limit_for(self, carrier: str) -> int:
         return max(1, int(self.concurrency.get(carrier, self.default_concurrency)))
+
+    def rate_for(self, carrier: str) -> float | None:
+        return self.rate_per_s.get(carrier) or self.rate_per_s.get(carrier.split(":", 1)[0])
 
     def poll_interval(self, status: S) -> float | None:
         seconds = self.cadence.get(S(status))
