@@ -1,6 +1,7 @@
 """What the map shows, read from the store: stops, routes, depots and vans as plain features (no Qt, no HTML).
 
-Every string here is data: the page puts it into the DOM as text, never as markup.
+Every string here is data: the page puts it into the DOM as text, never as markup. Reads go through the
+calling thread's own reader connection, so these run safely off the UI thread.
 """
 from __future__ import annotations
 
@@ -137,7 +138,8 @@ def to_data(features: Iterable) -> list[dict]:
 def _shop_timezone(db: Database) -> tzinfo | None:
     """The shop's zone from Settings; None means the computer's own."""
     try:
-        return ZoneInfo(db.get_setting("shop.timezone") or "")
+        row = db.reader().execute("SELECT value FROM settings WHERE key = 'shop.timezone'").fetchone()
+        return ZoneInfo(row[0] if row else "")
     except (ValueError, ZoneInfoNotFoundError):
         return None
 
@@ -167,7 +169,7 @@ WHERE o.lat IS NOT NULL AND o.lon IS NOT NULL
 
 
 def _route_colors(db: Database, day: str) -> dict[int, str]:
-    ids = [row[0] for row in db.conn.execute("SELECT id FROM routes WHERE plan_date = ? ORDER BY id", (day,))]
+    ids = [row[0] for row in db.reader().execute("SELECT id FROM routes WHERE plan_date = ? ORDER BY id", (day,))]
     return {route_id: route_color(index) for index, route_id in enumerate(ids)}
 
 
@@ -176,7 +178,7 @@ def stop_features(db: Database, day: str) -> list[StopFeature]:
     colors = _route_colors(db, day)
     zone = _shop_timezone(db)
     best: dict[int, StopFeature] = {}
-    for row in db.conn.execute(_STOPS_SQL, {"day": day}):
+    for row in db.reader().execute(_STOPS_SQL, {"day": day}):
         summary = row["exception_summary"] or ""
         best[row["id"]] = StopFeature(
             order_id=row["id"], lat=row["lat"], lon=row["lon"],
@@ -192,19 +194,19 @@ def stop_features(db: Database, day: str) -> list[StopFeature]:
 def depot_features(db: Database) -> list[DepotFeature]:
     return [
         DepotFeature(row["id"], row["name"], row["lat"], row["lon"], _address(row))
-        for row in db.conn.execute("SELECT * FROM depots ORDER BY id")
+        for row in db.reader().execute("SELECT * FROM depots ORDER BY id")
     ]
 
 
 def route_features(db: Database, day: str) -> list[RouteFeature]:
     """The day's routes, each starting (and ending) at its van's depot when the van has one."""
     routes = []
-    for index, route in enumerate(db.conn.execute(
+    for index, route in enumerate(db.reader().execute(
         "SELECT r.id, r.status, v.name, d.lat AS depot_lat, d.lon AS depot_lon FROM routes r "
         "JOIN vehicles v ON v.id = r.vehicle_id LEFT JOIN depots d ON d.id = v.depot_id "
         "WHERE r.plan_date = ? ORDER BY r.id", (day,),
     )):
-        stops = db.conn.execute(
+        stops = db.reader().execute(
             "SELECT o.id, o.lat, o.lon FROM stops s JOIN orders o ON o.id = s.order_id "
             "WHERE s.route_id = ? AND o.lat IS NOT NULL ORDER BY s.sequence", (route["id"],),
         ).fetchall()
@@ -230,11 +232,11 @@ def vehicle_features(db: Database, day: str) -> list[VehicleFeature]:
     """Each van on a route today at its latest tracked fix (events with a position on its orders' shipments)."""
     colors = _route_colors(db, day)
     vans = []
-    for route in db.conn.execute(
+    for route in db.reader().execute(
         "SELECT r.id AS route_id, v.id, v.name FROM routes r JOIN vehicles v ON v.id = r.vehicle_id "
         "WHERE r.plan_date = ? ORDER BY r.id", (day,),
     ):
-        fixes = db.conn.execute(
+        fixes = db.reader().execute(
             "SELECT t.lat, t.lon, t.event_time FROM tracking_events t JOIN shipments sh ON sh.id = t.shipment_id "
             "JOIN stops s ON s.order_id = sh.order_id WHERE s.route_id = ? AND t.lat IS NOT NULL AND t.lon IS NOT NULL "
             "ORDER BY t.event_time DESC, t.id DESC LIMIT 2", (route["route_id"],),

@@ -109,3 +109,14 @@ def test_heading_is_clockwise_from_north():
     assert round(heading_degrees(45.0, -122.0, 45.1, -122.0)) == 0
     assert round(heading_degrees(45.0, -122.0, 45.0, -121.9)) == 90
     assert round(heading_degrees(45.0, -122.0, 44.9, -122.0)) == 180
+
+
+def test_the_day_can_be_read_off_the_ui_thread(store):
+    import threading
+
+    make_day(store)
+    found = []
+    worker = threading.Thread(target=lambda: found.append(map_day(store, DAY)))
+    worker.start()
+    worker.join(10)
+    assert [stop.order_ref for stop in found[0].stops] == ["A-1", "A-2", "A-3", "A-4"]
