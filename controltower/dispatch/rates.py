@@ -129,6 +129,7 @@ class _PlannedRoute:
     depot: tuple[float, float]
     stops: list[tuple[float, float]]
     service_s: list[float]
+    planned: list[datetime | None]  # the planner's arrival at each stop, when it has planned the route
     load: int
     capacity: int
     per_hour: int
@@ -149,19 +150,20 @@ def _routes_for(conn: sqlite3.Connection, settings: ShopSettings, plan_date: dat
             continue
         seen_vehicles.add(row["vehicle_id"])
         depot = (row["depot_lat"], row["depot_lon"]) if row["depot_lat"] is not None else (settings.shop_lat, settings.shop_lon)
-        stops, service, load = [], [], 0
+        stops, service, planned, load = [], [], [], 0
         if row["route_id"] is not None:
             for stop in conn.execute(
-                "SELECT o.lat, o.lon, o.parcels, s.service_minutes FROM stops s JOIN orders o ON o.id = s.order_id "
+                "SELECT o.lat, o.lon, o.parcels, s.service_minutes, s.planned_arrival FROM stops s JOIN orders o ON o.id = s.order_id "
                 "WHERE s.route_id = ? AND s.status NOT IN ('failed', 'skipped') AND o.lat IS NOT NULL ORDER BY s.sequence, s.id",
                 (row["route_id"],),
             ):
                 stops.append((stop["lat"], stop["lon"]))
                 service.append(stop["service_minutes"] * 60)
+                planned.append(from_iso(stop["planned_arrival"]))
                 load += stop["parcels"]
         start = local_moment(settings, plan_date, row["shift_start"] or settings.slot_first)
-        routes.append(_PlannedRoute(row["route_id"], row["name"], start, depot, stops, service, load, row["capacity_parcels"],
-                                    row["cost_per_hour_minor"], row["cost_per_km_minor"]))
+        routes.append(_PlannedRoute(row["route_id"], row["name"], start, depot, stops, service, planned, load,
+                                    row["capacity_parcels"], row["cost_per_hour_minor"], row["cost_per_km_minor"]))
     return routes
 
 
@@ -191,7 +193,9 @@ def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order:
         arrival = [route.start]  # arrival at each position of `sequence`
         for i in range(1, len(sequence)):
             service = timedelta(seconds=route.service_s[sequence[i - 1] - 1]) if sequence[i - 1] else timedelta(0)
-            arrival.append(arrival[-1] + service + timedelta(seconds=seconds[sequence[i - 1]][sequence[i]]))
+            driven = arrival[-1] + service + timedelta(seconds=seconds[sequence[i - 1]][sequence[i]])
+            planned = route.planned[sequence[i] - 1] if sequence[i] else None
+            arrival.append(max(driven, planned) if planned else driven)  # the plan knows its waits and breaks
         for position in range(len(sequence) - 1):
             a, b = sequence[position], sequence[position + 1]
             extra_m = metres[a][new] + metres[new][b] - metres[a][b]
@@ -202,7 +206,12 @@ def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order:
             if not_before is not None and eta < not_before:
                 eta = not_before
             if window is not None and eta < window.start:
-                eta = window.start
+                if route.stops:
+                    # Early for the window: the van (and every stop after this one) waits, and the driver is paid for it.
+                    wait_s = (window.start - eta).total_seconds()
+                    extra_s += wait_s
+                    cost_minor += round(wait_s / 3600 * route.per_hour)
+                eta = window.start  # a van with nothing else to do simply leaves later
             candidate = Insertion(settings.money(cost_minor), eta, route.route_id, route.vehicle, position,
                                   extra_m / 1000, extra_s / 60)
             if best is None or rank(candidate) < rank(best):

@@ -131,3 +131,20 @@ def test_the_van_takes_the_cheapest_position_that_still_keeps_the_promise(store,
     order = make_order("EARLY", (40.7700, -73.9897), window=window("2026-11-25T08:00", "2026-11-25T09:00"))
     insertion = own_fleet_insertion(store.conn, shop, order, local("2026-11-25T00:00").date())
     assert insertion.position == 0 and insertion.estimated_arrival <= local("2026-11-25T09:00")
+
+
+def test_waiting_for_a_late_window_on_a_busy_route_is_paid_driver_time(store, shop):
+    north = (40.7600, -73.9897)
+    ids = add_orders(store, make_order("A", north))
+    with store.transaction() as conn:
+        conn.execute("UPDATE vehicles SET active = 0 WHERE id = 2")
+        conn.execute("INSERT INTO routes(id, plan_date, vehicle_id, created_at) VALUES (6, '2026-11-25', 1, '2026-11-25T00:00:00+00:00')")
+        conn.execute("INSERT INTO stops(order_id, route_id, sequence, planned_arrival) VALUES (?, 6, 1, ?)",
+                     (ids["A"], local("2026-11-25T09:15").astimezone(UTC).isoformat()))
+    day = local("2026-11-25T00:00").date()
+    anytime = own_fleet_insertion(store.conn, shop, make_order("N1", (40.7610, -73.9897)), day)
+    late_window = own_fleet_insertion(store.conn, shop, make_order("N2", (40.7610, -73.9897),
+                                                                  window=window("2026-11-25T12:00", "2026-11-25T13:00")), day)
+    assert late_window.estimated_arrival == local("2026-11-25T12:00")
+    assert late_window.extra_minutes > anytime.extra_minutes + 120  # nearly three hours parked outside
+    assert late_window.cost.amount_minor - anytime.cost.amount_minor > 2500 * 2
