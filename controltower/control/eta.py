@@ -124,10 +124,10 @@ class TransitHistory:
         return self._cache[key]
 
 
-def estimate_all(conn: sqlite3.Connection, now: datetime | None = None) -> list[Eta]:
-    """An ETA for every open delivery shipment."""
+def estimate_all(conn: sqlite3.Connection, now: datetime | None = None, rows: list[sqlite3.Row] | None = None) -> list[Eta]:
+    """An ETA for every open delivery shipment (`rows`: open_shipment_rows already read by the caller)."""
     now = now or utcnow()
-    rows = open_shipment_rows(conn)
+    rows = open_shipment_rows(conn) if rows is None else rows
     own_orders = {r["order_id"] for r in rows if r["carrier"] == OWN_FLEET}
     arrivals = own_fleet_arrivals(conn, own_orders, now)
     history = TransitHistory(conn)

@@ -18,11 +18,12 @@ class DailyCache:
     only the last `fresh_days` days, where their news lands, are recomputed each time)."""
 
     def __init__(self, compute: Compute, day_column: str | None = None, *, watch_exceptions: bool = False,
-                 fresh_days: int = 2) -> None:
+                 fresh_days: int | None = None) -> None:
         self.compute = compute
         self.day_column = day_column
         self.watch_exceptions = watch_exceptions
-        self.fresh_days = fresh_days
+        # Shipment families know exactly which days changed; the others re-read the days where news lands.
+        self.fresh_days = (0 if day_column else 2) if fresh_days is None else fresh_days
         self._days: dict[str, list[dict]] = {}
         self._mark: tuple[str | None, int] | None = None
         self._lock = threading.Lock()
@@ -31,9 +32,10 @@ class DailyCache:
         with self._lock:
             if self.day_column:
                 self._invalidate(conn)
-            fresh_from = (date.today() - timedelta(days=self.fresh_days - 1)).isoformat()
-            for day in [d for d in self._days if d >= fresh_from]:
-                del self._days[day]
+            if self.fresh_days:
+                fresh_from = (date.today() - timedelta(days=self.fresh_days - 1)).isoformat()
+                for day in [d for d in self._days if d >= fresh_from]:
+                    del self._days[day]
             missing = [day for day in days if day not in self._days]
             if missing:
                 end = (date.fromisoformat(max(missing)) + timedelta(days=1)).isoformat()

@@ -48,7 +48,7 @@ class Facts:
 
     @cached_property
     def etas(self) -> list[eta_module.Eta]:
-        return eta_module.estimate_all(self.conn, self.now)
+        return eta_module.estimate_all(self.conn, self.now, self.open_shipments)
 
     @cached_property
     def open_shipments(self) -> list[sqlite3.Row]:
