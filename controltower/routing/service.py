@@ -16,6 +16,7 @@ from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_unplanned
 from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
+from .repair import repair
 from .session import PlanningSession
 
 log = logging.getLogger(__name__)
@@ -253,15 +254,14 @@ class RoutingService:
         """Starts a solve in its own process, warm-started from `plan`; poll the returned session."""
         plan = plan or day.plan
         problem = self.problem_with_locks(day, plan, locked)
-        warm = plan if evaluate(problem, plan).feasible else None
-        return PlanningSession(problem, SolveOptions(seconds=seconds or self.solve_seconds), warm_start=warm).start()
+        return PlanningSession(problem, SolveOptions(seconds=seconds or self.solve_seconds),
+                               warm_start=_warm_start(problem, plan)).start()
 
     def start_what_if(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int], change: str,
                       vehicle: int = 0, minutes: int = 60, seconds: float = 3.0) -> tuple[PlanningSession, str]:
         """Solves the day as it would be after a change (one more van, a longer shift) without changing anything."""
         problem, warm, label = what_if_problem(day, self.problem_with_locks(day, plan, locked), plan, change, vehicle, minutes)
-        start = warm if evaluate(problem, warm).feasible else None
-        return PlanningSession(problem, SolveOptions(seconds=seconds), warm_start=start).start(), label
+        return PlanningSession(problem, SolveOptions(seconds=seconds), warm_start=_warm_start(problem, warm)).start(), label
 
     # ----- saving -----
     def save_plan(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset(),
@@ -334,6 +334,14 @@ class RoutingService:
 
         self.save_plan(day, plan, locked, status="dispatched")
         return export_run_sheets(run_sheets(day, plan, self.evaluate(day, plan, locked)), folder)
+
+
+def _warm_start(problem: Problem, plan: Plan) -> Plan | None:
+    """The current plan as the solver's start; a hand-made plan that breaks a promise first loses the stops it breaks."""
+    if evaluate(problem, plan).feasible:
+        return plan
+    repaired = repair(problem, plan)
+    return repaired if evaluate(problem, repaired).feasible else None
 
 
 def _seconds(origin: datetime, tz: ZoneInfo, plan_date: str, hhmm: str) -> int:

@@ -149,10 +149,14 @@ def test_reoptimising_keeps_locked_stops_and_the_event_loop_stays_responsive(vie
 
     assert view.plan.vehicle_of(locked) == other
     assert "Re-optimised" in view.status.text()
-    delays = [g - 10 for g in gaps]
-    print(f"event-loop delay during solve: median {statistics.median(delays)} ms, max {max(delays)} ms, {len(gaps)} ticks")
-    assert statistics.median(delays) <= 20  # loose: the machine is shared
-    assert max(delays) < 500
+    delays = sorted(g - 10 for g in gaps)
+    p95 = delays[int(0.95 * (len(delays) - 1))]
+    print(f"event-loop delay during solve: median {statistics.median(delays)} ms, p95 {p95} ms, max {delays[-1]} ms, "
+          f"{len(gaps)} ticks")
+    # Loose on purpose: on a shared 2-core machine the OS alone stalls any process by 100+ ms at times.
+    assert statistics.median(delays) <= 20
+    assert p95 <= 100
+    assert delays[-1] < 2000
 
 
 def test_what_if_one_more_van_says_what_it_would_change_without_applying_it(view, qtbot):
