@@ -97,30 +97,30 @@ def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocati
     picks: dict[tuple[int, int], cp_model.IntVar] = {}
     objective = []
     for order_id, ways in problem.choices.items():
-        unplaced = model.NewBoolVar(f"unplaced_{order_id}")
+        unplaced = model.new_bool_var(f"unplaced_{order_id}")
         for i, way in enumerate(ways):
-            picks[order_id, i] = model.NewBoolVar(f"x_{order_id}_{i}")
+            picks[order_id, i] = model.new_bool_var(f"x_{order_id}_{i}")
             objective.append(way.cost.amount_minor * picks[order_id, i])
-        model.AddExactlyOne([unplaced, *(picks[order_id, i] for i in range(len(ways)))])
+        model.add_exactly_one([unplaced, *(picks[order_id, i] for i in range(len(ways)))])
         objective.append(penalty * unplaced)
     van_load = [problem.choices[o][i].van_parcels * var for (o, i), var in picks.items() if problem.choices[o][i].van_parcels]
     if van_load:
-        model.Add(sum(van_load) <= problem.van_capacity)
+        model.add(sum(van_load) <= problem.van_capacity)
     for carrier, limit in problem.carrier_limits.items():
         using = [var for (o, i), var in picks.items() if problem.choices[o][i].carrier == carrier]
         if using:
-            model.Add(sum(using) <= limit)
-    model.Minimize(sum(objective))
+            model.add(sum(using) <= limit)
+    model.minimize(sum(objective))
     if hint is not None:  # start from the greedy answer: the solver only has to improve on it
         for (o, i), var in picks.items():
-            model.AddHint(var, hint.chosen.get(o) == problem.choices[o][i])
+            model.add_hint(var, hint.chosen.get(o) == problem.choices[o][i])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 2
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    chosen = {o: problem.choices[o][i] for (o, i), var in picks.items() if solver.Value(var)}
+    chosen = {o: problem.choices[o][i] for (o, i), var in picks.items() if solver.value(var)}
     return _result(problem, chosen, "exact", status == cp_model.OPTIMAL)
 
 
