@@ -179,6 +179,9 @@ def route_ok(problem: Problem, vehicle: int, route: tuple[int, ...]) -> bool:
             return False
     if not load_ok(problem, vehicle, route):
         return False
+    sequence = [s for s in route if problem.stops[s].locked_order is not None]
+    if sequence != sorted(sequence, key=lambda s: problem.stops[s].locked_order):
+        return False
     if van.driver_break is not None and route:
         return first_break_leg(problem, vehicle, route) is not None
     return _on_time(problem, vehicle, route) is not None
@@ -242,6 +245,9 @@ def _simulate(problem: Problem, vehicle: int, route: tuple[int, ...], break_leg:
             break_start = begin
     if brk is not None and route and break_start is None and (break_leg is not None or missing_break):
         violations.append(f"{name}: no room for the driver's break")
+    sequence = [s for s in route if problem.stops[s].locked_order is not None and problem.stops[s].locked_vehicle == vehicle]
+    if sequence != sorted(sequence, key=lambda s: problem.stops[s].locked_order):
+        violations.append(f"{name}: locked stops are not in their locked order")
     limit = min(van.shift_end, depot.closes)
     if route and end > limit:
         violations.append(f"{name}: back at the depot {end - limit}s after the shift ends")

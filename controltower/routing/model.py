@@ -61,6 +61,7 @@ class PlanningStop:
     required: bool = True
     penalty: int = 0  # cost of leaving an optional stop unplanned
     locked_vehicle: int | None = None  # index into Problem.vehicles: the stop stays on that vehicle
+    locked_order: int | None = None  # locked stops of one vehicle keep this relative order
     name: str = ""
 
 
@@ -115,8 +116,14 @@ class Problem:
         return [(pad(s.delivery), pad(s.pickup)) for s in self.stops]
 
     def has_side_constraints(self) -> bool:
-        """Breaks or per-stop vehicle locks: constraints the OR-Tools engine models exactly."""
-        return any(v.driver_break for v in self.vehicles) or any(s.locked_vehicle is not None for s in self.stops)
+        """Breaks or locked sequences: constraints only the OR-Tools engine models exactly."""
+        return any(v.driver_break for v in self.vehicles) or any(s.locked_order is not None for s in self.stops)
+
+    def locked_sequence(self, vehicle: int) -> list[int]:
+        """The stops locked to a vehicle with an order, in that order."""
+        ordered = [(s.locked_order, i) for i, s in enumerate(self.stops)
+                   if s.locked_vehicle == vehicle and s.locked_order is not None]
+        return [i for _, i in sorted(ordered)]
 
     def clock(self, seconds: int) -> datetime | None:
         return None if self.day_origin is None else self.day_origin + timedelta(seconds=seconds)

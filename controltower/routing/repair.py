@@ -21,6 +21,9 @@ def repair(problem: Problem, plan: Plan) -> Plan:
     routes = list(plan.routes)
     changed = False
     for v, route in enumerate(routes):
+        ordered = _in_locked_order(problem, v, route)
+        changed |= ordered != route
+        route = ordered
         while route and not route_ok(problem, v, route):
             candidates = _candidates(problem, v, route)
             if not candidates:
@@ -34,6 +37,16 @@ def repair(problem: Problem, plan: Plan) -> Plan:
             changed = True
         routes[v] = route
     return replace(plan, routes=tuple(routes), engine=plan.engine + "+repair") if changed else plan
+
+
+def _in_locked_order(problem: Problem, vehicle: int, route: tuple[int, ...]) -> tuple[int, ...]:
+    """The route with its locked stops put back in their locked order, in the places they hold."""
+    places = [i for i, s in enumerate(route) if problem.stops[s].locked_order is not None]
+    wanted = sorted((route[i] for i in places), key=lambda s: problem.stops[s].locked_order)
+    result = list(route)
+    for i, s in zip(places, wanted):
+        result[i] = s
+    return tuple(result)
 
 
 def _saving(problem: Problem, vehicle: int, route: tuple[int, ...], i: int) -> int:

@@ -230,12 +230,12 @@ class RoutingService:
 
     # ----- working on a plan -----
     def problem_with_locks(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int]) -> Problem:
-        """Locked stops stay on the vehicle they are on in `plan`."""
+        """Locked stops stay on the vehicle they are on in `plan`, in the order they have there."""
         stops = list(day.problem.stops)
         for s in locked:
             vehicle = plan.vehicle_of(s)
             if vehicle is not None:
-                stops[s] = replace(stops[s], locked_vehicle=vehicle)
+                stops[s] = replace(stops[s], locked_vehicle=vehicle, locked_order=plan.routes[vehicle].index(s))
         return replace(day.problem, stops=tuple(stops))
 
     def evaluate(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset()) -> Evaluation:

@@ -20,7 +20,7 @@ ORTOOLS_SHARE = 0.35
 def choose_engine(problem: Problem, requested: str = "auto") -> str:
     if requested != "auto":
         return requested
-    if any(v.driver_break for v in problem.vehicles):
+    if problem.has_side_constraints():
         return "pyvrp+ortools"
     return "pyvrp"
 

@@ -68,3 +68,13 @@ def test_slack_is_how_much_later_service_could_start(make_problem):
     visits = evaluate(problem, Plan(((0, 1),))).routes[0].visits
     assert visits[1].slack == 300 - 200  # s2 starts at 200 (tenths), its window closes at 300
     assert visits[0].slack == 100  # starting later at s1 pushes s2 by the same amount
+
+
+def test_locked_stops_out_of_their_locked_order_are_reported(make_problem):
+    problem = make_problem([(10, 0), (20, 0), (30, 0)])
+    stops = list(problem.stops)
+    stops[0] = replace(stops[0], locked_vehicle=0, locked_order=1)
+    stops[2] = replace(stops[2], locked_vehicle=0, locked_order=0)
+    problem = replace(problem, stops=tuple(stops))
+    assert "Van 1: locked stops are not in their locked order" in evaluate(problem, Plan(((0, 1, 2),))).violations
+    assert evaluate(problem, Plan(((2, 1, 0),))).feasible

@@ -98,3 +98,20 @@ def test_the_first_plan_for_400_stops_comes_quickly():
 
     # The goal is 0.5 s on an idle core; asserted loosely because CI machines are shared.
     assert first_plan_seconds(city_day(400, seed=1)) < 3.0
+
+
+def test_locked_stops_keep_their_locked_order_when_replanned():
+    problem = city_day(40, vehicles=3, seed=6, breaks=False)
+    first, _ = solve(problem, SolveOptions(seconds=1))
+    # Three all-day stops served in some order; the dispatcher locks them to van 1 the other way round.
+    all_day = [s for route in first.routes for s in route
+               if problem.stops[s].window_end - problem.stops[s].window_start >= 10 * 3600][:3]
+    wanted = list(reversed(all_day))
+    stops = list(problem.stops)
+    for order, s in enumerate(wanted):
+        stops[s] = replace(stops[s], locked_vehicle=0, locked_order=order)
+    locked = replace(problem, stops=tuple(stops))
+    assert choose_engine(locked) == "pyvrp+ortools"
+    again, result = solve(locked, SolveOptions(seconds=3))
+    assert result.feasible
+    assert [s for s in again.routes[0] if s in wanted] == wanted

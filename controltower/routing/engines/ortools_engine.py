@@ -58,6 +58,8 @@ def solve_ortools(problem: Problem, deadline: float, warm_start: Plan | None = N
         if not stop.required:
             routing.AddDisjunction([index], max(1, stop.penalty))
 
+    _add_locked_sequences(problem, manager, routing, time_dim)
+
     def extract() -> Plan:
         routes = []
         for v in range(nv):
@@ -122,6 +124,16 @@ def _add_loads(problem: Problem, manager, routing) -> None:
         for v in range(len(problem.vehicles)):
             # end onboard = start + pickups - deliveries >= pickups  <=>  start >= deliveries on the route
             solver.Add(onboard.CumulVar(routing.End(v)) >= collected.CumulVar(routing.End(v)))
+
+
+def _add_locked_sequences(problem: Problem, manager, routing, time_dim) -> None:
+    """Locked stops of a vehicle are served in their locked order (each strictly after the one before)."""
+    solver, nd = routing.solver(), len(problem.depots)
+    for v in range(len(problem.vehicles)):
+        sequence = problem.locked_sequence(v)
+        for a, b in zip(sequence, sequence[1:]):
+            first, then = manager.NodeToIndex(nd + a), manager.NodeToIndex(nd + b)
+            solver.Add(time_dim.CumulVar(first) + problem.stops[a].service <= time_dim.CumulVar(then))
 
 
 def _add_breaks(problem: Problem, manager, routing, time_dim, service: list[int]) -> None:
