@@ -346,6 +346,31 @@ class DispatchService:
         self.hub.publish("shipments.changed", ids=[shipment_id])
         return path
 
+    async def collect_labels(self, shipment_ids: Iterable[int] | None = None) -> tuple[dict[int, Path], dict[int, str]]:
+        """Fetch the labels of carrier bookings that have none yet: ({shipment id: saved file}, {shipment id: why not})."""
+        from ..carriers.base import Capability
+
+        sql = ("SELECT id, carrier FROM shipments WHERE status = 'booked' AND external_id != '' AND label_path = '' "
+               "AND carrier NOT IN ('own_fleet', 'pickup')")
+        rows = self.db.reader().execute(sql).fetchall()
+        wanted = None if shipment_ids is None else set(shipment_ids)
+        saved: dict[int, Path] = {}
+        problems: dict[int, str] = {}
+        async with self._carriers() as adapters:
+            by_code = {a.config.code: a for a in adapters}
+            for row in rows:
+                if wanted is not None and row["id"] not in wanted:
+                    continue
+                adapter = by_code.get(row["carrier"])
+                if adapter is None or not adapter.supports(Capability.LABEL):
+                    problems[row["id"]] = f"{row['carrier']} gives no labels"
+                    continue
+                try:
+                    saved[row["id"]] = await self.fetch_carrier_label(row["id"], adapter)
+                except Exception as error:  # one missing label must not stop the others; the reason is shown
+                    problems[row["id"]] = f"not fetched: {error}"
+        return saved, problems
+
     def start_return(self, order_id: int, reason: str, items: list[str], method: str, carrier: str = "") -> returns.ReturnCase:
         with self.db.transaction() as conn:
             case = returns.start_return(conn, self.settings, order_id, reason, items, method, self.clock(), carrier)

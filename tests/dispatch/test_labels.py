@@ -7,7 +7,7 @@ import pytest
 from pyzbar import pyzbar
 
 from controltower.dispatch.labels import LABEL_SIZE, manifest_pdf, own_label_pdf, pick_list_pdf, save_carrier_label
-from controltower.domain import UTC, OrderLine, Shipment
+from controltower.domain import UTC, OrderLine, Shipment, ShipmentStatus
 from controltower.store.shipments import create_shipment, get_shipment
 
 from .conftest import add_orders, make_order, shop_settings, window
@@ -104,7 +104,7 @@ def test_zpl_label_goes_raw_to_a_thermal_printer(tmp_path):
     assert bytes(received) == zpl
 
 
-def test_a_carrier_label_is_fetched_by_url_and_kept(store, shop, tmp_path):
+def test_labels_of_carrier_bookings_are_fetched_by_url_and_kept(store, shop, tmp_path):
     import asyncio
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -137,10 +137,16 @@ def test_a_carrier_label_is_fetched_by_url_and_kept(store, shop, tmp_path):
     order_id = add_orders(store, make_order("LB-1"))["LB-1"]
     with store.transaction() as conn:
         shipment_id = create_shipment(conn, Shipment(order_id, "parcelco", external_id="shp_123"))
-    service = DispatchService(store, adapters=lambda: [LabelCarrier("parcelco", {})], documents_dir=tmp_path)
+    with store.transaction() as conn:  # a booked courier shipment: couriers give no labels
+        courier_id = create_shipment(conn, Shipment(order_id, "zippy", ShipmentStatus.BOOKED, external_id="del_9"))
+        conn.execute("UPDATE shipments SET status = 'booked' WHERE id = ?", (shipment_id,))
+    service = DispatchService(store, adapters=lambda: [LabelCarrier("parcelco", {}), QuotingCarrier("zippy", {})],
+                              documents_dir=tmp_path)
     try:
-        path = asyncio.run(service.fetch_carrier_label(shipment_id))
+        saved, problems = asyncio.run(service.collect_labels())
     finally:
         server.shutdown()
-    assert path.read_bytes() == b"%PDF-1.4 carrier label"
-    assert get_shipment(store.conn, shipment_id).label_path == str(path)
+    assert problems == {courier_id: "zippy gives no labels"}
+    assert str(saved[shipment_id]) == get_shipment(store.conn, shipment_id).label_path
+    assert saved[shipment_id].read_bytes() == b"%PDF-1.4 carrier label"
+    assert asyncio.run(service.collect_labels()) == ({}, {courier_id: "zippy gives no labels"})  # fetched once

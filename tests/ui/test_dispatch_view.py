@@ -133,6 +133,10 @@ def test_dispatch_the_day_review_confirm_and_retry(qtbot, view, tmp_path):
     qtbot.waitUntil(lambda: dialog.report is not first_report, timeout=10000)
     assert column(dialog.table, "Result").count("already booked: booked by an earlier confirm") == 3
     assert view.service.db.scalar("SELECT count(*) FROM shipments") == shipments
+    qtbot.mouseClick(dialog.labels_button, Qt.MouseButton.LeftButton)  # the sync engine has not sent the booking yet
+    qtbot.waitUntil(lambda: dialog.labels_button.isEnabled(), timeout=5000)
+    assert dialog.summary.text() == ("0 label(s) saved with their shipments. 1 booking(s) not confirmed by the carrier yet: "
+                                     "try again in a moment.")
     view.service.documents_dir = tmp_path
     paths = dialog.save_manifests()
     assert [p.name.split("-")[1] for p in paths] == ["zippy"] and paths[0].stat().st_size > 0

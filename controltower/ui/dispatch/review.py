@@ -1,6 +1,7 @@
 """Review the day's allocation before anything is booked; confirm, then see what was and wasn't booked."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -37,6 +38,11 @@ class DayReviewDialog(QDialog):
         self.manifest_button = QPushButton("Save manifests")
         self.manifest_button.setEnabled(False)
         self.buttons.addButton(self.manifest_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.labels_button = QPushButton("Get carrier labels")
+        self.labels_button.setToolTip("Once the carriers have confirmed the bookings, fetch their labels to print")
+        self.labels_button.setEnabled(False)
+        self.buttons.addButton(self.labels_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.labels_button.clicked.connect(self.get_labels)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
@@ -77,6 +83,24 @@ class DayReviewDialog(QDialog):
         self.confirm_button.setText("Retry")
         self.confirm_button.setEnabled(bool(failed))
         self.manifest_button.setEnabled(True)
+        self.labels_button.setEnabled(any(line.outcome == "queued" for line in report.lines))
+
+    def get_labels(self) -> None:
+        ids = [line.shipment_id for line in self.report.lines if line.shipment_id and line.outcome != FAILED]
+        self.labels_button.setEnabled(False)
+
+        def done(results) -> None:
+            saved, problems = results
+            waiting = len(ids) - len(saved) - len(problems)
+            text = f"{len(saved)} label(s) saved with their shipments."
+            if problems:
+                text += " " + "; ".join(sorted(set(problems.values()))) + "."
+            if waiting:
+                text += f" {waiting} booking(s) not confirmed by the carrier yet: try again in a moment."
+            self.summary.setText(text)
+            self.labels_button.setEnabled(True)
+
+        self.labels_task = run_in_thread(lambda: asyncio.run(self.service.collect_labels(ids)), done, self._failed)
 
     def _failed(self, error) -> None:
         self.summary.setText(f"Booking stopped: {error}")
