@@ -4,8 +4,9 @@
 
 The sandbox runs as its own process (so its threads don't share our GIL) and answers each call after
 50-200 ms; the real sync engine and Uber Direct adapter poll every shipment once, with a concurrency
-limit per carrier, and write the events in batches on the database thread. A probe measures how late
-the Qt/asyncio loop runs its timers. Last line: one JSON object with shipments, shipments_per_s, max_loop_stall_ms.
+limit per carrier, and write the events in batches on the database thread. `--engine` says where the
+engine runs (child process, own thread, or the Qt loop itself). A probe measures how late the
+Qt/asyncio loop runs its timers. Last line: one JSON object with shipments, shipments_per_s, max_loop_stall_ms.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from controltower.domain.timeutil import to_iso, utcnow  # noqa: E402
 from controltower.events import EventHub  # noqa: E402
 from controltower.store import Database  # noqa: E402
 from controltower.sync import SyncEngine, SyncPolicy  # noqa: E402
+from controltower.sync.process import ProcessSyncEngine  # noqa: E402
 from controltower.sync.threaded import ThreadedSyncEngine  # noqa: E402
 
 PROBE_S = 0.005
@@ -81,6 +83,7 @@ class StallProbe:
 
     def __init__(self) -> None:
         self.stalls: list[float] = []
+        self.times: list[float] = []
         self.running = True
 
     async def run(self) -> None:
@@ -89,27 +92,39 @@ class StallProbe:
             before = loop.time()
             await asyncio.sleep(PROBE_S)
             self.stalls.append(max(0.0, loop.time() - before - PROBE_S) * 1000)
+            self.times.append(before)
 
 
-async def refresh(db: Database, base_url: str, concurrency: int, on_qt_loop: bool) -> dict:
-    adapters = sandbox_adapters(base_url, timeout_s=10.0)
+async def refresh(db: Database, base_url: str, concurrency: int, mode: str) -> dict:
     policy = SyncPolicy(default_concurrency=concurrency, cadence_scale=1000, sweep_s=3600, tick_s=0.25)
-    engine = (SyncEngine if on_qt_loop else ThreadedSyncEngine)(db, adapters, EventHub(), policy)
+    hub = EventHub()
+    if mode == "process":
+        engine = ProcessSyncEngine(db.path, hub, sandbox_url=base_url, concurrency=concurrency, cadence_scale=1000)
+    else:
+        engine = (SyncEngine if mode == "qt_loop" else ThreadedSyncEngine)(db, sandbox_adapters(base_url, timeout_s=10.0), hub, policy)
     probe = StallProbe()
     probe_task = asyncio.ensure_future(probe.run())
     engine.start()
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.5 if mode == "process" else 0.5)  # the child process imports its modules first
     probe.stalls.clear()
     gc_watch = GcWatch()
     started = time.perf_counter()
-    polled = await (engine.tracking.refresh_all() if on_qt_loop else engine.refresh_tracking())
+    if mode == "process":
+        done = asyncio.get_running_loop().create_future()
+        hub.subscribe("sync.refreshed", lambda _t, payload: done.done() or done.set_result(payload["shipments"]))
+        engine.refresh_tracking()
+        polled = await done
+    elif mode == "qt_loop":
+        polled = await engine.tracking.refresh_all()
+    else:
+        polled = await engine.refresh_tracking()
     seconds = time.perf_counter() - started
     stalls = list(probe.stalls)
     probe.running = False
     await probe_task
     await engine.stop()
-    if on_qt_loop:
-        for adapter in adapters.values():
+    if mode == "qt_loop":
+        for adapter in engine.adapters.values():
             await adapter.aclose()
     return {"polled": polled, "seconds": seconds, "stalls": stalls, "longest_gc_ms": gc_watch.longest_ms}
 
@@ -119,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shipments", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=16, help="calls in flight per carrier")
     parser.add_argument("--latency-ms", type=float, nargs=2, default=(50.0, 200.0))
-    parser.add_argument("--on-qt-loop", action="store_true", help="run the engine on the Qt loop itself, not its own thread")
+    parser.add_argument("--engine", choices=("process", "thread", "qt_loop"), default="process",
+                        help="where the engine runs: a child process (the app's choice), its own thread, or the Qt loop")
     args = parser.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication
@@ -134,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             loop = qasync.QEventLoop(app)
             asyncio.set_event_loop(loop)
             with loop:
-                outcome = loop.run_until_complete(refresh(db, base_url, args.concurrency, args.on_qt_loop))
+                outcome = loop.run_until_complete(refresh(db, base_url, args.concurrency, args.engine))
             events = db.scalar("SELECT COUNT(*) FROM tracking_events")
             db.close()
     finally:
@@ -151,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "carriers": len(COMPANIES), "concurrency_per_carrier": args.concurrency,
         "latency_ms": list(args.latency_ms), "events_stored": events,
         "longest_gc_pause_ms": round(outcome["longest_gc_ms"], 1),
-        "engine": "qt_loop" if args.on_qt_loop else "own_thread", "load_average_1m": os.getloadavg()[0],
+        "engine": args.engine, "load_average_1m": round(os.getloadavg()[0], 2),
     }))
     return 0
 

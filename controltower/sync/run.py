@@ -1,13 +1,20 @@
-"""Run the sync engine headless over a store against the sandbox: the soak benchmark's worker and the crash test's victim.
+"""Run the sync engine headless over a store: the app's sync process, the soak benchmark's worker, the crash test's victim.
 
-    python -m controltower.sync.run --db store.db --sandbox-url http://127.0.0.1:PORT [--until-idle]
+    python -m controltower.sync.run --db store.db --sandbox-url http://127.0.0.1:PORT          # send the outbox, exit
+    python -m controltower.sync.run --serve --db store.db --adapters module:function          # the app's child process
+
+In --serve mode hub events go to stdout as JSON lines and stdin takes commands: wake, retry, refresh, stop
+(end of stdin = stop). `--adapters module:function` names a function(db) -> {carrier code: adapter}.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import sys
+import threading
+import time
 
 from ..carriers.sandbox.adapters import sandbox_adapters
 from ..events import EventHub
@@ -39,15 +46,75 @@ async def sync_until_idle(db: Database, base_url: str, *, policy: SyncPolicy | N
     return outbox.counts(db.reader())
 
 
+FORWARDED = ("sync.state", "shipments.changed", "sync.refreshed")
+
+
+def _adapters(db: Database, args) -> dict:
+    if args.adapters:
+        module, _, name = args.adapters.partition(":")
+        return getattr(importlib.import_module(module), name)(db)
+    return sandbox_adapters(args.sandbox_url, timeout_s=args.timeout)
+
+
+async def serve(db: Database, args) -> None:
+    """Run until told to stop (or stdin closes), reporting hub events on stdout."""
+    from .process import encode_event
+
+    loop = asyncio.get_running_loop()
+    hub, stopping = EventHub(), asyncio.Event()
+    lock = threading.Lock()
+
+    def report(topic: str, payload: dict) -> None:
+        if topic in FORWARDED:
+            with lock:
+                sys.stdout.write(encode_event(topic, payload) + "\n")
+                sys.stdout.flush()
+
+    hub.subscribe("*", report)
+    adapters = _adapters(db, args)
+    policy = SyncPolicy(default_concurrency=args.concurrency, cadence_scale=args.cadence_scale)
+    engine = SyncEngine(db, adapters, hub, policy)
+    engine.start()
+
+    async def refresh() -> None:
+        started = time.perf_counter()
+        count = await engine.tracking.refresh_all()
+        hub.publish("sync.refreshed", shipments=count, seconds=time.perf_counter() - started)
+
+    commands = {"wake": engine.wake, "retry": lambda: loop.create_task(engine.retry_now()),
+                "refresh": lambda: loop.create_task(refresh()), "stop": stopping.set}
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            action = commands.get(line.strip())
+            if action is not None:
+                loop.call_soon_threadsafe(action)
+        loop.call_soon_threadsafe(stopping.set)  # the app is gone
+
+    threading.Thread(target=read_commands, name="sync-commands", daemon=True).start()
+    await stopping.wait()
+    await engine.stop()
+    for adapter in adapters.values():
+        await adapter.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m controltower.sync.run")
     parser.add_argument("--db", required=True)
-    parser.add_argument("--sandbox-url", required=True)
+    parser.add_argument("--sandbox-url", default="")
+    parser.add_argument("--adapters", default="", help="module:function(db) -> {carrier code: adapter}")
+    parser.add_argument("--serve", action="store_true", help="keep running: poll tracking, take commands on stdin")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--cadence-scale", type=float, default=1.0)
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds per carrier call")
     args = parser.parse_args(argv)
+    if not (args.sandbox_url or args.adapters):
+        parser.error("give --sandbox-url or --adapters")
     db = Database(args.db)
     try:
+        if args.serve:
+            asyncio.run(serve(db, args))
+            return 0
         counts = asyncio.run(sync_until_idle(db, args.sandbox_url, policy=quick_policy(args.concurrency),
                                              timeout_s=args.timeout))
     finally:
