@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import audit
-from .assemble import ImportCancelled, Prepared, Progress, RowProblem, prepare
+from .assemble import ImportCancelled, Prepared, Progress, RowProblem, gc_paused, prepare
 from .bulk import save_orders
 from .profiles import ImportProfile, guess_profile
 from .reading import Table, read_table
@@ -45,7 +45,8 @@ def import_file(db, path: str | Path, profile: ImportProfile | None = None, *, p
     """Import a CSV/XLSX file of orders; good rows are saved together, bad rows are reported. Safe to run off the UI thread."""
     if progress:
         progress("reading", 0, 1)
-    table = read_table(path)
+    with gc_paused():
+        table = read_table(path)
     return import_table(db, table, profile or guess_profile(table.headers), progress=progress, cancel=cancel, hub=hub)
 
 
@@ -64,7 +65,7 @@ def save_prepared(db, table: Table, profile: ImportProfile, prepared: Prepared, 
         if progress:
             progress("saving", done, total)
 
-    with db.transaction() as conn:
+    with gc_paused(), db.transaction() as conn:
         result = save_orders(conn, prepared.orders, saving, cancel)
         audit.record(conn, "import", "orders", table.source, after={
             "file": table.source, "profile": profile.name, "imported": result.inserted, "updated": result.updated,

@@ -1,25 +1,21 @@
 """The import wizard: pick a file, choose or adjust the column mapping with a live preview, fix or export rejected rows, import in the background."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QInputDialog,
-                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...errors import UserFacingError
-from ...imports import ImportCancelled, ImportReport, ImportProfile, Prepared, Table, prepare, read_table, save_prepared, write_rejects
+from ...imports import ImportProfile, ImportReport, Prepared, Table, prepare, read_table, write_rejects
+from ...imports.background import start_import
 from ...imports.profiles import FIELDS, all_profile_names, guess_profile, load_profile, normalise_header, save_profile
 from ..tasks import run_in_thread
 from .preview import PreviewModel, RejectsModel
 
 NOT_IMPORTED = "(not imported)"
-
-
-class _Relay(QObject):
-    progress = Signal(str, int, int)
 
 
 class ImportWizard(QDialog):
@@ -35,10 +31,12 @@ class ImportWizard(QDialog):
         self.prepared: Prepared | None = None
         self.report: ImportReport | None = None
         self._generation = 0
-        self._cancel = threading.Event()
         self._busy = False
-        self._relay = _Relay(self)
-        self._relay.progress.connect(self._on_progress)
+        self._fixes: dict[tuple[int, int], str] = {}
+        self._process = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._poll_import)
         self.setWindowTitle("Import orders")
         self.resize(1100, 720)
         self._build()
@@ -141,6 +139,7 @@ class ImportWizard(QDialog):
             self.summary.setText(f"<b style='color:#b71c1c'>{exc.message}</b> {exc.advice}")
             return
         self.table, self.report = table, None
+        self._fixes = {}
         self.path_edit.setText(str(path))
         separator = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(table.delimiter, "")
         self.file_info.setText(f"{len(table.rows):,} rows · {table.encoding}{' · ' + separator if separator else ''}")
@@ -235,6 +234,7 @@ class ImportWizard(QDialog):
 
     def _fix_cell(self, row: int, column: int, text: str) -> None:
         self.table.rows[row][column] = text
+        self._fixes[(row, column)] = text
         self.recheck()
 
     def _failed(self, exc: BaseException) -> None:
@@ -258,24 +258,32 @@ class ImportWizard(QDialog):
 
     # ----- import
     def start_import(self) -> None:
+        """Save the checked orders in a child process (the UI keeps running); progress arrives by polling."""
         if self.prepared is None or self._busy or not self.prepared.orders:
             return
         self._busy = True
-        self._cancel.clear()
         self.progress.setRange(0, max(1, len(self.prepared.orders)))
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.summary.setText(f"Importing {len(self.prepared.orders):,} orders…")
         self._refresh_buttons()
-        table, profile, prepared, cancel = self.table, self.profile, self.prepared, self._cancel
-        relay = self._relay
-        run_in_thread(lambda: save_prepared(self.db, table, profile, prepared, cancel=cancel, hub=self.hub,
-                                            progress=lambda phase, done, total: relay.progress.emit(phase, done, total)),
-                      self._import_done, self._import_failed)
+        self._process = start_import(self.db.path, self.path_edit.text(), self.profile, self._fixes)
+        self._poll.start()
 
-    def _on_progress(self, phase: str, done: int, total: int) -> None:
-        self.progress.setMaximum(max(1, total))
-        self.progress.setValue(done)
+    def _poll_import(self) -> None:
+        for message in self._process.messages():
+            if message[0] == "progress" and message[1] == "saving":
+                self.progress.setMaximum(max(1, message[3]))
+                self.progress.setValue(message[2])
+            elif message[0] == "done":
+                self._poll.stop()
+                self._import_done(message[1])
+            elif message[0] == "failed":
+                self._poll.stop()
+                self._busy = False
+                self.progress.setVisible(False)
+                self.summary.setText(f"<b style='color:#b71c1c'>{message[1]}</b> Nothing was saved.")
+                self._refresh_buttons()
 
     def _import_done(self, report: ImportReport) -> None:
         self._busy = False
@@ -284,29 +292,27 @@ class ImportWizard(QDialog):
         self.summary.setText(f"<b>Imported.</b> {report.imported:,} new orders, {report.updated:,} updated, "
                              f"{report.unchanged:,} unchanged, {report.rejected:,} rows rejected.")
         self._refresh_buttons()
+        if self.hub is not None and (report.imported or report.updated):
+            self.hub.publish("orders.changed", ids=[])  # many orders: listeners reload
         self.imported.emit(report)
 
-    def _import_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ImportCancelled):
+    def cancel_import(self) -> None:
+        if self._busy and self._process is not None:
+            self._poll.stop()
+            self._process.cancel()
             self._busy = False
             self.progress.setVisible(False)
             self.summary.setText("Import stopped; nothing was saved.")
             self._refresh_buttons()
-            return
-        self._failed(exc)
 
     def _close_or_cancel(self) -> None:
         if self._busy:
-            self._cancel.set()
+            self.cancel_import()
         else:
             self.reject()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        if self._busy:
-            self._cancel.set()
-            event.ignore()
-            QMessageBox.information(self, "Import", "Stopping the import; nothing will be saved.")
-            return
+        self.cancel_import()
         super().closeEvent(event)
 
     def _refresh_buttons(self) -> None:

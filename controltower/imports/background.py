@@ -1,0 +1,111 @@
+"""Running an import in a child process: the UI never waits on it, and stopping it is simply ending the process.
+
+A thread would share the GIL with the UI and stall it for tens to hundreds of milliseconds on a busy machine;
+a process does not. Ending the child mid-save is safe: its open transaction is rolled back by SQLite
+(tests/imports/test_import_crash.py kills one on purpose).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .profiles import ImportProfile
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    db_path: str
+    file_path: str
+    profile: ImportProfile | None = None  # None: guess from the file's columns
+    fixes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column index) -> corrected text
+
+
+def _run(job: ImportJob, messages) -> None:
+    from ..errors import UserFacingError
+    from ..store import Database
+    from .importer import import_table
+    from .profiles import guess_profile
+    from .reading import read_table
+
+    try:
+        db = Database(job.db_path)
+        try:
+            table = read_table(job.file_path)
+            for (row, column), text in job.fixes.items():
+                table.rows[row][column] = text
+            profile = job.profile or guess_profile(table.headers)
+            report = import_table(db, table, profile,
+                                  progress=lambda phase, done, total: messages.put(("progress", phase, done, total)))
+        finally:
+            db.close()
+        # Without the order ids: unpickling 100,000 of them on the UI thread would stall it; the store has them.
+        messages.put(("done", replace(report, order_ids={}), time.process_time()))
+    except UserFacingError as exc:
+        messages.put(("failed", exc.message, exc.advice))
+    except BaseException as exc:  # reported to the parent, never swallowed
+        messages.put(("failed", f"The import failed: {exc!r}", traceback.format_exc()))
+
+
+class ImportProcess:
+    """One import in a spawned child. Poll `messages()` from a timer: ("progress", phase, done, total),
+    then ("done", ImportReport, child_cpu_seconds) or ("failed", message, advice)."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+        self._queue = context.Queue()
+        self._process = context.Process(target=_run, args=(job, self._queue), daemon=True, name="controltower-import")
+        self.finished = False
+
+    def start(self) -> "ImportProcess":
+        self._process.start()
+        return self
+
+    def messages(self) -> list[tuple]:
+        found = []
+        while True:
+            try:
+                message = self._queue.get_nowait()
+            except queue_module.Empty:
+                break
+            found.append(message)
+            if message[0] in ("done", "failed"):
+                self.finished = True
+        if not found and not self.finished and not self._process.is_alive() and self._process.exitcode not in (0, None):
+            self.finished = True
+            found.append(("failed", f"The import stopped unexpectedly (exit code {self._process.exitcode}); nothing was saved.", ""))
+        return found
+
+    def cancel(self) -> None:
+        """Stop the import: the child is ended and its unfinished transaction leaves the store as it was."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=10)
+        self.finished = True
+
+    def wait(self, timeout: float | None = None) -> list[tuple]:
+        """Block until the import ends (scripts and tests); returns every message."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        found = []
+        while not self.finished:
+            try:
+                message = self._queue.get(timeout=0.2)
+            except queue_module.Empty:
+                found += self.messages()
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError("import still running")
+                continue
+            found.append(message)
+            if message[0] in ("done", "failed"):
+                self.finished = True
+        self._process.join(timeout=10)
+        return found
+
+
+def start_import(db_path: str | Path, file_path: str | Path, profile: ImportProfile | None = None,
+                 fixes: dict[tuple[int, int], str] | None = None) -> ImportProcess:
+    return ImportProcess(ImportJob(str(db_path), str(file_path), profile, dict(fixes or {}))).start()
