@@ -285,7 +285,9 @@ class RoutingService:
                 if route_id is None:
                     route_id = conn.execute("INSERT INTO routes(plan_date, vehicle_id, status, created_at) VALUES (?,?,?,?)",
                                             (day.plan_date, info.vehicle_id, status, now)).lastrowid
-                conn.execute("UPDATE routes SET distance_m = ?, duration_s = ?, status = ? WHERE id = ?",
+                # A route already under way keeps its status; only dispatching changes it.
+                conn.execute("UPDATE routes SET distance_m = ?, duration_s = ?, "
+                             "status = CASE WHEN ? = 'dispatched' THEN 'dispatched' ELSE status END WHERE id = ?",
                              (report.distance, report.duration, status, route_id))
                 for sequence, visit in enumerate(report.visits, start=1):
                     self._write_stop(conn, day, visit.stop, route_id, sequence, to_iso(day.problem.clock(visit.arrival)),

@@ -94,3 +94,28 @@ def test_return_collections_wanted_today_are_planned_as_pickups(van_day):
     assert day.stops[index].kind == "pickup"
     assert day.problem.stops[index].pickup == (2, 2000) and day.problem.stops[index].delivery == (0, 0)
     assert day.problem.stops[index].service == 360
+
+
+def test_the_app_demo_day_is_read_planned_and_saved(tmp_path):
+    """The store the app's demo writes (Portland, its vans, today's remaining own-van stops) plans cleanly."""
+    from controltower.demo.generator import generate
+    from controltower.store import Database
+
+    now = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # 09:00 in Portland
+    generate(tmp_path / "demo.db", now=now, history_days=1)
+    db = Database(tmp_path / "demo.db")
+    try:
+        service = RoutingService(db, clock=lambda: now)
+        day = service.load_day()
+        assert day.plan_date == "2026-11-26" and day.timezone == "America/Los_Angeles"
+        assert day.stops and all(s.stop_id is not None for s in day.stops)
+        assert day.problem.vehicles[0].shift_start == 9 * 3600  # planned from now, not from this morning
+        plan = planned(service, day, seconds=2)
+        evaluation = service.evaluate(day, plan)
+        assert evaluation.feasible
+        assert evaluation.distance < service.evaluate(day, day.plan).distance  # better than the demo's sector plan
+        service.save_plan(day, plan)
+        assert service.load_day().plan.routes == plan.routes
+        assert {r[0] for r in db.query("SELECT status FROM routes")} == {"in_progress"}  # vans already out stay so
+    finally:
+        db.close()
