@@ -83,10 +83,15 @@ class DayReviewDialog(QDialog):
         self.confirm_button.setText("Retry")
         self.confirm_button.setEnabled(bool(failed))
         self.manifest_button.setEnabled(True)
-        self.labels_button.setEnabled(any(line.outcome == "queued" for line in report.lines))
+        self.labels_button.setEnabled(bool(self._carrier_lines()))
+
+    def _carrier_lines(self) -> list:
+        """Booked lines that a carrier collects (they get carrier labels and a manifest)."""
+        return [line for line in self.report.lines
+                if line.shipment_id and line.outcome != FAILED and line.carrier not in ("own_fleet", "pickup")]
 
     def get_labels(self) -> None:
-        ids = [line.shipment_id for line in self.report.lines if line.shipment_id and line.outcome != FAILED]
+        ids = [line.shipment_id for line in self._carrier_lines()]
         self.labels_button.setEnabled(False)
 
         def done(results) -> None:
@@ -111,9 +116,8 @@ class DayReviewDialog(QDialog):
         if self.report is None:
             return []
         by_carrier: dict[str, list[int]] = {}
-        for line in self.report.lines:
-            if line.shipment_id and line.outcome != FAILED and line.carrier not in ("own_fleet", "pickup"):
-                by_carrier.setdefault(line.carrier, []).append(line.shipment_id)
+        for line in self._carrier_lines():
+            by_carrier.setdefault(line.carrier, []).append(line.shipment_id)
         now = datetime.now().astimezone()
         paths = [labels.manifest_pdf(self.service.db.reader(), carrier, carrier, ids,
                                      self.service.documents_dir / f"manifest-{carrier.replace(':', '_')}-{now:%Y%m%d-%H%M}.pdf", now)
