@@ -103,9 +103,12 @@ class KpiValue:
 
     @property
     def change(self) -> float | None:
+        """The difference from the previous period, zero when it would not show at the displayed precision."""
         if self.value is None or self.previous is None:
             return None
-        return self.value - self.previous
+        change = self.value - self.previous
+        shown = {"percent": 0.0005, "money": 0.5, "count": 0.5}.get(self.unit, 0.05)
+        return 0.0 if abs(change) < shown else change
 
     @property
     def improved(self) -> bool | None:

@@ -154,3 +154,10 @@ def test_todays_cases_show_up_on_the_next_refresh_of_the_same_service(shop):
     before = {k.key: k for k in service.panels(week)}["exceptions_opened"].value
     ControlService(shop).log_complaint(shop.scalar("SELECT min(id) FROM orders"), "rang twice")
     assert {k.key: k for k in service.panels(week)}["exceptions_opened"].value == before + 1
+
+
+def test_a_change_too_small_to_show_is_neither_good_nor_bad():
+    from controltower.control.kpis import KpiValue
+
+    tiny = KpiValue("on_time_rate", "On time", 0.9390, 0.93904, "percent", "d")
+    assert tiny.change_text() == "+0.0 pts vs previous period" and tiny.improved is None
