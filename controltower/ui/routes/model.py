@@ -110,8 +110,13 @@ class RouteModel(QAbstractItemModel):
                     f"{report.max_load[0]}/{capacity}", ""][column]
         if role == Qt.ItemDataRole.BackgroundRole and report.violations and column == 1:
             return QBrush(LATE)
-        if role == Qt.ItemDataRole.ToolTipRole and report.violations:
-            return "\n".join(report.violations)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = list(report.violations)
+            brk = self.day.problem.vehicles[v].driver_break
+            if report.break_start is not None and brk is not None:
+                start = self.day.local(report.break_start)
+                lines.append(f"Break {start:%H:%M}–{self.day.local(report.break_start + brk.duration):%H:%M}")
+            return "\n".join(lines) or None
         return None
 
     def _stop_data(self, report, row: int, column: int, role: int):

@@ -118,6 +118,8 @@ class RoutesView(QWidget):
         self.move_button = QPushButton("Move to van")
         self.unplan_button = QPushButton("Leave out")
         self.what_if_combo = QComboBox()
+        for combo in (self.van_combo, self.what_if_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.what_if_button = QPushButton("What if?")
         self.what_if_label = QLabel("")
         actions = QHBoxLayout()
@@ -349,7 +351,7 @@ class RoutesView(QWidget):
         if session.error:
             self.status.setText(f"The solver failed: {session.error}")
         elif session.best is not None and self.evaluation is not None:
-            self.status.setText(f"Re-optimised in {session.best.at:.1f} s ({session.best.plan.engine}): "
+            self.status.setText(f"Re-optimised (best plan found after {session.best.at:.1f} s, {session.best.plan.engine}): "
                                 f"{self.evaluation.distance / 1000:.1f} km, {len(self.evaluation.unplanned)} not planned. "
                                 "Save the plan to keep it.")
         self.planChanged.emit()
