@@ -1,32 +1,30 @@
 """Demo mode: the sandbox courier network on 127.0.0.1 and the real sync engine talking to it.
 
     demo = DemoSync(db, hub, speed=30)   # on the qasync loop, before the window shows
-    demo.start()                          # sandbox up, 'sandbox:<company>' carriers registered, engine running
+    demo.start()                          # sandbox up, 'sandbox:<company>' carriers registered, engine process running
     ...
     await demo.stop()                     # on quit
+
+The engine runs as a child process (ProcessSyncEngine) like in the real app; the sandbox stays in the
+app's process so the map can ask it where the couriers are (`demo.network.world.courier_positions()`).
 """
 from __future__ import annotations
 
-import dataclasses
-
-from ..carriers.sandbox import COMPANIES, Faults, SandboxNetwork, carrier_code, register_sandbox, sandbox_adapters
+from ..carriers.sandbox import COMPANIES, Faults, SandboxNetwork, carrier_code, register_sandbox
 from ..carriers.sandbox.adapters import unregister_sandbox
 from ..events import EventHub
 from ..store import Database
-from .policy import SyncPolicy
-from .threaded import ThreadedSyncEngine
+from .process import ProcessSyncEngine
 
 
 class DemoSync:
-    """The sandbox couriers plus a ThreadedSyncEngine for them; `speed` sandbox minutes pass per real minute."""
+    """The sandbox couriers plus a sync engine process for them; `speed` sandbox minutes pass per real minute."""
 
-    def __init__(self, db: Database, hub: EventHub, *, speed: float = 30.0, fault_rate: float = 0.0,
-                 policy: SyncPolicy | None = None) -> None:
+    def __init__(self, db: Database, hub: EventHub, *, speed: float = 30.0, fault_rate: float = 0.0) -> None:
         self.network = SandboxNetwork(speed=speed, faults=Faults(rate=fault_rate, hang_s=3.0))
-        # Polls keep pace with the sandbox clock: out-for-delivery every minute of sandbox time.
-        self.policy = policy or dataclasses.replace(SyncPolicy(), cadence_scale=1.0 / max(speed, 1.0), sweep_s=5.0)
+        self.speed = speed
         self.db, self.hub = db, hub
-        self.engine: ThreadedSyncEngine | None = None
+        self.engine: ProcessSyncEngine | None = None
 
     @property
     def carriers(self) -> list[str]:
@@ -36,7 +34,9 @@ class DemoSync:
     def start(self) -> str:
         base_url = self.network.start()
         register_sandbox(base_url)  # services can create 'sandbox:<company>' adapters for quotes
-        self.engine = ThreadedSyncEngine(self.db, sandbox_adapters(base_url), self.hub, self.policy)
+        # Polls keep pace with the sandbox clock: out-for-delivery every minute of sandbox time.
+        self.engine = ProcessSyncEngine(self.db.path, self.hub, sandbox_url=base_url,
+                                        cadence_scale=1.0 / max(self.speed, 1.0))
         self.engine.start()
         return base_url
 
