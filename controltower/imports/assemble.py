@@ -186,10 +186,13 @@ def _build_order(ref: str, group: _Row, profile: ImportProfile, now: datetime,
     if not name:
         found.append((0, group.header("customer_name") if "customer_name" in group.columns else group.header("first_name"),
                       "customer name is missing"))
-    street = required("street", "street address")
-    city = required("city", "city")
+    option = check.delivery_option(group.get("delivery_option")[0], profile.default_option)
+    if option == "pickup":  # collected in store: the customer's address is not needed (Shopify leaves it blank)
+        street, city = one_line(group.get("street")[0]), one_line(group.get("city")[0])
+    else:
+        street, city = required("street", "street address"), required("city", "city")
     country = take("country", check.country_code, profile.default_country) or profile.default_country
-    code = take("postcode", check.postcode, country) or ""
+    code = (take("postcode", check.postcode, country) or "") if option != "pickup" or group.get("postcode")[0].strip() else ""
     phone = take("phone", check.phone, country) or ""
     email = take("email", check.email) or ""
     currency = take("currency", check.currency, profile.default_currency) or profile.default_currency
@@ -200,7 +203,6 @@ def _build_order(ref: str, group: _Row, profile: ImportProfile, now: datetime,
     lines = _lines(group, profile, currency, found)
     value_text, _ = group.get("value")
     value = take("value", check.money, currency) if value_text.strip() else _lines_total(lines, currency)
-    option = check.delivery_option(group.get("delivery_option")[0], profile.default_option)
     if window is not None and option == "standard" and "delivery_option" not in group.columns:
         option = "scheduled"
     if found:

@@ -197,3 +197,14 @@ def test_profiles_match_columns_by_name_not_position():
     columns = SHOPIFY.resolve(headers)
     assert columns["order_ref"] == [2] and columns["city"] == [1]
     assert "order_ref" in WOOCOMMERCE.resolve(["order_number", "shipping_address_1"])
+
+
+def test_store_pickup_orders_need_no_delivery_address(store, tmp_path):
+    path = tmp_path / "pickup.csv"
+    path.write_text("order_ref,name,street,city,postcode,country,delivery\n"
+                    "P-1,Pat Pickup,,,,US,Local pickup\n"
+                    "P-2,Dan Delivery,,,,US,Standard\n", encoding="utf-8")
+    report = import_file(store, path)
+    assert report.imported == 1
+    assert order(store, "P-1").delivery_option.value == "pickup"
+    assert [(e.row, e.column) for e in report.errors] == [(3, "street"), (3, "city"), (3, "postcode")]
