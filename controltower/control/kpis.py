@@ -347,18 +347,25 @@ class KpiService:
             "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id WHERE r.plan_date >= ? AND r.plan_date < ? GROUP BY b",
             (first, end)))
 
+    _COSTS_SQL = (
+        "SELECT substr(s.status_as_of, 1, ?) AS b, s.carrier AS carrier, o.delivery_option AS option, count(*) AS n, "
+        "sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS parcels "
+        "FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
+        "AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY b, s.carrier, o.delivery_option")
+
     def cost_breakdown(self, period: Period) -> list[CostRow]:
         """Cost per delivery and per parcel by carrier and by delivery option."""
-        rows = []
-        for group, column in (("carrier", "s.carrier"), ("option", "o.delivery_option")):
-            for r in self.conn.execute(
-                f"SELECT {column} AS name, count(*) AS n, sum(s.cost_minor) AS cost, count(s.cost_minor) AS costed, "
-                f"sum(CASE WHEN s.cost_minor IS NOT NULL THEN o.parcels END) AS parcels "
-                f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
-                f"AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY name ORDER BY name",
-                    (to_iso(period.start), to_iso(period.end))):
-                rows.append(CostRow(group, r["name"], r["n"], _ratio(r["cost"], r["costed"]), _ratio(r["cost"], r["parcels"])))
-        return rows
+        rows = self._bucketed(self._COSTS_SQL, 10, (to_iso(period.start), to_iso(period.end)), "status_as_of")
+        result = []
+        for group in ("carrier", "option"):
+            totals: dict[str, list[int]] = {}
+            for row in rows:
+                total = totals.setdefault(row[group], [0, 0, 0, 0])
+                for i, key in enumerate(("n", "cost", "costed", "parcels")):
+                    total[i] += row[key] or 0
+            result.extend(CostRow(group, name, n, _ratio(cost, costed), _ratio(cost, parcels))
+                          for name, (n, cost, costed, parcels) in sorted(totals.items()))
+        return result
 
     _MEASURES = (
         "count(*) AS volume, sum(s.status = 'delivered') AS delivered, "

@@ -67,3 +67,9 @@ def test_switching_period_recomputes(qtbot, panel):
         panel.set_period(1)
     assert panel.cards["on_time_rate"].value.text() == "–"
     assert panel.status.text().startswith("Today")
+
+
+def test_cost_table_by_carrier_and_option(panel):
+    table = panel.costs
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 4)] for r in range(table.rowCount())}
+    assert rows["Zippy"] == ["3", "$9.00", "$9.00"] and rows["Standard"] == ["4", "$9.00", "$9.00"]

@@ -149,11 +149,24 @@ class KpiPanel(QWidget):
         self.scorecard.verticalHeader().hide()
         self.scorecard.horizontalHeader().setStretchLastSection(True)
 
+        self.costs = QTableWidget(0, 4)
+        self.costs.setHorizontalHeaderLabels(("By", "Deliveries", "Cost / delivery", "Cost / parcel"))
+        self.costs.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.costs.verticalHeader().hide()
+        self.costs.setToolTip("What was charged for deliveries in the period, by carrier and by delivery option")
+        tables = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(QLabel("Scorecard: carriers and own drivers"))
+        left.addWidget(self.scorecard)
+        right.addWidget(QLabel("Costs by carrier and option"))
+        right.addWidget(self.costs)
+        tables.addLayout(left, 3)
+        tables.addLayout(right, 1)
+
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addLayout(self.grid)
-        layout.addWidget(QLabel("Scorecard: carriers and own drivers"))
-        layout.addWidget(self.scorecard, 1)
+        layout.addLayout(tables, 1)
 
         self._signals = _Signals()
         self._signals.done.connect(self._show)
@@ -190,15 +203,16 @@ class KpiPanel(QWidget):
             try:
                 kpis = self.service.panels(period)
                 scorecard = self.service.scorecard(period)
+                costs = self.service.cost_breakdown(period)
             except Exception as exc:  # shown, not swallowed
                 self._signals.failed.emit(f"Could not compute the KPIs: {exc}")
                 return
-            self._signals.done.emit((generation, period), kpis, scorecard)
+            self._signals.done.emit((generation, period, costs), kpis, scorecard)
 
         threading.Thread(target=work, name="kpis", daemon=True).start()
 
     def _show(self, tagged, kpis: list[KpiValue], scorecard: list[ScorecardRow]) -> None:
-        generation, period = tagged
+        generation, period, costs = tagged
         if generation != self._generation:
             return  # an older period's numbers arrived late
         for position, kpi in enumerate(kpis):
@@ -209,8 +223,18 @@ class KpiPanel(QWidget):
                 self.grid.addWidget(card, position // 5, position % 5)
             card.show_kpi(kpi)
         self._fill_scorecard(scorecard)
+        self._fill_costs(costs)
         self.status.setText(f"{period.label}, compared with the period before")
         self.updated.emit()
+
+    def _fill_costs(self, rows) -> None:
+        self.costs.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            cells = (row.name.replace("_", " ").capitalize(), f"{row.deliveries:,}",
+                     _money(row.cost_per_delivery, self.service.currency), _money(row.cost_per_parcel, self.service.currency))
+            for c, text in enumerate(cells):
+                self.costs.setItem(r, c, QTableWidgetItem(text))
+        self.costs.resizeColumnsToContents()
 
     def _fill_scorecard(self, rows: list[ScorecardRow]) -> None:
         def pct(value):
@@ -218,7 +242,7 @@ class KpiPanel(QWidget):
 
         self.scorecard.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            cost = "–" if row.cost_per_delivery is None else Money(int(round(row.cost_per_delivery)), row.currency).format()
+            cost = _money(row.cost_per_delivery, row.currency)
             cells = (row.name.replace("_", " "), row.kind.capitalize(), f"{row.volume:,}", pct(row.on_time_rate),
                      pct(row.first_attempt_rate), cost, pct(row.exception_rate), pct(row.quote_accuracy), str(row.complaints))
             for c, text in enumerate(cells):
@@ -227,6 +251,10 @@ class KpiPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.scorecard.setItem(r, c, item)
         self.scorecard.resizeColumnsToContents()
+
+
+def _money(value: float | None, currency: str) -> str:
+    return "–" if value is None else Money(int(round(value)), currency).format()
 
 
 def describe_filter(kpi_filter: KpiFilter) -> str:
