@@ -59,8 +59,22 @@ def dispatch_key(order_id: int, carrier: str, service: str, attempt: int) -> str
     return f"dispatch-{order_id}-{attempt}-{digest}"
 
 
-def confirm(db, settings: ShopSettings, choices: Iterable[Choice], now: datetime, attempt: int = 1) -> BookingReport:
-    """Book every choice, each order in its own transaction: one failure never undoes or blocks the others."""
+def attempt_for(conn, order_id: int) -> int:
+    """1 + the order's earlier bookings that came to nothing (cancelled, failed, refused): the same until one does,
+    so pressing Confirm again repeats the same keys, while a real re-dispatch gets new ones."""
+    ended = conn.execute(
+        "SELECT count(*) FROM dispatch_bookings d LEFT JOIN shipments s ON s.id = d.shipment_id WHERE d.order_id = ? AND "
+        "(s.id IS NULL OR s.status IN ('cancelled', 'failed_attempt', 'returned') "
+        "OR EXISTS (SELECT 1 FROM outbox o WHERE o.id = d.outbox_id AND o.state IN ('failed', 'cancelled')))", (order_id,),
+    ).fetchone()[0]
+    return 1 + ended
+
+
+def confirm(db, settings: ShopSettings, choices: Iterable[Choice], now: datetime, attempt: int | None = None) -> BookingReport:
+    """Book every choice, each order in its own transaction: one failure never undoes or blocks the others.
+
+    `attempt` (default: worked out per order by `attempt_for`) goes into each booking's key.
+    """
     lines = []
     for choice in choices:
         try:
@@ -73,7 +87,8 @@ def confirm(db, settings: ShopSettings, choices: Iterable[Choice], now: datetime
     return BookingReport(tuple(lines))
 
 
-def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attempt: int) -> BookingLine:
+def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attempt: int | None) -> BookingLine:
+    attempt = attempt if attempt is not None else attempt_for(conn, choice.order_id)
     key = dispatch_key(choice.order_id, choice.carrier, choice.service, attempt)
     order = get_order(conn, choice.order_id)
     if order is None:
@@ -88,7 +103,10 @@ def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attem
         (order.id, *_OPEN_SHIPMENT)).fetchone()
     if active is not None:
         return line(FAILED, f"already has a shipment with {active['carrier']}; cancel it first")
-    if order.status.is_final:
+    latest = conn.execute("SELECT status FROM shipments WHERE order_id = ? AND kind = 'delivery' ORDER BY id DESC LIMIT 1",
+                          (order.id,)).fetchone()
+    # A cancelled booking leaves the order 'cancelled' too; only an order cancelled for itself is refused.
+    if order.status.is_final and not (latest is not None and latest["status"] == "cancelled" == order.status.value):
         return line(FAILED, f"the order is {order.status.label.lower()}")
     promised_by = order.promised_window.end if order.promised_window else None
     eta = choice.row.estimated_delivery if choice.row else None

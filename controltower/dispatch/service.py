@@ -293,8 +293,8 @@ class DispatchService:
                               (day,)).fetchone()[0]
         return max(capacity - loaded, 0)
 
-    def confirm(self, choices: Iterable[Choice], attempt: int = 1) -> BookingReport:
-        """Book the reviewed choices; a retry with the same choices and attempt books nothing twice."""
+    def confirm(self, choices: Iterable[Choice], attempt: int | None = None) -> BookingReport:
+        """Book the reviewed choices; confirming the same choices again books nothing twice."""
         choices = list(choices)
         report = confirm(self.db, self.settings, choices, self.clock(), attempt)
         self._recent.clear()  # the plan changed: van insertion costs are stale
@@ -310,9 +310,8 @@ class DispatchService:
         if row is None:
             raise NotFound("There is nothing to book for this order.", comparison.decision.reason)
         order = comparison.order
-        attempt = 1 + (self.db.scalar("SELECT count(*) FROM dispatch_bookings WHERE order_id = ?", (order.id,)) or 0)
         van = order.parcels if row.kind == CarrierKind.OWN_FLEET.value else 0
-        return self.confirm([Choice(order.id, row.carrier, row.service, row.price, van, row)], attempt)
+        return self.confirm([Choice(order.id, row.carrier, row.service, row.price, van, row)])
 
     # -- documents, returns, failed deliveries ----------------------------
     def own_label(self, order_id: int) -> Path:

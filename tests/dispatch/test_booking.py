@@ -136,3 +136,20 @@ def test_a_fresh_comparison_is_reused_for_a_few_minutes(store, shop):
     assert CountingCarrier.asked == 2
     asyncio.run(service.compare(order_id))  # 10:10: more than five minutes after the last
     assert CountingCarrier.asked == 3
+
+
+def test_after_a_booking_is_cancelled_the_order_can_be_dispatched_again(store, shop):
+    from controltower.domain import ShipmentStatus
+    from controltower.store.shipments import set_status
+
+    order_id = add_orders(store, make_order("R1", NEAR, window=window("2026-11-25T12:00", "2026-11-25T18:00")))["R1"]
+    service = service_for(store, [QuotingCarrier("zippy", {"now": 600})])
+    comparison = asyncio.run(service.compare(order_id))
+    first = service.book(comparison)
+    assert first.lines[0].outcome == QUEUED
+    assert service.book(comparison).lines[0].outcome == ALREADY  # a double click books nothing twice
+    with store.transaction() as conn:
+        set_status(conn, first.lines[0].shipment_id, ShipmentStatus.CANCELLED, reason="customer changed the address")
+    again = service.book(comparison)
+    assert again.lines[0].outcome == QUEUED and again.lines[0].shipment_id != first.lines[0].shipment_id
+    assert store.scalar("SELECT count(*) FROM dispatch_bookings WHERE order_id = ?", (order_id,)) == 2

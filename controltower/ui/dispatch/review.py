@@ -24,7 +24,6 @@ class DayReviewDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Dispatch the day")
         self.plan, self.service, self.report = plan, service, None
-        self.attempt = 1
         allocation = plan.allocation
         method = "best possible" if allocation.proven_optimal else ("good" if allocation.method == "heuristic" else "best found")
         self.summary = QLabel(
@@ -73,7 +72,7 @@ class DayReviewDialog(QDialog):
         self.confirm_button.setEnabled(False)
         self.summary.setText("Booking…")
         choices = list(self.plan.allocation.chosen.values())
-        self.task = run_in_thread(lambda: self.service.confirm(choices, self.attempt), self._booked, self._failed)
+        self.task = run_in_thread(lambda: self.service.confirm(choices), self._booked, self._failed)
 
     def _booked(self, report) -> None:
         self.report = report
