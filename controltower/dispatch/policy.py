@@ -98,6 +98,14 @@ def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares:
     return Decision(cheapest, _join(f"{_label(cheapest)} is the cheapest that keeps the promise ({_money(cheapest)}{versus}).", notes))
 
 
+def allowed(row: WayRow, preferences: Preferences) -> bool:
+    """Whether the shop's settings let this way be used at all (for dispatching the day)."""
+    if row.carrier in preferences.excluded_carriers:
+        return False
+    floor = preferences.reliability_floor
+    return floor is None or row.on_time.delivered < MIN_HISTORY or (row.on_time.rate or 0) >= floor
+
+
 def _join(reason: str, notes: list[str]) -> str:
     return reason if not notes else f"{reason} Note: {'; '.join(notes)}."
 

@@ -46,7 +46,8 @@ def carrier_name(adapter: CarrierAdapter, names: dict[str, str] | None = None) -
     name = (names or {}).get(code) or adapter.config.settings.get("name")
     if name:
         return name
-    return f"{adapter.name} ({code.split(':', 1)[1]})" if ":" in code else adapter.name
+    generic = adapter.name == getattr(type(adapter), "name", None)  # the class's name, shared by all its accounts
+    return f"{adapter.name} ({code.split(':', 1)[1]})" if ":" in code and generic else adapter.name
 
 
 async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float, names: dict[str, str] | None) -> CarrierAnswer:

@@ -22,7 +22,7 @@ from . import labels, returns
 from .allocate import Allocation, Choice, allocate, problem_from_rows
 from .booking import BookingReport, confirm
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
-from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
+from .policy import Decision, Preferences, allowed, carrier_shares, choose, load_preferences
 from .rates import (
     CarrierAnswer, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
@@ -279,8 +279,9 @@ class DispatchService:
 
             comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
         parcels = {i: c.order.parcels for i, c in comparisons.items()}
-        problem = problem_from_rows({i: list(c.rows) for i, c in comparisons.items()}, parcels, self.van_room(),
-                                    currency=self.settings.currency)
+        preferences = self.preferences
+        rows = {i: [r for r in c.rows if allowed(r, preferences)] for i, c in comparisons.items()}
+        problem = problem_from_rows(rows, parcels, self.van_room(), currency=self.settings.currency)
         return DayPlan(comparisons, allocate(problem))
 
     def van_room(self, plan_date: date | None = None) -> int:

@@ -34,7 +34,8 @@ def test_one_courier_hanging_and_one_failing_still_shows_the_third(store, shop):
         comparison = asyncio.run(compare())
     rows = {row.carrier: row for row in comparison.rows}
     assert rows["sandbox:zippy"].usable and rows["sandbox:zippy"].price.amount_minor > 0
-    assert rows["sandbox:zippy"].estimated_delivery is not None and rows["sandbox:zippy"].name == "Uber Direct (zippy)"
+    assert rows["sandbox:zippy"].estimated_delivery is not None
+    assert "zippy" in rows["sandbox:zippy"].name.lower()  # told apart from the other sandbox couriers
     assert rows["sandbox:pedal"].error == "no answer within 0.8 s"
     assert rows["sandbox:metro"].error and not rows["sandbox:metro"].usable
     assert comparison.decision.row is not None
