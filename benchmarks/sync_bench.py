@@ -109,12 +109,7 @@ async def refresh(db: Database, base_url: str, concurrency: int, mode: str) -> d
     probe.stalls.clear()
     gc_watch = GcWatch()
     started = time.perf_counter()
-    if mode == "process":
-        done = asyncio.get_running_loop().create_future()
-        hub.subscribe("sync.refreshed", lambda _t, payload: done.done() or done.set_result(payload["shipments"]))
-        engine.refresh_tracking()
-        polled = await done
-    elif mode == "qt_loop":
+    if mode == "qt_loop":
         polled = await engine.tracking.refresh_all()
     else:
         polled = await engine.refresh_tracking()

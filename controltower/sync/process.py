@@ -83,11 +83,19 @@ class ProcessSyncEngine:
     def wake(self) -> None:
         self._say("wake")
 
-    def retry_now(self) -> None:
+    async def retry_now(self) -> None:
+        """Send everything waiting now instead of at its backoff time."""
         self._say("retry")
 
-    def refresh_tracking(self) -> None:
-        self._say("refresh")
+    async def refresh_tracking(self) -> int:
+        """Poll every open shipment now and wait until the results are stored; returns how many."""
+        done = asyncio.get_running_loop().create_future()
+        unsubscribe = self.hub.subscribe("sync.refreshed", lambda _t, payload: done.done() or done.set_result(payload["shipments"]))
+        try:
+            self._say("refresh")
+            return await done
+        finally:
+            unsubscribe()
 
     async def stop(self, timeout_s: float = 30.0) -> None:
         self._unsubscribe()

@@ -42,6 +42,7 @@ async def test_child_process_books_what_the_app_queued(store, order_ids):
                 if any(t == "sync.state" and p["queue"] == 0 for t, p, _ in seen):
                     break
                 await asyncio.sleep(0.05)
+            assert await engine.refresh_tracking() == 1  # the one open shipment, polled and stored
         finally:
             await engine.stop()
         assert [b["idempotency_key"] for b in sandbox.bookings()] == [write.idempotency_key]
