@@ -114,6 +114,7 @@ class OutboxPanel(QWidget):
                 self.table.setItem(row, column, item)
             if selected is not None and entry.id == selected.id:
                 self.table.selectRow(row)
+        self.table.resizeColumnsToContents()
         self.empty.setVisible(not self.entries)
         self._update_buttons()
 
