@@ -77,7 +77,8 @@ def save_prepared(db, table: Table, profile: ImportProfile, prepared: Prepared, 
         delimiter=table.delimiter,
     )
     if hub is not None and (result.inserted or result.updated):
-        hub.publish("orders.changed", ids=sorted(result.ids.values()))
+        ids = sorted(result.ids.values())
+        hub.publish("orders.changed", ids=ids if len(ids) <= 500 else None)  # None: listeners reload everything
     return report
 
 

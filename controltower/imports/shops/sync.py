@@ -41,7 +41,7 @@ class ShopSync:
             imported, updated, unchanged = imported + added, updated + changed, unchanged + same
             skipped += page.skipped
         if self.hub is not None and (imported or updated):
-            self.hub.publish("orders.changed", ids=[])
+            self.hub.publish("orders.changed", ids=None)  # None: reload everything
         return PullResult(imported, updated, unchanged, pages, to_iso(newest) if newest else None, skipped)
 
     async def run(self, every: timedelta, stop: asyncio.Event) -> None:

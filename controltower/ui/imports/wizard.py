@@ -293,7 +293,7 @@ class ImportWizard(QDialog):
                              f"{report.unchanged:,} unchanged, {report.rejected:,} rows rejected.")
         self._refresh_buttons()
         if self.hub is not None and (report.imported or report.updated):
-            self.hub.publish("orders.changed", ids=[])  # many orders: listeners reload
+            self.hub.publish("orders.changed", ids=None)  # None: many orders, listeners reload everything
         self.imported.emit(report)
 
     def cancel_import(self) -> None:
