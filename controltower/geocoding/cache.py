@@ -18,6 +18,7 @@ class CachedGeocoder:
         self.db = db
         self.providers = list(providers)
         self.last_errors: list[str] = []
+        self.pending: list[tuple] = []  # cache rows not yet written (batch callers write them in their own transaction)
 
     def cached(self, address: Address) -> tuple[bool, GeoPoint | None]:
         row = self.db.reader().execute("SELECT lat, lon, precision, confidence FROM geocode_cache WHERE address_key = ?",
@@ -28,8 +29,10 @@ class CachedGeocoder:
             return True, None
         return True, GeoPoint(row["lat"], row["lon"], GeoPrecision(row["precision"]), row["confidence"])
 
-    async def geocode(self, address: Address, *, interactive: bool = False, retry_misses: bool = False) -> GeoPoint | None:
-        """The address's position. Batch callers (interactive=False) skip providers that allow only look-ups by a person."""
+    async def geocode(self, address: Address, *, interactive: bool = False, retry_misses: bool = False,
+                      remember: bool = True) -> GeoPoint | None:
+        """The address's position. Batch callers (interactive=False) skip providers that allow only look-ups by a person;
+        with remember=False the cache row waits in `pending` for write_pending()."""
         known, point = self.cached(address)
         if known and (point is not None or not retry_misses):
             return point
@@ -46,17 +49,24 @@ class CachedGeocoder:
                 continue
             reachable = True
             if point is not None:
-                self._remember(address, point, provider.name)
+                self._remember(address, point, provider.name, remember)
                 return point
         if reachable:  # somebody answered "no match": remember it; an outage is not a miss
-            self._remember(address, None, ",".join(p.name for p in self.providers))
+            self._remember(address, None, ",".join(p.name for p in self.providers), remember)
         return None
 
-    def _remember(self, address: Address, point: GeoPoint | None, provider: str) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO geocode_cache(address_key, lat, lon, precision, confidence, provider, created_at) VALUES (?,?,?,?,?,?,?) "
-                "ON CONFLICT(address_key) DO UPDATE SET lat=excluded.lat, lon=excluded.lon, precision=excluded.precision, "
-                "confidence=excluded.confidence, provider=excluded.provider, created_at=excluded.created_at",
-                (address_key(address), point.lat if point else None, point.lon if point else None,
-                 point.precision.value if point else _MISS, point.confidence if point else 0.0, provider, to_iso(utcnow())))
+    def _remember(self, address: Address, point: GeoPoint | None, provider: str, now: bool) -> None:
+        self.pending.append((address_key(address), point.lat if point else None, point.lon if point else None,
+                             point.precision.value if point else _MISS, point.confidence if point else 0.0, provider,
+                             to_iso(utcnow())))
+        if now:
+            with self.db.transaction() as conn:
+                self.write_pending(conn)
+
+    def write_pending(self, conn) -> None:
+        """Write the remembered answers (inside the caller's transaction)."""
+        conn.executemany(
+            "INSERT INTO geocode_cache(address_key, lat, lon, precision, confidence, provider, created_at) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT(address_key) DO UPDATE SET lat=excluded.lat, lon=excluded.lon, precision=excluded.precision, "
+            "confidence=excluded.confidence, provider=excluded.provider, created_at=excluded.created_at", self.pending)
+        self.pending = []

@@ -1,6 +1,7 @@
 """Offline geocoding from bundled postcode centroids (GeoNames data, see resources/geo/README.md): approximate, never down."""
 from __future__ import annotations
 
+import asyncio
 import gzip
 import threading
 from functools import lru_cache
@@ -84,4 +85,6 @@ class OfflinePostcodeGeocoder:
         return None
 
     async def geocode(self, address: Address) -> GeoPoint | None:
+        if _tables.cache_info().currsize == 0:  # the first load takes seconds: not on the event loop
+            await asyncio.to_thread(_tables, self.path)
         return self.locate(address)

@@ -1,6 +1,7 @@
 """Placing orders on the map: geocode the ones without a position, save positions, report those that can't be placed."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from ..domain import Address
@@ -54,7 +55,7 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
     approximate = 0
     for row in rows:
         address = Address(row["street"], row["city"], row["postcode"], row["country"], row["line2"], row["region"])
-        point = await geocoder.geocode(address)
+        point = await geocoder.geocode(address, remember=False)
         if point is None:
             reason = "; ".join(geocoder.last_errors) or "no geocoder found this address; check the street, postcode and country"
             unplaced.append(UnplacedAddress(row["id"], row["order_ref"], address.one_line(), reason))
@@ -62,9 +63,13 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
             continue
         approximate += point.precision.is_approximate
         updates.append((point.lat, point.lon, point.precision.value, point.confidence, row["id"]))
-    if updates:
+    def save() -> None:  # one transaction for positions and cache, off the event loop
         with db.transaction() as write:
             write.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?", updates)
-        if hub is not None:
-            hub.publish("orders.changed", ids=[u[-1] for u in updates])
+            geocoder.write_pending(write)
+
+    await asyncio.to_thread(save)
+    if updates and hub is not None:
+        ids = [u[-1] for u in updates]
+        hub.publish("orders.changed", ids=ids if len(ids) <= 500 else None)
     return GeocodeReport(len(updates), approximate, unplaced, errors)
