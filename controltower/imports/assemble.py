@@ -218,12 +218,16 @@ def _build_order(ref: str, group: _Row, profile: ImportProfile, now: datetime,
 
 def one_line(text: str) -> str:
     """A cell typed over several lines (a multi-line address) as one line, its lines joined by commas."""
+    if "\n" not in text and "\r" not in text and "  " not in text and "\t" not in text:
+        return text.strip()
     return ", ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def _window(group: _Row, profile: ImportProfile, found: list) -> TimeWindow | None:
     start_text, start_pos = group.get("promised_start")
     end_text, end_pos = group.get("promised_end")
+    if not start_text and not end_text:
+        return None
     try:
         start = check.moment(start_text, profile.timezone, profile.date_order)
     except CellError as exc:
