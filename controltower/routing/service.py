@@ -13,7 +13,7 @@ from ..domain.timeutil import UTC, TimeWindow, from_iso, to_iso, utcnow
 from ..events import EventHub
 from ..store import audit
 from .evaluator import Evaluation, evaluate, reevaluate
-from .explain import Reason, explain_unplanned
+from .explain import Reason, explain_stop, explain_unplanned
 from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
 from .repair import repair
@@ -248,6 +248,11 @@ class RoutingService:
 
     def reasons(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset()) -> dict[int, Reason]:
         return {r.stop: r for r in explain_unplanned(self.problem_with_locks(day, plan, locked), plan)}
+
+    def explainer(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset()):
+        """explain(stop) -> Reason for one unplanned stop, so a caller can spread the work over time."""
+        problem = self.problem_with_locks(day, plan, locked)
+        return lambda stop: explain_stop(problem, plan, stop)
 
     def start_planning(self, day: RoutingDay, plan: Plan | None = None, locked: frozenset[int] | set[int] = frozenset(),
                        seconds: float | None = None) -> PlanningSession:

@@ -42,6 +42,11 @@ def _worker(problem: Problem, options: SolveOptions, warm_start: Plan | None, ou
 
     try:
         plan, _ = solve(problem, options, warm_start=warm_start, on_plan=on_plan, cancelled=cancel.is_set)
+        if plan is not None and not cancel.is_set():
+            # Explaining tries every position of every route: done here, never in the window's process.
+            from .explain import explain_unplanned
+
+            out.put(("reasons", (plan.routes, {r.stop: r for r in explain_unplanned(problem, plan)})))
         out.put(("done", None if plan is None else "ok"))
     except Exception as exc:  # the UI shows it; the worker must not die silently
         out.put(("error", f"{type(exc).__name__}: {exc}"))
@@ -55,6 +60,7 @@ class PlanningSession:
         self.options = options
         self.warm_start = warm_start
         self.best: PlanUpdate | None = None
+        self.reasons: dict = {}  # stop -> Reason for the best plan's unplanned stops, once worked out
         self.error = ""
         self.finished = False
         self._queue = _CONTEXT.Queue()
@@ -93,6 +99,10 @@ class PlanningSession:
             if kind == "plan":
                 self.best = payload
                 updates.append(payload)
+            elif kind == "reasons":
+                routes, reasons = payload
+                if self.best is not None and self.best.plan.routes == routes:
+                    self.reasons = reasons
             else:
                 self.finished = True
                 if kind == "error":

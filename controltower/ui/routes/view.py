@@ -345,7 +345,7 @@ class RoutesView(QWidget):
         self._pending_update = session.best if session.best is not None else self._pending_update
         if self._pending_update is not None:
             self._apply_update()
-        self._explain_later()
+        self._explain_later(session.reasons if session.best is not None and self.plan is session.best.plan else None)
         self._set_busy(False)
         self.progress.setValue(100)
         if session.error:
@@ -432,19 +432,38 @@ class RoutesView(QWidget):
         self._explain_later()
         self.planChanged.emit()
 
-    def _explain_later(self) -> None:
-        """Reasons for unplanned stops try every position of every route: worked out off the UI thread."""
-        self.reasons = {}
-        if not self.evaluation.unplanned or self.session is not None:
+    def _explain_later(self, known: dict | None = None) -> None:
+        """Reasons for unplanned stops, one stop per turn of the event loop.
+
+        Explaining tries every position of every route. In a thread it would hold the GIL against the window
+        (every item-model call needs it), so it runs here in slices of a few milliseconds instead; after a
+        solve the solver process has already sent them.
+        """
+        self.reasons = dict(known or {})
+        pending = [s for s in self.evaluation.unplanned if s not in self.reasons]
+        if not pending or self.session is not None:
+            self._render_unplanned()
             return
-        day, plan, locked = self.day, self.plan, frozenset(self.locked)
+        plan, explain = self.plan, self.service.explainer(self.day, self.plan, frozenset(self.locked))
 
-        def explained(reasons) -> None:
-            if self.plan is plan:  # drop reasons for a plan already changed again
-                self.reasons = reasons
-                self._render_unplanned()
+        def step() -> None:
+            if self.plan is not plan or not pending:  # the plan changed again: a newer pass is running
+                return
+            stop = pending.pop(0)
+            self.reasons[stop] = explain(stop)
+            self._set_reason(stop)
+            if pending:
+                QTimer.singleShot(0, step)
 
-        run_in_thread(lambda: self.service.reasons(day, plan, locked), explained, self._failed)
+        QTimer.singleShot(0, step)
+
+    def _set_reason(self, stop: int) -> None:
+        for i in range(self.unplanned.topLevelItemCount()):
+            item = self.unplanned.topLevelItem(i)
+            if item.data(0, STOP_ROLE) == stop:
+                item.setText(2, self.reasons[stop].text)
+                item.setToolTip(2, self.reasons[stop].text)
+                return
 
     def _render(self, select: int | None = None) -> None:
         collapsed = {v for v in range(self.route_model.rowCount())
