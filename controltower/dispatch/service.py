@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from contextlib import asynccontextmanager
@@ -199,7 +200,9 @@ class DispatchService:
         settings, now = self.settings, self.clock()
         recent = self._recent.get(order_id)
         if recent is not None and not fresh and not left_out and self._still_good(recent, order, now, settings):
-            return recent
+            # Same quotes, chosen again: the shop's rules may have changed since.
+            shares = carrier_shares(conn, now) if shares is None else shares
+            return dataclasses.replace(recent, decision=choose(list(recent.rows), self.preferences, shares))
         answers: list[CarrierAnswer] = []
         if order.delivery_option is not DeliveryOption.PICKUP:
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)

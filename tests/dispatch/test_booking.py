@@ -131,7 +131,7 @@ def test_a_fresh_comparison_is_reused_for_a_few_minutes(store, shop):
     moments = iter([local("2026-11-25T10:00"), local("2026-11-25T10:03"), local("2026-11-25T10:04"), local("2026-11-25T10:10")])
     service = DispatchService(store, adapters=lambda: [CountingCarrier("zippy", {"now": 900})], clock=lambda: next(moments))
     first = asyncio.run(service.compare(order_id))
-    assert asyncio.run(service.compare(order_id)) is first  # 10:03: reused
+    assert asyncio.run(service.compare(order_id)).rows is first.rows  # 10:03: reused
     asyncio.run(service.compare(order_id, fresh=True))  # 10:04: the user asked for fresh quotes
     assert CountingCarrier.asked == 2
     asyncio.run(service.compare(order_id))  # 10:10: more than five minutes after the last

@@ -241,3 +241,18 @@ def test_an_expired_quote_cannot_be_booked(qtbot, view):
     panel.show_comparison(replace(panel.comparison, rows=tuple(rows)), view.service.settings.tz)
     panel.table.selectRow(parcel)
     assert not panel.book_button.isEnabled() and panel.book_button.text().startswith("Quote expired")
+
+
+def test_rules_change_the_recommendation_without_asking_carriers_again(qtbot, view):
+    from controltower.ui.dispatch.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog(view.service.db, view, carriers=[("zippy", "Zippy Express"), ("parcelco", "ParcelCo")])
+    qtbot.addWidget(dialog)
+    dialog.excluded.item(0).setCheckState(Qt.CheckState.Checked)  # never Zippy
+    dialog.floor.setValue(90)
+    with qtbot.waitSignal(view.planReady, timeout=15000):
+        dialog.accepted.connect(lambda: view.refresh())
+        dialog.save()
+    recommended = dict(zip(column(view.table, "Order"), column(view.table, "Recommended")))
+    assert recommended["CB-1002"] == "Own van"  # Zippy was the pick to JFK; now the van is the only way left
+    assert view.service.preferences.reliability_floor == 0.9

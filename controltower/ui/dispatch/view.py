@@ -56,9 +56,12 @@ class DispatchView(QWidget):
         self.new_order_button.clicked.connect(self.new_order)
         self.pick_list_button = QPushButton("Pick list…")
         self.pick_list_button.clicked.connect(self.print_pick_list)
+        self.rules_button = QPushButton("Rules…")
+        self.rules_button.setToolTip("What the recommendation prefers, avoids and keeps in balance")
+        self.rules_button.clicked.connect(self.edit_rules)
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for widget in (self.refresh_button, self.dispatch_button, self.new_order_button, self.pick_list_button):
+        for widget in (self.refresh_button, self.dispatch_button, self.new_order_button, self.pick_list_button, self.rules_button):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.status)
@@ -223,6 +226,14 @@ class DispatchView(QWidget):
         dialog.accepted.connect(self.refresh)
         dialog.open()
         self.new_order_dialog = dialog
+
+    def edit_rules(self) -> None:
+        from .preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.service.db, self)
+        dialog.accepted.connect(lambda: self.refresh(fresh=False))  # the same quotes, chosen again under the new rules
+        dialog.open()
+        self.rules_dialog = dialog
 
     def print_label(self) -> None:
         comparison = self.panel.comparison
