@@ -146,7 +146,7 @@ WOOCOMMERCE = ImportProfile(
         "line_sku": ("item_sku",),
         "line_name": ("item_name",),
         "line_quantity": ("item_quantity",),
-        "line_price": ("item_price", "item_total"),
+        "line_price": ("item_price",),  # item_total is the whole line, not a unit price
     },
 )
 
@@ -190,9 +190,9 @@ _SETTING_PREFIX = "imports.profile."
 def guess_profile(headers: list[str]) -> ImportProfile:
     """The built-in profile that recognises most of a file's columns (Shopify and WooCommerce by their marks)."""
     names = {normalise_header(h) for h in headers}
-    if {"name", "lineitem name", "shipping address1"} <= names:
-        return SHOPIFY
-    if "order number" in names and ("shipping address 1" in names or "billing address 1" in names):
+    if "name" in names and names & {"lineitem name", "lineitem quantity", "lineitem sku"}:
+        return SHOPIFY  # older exports lack Shipping Address1 (only Shipping Street): the line-item columns are the mark
+    if names & {"order number", "order id"} and names & {"shipping address 1", "billing address 1", "line items", "item name"}:
         return WOOCOMMERCE
     return GENERIC
 

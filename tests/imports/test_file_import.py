@@ -208,3 +208,25 @@ def test_store_pickup_orders_need_no_delivery_address(store, tmp_path):
     assert report.imported == 1
     assert order(store, "P-1").delivery_option.value == "pickup"
     assert [(e.row, e.column) for e in report.errors] == [(3, "street"), (3, "city"), (3, "postcode")]
+
+
+def test_older_shopify_export_and_woocommerce_one_row_per_item(store, tmp_path):
+    shopify = tmp_path / "old_shopify.csv"
+    shopify.write_text("Name,Email,Created at,Lineitem quantity,Lineitem name,Lineitem price,Shipping Name,Shipping Street,"
+                       "Shipping City,Shipping Zip,Shipping Country,Shipping Method\n"
+                       "#77,a@example.com,2024-05-01 10:00:00 -0400,1,Mug,8.00,Ann Lee,5 Elm St,Boston,'02108,US,Standard\n"
+                       "#77,a@example.com,,2,Spoon,1.50,,,,,,\n", encoding="utf-8")
+    report = import_file(store, shopify)
+    assert report.profile == "shopify" and report.imported == 1, report.errors
+    assert order(store, "#77").address.street == "5 Elm St" and order(store, "#77").value.amount_minor == 1100
+
+    woo = tmp_path / "woo_rows.csv"
+    woo.write_text("order_id,order_number,order_date,billing_first_name,billing_last_name,billing_email,billing_phone,"
+                   "shipping_address_1,shipping_postcode,shipping_city,shipping_country,item_name,item_sku,item_quantity,item_total\n"
+                   "9,9,2024-05-02 11:00,Émile,Zola,e@example.fr,01 42 65 00 00,1 Rue de Rivoli,75001,Paris,FR,Livre,LV-1,3,30.00\n"
+                   "9,9,2024-05-02 11:00,Émile,Zola,e@example.fr,01 42 65 00 00,1 Rue de Rivoli,75001,Paris,FR,Plume,PL-1,1,5.00\n",
+                   encoding="utf-8")
+    report = import_file(store, woo)
+    assert report.profile == "woocommerce" and report.imported == 1, report.errors
+    zola = order(store, "9")
+    assert zola.customer_name == "Émile Zola" and [(l.sku, l.quantity) for l in zola.lines] == [("LV-1", 3), ("PL-1", 1)]
