@@ -256,3 +256,25 @@ def test_rules_change_the_recommendation_without_asking_carriers_again(qtbot, vi
     recommended = dict(zip(column(view.table, "Order"), column(view.table, "Recommended")))
     assert recommended["CB-1002"] == "Own van"  # Zippy was the pick to JFK; now the van is the only way left
     assert view.service.preferences.reliability_floor == 0.9
+
+
+def test_delivery_settings_dialog_edits_zones_prices_and_cutoffs(qtbot, view):
+    from PySide6.QtCore import QTime
+
+    from controltower.dispatch.settings import Zone, load_settings
+    from controltower.ui.dispatch.shop_settings import ShopSettingsDialog
+
+    dialog = ShopSettingsDialog(view.service.db, view)
+    qtbot.addWidget(dialog)
+    assert dialog.zones.toPlainText().splitlines()[1] == "Brooklyn north; ; 112*; 2.00"
+    dialog.same_day_cutoff.setTime(QTime(12, 30))
+    dialog.prices[DeliveryOption.SAME_DAY].setValue(11.5)
+    dialog.zones.setPlainText("Downtown; 3; ; 0\nnonsense line")
+    dialog.save()
+    assert dialog.problem.text().startswith("line 2 of the zones has neither a radius nor postcodes")
+    dialog.zones.setPlainText("Downtown; 3; ; 0\nQueens; ; 113*, 114*; 3.50")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.save()
+    saved = load_settings(view.service.db)
+    assert saved.same_day_cutoff == "12:30" and saved.prices_minor["same_day"] == 1150
+    assert saved.zones == (Zone("Downtown", 3.0, (), 0), Zone("Queens", None, ("113*", "114*"), 350))

@@ -2,4 +2,6 @@
 from .comparison import ComparisonPanel  # noqa: F401
 from .failed import FailedDeliveriesPanel, ReturnDialog  # noqa: F401
 from .new_order import NewOrderDialog  # noqa: F401
+from .preferences import PreferencesDialog  # noqa: F401
+from .shop_settings import ShopSettingsDialog  # noqa: F401
 from .view import DispatchView  # noqa: F401

@@ -59,9 +59,13 @@ class DispatchView(QWidget):
         self.rules_button = QPushButton("Rules…")
         self.rules_button.setToolTip("What the recommendation prefers, avoids and keeps in balance")
         self.rules_button.clicked.connect(self.edit_rules)
+        self.settings_button = QPushButton("Delivery settings…")
+        self.settings_button.setToolTip("Opening hours, cut-offs, slots, prices and delivery zones")
+        self.settings_button.clicked.connect(self.edit_settings)
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for widget in (self.refresh_button, self.dispatch_button, self.new_order_button, self.pick_list_button, self.rules_button):
+        for widget in (self.refresh_button, self.dispatch_button, self.new_order_button, self.pick_list_button, self.rules_button,
+                       self.settings_button):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.status)
@@ -234,6 +238,14 @@ class DispatchView(QWidget):
         dialog.accepted.connect(lambda: self.refresh(fresh=False))  # the same quotes, chosen again under the new rules
         dialog.open()
         self.rules_dialog = dialog
+
+    def edit_settings(self) -> None:
+        from .shop_settings import ShopSettingsDialog
+
+        dialog = ShopSettingsDialog(self.service.db, self)
+        dialog.accepted.connect(lambda: self.refresh(fresh=True))  # van costs and promises may all have moved
+        dialog.open()
+        self.settings_dialog = dialog
 
     def print_label(self) -> None:
         comparison = self.panel.comparison
