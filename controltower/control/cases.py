@@ -14,7 +14,6 @@ KIND_LABELS = {
     "damaged_or_lost": "Damaged or lost", "returned_to_sender": "Returned to sender",
     "customer_unreachable": "Customer unreachable", "cost_over_quote": "Cost over quote", "complaint": "Complaint",
 }
-_SEVERITY_ORDER = "CASE e.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
 
 
 @dataclass(frozen=True)
@@ -69,24 +68,34 @@ def _where(case_filter: CaseFilter, now: datetime) -> tuple[str, list]:
 _FROM = " FROM exceptions e LEFT JOIN orders o ON o.id = e.order_id LEFT JOIN shipments s ON s.id = e.shipment_id"
 
 
-def open_cases(conn: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(), *, limit: int = 2000,
+def open_cases(conn: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(), *, limit: int = 500,
                now: datetime | None = None) -> list[CaseRow]:
-    """Open cases, most severe first, then oldest first (the one waiting longest needs you first)."""
+    """Open cases, most severe first, then oldest first (the one waiting longest needs you first).
+
+    One query per severity, each walking the open-cases index in time order and stopping at the limit,
+    so a queue of tens of thousands reads only the rows it shows.
+    """
     where, params = _where(case_filter, now or utcnow())
-    rows = conn.execute(
-        "SELECT e.id, e.kind, e.severity, e.summary, e.suggested_action, e.opened_at, e.order_id, e.shipment_id, "
-        "e.snoozed_until, COALESCE(o.order_ref, '') AS order_ref, COALESCE(o.customer_name, '') AS customer_name, "
-        f"COALESCE(s.carrier, '') AS carrier{_FROM}{where} ORDER BY {_SEVERITY_ORDER}, e.opened_at, e.id LIMIT ?",
-        params + [limit]).fetchall()
-    return [CaseRow(r["id"], r["kind"], Severity(r["severity"]), r["summary"], r["suggested_action"], from_iso(r["opened_at"]),
-                    r["order_id"], r["shipment_id"], r["order_ref"], r["customer_name"], r["carrier"],
-                    from_iso(r["snoozed_until"])) for r in rows]
+    found: list[CaseRow] = []
+    for severity in ("critical", "high", "medium", "low"):
+        if len(found) >= limit or (case_filter.severities and severity not in case_filter.severities):
+            continue
+        rows = conn.execute(
+            "SELECT e.id, e.kind, e.severity, e.summary, e.suggested_action, e.opened_at, e.order_id, e.shipment_id, "
+            "e.snoozed_until, COALESCE(o.order_ref, '') AS order_ref, COALESCE(o.customer_name, '') AS customer_name, "
+            f"COALESCE(s.carrier, '') AS carrier{_FROM}{where} AND e.severity = ? ORDER BY e.opened_at, e.id LIMIT ?",
+            params + [severity, limit - len(found)]).fetchall()
+        found.extend(CaseRow(r["id"], r["kind"], Severity(r["severity"]), r["summary"], r["suggested_action"],
+                             from_iso(r["opened_at"]), r["order_id"], r["shipment_id"], r["order_ref"], r["customer_name"],
+                             r["carrier"], from_iso(r["snoozed_until"])) for r in rows)
+    return found
 
 
 def counts_by_kind(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, int]:
     """How many open, awake cases of each kind (for the queue's header chips)."""
     where, params = _where(CaseFilter(), now or utcnow())
-    return {row[0]: row[1] for row in conn.execute(f"SELECT e.kind, count(*) FROM exceptions e{where} GROUP BY e.kind", params)}
+    return {row[0]: row[1] for row in conn.execute(
+        f"SELECT e.kind, count(*) FROM exceptions e INDEXED BY exceptions_open_kind{where} GROUP BY e.kind", params)}
 
 
 def actions_for(conn: sqlite3.Connection, exception_id: int) -> list[tuple[datetime, str, str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 Compute = Callable[[sqlite3.Connection, str, str], dict[str, list[dict]]]  # (conn, first day, day after last) -> day -> rows
@@ -33,7 +33,8 @@ class DailyCache:
             if self.day_column:
                 self._invalidate(conn)
             if self.fresh_days:
-                fresh_from = (date.today() - timedelta(days=self.fresh_days - 1)).isoformat()
+                today = datetime.now(timezone.utc).date()  # buckets are UTC days
+                fresh_from = (today - timedelta(days=self.fresh_days - 1)).isoformat()
                 for day in [d for d in self._days if d >= fresh_from]:
                     del self._days[day]
             missing = [day for day in days if day not in self._days]

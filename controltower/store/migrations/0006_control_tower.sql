@@ -32,3 +32,5 @@ CREATE INDEX shipments_updated ON shipments(updated_at);
 CREATE INDEX shipments_open ON shipments(status) WHERE status NOT IN ('delivered', 'returned', 'cancelled');
 CREATE INDEX stops_pending ON stops(route_id) WHERE status NOT IN ('delivered', 'failed', 'skipped');
 CREATE INDEX shipments_over_quote ON shipments(created_at) WHERE cost_minor > quoted_cost_minor;
+-- The queue's counts per kind read only this small index of open cases.
+CREATE INDEX exceptions_open_kind ON exceptions(kind, snoozed_until) WHERE resolved_at IS NULL;

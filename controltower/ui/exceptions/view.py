@@ -104,10 +104,11 @@ class ExceptionQueueView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Order number or customer")
         self.show_snoozed = QCheckBox("Show snoozed")
+        self.shown = QLabel()
         self.refresh_button = QPushButton("Check now")
         self.refresh_button.setToolTip("Run every exception rule against the latest facts")
         filters = QHBoxLayout()
-        for widget in (self.severity, self.search, self.show_snoozed, self.refresh_button):
+        for widget in (self.severity, self.search, self.show_snoozed, self.shown, self.refresh_button):
             filters.addWidget(widget)
 
         self.model = CaseModel()
@@ -182,7 +183,10 @@ class ExceptionQueueView(QWidget):
     def reload(self) -> None:
         conn = self.service.db.reader()
         self.model.set_rows(cases.open_cases(conn, self.case_filter()))
-        self._update_chips(cases.counts_by_kind(conn))
+        counts = cases.counts_by_kind(conn)
+        self._update_chips(counts)
+        total = counts.get(self._kind_filter, 0) if self._kind_filter else sum(counts.values())
+        self.shown.setText(f"Showing the {len(self.model.rows):,} most urgent of {total:,}" if total > len(self.model.rows) else "")
         self._update_buttons()
 
     def _update_chips(self, counts: dict[str, int]) -> None:
