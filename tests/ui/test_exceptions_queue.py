@@ -209,3 +209,17 @@ def test_composer_refuses_an_empty_message(qtbot, queue, store):
     qtbot.mouseClick(queue.active_dialog.send_button, Qt.MouseButton.LeftButton)
     assert "empty" in queue.active_dialog.error.text()
     assert store.scalar("SELECT count(*) FROM notifications") == 0
+
+
+def test_a_long_queue_shows_the_most_urgent_first_and_says_so(queue, store):
+    order = store.scalar("SELECT id FROM orders WHERE order_ref = 'ADDR-1'")
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO exceptions(kind, severity, cause_key, order_id, summary, opened_at) VALUES (?,?,?,?,?,?)",
+                         [("stalled", "low" if n % 2 else "critical", f"bulk:{n}", order, "quiet", to_iso(NOW - timedelta(minutes=n)))
+                          for n in range(600)])
+    queue.reload()
+    assert queue.model.rowCount() == 500
+    assert queue.shown.text() == "Showing the 500 most urgent of 603"
+    critical = [c for c in queue.model.rows if c.severity.value == "critical"]
+    assert len(critical) == 301 and queue.model.rows[:301] == critical
+    assert critical[0].opened_at <= critical[1].opened_at  # oldest first within a severity
