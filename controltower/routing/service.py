@@ -66,6 +66,7 @@ class RoutingDay:
     timezone: str
     warning: str = ""
     dispatched: bool = False
+    unlocated: tuple[StopInfo, ...] = ()  # the day's stops whose address has no map position: they cannot be planned
 
     def local(self, seconds: int) -> datetime:
         return (self.problem.day_origin + timedelta(seconds=seconds)).astimezone(ZoneInfo(self.timezone))
@@ -148,8 +149,12 @@ class RoutingService:
         route_rows = conn.execute("SELECT * FROM routes WHERE plan_date = ? ORDER BY id", (plan_date,)).fetchall()
         dispatched = any(r["status"] != "planned" for r in route_rows)
         rows = self._stop_rows(conn, plan_date)
-        stops, infos, placed, locked = [], [], {}, set()
+        stops, infos, placed, locked, unlocated = [], [], {}, set(), []
         for row in rows:
+            if row["lat"] is None or row["lon"] is None:
+                unlocated.append(StopInfo(row["order_id"], row["order_ref"], row["customer_name"], _address(row),
+                                          row["phone"], row["notes"], stop_id=row["stop_id"]))
+                continue
             start, end = from_iso(row["promised_start"]), from_iso(row["promised_end"])
             window = TimeWindow(start, end) if start and end else None
             w_start = int((start - origin).total_seconds()) if start else min(d.opens for d in depots)
@@ -179,7 +184,7 @@ class RoutingService:
         problem = Problem(depots, tuple(vehicles), tuple(stops), matrix, day_origin=origin, name=f"own vans {plan_date}")
         plan = Plan(tuple(tuple(i for _, i in sorted(placed.get(v, []))) for v in range(len(vehicles))), "saved")
         return RoutingDay(plan_date, problem, tuple(infos), tuple(vehicle_infos), plan, frozenset(locked),
-                          str(tz), matrix.warning, dispatched)
+                          str(tz), matrix.warning, dispatched, tuple(unlocated))
 
     def _vehicles(self, conn, depot_index, at, now_s) -> tuple[list[PlanningVehicle], list[VehicleInfo]]:
         vehicles, infos = [], []
@@ -215,8 +220,7 @@ class RoutingService:
                 ORDER BY s2.id DESC LIMIT 1)
             LEFT JOIN routes r ON r.id = s.route_id
             LEFT JOIN routing_order_needs n ON n.order_id = o.id
-            WHERE o.lat IS NOT NULL AND o.lon IS NOT NULL
-              AND (r.plan_date = :d
+            WHERE (r.plan_date = :d
                    OR (s.route_id IS NULL AND s.plan_date = :d)
                    OR (o.delivery_date = :d AND s.route_id IS NULL AND s.plan_date IS NULL
                        AND (o.carrier = 'own_fleet' OR EXISTS (

@@ -119,3 +119,11 @@ def test_the_app_demo_day_is_read_planned_and_saved(tmp_path):
         assert {r[0] for r in db.query("SELECT status FROM routes")} == {"in_progress"}  # vans already out stay so
     finally:
         db.close()
+
+
+def test_a_stop_whose_address_is_not_located_is_listed_apart(van_day):
+    with van_day.transaction() as conn:
+        conn.execute("UPDATE orders SET lat = NULL, lon = NULL WHERE order_ref = '#R007'")
+    day = RoutingService(van_day, clock=MORNING).load_day("2026-11-26")
+    assert len(day.stops) == 13
+    assert [s.order_ref for s in day.unlocated] == ["#R007"]

@@ -179,3 +179,15 @@ def test_the_area_reads_today_by_itself_when_first_shown(qtbot, store):
     assert "5 not planned" in widget.totals.text()
     qtbot.waitUntil(lambda: widget.unplanned.topLevelItem(0).text(2) != "Checking why…", timeout=10_000)
     assert "It fits on Van A: re-optimise to plan it" in widget.unplanned.topLevelItem(0).text(2)
+
+
+def test_an_address_not_on_the_map_is_listed_with_what_to_do(qtbot, store):
+    write_van_day(store, DATE, orders=4)
+    with store.transaction() as conn:
+        conn.execute("UPDATE orders SET lat = NULL, lon = NULL WHERE order_ref = '#R0002'")
+    service = RoutingService(store, clock=MORNING)
+    widget = RoutesView(service, autoload=False)
+    qtbot.addWidget(widget)
+    widget.set_day(service.load_day(DATE))
+    texts = [widget.unplanned.topLevelItem(i).text(2) for i in range(widget.unplanned.topLevelItemCount())]
+    assert "The address (101 Main St, Portland, 97214) is not on the map yet: correct it to plan this stop." in texts

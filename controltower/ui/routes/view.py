@@ -487,6 +487,9 @@ class RoutesView(QWidget):
             item.setData(0, STOP_ROLE, s)
             item.setToolTip(2, item.text(2))
             items.append(item)
+        for info in self.day.unlocated:
+            items.append(QTreeWidgetItem([info.order_ref, info.customer_name,
+                                          f"The address ({info.address}) is not on the map yet: correct it to plan this stop."]))
         self.unplanned.addTopLevelItems(items)
 
     def _render_totals(self) -> None:
