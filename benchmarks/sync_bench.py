@@ -104,6 +104,8 @@ async def refresh(db: Database, base_url: str, concurrency: int, mode: str) -> d
         engine = (SyncEngine if mode == "qt_loop" else ThreadedSyncEngine)(db, sandbox_adapters(base_url, timeout_s=10.0), hub, policy)
     probe = StallProbe()
     probe_task = asyncio.ensure_future(probe.run())
+    await asyncio.sleep(5.0)  # the same probe with no engine at all: how noisy the machine itself is
+    baseline = sorted(probe.stalls)
     engine.start()
     await asyncio.sleep(1.5 if mode == "process" else 0.5)  # the child process imports its modules first
     probe.stalls.clear()
@@ -121,7 +123,8 @@ async def refresh(db: Database, base_url: str, concurrency: int, mode: str) -> d
     if mode == "qt_loop":
         for adapter in engine.adapters.values():
             await adapter.aclose()
-    return {"polled": polled, "seconds": seconds, "stalls": stalls, "longest_gc_ms": gc_watch.longest_ms}
+    return {"polled": polled, "seconds": seconds, "stalls": stalls, "longest_gc_ms": gc_watch.longest_ms,
+            "baseline_max_ms": baseline[-1] if baseline else 0.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_loop_stall_ms": round(stalls[-1], 1),
         "p99_loop_stall_ms": round(stalls[int(len(stalls) * 0.99) - 1], 1),
         "median_loop_stall_ms": round(statistics.median(stalls), 2),
+        "stalls_over_50ms": sum(1 for s in stalls if s > 50), "probes": len(stalls),
+        "idle_baseline_max_stall_ms": round(outcome["baseline_max_ms"], 1),
         "seconds": round(outcome["seconds"], 1),
         "carriers": len(COMPANIES), "concurrency_per_carrier": args.concurrency,
         "latency_ms": list(args.latency_ms), "events_stored": events,
