@@ -42,7 +42,7 @@ _MOVING = {S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.FAILED_
 TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
     S.CREATED: frozenset({S.QUOTED, S.BOOKED, S.CANCELLED, S.EXCEPTION}),
     S.QUOTED: frozenset({S.QUOTED, S.BOOKED, S.CANCELLED, S.EXCEPTION}),
-    S.BOOKED: frozenset(_MOVING | {S.CANCELLED}),
+    S.BOOKED: frozenset(_MOVING | {S.BOOKED, S.CANCELLED}),
     S.PICKED_UP: frozenset(_MOVING),
     S.IN_TRANSIT: frozenset(_MOVING),
     S.OUT_FOR_DELIVERY: frozenset(_MOVING),
