@@ -281,7 +281,7 @@ def _record_booking(conn, entry: outbox.OutboxEntry, booking: Booking) -> None:
     update_booking(conn, entry.shipment_id, tracking_number=booking.tracking_number, external_id=booking.external_id,
                    cost=booking.cost, eta=booking.estimated_delivery, service=booking.service)
     shipment = get_shipment(conn, entry.shipment_id)
-    if shipment is not None and can_transition(shipment.status, ShipmentStatus.BOOKED):
+    if shipment is not None and shipment.status != ShipmentStatus.BOOKED and can_transition(shipment.status, ShipmentStatus.BOOKED):
         set_status(conn, entry.shipment_id, ShipmentStatus.BOOKED, actor="sync", reason=f"booked with {entry.carrier}")
     outbox.mark_done(conn, entry.id, {"external_id": booking.external_id, "tracking_number": booking.tracking_number,
                                       "cost_minor": booking.cost.amount_minor if booking.cost else None})
