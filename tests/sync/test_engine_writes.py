@@ -157,3 +157,38 @@ async def _tick():
     import asyncio
 
     await asyncio.sleep(0.02)
+
+
+async def test_a_return_is_booked_through_the_outbox_as_its_own_shipment(store, order_ids, sandbox):
+    from controltower.sync import enqueue_return
+
+    from .conftest import SHOP, same_day_request
+
+    outbound = same_day_request()
+    back = dataclasses.replace(outbound, pickup=outbound.dropoff, pickup_contact=outbound.dropoff_contact,
+                               dropoff=SHOP, dropoff_contact=outbound.pickup_contact,
+                               pickup_location=outbound.dropoff_location, dropoff_location=outbound.pickup_location)
+    with store.transaction() as conn:
+        write = enqueue_return(conn, order_id=order_ids[0], carrier="sandbox:pedal", request=back)
+    async with running_engine(store, sandbox.base_url) as engine:
+        await engine.run_until_idle()
+    shipment = get_shipment(store.conn, write.shipment_id)
+    assert shipment.kind == "return" and shipment.status == ShipmentStatus.BOOKED
+    assert outbox.get(store.conn, write.outbox_id).operation == "return"
+    assert [b["idempotency_key"] for b in sandbox.bookings()] == [write.idempotency_key]
+
+
+async def test_a_cancel_the_carrier_refuses_is_shown_not_hidden(store, order_ids, sandbox):
+    from datetime import timedelta
+
+    write = book(store, order_ids[0], "zippy")
+    async with running_engine(store, sandbox.base_url) as engine:
+        await engine.run_until_idle()
+        sandbox.clock.advance(timedelta(minutes=30))  # the courier already has the parcel
+        with store.transaction() as conn:
+            cancel = enqueue_cancel(conn, write.shipment_id)
+        engine.wake()
+        await engine.run_until_idle()
+    entry = outbox.get(store.conn, cancel.outbox_id)
+    assert entry.state == "failed" and "can no longer be cancelled" in entry.last_error
+    assert get_shipment(store.conn, write.shipment_id).status == ShipmentStatus.BOOKED  # still on its way
