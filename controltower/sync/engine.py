@@ -52,6 +52,7 @@ class SyncEngine:
         self._errors = RecentErrors()
         self._sending: set[int] = set()
         self._tasks: list[asyncio.Task] = []
+        self._send_tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._unreachable_streak = 0
         self._executor: ThreadPoolExecutor | None = None
@@ -72,9 +73,10 @@ class SyncEngine:
 
     async def stop(self) -> None:
         self._unsubscribe()
-        for task in self._tasks:
+        tasks = self._tasks + list(self._send_tasks)  # a send cut short stays in flight: reconciled at next start
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
         await self.tracking.stop()
         await self._publish()  # the last word: what is still queued as we stop
@@ -142,7 +144,9 @@ class SyncEngine:
                         self._errors.add(f"{entry.carrier}: no account set up; its writes wait")
                         continue
                     self._sending.add(entry.id)
-                    asyncio.get_running_loop().create_task(self._send(entry))
+                    task = asyncio.get_running_loop().create_task(self._send(entry))
+                    self._send_tasks.add(task)
+                    task.add_done_callback(self._send_tasks.discard)
             except Exception:  # a broken database read must not end syncing for the session
                 log.exception("reading the outbox failed")
             self._wake.clear()
