@@ -120,14 +120,17 @@ class _Day:
                 events.append((min(self.now, window.start + timedelta(hours=rng.uniform(0.5, 6))), S.DELIVERED))
             return events
         travel = window.start + (window.end - window.start) * rng.uniform(0.05, 0.95)
-        late = rng.random() < 0.09
-        delivered_at = travel + (timedelta(minutes=rng.uniform(15, 90)) if late else timedelta(0))
-        steps = [(delivered_at - timedelta(hours=3), S.PICKED_UP), (delivered_at - timedelta(hours=2), S.IN_TRANSIT),
-                 (delivered_at - timedelta(minutes=rng.uniform(20, 70)), S.OUT_FOR_DELIVERY)]
+        late = rng.random() < 0.07
+        delivered_at = max(travel + (timedelta(minutes=rng.uniform(15, 90)) if late else timedelta(0)),
+                           booked + timedelta(minutes=rng.uniform(35, 60)))
+        picked_up = max(booked + timedelta(minutes=10), delivered_at - timedelta(hours=rng.uniform(1, 3)))
+        steps = [(picked_up, S.PICKED_UP), (picked_up + (delivered_at - picked_up) / 3, S.IN_TRANSIT),
+                 (delivered_at - (delivered_at - picked_up) / 3, S.OUT_FOR_DELIVERY)]
         for moment, status in steps:
-            if booked < moment <= self.now:
+            if moment <= self.now:
                 events.append((moment, status))
         if delivered_at <= self.now:
+            settled = self.now - delivered_at > timedelta(hours=26)  # older problems have run their course
             roll = rng.random()
             if roll < 0.05:
                 events.append((delivered_at, S.FAILED_ATTEMPT))
@@ -135,13 +138,15 @@ class _Day:
                 if retry <= self.now:
                     events.append((retry - timedelta(hours=1), S.OUT_FOR_DELIVERY))
                     events.append((retry, S.DELIVERED))
-            elif roll < 0.065:
-                events.append((delivered_at, S.EXCEPTION))
-            elif roll < 0.08 and self.now - delivered_at > timedelta(hours=2):
+            elif roll < 0.06:
+                events.append((delivered_at, S.EXCEPTION))  # damaged or held; older ones were delivered after all
+                if settled:
+                    events.append((delivered_at + timedelta(hours=24), S.DELIVERED))
+            elif roll < 0.068 and self.now - delivered_at > timedelta(hours=2):
                 events.append((delivered_at, S.FAILED_ATTEMPT))
                 events.append((delivered_at + timedelta(hours=1), S.RETURNING))
-                if self.now - delivered_at > timedelta(hours=30):
-                    events.append((delivered_at + timedelta(hours=30), S.RETURNED))
+                if settled:
+                    events.append((delivered_at + timedelta(hours=26), S.RETURNED))
             else:
                 events.append((delivered_at, S.DELIVERED))
         return events
@@ -167,8 +172,26 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
             history += _write_day(conn, day, rng.randrange(110, 190), rng)
         today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-")
         _write_day(conn, today, count_today, rng, plan_routes=True)
+    _settle_history(db, rng, now)
     db.close()
     return DemoSummary(path, count_today, history, now)
+
+
+def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
+    """Open the cases the exception rules find, then close the ones from past days as the shop handled them."""
+    from ..control.engine import ExceptionEngine
+
+    ExceptionEngine(db, clock=lambda: now.astimezone(UTC)).refresh(now.astimezone(UTC))
+    today = now.date().isoformat()
+    with db.transaction() as conn:
+        past = conn.execute(
+            "SELECT e.id, o.promised_end FROM exceptions e JOIN orders o ON o.id = e.order_id "
+            "WHERE e.resolved_at IS NULL AND o.delivery_date < ?", (today,)).fetchall()
+        for case_id, promised_end in past:
+            opened = datetime.fromisoformat(promised_end) + timedelta(minutes=rng.uniform(10, 90))
+            resolved = opened + timedelta(hours=rng.uniform(0.5, 20))
+            conn.execute("UPDATE exceptions SET opened_at = ?, resolved_at = ?, resolution = ? WHERE id = ?",
+                         (to_iso(opened), to_iso(min(resolved, now.astimezone(UTC))), "Handled: customer informed", case_id))
 
 
 def _write_setup(conn, tz: ZoneInfo) -> None:
@@ -199,7 +222,7 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
         events = day.fate(order, carrier)
         tracking = f"{carrier[:2].upper()}{order_id:08d}" if carrier not in ("own_fleet", "pickup") else f"CT-{order.order_ref.lstrip('#')}"
         base_cost = {"own_fleet": 0, "pickup": 0, "uber_direct": rng.randrange(899, 1899), "easypost": rng.randrange(649, 1299)}[carrier]
-        cost = Money(base_cost + (rng.randrange(0, 400) if rng.random() < 0.1 else 0)) if base_cost else None
+        cost = Money(base_cost + (rng.randrange(150, 400) if rng.random() < 0.03 else 0)) if base_cost else None
         shipment_id = shipment_store.create_shipment(conn, Shipment(
             order_id=order_id, carrier=carrier, service=service, status=S.CREATED, tracking_number=tracking,
             cost=cost, quoted_cost=Money(base_cost) if base_cost else None, promised_by=order.promised_window.end,

@@ -45,12 +45,61 @@ class Areas(QObject):
         db = context.db
         self.orders = OrdersView(db)
         self.map = self._build_map(context)
-        self.kpis = Placeholder("KPIs", "On-time rate, first-attempt rate, cost per delivery and exceptions, with trends.")
-        self.exceptions = Placeholder("Exceptions", "Late, failed, stalled and address problems, with one-click fixes.")
-        self.routes = Placeholder("Routes", "Each van's route with arrival times, load and what was left out, and why.")
-        self.dispatch = Placeholder("Dispatch", "Own van, courier, parcel carrier or pickup, side by side with cost and promise.")
+        self.kpis = self._build_kpis(context)
+        self.exceptions = self._build_exceptions(context)
+        self.routes = self._build_routes(context)
+        self.dispatch = self._build_dispatch(context)
         self.sync_label = QLabel("Sync: idle")
         self.backups = BackupActions(window, db)
+
+    def _build_kpis(self, context: AppContext):
+        from ..control.kpis import KpiService
+        from .kpis import KpiPanel
+
+        panel = KpiPanel(KpiService(context.db), columns=7, tables_apart=True)
+        panel.kpiClicked.connect(self._kpi_clicked)
+        return panel
+
+    def _build_exceptions(self, context: AppContext):
+        from ..control.actions import ControlService
+        from ..control.engine import ExceptionEngine
+        from .exceptions import ExceptionQueueView
+
+        self.control = ControlService(context.db, hub=context.hub)
+        self.engine = ExceptionEngine(context.db, hub=context.hub)
+        view = ExceptionQueueView(self.control, self.engine)
+        view.orderActivated.connect(self._show_order)
+        view.actionDone.connect(lambda text: self.window.statusBar().showMessage(text, 10_000))
+        return view
+
+    def _build_routes(self, context: AppContext):
+        from ..routing.service import RoutingService
+        from .routes import RoutesView
+
+        self.routing = RoutingService(context.db, hub=context.hub)
+        return RoutesView(self.routing)
+
+    def _build_dispatch(self, context: AppContext):
+        from ..dispatch.service import DispatchService
+        from .dispatch import DispatchView
+
+        self.dispatching = DispatchService(context.db, hub=context.hub, adapters=context.services.get("adapters"))
+        return DispatchView(self.dispatching)
+
+    def _kpi_clicked(self, kpi_filter) -> None:
+        if kpi_filter.target == "exceptions":
+            self.window.docks["exceptions"].show()
+            self.exceptions.show_filter(kpi_filter.kinds, kpi_filter.since, kpi_filter.until)
+            return
+        self.window.docks["work"].show()
+        self.window.work_tabs.setCurrentWidget(self.orders)
+        self.orders.model.set_query(kpi_filter.order_query())
+
+    def _show_order(self, order_id: int) -> None:
+        self.window.docks["work"].show()
+        self.window.work_tabs.setCurrentWidget(self.orders)
+        self.orders.select_order(order_id)
+        self.map.select_orders([order_id])
 
     def _build_map(self, context: AppContext):
         from ..tiles import open_tiles
@@ -88,6 +137,12 @@ class Areas(QObject):
         self.map.stopClicked.connect(self._map_clicked)
         self.map.stopMoved.connect(self._map_moved)
         self.orders.ordersSelected.connect(self.map.select_orders)
+        self.exceptions.watch(hub)
+        self.exceptions.start_auto_refresh(60_000)
+        self.exceptions.refresh_rules()
+        self.dispatch.follow(hub)
+        self.dispatch.refresh()
+        self.kpis.refresh()
 
     def _map_clicked(self, order_id: int) -> None:
         self.window.docks["work"].show()
@@ -110,10 +165,12 @@ class Areas(QObject):
     def refresh(self) -> None:
         self.orders.refresh()
         self.refresh_map()
+        self.kpis.refresh()
+        self.dispatch.refresh()
 
     def loading(self) -> dict[str, Signal]:
         """Areas still loading at start-up, by name, with the signal each emits when ready."""
-        return {"map": self.mapLoaded}
+        return {"map": self.mapLoaded, "exceptions": self.exceptions.rulesChecked, "kpis": self.kpis.updated}
 
     def status_widgets(self) -> list[QWidget]:
         return [self.sync_label]
@@ -121,6 +178,7 @@ class Areas(QObject):
     def file_actions(self) -> list[tuple]:
         backups = self.backups
         return [
+            ("&Import orders…", self.import_orders, "Ctrl+I", "Bring in orders from a CSV or Excel export"),
             ("Back up &now", backups.back_up_now, None, "Copy the store to the backups folder now"),
             ("&Restore…", backups.restore, None, "Replace the store with a backup (the current file is kept)"),
             ("E&xport settings…", backups.export_settings, None, "Save settings (never keys or passwords) to a file"),
@@ -128,7 +186,26 @@ class Areas(QObject):
         ]
 
     def edit_actions(self) -> list[tuple]:
-        return []
+        return [("&New order…", self.new_order, "Ctrl+N", "Take a phone or counter order"),
+                ("Carrier &accounts…", self.carrier_settings, "Ctrl+,", "Add carrier keys and test the connection")]
+
+    def new_order(self) -> None:
+        from .dispatch import NewOrderDialog
+
+        dialog = NewOrderDialog(self.dispatching, self.window)
+        dialog.open()
+
+    def carrier_settings(self) -> None:
+        from .settings import CarrierSettingsDialog
+
+        dialog = CarrierSettingsDialog(self.window, self.context.db)
+        dialog.open()
+
+    def import_orders(self) -> None:
+        from .imports import ImportWizard
+
+        wizard = ImportWizard(self.window, self.context.db, self.context.hub)
+        wizard.open()
 
     def help_actions(self) -> list[tuple]:
         return [("Open &logs folder", self.open_logs_folder, None, "Show the log files to send to support")]

@@ -31,7 +31,8 @@ class MainWindow(QMainWindow):
         self.work_tabs.addTab(self.areas.orders, "Orders")
         self.work_tabs.addTab(self.areas.routes, "Routes")
         self.work_tabs.addTab(self.areas.dispatch, "Dispatch")
-        self._dock("work", "Orders · Routes · Dispatch", self.work_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.work_tabs.addTab(self.areas.kpis.tables, "Scorecard")
+        self._dock("work", "Orders · Routes · Dispatch · Scorecard", self.work_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._build_menus()
         self._build_status_bar()
         self._restore()
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         self.resizeDocks([self.docks["work"]], [430], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["kpis"]], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["kpis"]], [230], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["exceptions"]], [430], Qt.Orientation.Horizontal)
         settings = QSettings()
         if not self.context.demo or settings.value("restore_in_demo", False, bool):

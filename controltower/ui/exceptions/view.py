@@ -81,6 +81,7 @@ class ExceptionQueueView(QWidget):
 
     actionDone = Signal(str)  # a sentence for the status bar
     orderActivated = Signal(int)  # double-click: show this order
+    rulesChecked = Signal()  # a run of the rules finished and the queue shows its result
 
     def __init__(self, service: ControlService, engine: ExceptionEngine | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -260,6 +261,7 @@ class ExceptionQueueView(QWidget):
         self.refresh_button.setEnabled(True)
         self.message.setText(f"Checked: {result.opened} new, {result.resolved} closed themselves, {result.still_open} open.")
         self.reload()
+        self.rulesChecked.emit()
 
     # --- actions ---
 

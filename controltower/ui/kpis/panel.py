@@ -30,7 +30,7 @@ class Sparkline(QChartView):
         chart.layout().setContentsMargins(0, 0, 0, 0)
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setFixedHeight(42)
+        self.setFixedHeight(30)
         self.setStyleSheet("background: transparent")
         self.series = QLineSeries()
         self.series.setPen(QPen(QColor("#2e86c1"), 2))
@@ -115,9 +115,11 @@ class KpiPanel(QWidget):
                       "Shipments that had at least one exception case, of the volume",
                       "Charged within 5 % of the quote, of shipments with both", "Complaint cases logged for these orders")
 
-    def __init__(self, service: KpiService, parent=None, *, now=None) -> None:
+    def __init__(self, service: KpiService, parent=None, *, now=None, columns: int = 5, tables_apart: bool = False) -> None:
+        """`tables_apart`: the scorecard and cost tables go in `self.tables` for the caller to place (e.g. a tab)."""
         super().__init__(parent)
         self.service = service
+        self.columns = columns
         self._now = now
         self.period_box = QComboBox()
         for label, days in PERIODS:
@@ -164,9 +166,17 @@ class KpiPanel(QWidget):
         tables.addLayout(right, 1)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(4)
         layout.addLayout(header)
         layout.addLayout(self.grid)
-        layout.addLayout(tables, 1)
+        if tables_apart:
+            self.tables = QWidget()
+            self.tables.setLayout(tables)
+            layout.addStretch(1)
+        else:
+            self.tables = self
+            layout.addLayout(tables, 1)
 
         self._signals = _Signals()
         self._signals.done.connect(self._show)
@@ -220,7 +230,7 @@ class KpiPanel(QWidget):
             if card is None:
                 card = self.cards[kpi.key] = KpiCard()
                 card.clicked.connect(lambda value: self.kpiClicked.emit(value.filter))
-                self.grid.addWidget(card, position // 5, position % 5)
+                self.grid.addWidget(card, position // self.columns, position % self.columns)
             card.show_kpi(kpi)
         self._fill_scorecard(scorecard)
         self._fill_costs(costs)
