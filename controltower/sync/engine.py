@@ -181,7 +181,10 @@ class SyncEngine:
             return await self._perform_cancel(entry, adapter)
         request = request_from_json(entry.payload["request"])
         booking = None
-        if entry.outcome_unknown and not adapter.idempotent_booking:
+        # A carrier keeps idempotency keys only for a while (Uber Direct: 60 min): an older uncertain
+        # booking is looked up by our reference first, or a replay could book it a second time.
+        key_expired = (utcnow() - entry.created_at).total_seconds() > self.policy.idempotency_window_s
+        if entry.outcome_unknown and (not adapter.idempotent_booking or key_expired):
             booking = await adapter.find_booking_by_reference(request.our_reference)
         if booking is None:
             send = adapter.book if entry.operation == "book" else adapter.create_return

@@ -192,3 +192,25 @@ async def test_a_cancel_the_carrier_refuses_is_shown_not_hidden(store, order_ids
     entry = outbox.get(store.conn, cancel.outbox_id)
     assert entry.state == "failed" and "can no longer be cancelled" in entry.last_error
     assert get_shipment(store.conn, write.shipment_id).status == ShipmentStatus.BOOKED  # still on its way
+
+
+async def test_an_old_uncertain_booking_is_looked_up_not_replayed_after_the_key_expired(store, order_ids, sandbox):
+    """The laptop slept for two hours mid-booking: the carrier has forgotten the key, so we ask by reference."""
+    from datetime import timedelta
+
+    from controltower.carriers.uber_direct import requests as uber_requests
+    from controltower.domain.timeutil import to_iso, utcnow
+    from controltower.sync.codec import request_from_json
+
+    write = book(store, order_ids[0], "zippy")
+    entry = outbox.get(store.conn, write.outbox_id)
+    sandbox.world.create_delivery("zippy", uber_requests.delivery(request_from_json(entry.payload["request"]),
+                                                                   write.idempotency_key))
+    with store.transaction() as conn:
+        outbox.mark_in_flight(conn, write.outbox_id)
+        conn.execute("UPDATE outbox SET created_at = ? WHERE id = ?", (to_iso(utcnow() - timedelta(hours=2)), write.outbox_id))
+    sandbox.clock.advance(timedelta(hours=2))  # delivered long ago; the key is no longer remembered
+    async with running_engine(store, sandbox.base_url) as engine:
+        await engine.run_until_idle()
+    assert len(sandbox.bookings()) == 1
+    assert get_shipment(store.conn, write.shipment_id).external_id == sandbox.bookings()[0]["id"]

@@ -15,6 +15,8 @@ from .couriers import COMPANIES, CourierCompany
 
 CITY_CENTRE = (40.7306, -73.9866)  # where addresses without coordinates are placed (when the shop has none either)
 QUOTE_LIFETIME = timedelta(minutes=15)
+KEY_LIFETIME = timedelta(minutes=60)  # Uber Direct keeps idempotency keys an hour
+FINISHED = ("canceled", "delivered", "returned")  # no longer "an active delivery like this"
 CANCELLABLE = {"pending", "pickup"}
 COVERAGE_KM = 40  # a dropoff farther from the pickup than this is outside every company's area
 
@@ -165,7 +167,7 @@ class World:
         self._seed = seed
         self._deliveries: dict[str, SimDelivery] = {}
         self._customer_of: dict[str, str] = {}
-        self._by_key: dict[tuple[str, str], str] = {}
+        self._by_key: dict[tuple[str, str], tuple[str, datetime]] = {}  # -> (delivery id, when the key was first used)
         self._by_reference: dict[tuple[str, str, str], str] = {}  # (customer, manifest_reference, external_id)
         self._quotes: dict[str, dict] = {}
         self._bookings: list[dict] = []
@@ -204,11 +206,12 @@ class World:
         key = str(payload.get("idempotency_key") or "")
         with self._lock:
             now = self.clock.now()
-            if key and (customer, key) in self._by_key:
-                return self._deliveries[self._by_key[(customer, key)]].to_json(now, customer)
+            remembered = self._by_key.get((customer, key)) if key else None
+            if remembered and now - remembered[1] < KEY_LIFETIME:
+                return self._deliveries[remembered[0]].to_json(now, customer)
             reference = (customer, str(payload.get("manifest_reference") or ""), str(payload.get("external_id") or ""))
             existing = self._deliveries.get(self._by_reference.get(reference, ""))
-            if any(reference[1:]) and existing is not None and existing.phase_at(now)[1] != "canceled":
+            if any(reference[1:]) and existing is not None and existing.phase_at(now)[1] not in FINISHED:
                 raise SandboxError(409, "duplicate_delivery", "An active delivery like this already exists.",
                                    {"delivery_id": existing.id})
             _covered(payload)
@@ -217,7 +220,7 @@ class World:
             self._deliveries[delivery.id] = delivery
             self._customer_of[delivery.id] = customer
             if key:
-                self._by_key[(customer, key)] = delivery.id
+                self._by_key[(customer, key)] = (delivery.id, now)
             self._by_reference[reference] = delivery.id
             self._bookings.append({"id": delivery.id, "customer": customer, "idempotency_key": key,
                                    "external_id": payload.get("external_id", ""),
