@@ -357,8 +357,14 @@
 
   function renderLegend() {
     if (!CT.legend) return;
-    var box = CT.legend;
-    box.textContent = "";
+    var outer = CT.legend;
+    outer.textContent = "";
+    var toggle = el("div", "ct-legend-toggle", "Legend");
+    toggle.title = "Show or hide the legend";
+    toggle.addEventListener("click", function () { outer.classList.toggle("ct-collapsed"); });
+    outer.appendChild(toggle);
+    var box = el("div", "ct-legend-body");
+    outer.appendChild(box);
     box.appendChild(el("h4", "", "Stops"));
     STATUSES.forEach(function (status) {
       var row = el("div", "ct-legend-row");
@@ -422,7 +428,7 @@
       "Stops": CT.layers.stops, "Problems": CT.layers.problems, "Routes": CT.layers.routes, "Vans": CT.layers.vans,
       "Depots": CT.layers.depots, "Map tiles": CT.layers.tiles, "Built-in background": CT.layers.background,
     }, { collapsed: true, position: "topright" }).addTo(map);
-    control("topright", function () { CT.badge = el("div", "ct-badge"); return CT.badge; });
+    control("bottomleft", function () { CT.badge = el("div", "ct-badge"); return CT.badge; });
     control("topleft", function () {
       var button = el("button", "ct-fit", "Fit");
       button.title = "Zoom to the selected stops, or to everything";
@@ -430,7 +436,13 @@
       button.addEventListener("click", function () { CT.fit(null); });
       return button;
     });
-    control("bottomright", function () { CT.legend = el("div", "ct-legend"); L.DomEvent.disableScrollPropagation(CT.legend); return CT.legend; });
+    control("bottomright", function () {
+      CT.legend = el("div", "ct-legend");
+      if (document.documentElement.clientHeight < 420) CT.legend.classList.add("ct-collapsed");  // a small map keeps its room
+      L.DomEvent.disableScrollPropagation(CT.legend);
+      L.DomEvent.disableClickPropagation(CT.legend);
+      return CT.legend;
+    });
     renderLegend();
     loadBackground();
     if (window.QWebChannel && window.qt && qt.webChannelTransport) {

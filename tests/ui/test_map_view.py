@@ -77,7 +77,7 @@ def test_page_loads_with_no_network_and_shows_the_offline_background(qtbot, open
     qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelector('.ct-badge').classList.contains('ct-visible')"))
     assert "Offline" in js(view, qtbot, "document.querySelector('.ct-badge').textContent")
     assert js(view, qtbot, "document.querySelector('.leaflet-control-scale') !== null")
-    assert js(view, qtbot, "document.querySelector('.ct-legend').textContent").startswith("StopsPlannedEn route")
+    assert js(view, qtbot, "document.querySelector('.ct-legend-body').textContent").startswith("StopsPlannedEn route")
     assert view.request_guard.blocked == []
 
 
@@ -135,7 +135,7 @@ def test_routes_vans_and_depots_are_drawn_with_their_legend(qtbot, open_map):
     assert js(view, qtbot, "document.querySelectorAll('.ct-routed').length") == 3
     assert js(view, qtbot, "Array.from(document.querySelectorAll('.ct-routed')).map(e => e.textContent).sort().join()") == "1,2,3"
     assert js(view, qtbot, "document.querySelectorAll('path.leaflet-interactive').length") >= 1
-    assert "Van 1 · Ford Transit" in js(view, qtbot, "document.querySelector('.ct-legend').textContent")
+    assert "Van 1 · Ford Transit" in js(view, qtbot, "document.querySelector('.ct-legend-body').textContent")
     js(view, qtbot, "CT.vans.get(1).openTooltip(); 0")
     assert "last seen" in js(view, qtbot, "document.querySelector('.leaflet-tooltip').textContent")
     assert "4 min ago" in js(view, qtbot, "document.querySelector('.leaflet-tooltip').textContent")
@@ -293,7 +293,7 @@ def test_customer_and_carrier_text_is_shown_as_text_and_never_runs(qtbot, open_m
     tooltips = js(view, qtbot, "Array.from(document.querySelectorAll('.leaflet-tooltip')).map(t => t.textContent).join('|')")
     assert tooltips.count(XSS) == 2 and SCRIPT in tooltips
     assert js(view, qtbot, "document.querySelectorAll('.leaflet-tooltip img, .leaflet-tooltip script').length") == 0
-    assert SCRIPT in js(view, qtbot, "document.querySelector('.ct-legend').textContent")
+    assert SCRIPT in js(view, qtbot, "document.querySelector('.ct-legend-body').textContent")
     qtbot.wait(300)  # give any injected handler the chance to fire
     assert js(view, qtbot, "typeof window.__xss") == "undefined"
     assert view.request_guard.blocked == []
