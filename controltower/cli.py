@@ -10,6 +10,7 @@ SUBCOMMANDS = {
     "import": "controltower.imports.cli",
     "export": "controltower.imports.cli_export",
     "quote": "controltower.dispatch.cli",
+    "sync": "controltower.sync.run",
     "send-notifications": "controltower.control.notify.sender",
 }
 
