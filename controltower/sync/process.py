@@ -41,8 +41,10 @@ class ProcessSyncEngine:
 
     def __init__(self, db_path: str | Path, hub: EventHub, *, sandbox_url: str = "", adapters_factory: str = "",
                  concurrency: int = 4, cadence_scale: float = 1.0) -> None:
-        self.command = [sys.executable, "-m", "controltower.sync.run", "--serve", "--db", str(db_path),
-                        "--concurrency", str(concurrency), "--cadence-scale", str(cadence_scale)]
+        # A frozen (PyInstaller) app has no `-m`: its own executable takes the `sync` subcommand instead.
+        entry = [sys.executable, "sync"] if getattr(sys, "frozen", False) else [sys.executable, "-m", "controltower.sync.run"]
+        self.command = entry + ["--serve", "--db", str(db_path), "--concurrency", str(concurrency),
+                                "--cadence-scale", str(cadence_scale)]
         if sandbox_url:
             self.command += ["--sandbox-url", sandbox_url]
         if adapters_factory:
