@@ -42,3 +42,5 @@ class EventHub:
 #   orders.changed(ids)          shipments.changed(ids)        exceptions.changed()
 #   sync.state(online, last_sync, queue, errors)               routes.changed(plan_date)
 #   notifications.changed()
+#   sync.state also carries unknown, failed, tracked           outbox.changed(ids): a write was queued or withdrawn
+#   sync.refreshed(shipments, seconds): a full tracking refresh finished
