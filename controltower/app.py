@@ -81,6 +81,27 @@ def install_startup_probe(window) -> None:
         signal.connect(lambda *_, name=name: say(f"ready:{name}"))
 
 
+def start_sync(context):
+    """Carrier bookings and tracking in the background: the sandbox couriers in demo mode, the user's accounts otherwise."""
+    if context.offline:
+        return None
+    if context.demo:
+        from .sync.demo import DemoSync
+
+        sync = DemoSync(context.db, context.hub, speed=DEMO_SPEED)
+        sync.start()
+        context.services["demo_sync"] = sync
+        return sync
+    from .sync.process import ProcessSyncEngine
+
+    sync = ProcessSyncEngine(context.db.path, context.hub, adapters_factory="controltower.carriers.accounts:enabled_adapters")
+    sync.start()
+    return sync
+
+
+DEMO_SPEED = 10.0  # sandbox minutes per real minute: couriers visibly move without running ahead of the day
+
+
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
     from .logs import setup_logging
@@ -120,6 +141,7 @@ def run_app(argv: list[str]) -> int:
         instance.release()
         return 2
     context = AppContext(db=db, demo=args.demo, offline=args.offline, data_dir=db.path.parent)
+    sync = start_sync(context)
     window = MainWindow(context)
     install_startup_probe(window)
     instance.activated.connect(lambda: (window.showNormal(), window.raise_(), window.activateWindow()))
@@ -141,6 +163,8 @@ def run_app(argv: list[str]) -> int:
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+        if sync is not None:
+            loop.run_until_complete(sync.stop())
     db.close()
     instance.release()
     return result["code"]

@@ -23,10 +23,14 @@ SHOP = {"name": "Rose City Plants & Home", "street": "2325 SE Hawthorne Blvd", "
         "lat": 45.51225, "lon": -122.64105, "phone": "+1 503-555-0100"}
 VANS = [("Van 1 · Ford Transit", "Maria Alvarez", 60, 900_000, ""), ("Van 2 · Sprinter (chilled)", "Dev Raman", 80, 1_200_000, "fridge"),
         ("Bike 3 · e-cargo", "Sam Whitaker", 14, 120_000, "")]
-CARRIERS = [("own_fleet", "Own vans", "own_fleet"), ("pickup", "In-store pickup", "pickup"),
-            ("uber_direct", "Couriers (sandbox network)", "courier"), ("easypost", "Parcel carriers (sandbox)", "parcel")]
+# (code, name, kind, enabled): the sandbox couriers run on 127.0.0.1 in demo mode; the real accounts wait for keys.
+CARRIERS = [("own_fleet", "Own vans", "own_fleet", 1), ("pickup", "In-store pickup", "pickup", 1),
+            ("sandbox:zippy", "Zippy Express (sandbox)", "courier", 1), ("sandbox:pedal", "Pedal Post (sandbox)", "courier", 1),
+            ("sandbox:metro", "Metro Runners (sandbox)", "courier", 1),
+            ("easypost", "EasyPost parcel carriers (add your key)", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
+COURIERS = {"sandbox:zippy": "Zippy Express", "sandbox:pedal": "Pedal Post", "sandbox:metro": "Metro Runners"}
 # Carrier status codes as their trackers report them, for a believable raw history.
-_RAW = {"uber_direct": {S.BOOKED: "pending", S.PICKED_UP: "pickup_complete", S.IN_TRANSIT: "pickup_complete",
+_RAW = {"courier": {S.BOOKED: "pending", S.PICKED_UP: "pickup_complete", S.IN_TRANSIT: "pickup_complete",
                         S.OUT_FOR_DELIVERY: "dropoff", S.DELIVERED: "delivered", S.FAILED_ATTEMPT: "returned",
                         S.RETURNING: "returned", S.RETURNED: "returned", S.EXCEPTION: "canceled"},
         "easypost": {S.BOOKED: "pre_transit", S.PICKED_UP: "in_transit", S.IN_TRANSIT: "in_transit",
@@ -82,9 +86,11 @@ class _Day:
         if option is DeliveryOption.SCHEDULED:
             return "own_fleet", "Scheduled van"
         if option is DeliveryOption.EXPRESS:
-            return "uber_direct", rng.choice(["Zippy Couriers", "MetroDash", "Bridge City Bikes"])
+            code = rng.choice(list(COURIERS))
+            return code, COURIERS[code]
         if option is DeliveryOption.SAME_DAY:
-            return ("own_fleet", "Same-day van") if rng.random() < 0.55 else ("uber_direct", rng.choice(["Zippy Couriers", "MetroDash"]))
+            code = rng.choice(["sandbox:zippy", "sandbox:metro"])
+            return ("own_fleet", "Same-day van") if rng.random() < 0.55 else (code, COURIERS[code])
         return ("own_fleet", "Standard van") if rng.random() < 0.5 else ("easypost", rng.choice(["USPS Ground Advantage", "UPS Ground"]))
 
     def order(self, number: int) -> Order:
@@ -200,9 +206,9 @@ def _write_setup(conn, tz: ZoneInfo) -> None:
     conn.executemany("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", settings.items())
     conn.execute("INSERT INTO depots(name, street, city, postcode, country, lat, lon, opens_at, closes_at) VALUES (?,?,?,?,?,?,?,?,?)",
                  (SHOP["name"], SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, SHOP["lat"], SHOP["lon"], "09:00", "19:00"))
-    for code, name, kind in CARRIERS:
-        conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES (?,?,?,1,?)",
-                     (code, name, kind, '{"sandbox": true}'))
+    for code, name, kind, enabled in CARRIERS:
+        conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES (?,?,?,?,?)",
+                     (code, name, kind, enabled, '{"sandbox": true}' if code.startswith("sandbox:") else "{}"))
     for name, driver, parcels, grams, skills in VANS:
         driver_id = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)", (driver, "+1 503-555-0150")).lastrowid
         conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, break_minutes, "
@@ -220,14 +226,22 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
         if awaiting:
             continue  # not yet dispatched: the Dispatch area decides its way
         events = day.fate(order, carrier)
-        tracking = f"{carrier[:2].upper()}{order_id:08d}" if carrier not in ("own_fleet", "pickup") else f"CT-{order.order_ref.lstrip('#')}"
-        base_cost = {"own_fleet": 0, "pickup": 0, "uber_direct": rng.randrange(899, 1899), "easypost": rng.randrange(649, 1299)}[carrier]
+        courier = carrier in COURIERS
+        if courier and not events[-1][1].is_final:
+            if plan_routes:
+                _queue_courier_booking(conn, order_id, order, carrier)  # the sync engine books it with the sandbox
+                continue
+            # Past days' couriers have finished: nothing of theirs is left for the sandbox to track.
+            last_time, last = events[-1]
+            events.append((min(day.now, last_time + timedelta(hours=2)), S.RETURNED if last is S.RETURNING else S.DELIVERED))
+        tracking = f"{carrier.split(':')[-1][:2].upper()}{order_id:08d}" if carrier not in ("own_fleet", "pickup") else f"CT-{order.order_ref.lstrip('#')}"
+        base_cost = 0 if carrier in ("own_fleet", "pickup") else rng.randrange(899, 1899) if courier else rng.randrange(649, 1299)
         cost = Money(base_cost + (rng.randrange(150, 400) if rng.random() < 0.03 else 0)) if base_cost else None
         shipment_id = shipment_store.create_shipment(conn, Shipment(
             order_id=order_id, carrier=carrier, service=service, status=S.CREATED, tracking_number=tracking,
             cost=cost, quoted_cost=Money(base_cost) if base_cost else None, promised_by=order.promised_window.end,
             created_at=order.created_at))
-        raw = _RAW.get(carrier, {})
+        raw = _RAW.get("courier" if courier else carrier, {})
         shipment_store.ingest_events(conn, shipment_id, [
             TrackingEvent(carrier, tracking, status, moment.astimezone(UTC), raw_code=raw.get(status, status.value),
                           raw_text=status.label, carrier_event_id=f"{tracking}-{i}")
@@ -237,6 +251,22 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
     if plan_routes:
         _plan_simple_routes(conn, day, own_fleet)
     return count
+
+
+def _queue_courier_booking(conn, order_id: int, order: Order, carrier: str) -> None:
+    """Today's open courier deliveries wait in the outbox; at start-up the real sync engine books them."""
+    from ..carriers.base import Contact, Parcel, ShipmentRequest
+    from ..sync.writes import enqueue_booking
+
+    request = ShipmentRequest(
+        our_reference="pending", order_ref=order.order_ref,
+        pickup=Address(SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, region=city.REGION),
+        pickup_contact=Contact(SHOP["name"], SHOP["phone"].replace(" ", "").replace("-", "")),
+        dropoff=order.address, dropoff_contact=Contact(order.customer_name, order.phone.replace(" ", "").replace("-", ""), order.email),
+        parcels=(Parcel(max(order.weight_g // max(order.parcels, 1), 1), quantity=order.parcels, value=order.value),),
+        deliver_by=order.promised_window.end, value=order.value,
+        pickup_location=GeoPoint(SHOP["lat"], SHOP["lon"]), dropoff_location=order.location, dropoff_instructions=order.notes)
+    enqueue_booking(conn, order_id=order_id, carrier=carrier, request=request)
 
 
 def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentStatus]]) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..carriers.base import AdapterConfig, CarrierAdapter
+from ..carriers.base import CarrierAdapter
 from ..domain import CarrierKind, DeliveryOption, Order
 from ..domain.money import exponent
 from ..domain.timeutil import to_iso, utcnow
@@ -89,19 +88,9 @@ class DayPlan:
 
 def adapters_from_store(db) -> list[CarrierAdapter]:
     """Adapters for every enabled carrier account except own vans and pickup (priced here), keys from the keychain."""
-    from ..carriers import registry
-    from ..store.secrets import get_secret
+    from ..carriers.accounts import enabled_adapters
 
-    adapters = []
-    for row in db.query("SELECT * FROM carrier_accounts WHERE enabled = 1 AND kind NOT IN ('own_fleet', 'pickup') ORDER BY code"):
-        settings = json.loads(row["settings_json"] or "{}")
-        try:
-            factory = registry.factory_for(row["code"])
-        except KeyError:
-            continue
-        credentials = {f.name: get_secret(row["code"], f.name) or "" for f in getattr(factory, "credential_fields", ())}
-        adapters.append(factory(AdapterConfig(row["code"], credentials, settings, settings.get("base_url", ""))))
-    return adapters
+    return list(enabled_adapters(db).values())
 
 
 class DispatchService:

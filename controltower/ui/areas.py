@@ -4,12 +4,13 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from .backup_actions import BackupActions
 from .context import AppContext
 from .orders import OrdersView
 from .placeholder import Placeholder
+from .sync_status import OutboxPanel, SyncStatusWidget
 from .tasks import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Areas(QObject):
         super().__init__(window)
         self.window, self.context = window, context
         self._relay = _Relay(self)
+        self._own_vans: list = []
         db = context.db
         self.orders = OrdersView(db)
         self.map = self._build_map(context)
@@ -49,7 +51,8 @@ class Areas(QObject):
         self.exceptions = self._build_exceptions(context)
         self.routes = self._build_routes(context)
         self.dispatch = self._build_dispatch(context)
-        self.sync_label = QLabel("Sync: idle")
+        self.sync_status = SyncStatusWidget(context.hub)
+        self.outbox = OutboxPanel(db, context.hub)
         self.backups = BackupActions(window, db)
 
     def _build_kpis(self, context: AppContext):
@@ -120,6 +123,7 @@ class Areas(QObject):
 
         db, day = self.context.db, shop_today(self.context.db)
         def show(features) -> None:
+            self._own_vans = features.vehicles
             self.map.show_day(features)
             self.map.run("true", lambda _result: self.mapLoaded.emit())  # answered once the page has drawn them
 
@@ -137,12 +141,41 @@ class Areas(QObject):
         self.map.stopClicked.connect(self._map_clicked)
         self.map.stopMoved.connect(self._map_moved)
         self.orders.ordersSelected.connect(self.map.select_orders)
+        self.sync_status.open_queue_requested.connect(self._show_outbox)
+        self._start_courier_positions()
         self.exceptions.watch(hub)
         self.exceptions.start_auto_refresh(60_000)
         self.exceptions.refresh_rules()
         self.dispatch.follow(hub)
         self.dispatch.refresh()
         self.kpis.refresh()
+
+    def _show_outbox(self) -> None:
+        self.window.docks["work"].show()
+        self.window.work_tabs.setCurrentWidget(self.outbox)
+
+    def _start_courier_positions(self) -> None:
+        """Demo mode: the sandbox couriers drive along on the map, next to the shop's own vans."""
+        demo = self.context.services.get("demo_sync")
+        if demo is None:
+            return
+        from PySide6.QtCore import QTimer
+
+        from ..domain.timeutil import to_iso, utcnow
+        from ..mapfeatures import VehicleFeature
+
+        def positions():
+            seen = to_iso(utcnow())
+            return [VehicleFeature(vehicle_id=1_000_000 + i, name=f"{p['company']} courier ({p['status'].replace('_', ' ')})",
+                                   lat=p["lat"], lon=p["lng"], last_seen=seen, color="#6d4c41")
+                    for i, p in enumerate(demo.network.world.courier_positions())]
+
+        def show(couriers) -> None:
+            self.map.set_vehicles(list(self._own_vans) + couriers)
+
+        self._courier_timer = QTimer(self, interval=3000)
+        self._courier_timer.timeout.connect(lambda: run_in_thread(positions, show))
+        self._courier_timer.start()
 
     def _map_clicked(self, order_id: int) -> None:
         self.window.docks["work"].show()
@@ -173,7 +206,7 @@ class Areas(QObject):
         return {"map": self.mapLoaded, "exceptions": self.exceptions.rulesChecked, "kpis": self.kpis.updated}
 
     def status_widgets(self) -> list[QWidget]:
-        return [self.sync_label]
+        return [self.sync_status]
 
     def file_actions(self) -> list[tuple]:
         backups = self.backups

@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
         self.work_tabs.addTab(self.areas.routes, "Routes")
         self.work_tabs.addTab(self.areas.dispatch, "Dispatch")
         self.work_tabs.addTab(self.areas.kpis.tables, "Scorecard")
+        self.work_tabs.addTab(self.areas.outbox, "Carrier queue")
         self._dock("work", "Orders · Routes · Dispatch · Scorecard", self.work_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._build_menus()
         self._build_status_bar()

@@ -38,6 +38,7 @@ class OrdersModel(QAbstractTableModel):
         super().__init__(parent)
         self.db = db
         self.tz = timezone or _shop_timezone(db)
+        self.carrier_names = {row[0]: row[1] for row in db.reader().execute("SELECT code, name FROM carrier_accounts")}
         self.query = order_store.OrderQuery()
         self.rows: list[tuple] = []
         self.exhausted = False
@@ -156,7 +157,7 @@ class OrdersModel(QAbstractTableModel):
         if key == "value_minor":
             return Money(value, row[_IDX["currency"]]).format()
         if key == "carrier":
-            return value.replace("_", " ").title() if value else "—"
+            return self.carrier_names.get(value) or (value.replace("_", " ").title() if value else "—")
         return "" if value is None else str(value)
 
     def local_time(self, iso: str | None) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 from ...carriers.base import ConnectionResult
 from ...store.secrets import SecretStoreError
 from ..tasks import run_in_thread
-from . import accounts
+from ...carriers import accounts
 
 _OK_STYLE = "color: #1b7f3b; font-weight: bold;"
 _FAIL_STYLE = "color: #b3261e; font-weight: bold;"

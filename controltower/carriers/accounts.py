@@ -5,10 +5,10 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 
-from ...carriers import registry
-from ...carriers.base import AdapterConfig, CarrierError, ConnectionResult, CredentialField
-from ...domain.models import CarrierKind
-from ...store import audit, secrets
+from . import registry
+from .base import AdapterConfig, CarrierError, ConnectionResult, CredentialField
+from ..domain.models import CarrierKind
+from ..store import audit, secrets
 
 # Accounts the dialog always offers, in the order a shop owner meets them.
 OFFERED = ("own_fleet", "pickup", "easypost", "shippo", "uber_direct", "doordash", *registry.KARRIO_CODES)
@@ -129,3 +129,20 @@ def check_connection(config: AdapterConfig) -> ConnectionResult:
         return ConnectionResult(False, str(exc))
     except (KeyError, ValueError) as exc:
         return ConnectionResult(False, f"Could not set up {config.code}: {exc}")
+
+
+def enabled_adapters(db, *, skip_kinds: tuple[str, ...] = ("own_fleet", "pickup")) -> dict[str, "CarrierAdapter"]:
+    """{code: adapter} for every enabled carrier account the registry knows, keys from the keychain.
+
+    Own vans and pickup are skipped by default (priced and tracked in the store, no network).
+    Also the sync engine process's adapters factory: `controltower.carriers.accounts:enabled_adapters`.
+    """
+    adapters = {}
+    for row in db.conn.execute("SELECT code, kind FROM carrier_accounts WHERE enabled = 1 ORDER BY code").fetchall():
+        if row[1] in skip_kinds:
+            continue
+        try:
+            adapters[row[0]] = registry.create(adapter_config(db, row[0]))
+        except KeyError:  # an account whose carrier this build does not have (e.g. karrio not installed)
+            continue
+    return adapters
