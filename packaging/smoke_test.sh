@@ -2,7 +2,8 @@
 # Smoke test of the frozen app: build it (or reuse the last build with --reuse), then, offscreen and in a throw-away
 # home folder so nothing of the user's is touched:
 #   1. `ControlTower --demo --db <tmp> --screenshot out.png` exits 0 and writes a full-size, non-blank PNG;
-#   2. `ControlTower solve-vrp` plans a small Solomon instance with PyVRP (the native solver libraries load);
+#   2. `ControlTower solve-vrp` plans a small Solomon instance with PyVRP (the native solver libraries load),
+#      and `ControlTower export orders` writes an .xlsx;
 #   3. every OR-Tools and PyVRP extension in the bundle resolves its shared libraries inside the bundle (Linux).
 # Usage: packaging/smoke_test.sh [--reuse]      Result: build/smoke/out.png, last line one JSON object.
 set -euo pipefail
@@ -35,8 +36,14 @@ fail() { printf 'smoke test FAILED: %s\n' "$*" >&2; exit 1; }
 
 # 1. The window, on a fresh demo store, rendered to a PNG.
 started=$SECONDS
-"$APP" --demo --db "$OUT/demo.db" --screenshot "$OUT/out.png" --offline >"$OUT/app.log" 2>&1 \
-    || { tail -40 "$OUT/app.log" >&2; fail "the app exited with status $?"; }
+status=0
+"$APP" --demo --db "$OUT/demo.db" --screenshot "$OUT/out.png" --offline >"$OUT/app.log" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then
+    tail -20 "$OUT/app.log" >&2
+    # The traceback of an unhandled exception goes to the app's own log file, in the throw-away home.
+    find "$home" -name 'controltower.log' -exec tail -40 {} \; >&2
+    fail "the app exited with status $status"
+fi
 screenshot_seconds=$(( SECONDS - started ))
 [ -s "$OUT/out.png" ] || fail "no screenshot written"
 read -r width height bytes < <("$PYTHON" - "$OUT/out.png" <<'PY'
@@ -68,13 +75,19 @@ CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME
     4      42         68         10        727        782         90
     5      42         65         10         15         67         90
 VRP
-"$APP" solve-vrp "$OUT/tiny.txt" --seconds 3 --json >"$OUT/solve.json" 2>"$OUT/solve.log" \
-    || { cat "$OUT/solve.log" >&2; fail "solve-vrp exited with status $?"; }
+status=0
+"$APP" solve-vrp "$OUT/tiny.txt" --seconds 3 --json >"$OUT/solve.json" 2>"$OUT/solve.log" || status=$?
+[ "$status" -eq 0 ] || { cat "$OUT/solve.log" >&2; fail "solve-vrp exited with status $status"; }
 "$PYTHON" - "$OUT/solve.json" <<'PY' || fail "solve-vrp did not return a plan"
 import json, sys
 plan = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert plan.get("routes"), plan
 PY
+
+# 2b. An export to Excel, frozen (openpyxl and the store's queries).
+status=0
+"$APP" export orders --db "$OUT/demo.db" --out "$OUT/orders.xlsx" >"$OUT/export.log" 2>&1 || status=$?
+[ "$status" -eq 0 ] && [ -s "$OUT/orders.xlsx" ] || { cat "$OUT/export.log" >&2; fail "export to .xlsx failed ($status)"; }
 
 # 3. Native libraries of the solvers resolve inside the bundle (catches a library left behind by the spec).
 if [ "$(uname -s)" = Linux ]; then

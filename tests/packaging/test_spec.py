@@ -98,3 +98,10 @@ def test_the_app_is_one_folder_named_for_the_shop_owner(spec):
     collect = spec["made"]["COLLECT"]
     assert collect.kwargs["name"] == "ControlTower"
     assert spec["made"]["EXE"].kwargs["exclude_binaries"] is True  # one folder, not one self-extracting file
+
+
+def test_barcode_symbologies_that_reportlab_imports_by_name_are_bundled(spec):
+    # Found by the frozen smoke test: labels.py -> reportlab.graphics.barcode, whose widgets exec
+    # "from reportlab.graphics.barcode.code93 import ..." at import time; the frozen app died before its window.
+    bundled = set(spec["made"]["Analysis"].kwargs["hiddenimports"])
+    assert {"reportlab.graphics.barcode.code93", "reportlab.graphics.barcode.qr"} <= bundled
