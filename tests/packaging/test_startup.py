@@ -23,7 +23,9 @@ def test_the_window_paints_and_the_solvers_stay_unloaded(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
     marks = [line.split() for line in result.stdout.splitlines() if line.startswith("CT_STARTUP ")]
-    assert [mark[1] for mark in marks][:1] == ["first_paint"], result.stdout
+    names = [mark[1] for mark in marks]
+    assert names.count("first_paint") == 1, result.stdout
+    assert "ready:map" in names  # each loading area reports too (some may finish before the first paint)
     assert all(float(mark[2]) > 1e9 for mark in marks)  # wall-clock seconds, comparable across processes
     assert all(0 < float(mark[3]) < 600 for mark in marks)  # then CPU seconds of the app so far
     assert shot.stat().st_size > 0
