@@ -156,15 +156,22 @@ def run_app(argv: list[str]) -> int:
                 print("warning: some areas had not finished loading when the screenshot was taken", file=sys.stderr)
             result["code"] = 0 if saved and ok else 1
             window.close()
-            app.quit()
 
         window.when_ready(shoot)
+    # Closing the window ends the run, but background work (the sync engine process) is stopped first,
+    # while the loop still runs: stopping it after Qt's own loop has quit crashes qasync.
+    app.setQuitOnLastWindowClosed(False)
     closed = asyncio.Event()
+    window.closing.connect(closed.set)
     app.aboutToQuit.connect(closed.set)
-    with loop:
-        loop.run_until_complete(closed.wait())
+
+    async def until_closed() -> None:
+        await closed.wait()
         if sync is not None:
-            loop.run_until_complete(sync.stop())
+            await sync.stop()
+
+    with loop:
+        loop.run_until_complete(until_closed())
     db.close()
     instance.release()
     return result["code"]

@@ -20,6 +20,7 @@ class _Relay(QObject):
     """Hub events arrive on any thread; these signals bring them to the UI thread."""
 
     orders_changed = Signal(object)
+    routes_changed = Signal()
 
 
 def shop_today(db) -> str:
@@ -135,9 +136,10 @@ class Areas(QObject):
         relay = self._relay
         relay.orders_changed.connect(lambda ids: self.orders.refresh(ids))
         relay.orders_changed.connect(lambda _ids: self.refresh_map())
+        relay.routes_changed.connect(lambda: (self.routes.refresh(), self.refresh_map()))
         hub.subscribe("orders.changed", lambda _t, p: relay.orders_changed.emit(p.get("ids")))
         hub.subscribe("shipments.changed", lambda _t, p: relay.orders_changed.emit(None))
-        hub.subscribe("routes.changed", lambda _t, p: relay.orders_changed.emit(None))
+        hub.subscribe("routes.changed", lambda _t, p: relay.routes_changed.emit())
         self.map.stopClicked.connect(self._map_clicked)
         self.map.stopMoved.connect(self._map_moved)
         self.orders.ordersSelected.connect(self.map.select_orders)
@@ -147,8 +149,14 @@ class Areas(QObject):
         self.exceptions.start_auto_refresh(60_000)
         self.exceptions.refresh_rules()
         self.dispatch.follow(hub)
-        self.dispatch.refresh()
+        self.window.work_tabs.currentChanged.connect(self._tab_shown)
         self.kpis.refresh()
+
+    def _tab_shown(self, _index: int) -> None:
+        """Dispatch plans the day with the solvers: load them when the user first looks, not at start-up."""
+        if self.window.work_tabs.currentWidget() is self.dispatch and not getattr(self, "_dispatch_loaded", False):
+            self._dispatch_loaded = True
+            self.dispatch.refresh()
 
     def _show_outbox(self) -> None:
         self.window.docks["work"].show()
@@ -199,7 +207,8 @@ class Areas(QObject):
         self.orders.refresh()
         self.refresh_map()
         self.kpis.refresh()
-        self.dispatch.refresh()
+        if getattr(self, "_dispatch_loaded", False):
+            self.dispatch.refresh()
 
     def loading(self) -> dict[str, Signal]:
         """Areas still loading at start-up, by name, with the signal each emits when ready."""
@@ -254,7 +263,11 @@ class Areas(QObject):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def shutdown(self) -> None:
-        pass
+        """Stop what runs in the background (a solver process, timers) before the window goes."""
+        self.routes.shutdown()
+        timer = getattr(self, "_courier_timer", None)
+        if timer is not None:
+            timer.stop()
 
 
 def build_areas(window: QWidget, context: AppContext) -> Areas:

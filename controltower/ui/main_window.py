@@ -14,6 +14,7 @@ class MainWindow(QMainWindow):
     """Map in the centre; KPIs on top; exceptions on the right; orders, routes and dispatch below."""
 
     ready = Signal()
+    closing = Signal()  # the user closed the window: the app stops its background work and exits
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         self.areas.shutdown()
         super().closeEvent(event)
+        self.closing.emit()
 
     # -- menus ------------------------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
