@@ -12,7 +12,8 @@ _SECRETS = re.compile(
     r"|bearer\s+|basic\s+)([^\s\"',;&]+)"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+# International numbers (+…), (503) 555-0100 and 503-555-0100 shapes; dates and times are left alone.
+_PHONE = re.compile(r"(?<![\w+])\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[-.\s]\d{4}\b|\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b")
 
 
 def scrub(text: str) -> str:
@@ -23,8 +24,16 @@ def scrub(text: str) -> str:
 
 
 class ScrubbingFormatter(logging.Formatter):
+    """Scrubs the message and any traceback; the timestamp and logger name are ours and stay readable."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record))
+        record = logging.makeLogRecord(record.__dict__)
+        record.msg, record.args = scrub(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return super().format(record)
 
 
 def log_folder() -> Path:

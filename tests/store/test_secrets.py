@@ -31,3 +31,11 @@ def test_logs_mask_keys_emails_and_phones():
     assert KEY not in text and "abc.def.ghi" not in text and "ann@example.com" not in text and "555-0123" not in text
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s", (KEY,), None)
     assert KEY not in ScrubbingFormatter("%(message)s").format(record)
+
+
+def test_log_lines_keep_their_timestamps_and_dates():
+    formatter = ScrubbingFormatter("%(asctime)s %(message)s")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "plan for 2026-11-25 saved at 17:35:36, call (503) 555-0100", (), None)
+    line = formatter.format(record)
+    assert "2026-11-25" in line and "17:35:36" in line and "555-0100" not in line
+    assert "<phone>" not in line.split(" plan")[0]
