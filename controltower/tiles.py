@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-import httpx
 
 from .domain.timeutil import UTC, from_iso, to_iso, utcnow
 from .errors import UserFacingError
@@ -204,6 +203,8 @@ class TileFetcher:
                  user_agent: str = USER_AGENT, timeout: float = 10.0) -> None:
         self.cache = cache
         self.source = source  # None: offline only, serve what the cache has
+        import httpx  # loaded with the first fetcher, not at start-up
+
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
         self._client.headers["User-Agent"] = user_agent
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -229,6 +230,8 @@ class TileFetcher:
             raise
 
     def _fetch(self, z: int, x: int, y: int, cached: CachedTile | None, now: datetime) -> bytes:
+        import httpx
+
         headers = {}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import folium
-from branca.element import Element, MacroElement
-from jinja2 import Template
-
 # Everything the page loads, all through ct:// (folium's defaults point at public CDNs).
 PAGE_JS = [
     ("leaflet", "ct://app/vendor/leaflet/leaflet.js"),
@@ -27,19 +23,23 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class _StartControlTower(MacroElement):
-    """Hands folium's map object to map.js once folium has created it."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            CT.init({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-
 @lru_cache(maxsize=1)
 def page_html() -> bytes:
     """The page's HTML; the same for every map, so built once per process."""
+    # folium (and the pandas it pulls in) loads here, after the window's first paint, not at import.
+    import folium
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    class _StartControlTower(MacroElement):
+        """Hands folium's map object to map.js once folium has created it."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+                CT.init({{ this._parent.get_name() }});
+            {% endmacro %}
+        """)
+
     world = folium.Map(location=[40, -30], zoom_start=3, min_zoom=3, max_zoom=19, tiles=None, control_scale=True,
                        world_copy_jump=True)
     world.default_js = PAGE_JS
