@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 from .backup_actions import BackupActions
 from .context import AppContext
 from .orders import OrdersView
-from .placeholder import Placeholder
+from .lazy import LazyArea
 from .sync_status import OutboxPanel, SyncStatusWidget
 from .tasks import run_in_thread
 
@@ -50,8 +50,9 @@ class Areas(QObject):
         self.map = self._build_map(context)
         self.kpis = self._build_kpis(context)
         self.exceptions = self._build_exceptions(context)
-        self.routes = self._build_routes(context)
-        self.dispatch = self._build_dispatch(context)
+        self.routes = LazyArea(lambda: self._build_routes(context), "the route planner")
+        self.dispatch = LazyArea(lambda: self._build_dispatch(context), "dispatch")
+        self._dispatching = None
         self.sync_status = SyncStatusWidget(context.hub)
         self.outbox = OutboxPanel(db, context.hub)
         self.backups = BackupActions(window, db)
@@ -84,11 +85,21 @@ class Areas(QObject):
         return RoutesView(self.routing)
 
     def _build_dispatch(self, context: AppContext):
-        from ..dispatch.service import DispatchService
         from .dispatch import DispatchView
 
-        self.dispatching = DispatchService(context.db, hub=context.hub, adapters=context.services.get("adapters"))
-        return DispatchView(self.dispatching)
+        view = DispatchView(self.dispatching)
+        view.follow(context.hub)
+        view.refresh()
+        return view
+
+    @property
+    def dispatching(self):
+        """The dispatch service, made when first needed (it loads the label and solver libraries)."""
+        if self._dispatching is None:
+            from ..dispatch.service import DispatchService
+
+            self._dispatching = DispatchService(self.context.db, hub=self.context.hub, adapters=self.context.services.get("adapters"))
+        return self._dispatching
 
     def _kpi_clicked(self, kpi_filter) -> None:
         if kpi_filter.target == "exceptions":
@@ -136,7 +147,7 @@ class Areas(QObject):
         relay = self._relay
         relay.orders_changed.connect(lambda ids: self.orders.refresh(ids))
         relay.orders_changed.connect(lambda _ids: self.refresh_map())
-        relay.routes_changed.connect(lambda: (self.routes.refresh(), self.refresh_map()))
+        relay.routes_changed.connect(lambda: (self.routes.widget.refresh() if self.routes.widget else None, self.refresh_map()))
         hub.subscribe("orders.changed", lambda _t, p: relay.orders_changed.emit(p.get("ids")))
         hub.subscribe("shipments.changed", lambda _t, p: relay.orders_changed.emit(None))
         hub.subscribe("routes.changed", lambda _t, p: relay.routes_changed.emit())
@@ -148,15 +159,7 @@ class Areas(QObject):
         self.exceptions.watch(hub)
         self.exceptions.start_auto_refresh(60_000)
         self.exceptions.refresh_rules()
-        self.dispatch.follow(hub)
-        self.window.work_tabs.currentChanged.connect(self._tab_shown)
         self.kpis.refresh()
-
-    def _tab_shown(self, _index: int) -> None:
-        """Dispatch plans the day with the solvers: load them when the user first looks, not at start-up."""
-        if self.window.work_tabs.currentWidget() is self.dispatch and not getattr(self, "_dispatch_loaded", False):
-            self._dispatch_loaded = True
-            self.dispatch.refresh()
 
     def _show_outbox(self) -> None:
         self.window.docks["work"].show()
@@ -207,8 +210,8 @@ class Areas(QObject):
         self.orders.refresh()
         self.refresh_map()
         self.kpis.refresh()
-        if getattr(self, "_dispatch_loaded", False):
-            self.dispatch.refresh()
+        if self.dispatch.widget is not None:
+            self.dispatch.widget.refresh()
 
     def loading(self) -> dict[str, Signal]:
         """Areas still loading at start-up, by name, with the signal each emits when ready."""
@@ -264,7 +267,8 @@ class Areas(QObject):
 
     def shutdown(self) -> None:
         """Stop what runs in the background (a solver process, timers) before the window goes."""
-        self.routes.shutdown()
+        if self.routes.widget is not None:
+            self.routes.widget.shutdown()
         timer = getattr(self, "_courier_timer", None)
         if timer is not None:
             timer.stop()

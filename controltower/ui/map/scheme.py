@@ -63,6 +63,12 @@ class _TileReplies(QObject):
     done = Signal(int, bytes, str)  # job key, tile bytes (empty on failure), failure kind
 
 
+class _PageReplies(QObject):
+    """Carries the built page from its worker thread to the UI thread."""
+
+    done = Signal(int, bytes)  # job key, the page's HTML
+
+
 class LocalRequestsOnly(QWebEngineUrlRequestInterceptor):
     """Blocks every request that is not ct://, data: or blob:, so the page can never reach the network itself."""
 
@@ -94,6 +100,9 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         self._online: bool | None = None
         self._replies = _TileReplies(self)
         self._replies.done.connect(self._tile_done)
+        self._page_replies = _PageReplies(self)
+        self._page_replies.done.connect(self._page_done)
+        self._page_future = None  # built (folium, ~1 s) in a worker at the first request: the UI thread never waits
         self.tiles_served = 0
 
     def set_tiles(self, tiles: TileFetcher | None) -> None:
@@ -115,7 +124,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def _serve_app(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         if path == "/map.html":
-            return self._reply(job, self._page_html(), "text/html")
+            return self._serve_page(job)
         if path == "/qwebchannel.js":
             return self._reply(job, _qwebchannel_js(), "application/javascript")
         file = self._resolve(path)
@@ -123,6 +132,26 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             return job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         self._reply(job, file.read_bytes(), "application/javascript" if file.suffix == ".js" else mime)
+
+    def _serve_page(self, job: QWebEngineUrlRequestJob) -> None:
+        if self._page_future is None:
+            self._page_future = self._pool.submit(self._page_html)
+        if self._page_future.done():
+            return self._reply(job, self._page_future.result(), "text/html")
+        key = self._next_key
+        self._next_key += 1
+        self._jobs[key] = job
+        job.destroyed.connect(lambda *_: self._jobs.pop(key, None))
+        self._page_future.add_done_callback(
+            lambda future: self._page_replies.done.emit(key, b"" if future.exception() else future.result()))
+
+    def _page_done(self, key: int, html: bytes) -> None:
+        job = self._jobs.pop(key, None)
+        if job is None:
+            return
+        if not html:  # building the page failed: the view's load error says so
+            return job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+        self._reply(job, html, "text/html")
 
     def _resolve(self, path: str) -> Path | None:
         """A bundled file for a URL path, never anything outside the bundled folders."""

@@ -5,7 +5,7 @@ import json
 import logging
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QCoreApplication, QObject, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -108,7 +108,8 @@ class MapView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.web)
-        self.web.load(QUrl(PAGE_URL))
+        # Loaded on the next turn of the event loop, after the window's first paint has been queued.
+        QTimer.singleShot(0, lambda: self.web.load(QUrl(PAGE_URL)))
         self._announce_tiles(tiles)
 
     @property
