@@ -159,6 +159,7 @@ class Areas(QObject):
         self.exceptions.watch(hub)
         self.exceptions.start_auto_refresh(60_000)
         self.exceptions.refresh_rules()
+        self.place_orders()  # orders that came in without a position (e.g. from a shop sync) get one
         self.kpis.refresh()
 
     def _show_outbox(self) -> None:
@@ -250,7 +251,31 @@ class Areas(QObject):
         from .imports import ImportWizard
 
         wizard = ImportWizard(self.window, self.context.db, self.context.hub)
+        wizard.imported.connect(lambda _report: self.place_orders())
         wizard.open()
+
+    def place_orders(self) -> None:
+        """Give every open order without a position one (cache, then the user's geocoder, then offline postcodes).
+
+        Runs in a worker with its own event loop; orders that can't be placed are then raised as address problems
+        by the exception rules."""
+        import asyncio
+
+        from ..geocoding import build_geocoder, geocode_orders
+
+        db, hub = self.context.db, self.context.hub
+
+        def work():
+            return asyncio.run(geocode_orders(db, build_geocoder(db), hub=hub))
+
+        def done(report) -> None:
+            self.context.hub.publish("orders.changed", ids=None)
+            self.exceptions.refresh_rules()
+            unplaced = len(getattr(report, "unplaced", ()) or ())
+            if unplaced:
+                self.window.statusBar().showMessage(f"{unplaced} address(es) could not be placed: see Needs attention", 15_000)
+
+        run_in_thread(work, done, lambda exc: log.error("placing orders failed: %s", exc))
 
     def help_actions(self) -> list[tuple]:
         return [("Open &logs folder", self.open_logs_folder, None, "Show the log files to send to support")]

@@ -205,3 +205,22 @@ def test_facts_only_rules_rerun_only_after_a_write(store, facts):
     facts.set("UPDATE orders SET notes = 'ring twice'")  # any commit, even one that never touches updated_at
     engine.refresh(NOW)
     assert len(calls) == 3
+
+
+def test_an_order_not_yet_dispatched_with_an_unplaceable_address_is_an_address_problem(store):
+    from datetime import datetime, timezone
+
+    from controltower.control.engine import ExceptionEngine
+    from controltower.domain import Address, DeliveryOption, Order
+    from controltower.store import orders as order_store
+
+    with store.transaction() as conn:
+        order_store.upsert_orders(conn, [Order("NEW-1", "Ann", Address("1 Nowhere Lane", "Atlantis", "00000"),
+                                               DeliveryOption.STANDARD, datetime.now(timezone.utc)),
+                                         Order("NEW-2", "Bo", Address("At the counter", "Portland", "97214"),
+                                               DeliveryOption.PICKUP, datetime.now(timezone.utc))])
+    ExceptionEngine(store).refresh()
+    cases = store.query("SELECT o.order_ref, e.summary FROM exceptions e JOIN orders o ON o.id = e.order_id "
+                        "WHERE e.kind = 'address_problem' AND e.resolved_at IS NULL")
+    assert [row[0] for row in cases] == ["NEW-1"]  # pickup orders need no address
+    assert "could not be found" in cases[0][1]

@@ -14,7 +14,11 @@ def address_problem(facts: Facts):
         f"SELECT o.id AS order_id, s.id AS shipment_id, o.geo_precision, o.geo_confidence, o.lat, "
         f"(SELECT raw_text || ' ' || raw_code FROM tracking_events t WHERE t.shipment_id = s.id "
         f" AND t.status IN ('exception', 'failed_attempt') AND t.event_time >= COALESCE(s.status_as_of, '') ORDER BY event_time DESC, id DESC LIMIT 1) AS last_event "
-        f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND {OPEN_SQL} AND s.status != 'returning'"
+        f"FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.kind = 'delivery' AND {OPEN_SQL} AND s.status != 'returning' "
+        # Orders not yet dispatched have no shipment, and a bad address matters most before anything is booked.
+        f"UNION ALL SELECT o.id, NULL, o.geo_precision, o.geo_confidence, o.lat, NULL FROM orders o "
+        f"WHERE o.status IN ('created', 'quoted') AND o.delivery_option != 'pickup' "
+        f"AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.kind = 'delivery')"
     ):
         last_event = (row["last_event"] or "").lower()
         if any(word in last_event for word in _CARRIER_WORDS):
