@@ -37,7 +37,6 @@ def shop_today(db) -> str:
 class Areas(QObject):
     """The window's parts and the wiring between them (selection, refresh, menus)."""
 
-    changed = Signal()
     mapLoaded = Signal()  # the map page is up and today's stops are drawn
 
     def __init__(self, window: QWidget, context: AppContext) -> None:
