@@ -223,7 +223,7 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
     for order in orders:
         order_id = ids[order.order_ref]
         carrier, service = day.carrier(order.delivery_option)
-        awaiting = plan_routes and carrier != "pickup" and order.promised_window.start > day.now and rng.random() < 0.18
+        awaiting = plan_routes and carrier != "pickup" and order.promised_window.start > day.now and rng.random() < 0.4
         if awaiting:
             continue  # not yet dispatched: the Dispatch area decides its way
         events = day.fate(order, carrier)
