@@ -67,18 +67,26 @@ class _Day:
         rng = self.rng
         if option is DeliveryOption.SCHEDULED:
             start = self.centre + timedelta(hours=rng.choice([-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]))
-            start = start.replace(minute=0, second=0, microsecond=0)
+            start = max(start.replace(minute=0, second=0, microsecond=0), self.opens)
             return TimeWindow(start, start + timedelta(hours=2))
         if option is DeliveryOption.EXPRESS:
-            return TimeWindow(created, created + timedelta(hours=3))
+            start = max(created, self.opens)  # a night order goes out when the shop opens
+            return TimeWindow(start, start + timedelta(hours=3))
         if option is DeliveryOption.SAME_DAY:
+            start = max(created, self.opens)
             end = (self.centre + timedelta(hours=rng.choice([2, 3, 4, 5]))).replace(minute=0, second=0, microsecond=0)
-            return TimeWindow(created, max(end, created + timedelta(hours=2)))
+            return TimeWindow(start, max(end, start + timedelta(hours=2)))
         if option is DeliveryOption.PICKUP:
             start = created + timedelta(hours=1)
             return TimeWindow(start, start + timedelta(days=3))
-        start = (self.centre - timedelta(hours=5)).replace(minute=0, second=0, microsecond=0)
+        start = max((self.centre - timedelta(hours=5)).replace(minute=0, second=0, microsecond=0), self.opens)
         return TimeWindow(start, start + timedelta(hours=11))
+
+    @property
+    def opens(self) -> datetime:
+        """Deliveries start at 07:00 shop time, however early the demo is opened."""
+        local = self.centre.astimezone(self.tz)
+        return local.replace(hour=7, minute=0, second=0, microsecond=0)
 
     def carrier(self, option: DeliveryOption) -> tuple[str, str]:
         rng = self.rng
