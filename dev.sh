@@ -48,7 +48,7 @@ setup() {
         rm -rf "$VENV"
         "$python" -m venv "$VENV"
     fi
-    local stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
+    local stamp="$VENV/.installed-$(cksum < pyproject.toml | cut -d" " -f1)"
     if [ ! -f "$stamp" ]; then
         say "installing Control Tower and its dependencies into $VENV"
         "$VENV/bin/python" -m pip install -q --upgrade pip
