@@ -13,6 +13,7 @@ from ..domain import (
     Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, Shipment, ShipmentStatus, TimeWindow,
     TrackingEvent,
 )
+from ..domain.geo import haversine_km
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..store import Database
 from ..store import orders as order_store
@@ -311,9 +312,7 @@ _VAN_SPEED_MS, _SERVICE_S = 25 / 3.6, 240.0  # town driving, four minutes at eac
 
 def _road_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Straight-line distance times a city circuity factor, as the offline travel matrix estimates it."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h)) * 1.35
+    return haversine_km(a[0], a[1], b[0], b[1]) * 1000 * 1.35
 
 
 def _promise_then_nearest(items: list) -> list:

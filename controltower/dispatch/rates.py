@@ -9,9 +9,10 @@ from typing import Iterable, Sequence
 
 from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, ShipmentRequest
 from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote
+from ..domain.geo import haversine_km
 from ..domain.timeutil import from_iso, to_iso
 from .options import DeliveryRequest, local_moment, pickup_offer
-from .settings import ShopSettings, haversine_km
+from .settings import ShopSettings
 
 OWN_FLEET = "own_fleet"
 PICKUP = "pickup"

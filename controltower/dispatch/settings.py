@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from ..domain.geo import haversine_km
 from ..domain import DeliveryOption, Money
 
 SETTINGS_KEY = "dispatch.shop_settings"
@@ -109,15 +109,6 @@ class ShopSettings:
 def hhmm(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance; good enough for zones and for a fallback travel time."""
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def read_setting(source, key: str) -> str | None:

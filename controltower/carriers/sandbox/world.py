@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ...domain.geo import haversine_km
 from ...domain.timeutil import UTC
 from .clock import SimClock
 from .couriers import COMPANIES, CourierCompany
@@ -50,9 +50,7 @@ def _position(payload: dict, prefix: str) -> tuple[float, float]:
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return haversine_km(a[0], a[1], b[0], b[1])
 
 
 def _lerp(a: tuple[float, float], b: tuple[float, float], share: float) -> tuple[float, float]:
