@@ -11,7 +11,6 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from typing import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import ShipmentStatus
 from .domain.timeutil import from_iso
@@ -135,15 +134,6 @@ def to_data(features: Iterable) -> list[dict]:
     return [feature_dict(feature) for feature in features]
 
 
-def _shop_timezone(db: Database) -> tzinfo | None:
-    """The shop's zone from Settings; None means the computer's own."""
-    try:
-        row = db.reader().execute("SELECT value FROM settings WHERE key = 'shop.timezone'").fetchone()
-        return ZoneInfo(row[0] if row else "")
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
-
-
 def _window_label(start: str | None, end: str | None, zone: tzinfo | None) -> str:
     if not (start and end):
         return ""
@@ -176,7 +166,7 @@ def _route_colors(db: Database, day: str) -> dict[int, str]:
 def stop_features(db: Database, day: str) -> list[StopFeature]:
     """Every geocoded order due on `day` (ISO date) or on one of that day's routes, with its map colour."""
     colors = _route_colors(db, day)
-    zone = _shop_timezone(db)
+    zone = db.shop_timezone()
     best: dict[int, StopFeature] = {}
     for row in db.reader().execute(_STOPS_SQL, {"day": day}):
         summary = row["exception_summary"] or ""

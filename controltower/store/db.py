@@ -4,9 +4,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager
+from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import migrations
 
@@ -105,6 +107,14 @@ class Database:
         refuse_secret_like(key)
         with self.transaction() as conn:
             conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def shop_timezone(self) -> tzinfo | None:
+        """The shop's time zone from Settings; None means the computer's own. Safe from any thread."""
+        row = self.reader().execute("SELECT value FROM settings WHERE key = 'shop.timezone'").fetchone()
+        try:
+            return ZoneInfo(row[0]) if row and row[0] else None
+        except (ValueError, ZoneInfoNotFoundError):
+            return None
 
     def integrity_ok(self) -> bool:
         return self.scalar("PRAGMA integrity_check") == "ok"

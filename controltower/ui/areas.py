@@ -25,13 +25,8 @@ class _Relay(QObject):
 
 def shop_today(db) -> str:
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
-    try:
-        zone = ZoneInfo(db.get_setting("shop.timezone") or "UTC")
-    except Exception:
-        zone = None
-    return datetime.now(zone).date().isoformat()
+    return datetime.now().astimezone(db.shop_timezone()).date().isoformat()  # None: the computer's own zone
 
 
 class Areas(QObject):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -37,7 +36,7 @@ class OrdersModel(QAbstractTableModel):
     def __init__(self, db: Database, timezone: tzinfo | None = None, parent=None) -> None:
         super().__init__(parent)
         self.db = db
-        self.tz = timezone or _shop_timezone(db)
+        self.tz = timezone or db.shop_timezone() or datetime.now().astimezone().tzinfo
         self.carrier_names = {row[0]: row[1] for row in db.reader().execute("SELECT code, name FROM carrier_accounts")}
         self.query = order_store.OrderQuery()
         self.rows: list[tuple] = []
@@ -165,13 +164,3 @@ class OrdersModel(QAbstractTableModel):
         if moment is None:
             return ""
         return moment.astimezone(self.tz).strftime("%a %d %b %H:%M")
-
-
-def _shop_timezone(db: Database) -> tzinfo:
-    name = db.get_setting("shop.timezone")
-    if name:
-        try:
-            return ZoneInfo(name)
-        except Exception:
-            pass
-    return datetime.now().astimezone().tzinfo
