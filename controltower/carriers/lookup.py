@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from .base import Booking, CarrierAdapter, UnknownOutcome
+from .base import Booking, CarrierAdapter, ShipmentRequest, UnknownOutcome
 
 
 class LookupBeforeRetry(CarrierAdapter):
@@ -15,6 +15,16 @@ class LookupBeforeRetry(CarrierAdapter):
     """
 
     idempotent_booking = False
+
+    async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=False))
+
+    async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
+        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=True))
+
+    async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
+        """The carrier's own purchase (a label, or a return label): one attempt, no retry."""
+        raise NotImplementedError
 
     async def purchase_once(self, our_reference: str, purchase: Callable[[], Awaitable[Booking]]) -> Booking:
         uncertain = self.__dict__.setdefault("_uncertain_references", set())

@@ -50,12 +50,6 @@ class EasyPostAdapter(LookupBeforeRetry):
                                      carrier_message=parse.rate_problem(shipment))
         return found
 
-    async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=False))
-
-    async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=True))
-
     async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
         if request.quote_id:
             shipment_id, rate_id = requests.split_quote_id(request.quote_id)

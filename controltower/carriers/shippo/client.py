@@ -49,12 +49,6 @@ class ShippoAdapter(LookupBeforeRetry):
                                      carrier_message=parse.messages_text(shipment))
         return found
 
-    async def book(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=False))
-
-    async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
-        return await self.purchase_once(request.our_reference, lambda: self._buy(request, is_return=True))
-
     async def _buy(self, request: ShipmentRequest, *, is_return: bool) -> Booking:
         rate = await self._rate_to_buy(request, is_return)
         transaction = await self.http.request("POST", "/transactions",
