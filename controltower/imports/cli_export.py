@@ -1,19 +1,21 @@
-"""`controltower export orders|shipments|routes|exceptions --db DB --out FILE`: CSV or XLSX by the file's extension."""
+"""`controltower export orders|shipments|routes|exceptions|kpis --db DB --out FILE`: CSV or XLSX by the file's extension."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import UserFacingError
 from .export import EXPORTS, export
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="controltower export", description="Export data to CSV or XLSX.")
-    parser.add_argument("what", choices=sorted(EXPORTS))
+    parser.add_argument("what", choices=[*sorted(EXPORTS), "kpis"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", required=True, help="file to write; .csv or .xlsx")
+    parser.add_argument("--days", type=_positive, default=7,
+                        help="kpis only: the last N days in the shop's time zone, today included (default 7)")
     args = parser.parse_args(argv)
     if not Path(args.db).exists():
         print(f"controltower export: no store at {args.db}", file=sys.stderr)
@@ -22,11 +24,36 @@ def main(argv: list[str]) -> int:
 
     db = Database(args.db)
     try:
-        count = export(db.conn, args.what, args.out)
-    except (InputError, OSError) as exc:
+        if args.what == "kpis":
+            summary = _export_kpis(db, args.out, args.days)
+        else:
+            summary = f"{export(db.conn, args.what, args.out):,} {args.what} written to {args.out}"
+    except (UserFacingError, OSError) as exc:
         print(f"controltower export: {exc}", file=sys.stderr)
         return 2
     finally:
         db.close()
-    print(f"{count} {args.what} written to {args.out}")
+    print(summary)
     return 0
+
+
+def _export_kpis(db, out: str, days: int) -> str:
+    from ..control.kpis import KpiService, Period
+    from .export_kpis import export_kpis
+
+    zone = db.shop_timezone() or _computer_zone()
+    service = KpiService(db, currency=db.get_setting("shop.currency") or "USD")
+    return export_kpis(service, Period.last_days(days, zone=zone), out, zone).summary()
+
+
+def _computer_zone():
+    from datetime import datetime
+
+    return datetime.now().astimezone().tzinfo
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import csv
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from ..errors import InputError
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading quote makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Progress = Callable[[int], None]  # rows written so far
+PROGRESS_EVERY = 5000
 
 
 def neutralise(value: object) -> object:
@@ -19,6 +25,7 @@ def neutralise(value: object) -> object:
 
 
 # What each export holds: the columns (header, SQL expression) and the query's tail. Never user text in SQL.
+# Amounts and distances are numbers (rounded in SQL), so a spreadsheet can add them up.
 EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "orders": ((
         ("Order", "o.order_ref"), ("Created (UTC)", "o.created_at"), ("Customer", "o.customer_name"),
@@ -26,7 +33,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Region", "o.region"), ("Postcode", "o.postcode"), ("Country", "o.country"), ("Latitude", "o.lat"),
         ("Longitude", "o.lon"), ("Position precision", "o.geo_precision"), ("Delivery option", "o.delivery_option"),
         ("Deliver from (UTC)", "o.promised_start"), ("Deliver by (UTC)", "o.promised_end"), ("Parcels", "o.parcels"),
-        ("Weight (g)", "o.weight_g"), ("Value", "printf('%.2f', o.value_minor / 100.0)"), ("Currency", "o.currency"),
+        ("Weight (g)", "o.weight_g"), ("Value", "round(o.value_minor / 100.0, 2)"), ("Currency", "o.currency"),
         ("Status", "o.status"), ("Carrier", "o.carrier"), ("Source", "o.source"), ("Notes", "o.notes"),
         ("Items", "(SELECT group_concat(l.quantity || ' x ' || l.name, '; ') FROM order_lines l WHERE l.order_id = o.id)"),
     ), "FROM orders o ORDER BY o.created_at, o.id"),
@@ -34,7 +41,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Kind", "s.kind"), ("Carrier", "s.carrier"),
         ("Service", "s.service"), ("Tracking number", "s.tracking_number"), ("Status", "s.status"),
         ("Status as of (UTC)", "s.status_as_of"), ("Promised by (UTC)", "s.promised_by"), ("ETA (UTC)", "s.eta"),
-        ("Cost", "CASE WHEN s.cost_minor IS NULL THEN NULL ELSE printf('%.2f', s.cost_minor / 100.0) END"),
+        ("Cost", "round(s.cost_minor / 100.0, 2)"),
         ("Currency", "s.currency"), ("Created (UTC)", "s.created_at"), ("Last event (UTC)", "s.last_event_at"),
     ), "FROM shipments s JOIN orders o ON o.id = s.order_id ORDER BY s.created_at, s.id"),
     "routes": ((
@@ -42,7 +49,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Stop", "st.sequence"), ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Street", "o.street"),
         ("City", "o.city"), ("Postcode", "o.postcode"), ("Planned arrival (UTC)", "st.planned_arrival"),
         ("Actual arrival (UTC)", "st.actual_arrival"), ("Stop status", "st.status"),
-        ("Route distance (km)", "printf('%.1f', r.distance_m / 1000.0)"), ("Route duration (min)", "r.duration_s / 60"),
+        ("Route distance (km)", "round(r.distance_m / 1000.0, 1)"), ("Route duration (min)", "r.duration_s / 60"),
     ), "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id LEFT JOIN stops st ON st.route_id = r.id "
        "LEFT JOIN orders o ON o.id = st.order_id ORDER BY r.plan_date, r.id, st.sequence"),
     "exceptions": ((
@@ -53,52 +60,129 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
 }
 
 
-def export_rows(conn, what: str) -> tuple[list[str], list[tuple]]:
+@dataclass(frozen=True)
+class ExportTable:
+    """One table of an export: a sheet in a workbook, or one CSV file."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+
+
+def _columns(what: str) -> tuple[tuple[tuple[str, str], ...], str]:
     if what not in EXPORTS:
         raise InputError(f"Nothing called “{what}” can be exported.", f"Choose one of: {', '.join(EXPORTS)}.")
-    columns, tail = EXPORTS[what]
-    sql = f"SELECT {', '.join(expr for _, expr in columns)} {tail}"
-    return [name for name, _ in columns], [tuple(r) for r in conn.execute(sql)]
+    return EXPORTS[what]
 
 
-def export(conn, what: str, path: str | Path) -> int:
+def export_rows(conn, what: str) -> tuple[list[str], Iterator[tuple]]:
+    """The headers and a cursor over the rows (streamed: a million orders never sit in memory at once)."""
+    columns, tail = _columns(what)
+    cursor = conn.execute(f"SELECT {', '.join(expr for _, expr in columns)} {tail}")
+    return [name for name, _ in columns], (tuple(row) for row in cursor)
+
+
+def count_rows(conn, what: str) -> int:
+    """How many rows an export will have, for a progress bar."""
+    _, tail = _columns(what)
+    return conn.execute(f"SELECT count(*) {tail.split(' ORDER BY ')[0]}").fetchone()[0]
+
+
+def export(conn, what: str, path: str | Path, progress: Progress | None = None) -> int:
     """Write one export to `path` (.csv or .xlsx by its extension); returns the number of data rows."""
     headers, rows = export_rows(conn, what)
-    write_table(path, headers, rows, sheet_title=what.capitalize())
-    return len(rows)
+    counted = _Counted(rows, progress)
+    write_tables(path, [ExportTable(what.capitalize(), headers, counted)])
+    return counted.count
 
 
 def write_table(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet") -> None:
+    write_tables(path, [ExportTable(sheet_title, headers, rows)])
+
+
+def write_tables(path: str | Path, tables: Sequence[ExportTable]) -> list[Path]:
+    """Write tables to `path`: an .xlsx gets one sheet per table; a .csv gets the first table, and each further one
+    goes to a file beside it named after the table (orders.csv, orders-scorecard.csv). Returns the files written.
+
+    Each file is written under a temporary name and moved into place, so a failed export never leaves half a file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        _write_xlsx(path, headers, rows, sheet_title)
+        targets = [(path, list(tables))]
     elif suffix in (".csv", ".txt", ""):
-        with open(path, "w", newline="", encoding="utf-8-sig") as handle:  # the BOM makes Excel read UTF-8
-            writer = csv.writer(handle)
-            writer.writerow([neutralise(h) for h in headers])
-            writer.writerows([neutralise(v) for v in row] for row in rows)
+        targets = [(path if i == 0 else sibling_path(path, table.title), [table]) for i, table in enumerate(tables)]
     else:
         raise InputError(f"Can't write a {suffix} file.", "Name the file .csv or .xlsx.")
+    written = []
+    for target, contents in targets:
+        partial = target.with_name(f".{target.name}.part")
+        try:
+            # Opened before any row is read, so an unwritable place fails at once, before the work.
+            if suffix == ".xlsx":
+                with open(partial, "wb") as handle:
+                    _write_xlsx(handle, contents)
+            else:
+                with open(partial, "w", newline="", encoding="utf-8-sig") as handle:  # the BOM makes Excel read UTF-8
+                    _write_csv(handle, contents[0])
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise InputError(f"Can't write {target}: {exc.strerror or exc}.",
+                             "Choose a folder that exists and that you can write to, and close the file if a "
+                             "spreadsheet has it open.") from exc
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
 
 
-def _write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str) -> None:
+def sibling_path(path: Path, title: str) -> Path:
+    """Where a further table of a CSV export goes: beside the first, named after the table."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "table"
+    return path.with_name(f"{path.stem}-{slug}{path.suffix}")
+
+
+def _write_csv(handle: IO[str], table: ExportTable) -> None:
+    writer = csv.writer(handle)
+    writer.writerow([neutralise(h) for h in table.headers])
+    writer.writerows([neutralise(v) for v in row] for row in table.rows)
+
+
+def _write_xlsx(handle: IO[bytes], tables: Sequence[ExportTable]) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])
+    for table in tables:
+        sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
 
-    def cells(values: Sequence) -> list:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            out.append(cell)
-        return out
+        def cells(values: Sequence, sheet=sheet) -> list:
+            out = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=neutralise(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+                out.append(cell)
+            return out
 
-    sheet.append(cells(headers))
-    for row in rows:
-        sheet.append(cells(row))
-    workbook.save(path)
+        sheet.append(cells(table.headers))
+        for row in table.rows:
+            sheet.append(cells(row))
+    workbook.save(handle)
+
+
+class _Counted:
+    """Rows passed through, counted, with a progress call every few thousand."""
+
+    def __init__(self, rows: Iterable[Sequence], progress: Progress | None) -> None:
+        self.rows, self.progress, self.count = rows, progress, 0
+
+    def __iter__(self) -> Iterator[Sequence]:
+        for row in self.rows:
+            self.count += 1
+            if self.progress is not None and self.count % PROGRESS_EVERY == 0:
+                self.progress(self.count)
+            yield row
+        if self.progress is not None:
+            self.progress(self.count)

@@ -66,3 +66,31 @@ def test_cli_export_writes_each_kind_by_extension(orders, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "controltower.cli", "export", "orders", "--db", str(db_path), "--out",
                           str(tmp_path / "orders.pdf")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Name the file .csv or .xlsx" in bad.stderr
+
+
+def test_xlsx_amounts_are_numbers_a_spreadsheet_can_add_up(orders, tmp_path):
+    path = tmp_path / "orders.xlsx"
+    export(orders.conn, "orders", path)
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    values = [row[header.index("Value")] for row in sheet.iter_rows(min_row=2)]
+    assert all(c.data_type == "n" for c in values) and sum(c.value for c in values) == pytest.approx(19.99 * len(NASTY))
+
+
+def test_progress_is_reported_while_rows_stream_to_the_file(orders, tmp_path):
+    from controltower.imports.export import count_rows
+
+    seen: list[int] = []
+    assert count_rows(orders.conn, "orders") == len(NASTY)
+    assert export(orders.reader(), "orders", tmp_path / "orders.csv", progress=seen.append) == len(NASTY)
+    assert seen[-1] == len(NASTY)
+
+
+def test_a_failed_export_leaves_no_half_written_file(orders, tmp_path):
+    from controltower.errors import InputError
+
+    taken = tmp_path / "orders.csv"
+    taken.mkdir()  # a folder already has the name: the file can't be put there
+    with pytest.raises(InputError, match="Can't write"):
+        export(orders.conn, "orders", taken)
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name] and taken.is_dir()
