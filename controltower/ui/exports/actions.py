@@ -1,0 +1,134 @@
+"""The Export menu's actions: ask for a file, write it in a worker with progress in the status bar, then say how it went."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar
+
+from ...errors import UserFacingError
+from ...store import Database
+from ..tasks import run_in_thread
+
+log = logging.getLogger(__name__)
+
+FILTERS = "Excel workbook (*.xlsx);;CSV, comma-separated (*.csv)"
+# What each menu entry exports: (data name, menu text, the word for its rows).
+KINDS = (("orders", "&Orders…", "orders"), ("shipments", "&Shipments…", "shipments"), ("routes", "&Routes…", "route stops"),
+         ("exceptions", "&Exceptions…", "exception cases"), ("kpis", "&KPIs…", "KPIs"))
+
+
+class _Progress(QObject):
+    """Emitted from the worker; Qt queues it to the UI thread."""
+
+    total = Signal(int)
+    rows = Signal(int)
+
+
+class ExportActions(QObject):
+    """`ExportActions(window, db, kpi_panel)`; `actions()` gives the Export menu's entries.
+
+    KPIs are exported for the period the KPI panel shows, with the panel's own service (the same numbers)."""
+
+    finished = Signal(str)  # the message shown when a file was written
+    failed = Signal(str)  # the message shown when it was not
+
+    def __init__(self, window: QMainWindow, db: Database, kpi_panel=None) -> None:
+        super().__init__(window)
+        self.window, self.db, self.kpi_panel = window, db, kpi_panel
+        self.message: QMessageBox | None = None  # the last result shown, kept so it is not collected while open
+        self.running = 0
+
+    def actions(self) -> list[tuple]:
+        """(text, slot, shortcut, tip) per entry, for the main window's File > Export menu."""
+        return [(text, (lambda _checked=False, w=what: self.export(w)), None, f"Write {noun} to a CSV or Excel file")
+                for what, text, noun in KINDS if what != "kpis" or self.kpi_panel is not None]
+
+    def export(self, what: str) -> None:
+        """Ask where to write `what`, then write it in a worker."""
+        path = self._ask_path(what)
+        if path is not None:
+            self.start(what, path)
+
+    def start(self, what: str, path: Path) -> None:
+        noun = dict((w, n) for w, _, n in KINDS)[what]
+        bar = QProgressBar(maximumWidth=160, maximum=0, textVisible=False)  # busy until the row count is known
+        self.window.statusBar().addPermanentWidget(bar)
+        self.window.statusBar().showMessage(f"Exporting {noun} to {path.name}…")
+        progress = _Progress(self)
+        progress.total.connect(lambda total: bar.setMaximum(max(total, 1)))
+        progress.rows.connect(bar.setValue)
+        self.running += 1
+
+        def done(summary: str) -> None:
+            self._finish(bar, progress)
+            self._show(QMessageBox.Icon.Information, "Export finished", summary)
+            self.finished.emit(summary)
+
+        def failed(exc: BaseException) -> None:
+            self._finish(bar, progress)
+            text = f"{noun.capitalize()} could not be exported. {_plain(exc)}"
+            self._show(QMessageBox.Icon.Warning, "Export failed", text)
+            self.failed.emit(text)
+
+        run_in_thread(self._work(what, path, noun, progress), done, failed)
+
+    def _work(self, what: str, path: Path, noun: str, progress: _Progress) -> Callable[[], str]:
+        """The job for a worker thread: a reader connection of its own, never the UI thread's."""
+        db = self.db
+        if what == "kpis":
+            service, period = self.kpi_panel.service, self.kpi_panel.period()
+
+            def kpis() -> str:
+                from ...imports.export_kpis import export_kpis
+
+                zone = db.shop_timezone()
+                return export_kpis(service, period, path, zone).summary() + f" ({period.label.lower()})."
+            return kpis
+
+        def rows() -> str:
+            from ...imports.export import count_rows, export
+
+            conn = db.reader()
+            progress.total.emit(count_rows(conn, what))
+            count = export(conn, what, path, progress=progress.rows.emit)
+            return f"{count:,} {noun} written to {path}."
+        return rows
+
+    def _finish(self, bar: QProgressBar, progress: _Progress) -> None:
+        self.running -= 1
+        self.window.statusBar().removeWidget(bar)
+        bar.deleteLater()
+        progress.deleteLater()
+        self.window.statusBar().clearMessage()
+
+    def _ask_path(self, what: str) -> Path | None:
+        settings = QSettings()
+        folder = settings.value("exports/folder", str(Path.home()), str)
+        suggested = str(Path(folder) / f"{what}-{date.today().isoformat()}.xlsx")
+        chosen, chosen_filter = QFileDialog.getSaveFileName(self.window, f"Export {what}", suggested, FILTERS)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if not path.suffix:  # no extension typed: the one of the filter picked
+            path = path.with_suffix(".csv" if "*.csv" in (chosen_filter or "") else ".xlsx")
+        settings.setValue("exports/folder", str(path.parent))
+        return path
+
+    def _show(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        # open(), not exec(): a result must not start a nested event loop (qasync).
+        self.message = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        self.message.open()
+
+
+def _plain(exc: BaseException) -> str:
+    """What went wrong in words; the traceback goes to the log, never to the user."""
+    log.error("export failed: %s", getattr(exc, "__traceback_text__", repr(exc)))
+    if isinstance(exc, UserFacingError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ") + "."
+    return f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the log."
