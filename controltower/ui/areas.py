@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from .backup_actions import BackupActions
 from .context import AppContext
+from .exports import ExportActions
 from .orders import OrdersView
 from .lazy import LazyArea
 from .sync_status import OutboxPanel, SyncStatusWidget
@@ -50,6 +51,7 @@ class Areas(QObject):
         self.sync_status = SyncStatusWidget(context.hub)
         self.outbox = OutboxPanel(db, context.hub)
         self.backups = BackupActions(window, db)
+        self.exports = ExportActions(window, db, self.kpis)
 
     def _build_kpis(self, context: AppContext):
         from ..control.kpis import KpiService
@@ -224,6 +226,10 @@ class Areas(QObject):
             ("E&xport settings…", backups.export_settings, None, "Save settings (never keys or passwords) to a file"),
             ("&Import settings…", backups.import_settings, None, "Load settings saved with Export settings"),
         ]
+
+    def export_actions(self) -> list[tuple]:
+        """File > Export: orders, shipments, routes, exceptions, and the KPIs of the period the panel shows."""
+        return self.exports.actions()
 
     def edit_actions(self) -> list[tuple]:
         return [("&New order…", self.new_order, "Ctrl+N", "Take a phone or counter order"),

@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         for text, slot, shortcut, tip in self.areas.file_actions():
             self._action(file_menu, text, slot, shortcut, tip)
+        export_menu = file_menu.addMenu("&Export")
+        for text, slot, shortcut, tip in self.areas.export_actions():
+            self._action(export_menu, text, slot, shortcut, tip)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = bar.addMenu("&Edit")
