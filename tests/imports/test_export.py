@@ -94,3 +94,15 @@ def test_a_failed_export_leaves_no_half_written_file(orders, tmp_path):
     with pytest.raises(InputError, match="Can't write"):
         export(orders.conn, "orders", taken)
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name] and taken.is_dir()
+
+
+def test_control_characters_in_shop_text_neither_break_the_workbook_nor_hide_a_formula(store, tmp_path):
+    now = datetime(2025, 10, 9, 12, 0, tzinfo=timezone.utc)
+    with store.transaction() as conn:
+        upsert_orders(conn, [Order("B-1", "\x07=SUM(1,1)", Address("1 Main\x0b St", "Springfield", "62701", "US"),
+                                   DeliveryOption.STANDARD, now)])
+    export(store.conn, "orders", tmp_path / "orders.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "orders.xlsx").active
+    header = [c.value for c in sheet[1]]
+    customer, street = sheet.cell(2, header.index("Customer") + 1), sheet.cell(2, header.index("Street") + 1)
+    assert (customer.value, customer.data_type, street.value) == ("'=SUM(1,1)", "s", "1 Main St")
