@@ -1,8 +1,18 @@
 """Dispatch the day: split open orders between own vans, couriers and parcel carriers at least total cost, every promise kept.
 
 Exact (CP-SAT) for ordinary days, a greedy repair heuristic past `exact_limit` orders or when the solver
-finds nothing in time. Each order's van cost is its marginal insertion cost into the current plan, so
-the vans' total is an estimate until the routes are re-planned.
+finds nothing in time. Both honour the shop's preferences in this order of priority:
+
+1. place every order some way that keeps its promise (those that can't are listed with the reason);
+2. prefer own vans: as many orders on the vans as their parcels and driver time allow;
+3. the second carrier's share of the day's carrier bookings (own vans and pickup are not bookings), kept
+   whenever the orders it can take allow it, otherwise as close as they allow, with a day note saying so;
+4. least total cost.
+
+Exclusions and the reliability floor are applied before (see `policy.screen`). Vans are one pool of parcels
+and driver time: each order's van cost and time are its marginal insertion into the current plan, so
+their sum is an estimate until the routes are re-planned (`day.py` re-estimates the chosen van orders
+together).
 """
 from __future__ import annotations
 
@@ -10,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..domain import Money
-from .rates import OWN_FLEET, QUOTE_EXPIRED, WayRow
+from .policy import Preferences, cheapest_reason, join_notes, label, own_van_reason, screen
+from .rates import OWN_FLEET, PICKUP, WayRow
 
 NO_WAY = "no way keeps the promise"
 NO_ROOM = "no room left with the ways that keep the promise"
@@ -26,10 +37,21 @@ class Choice:
     cost: Money
     van_parcels: int = 0  # load it puts on the own vans (0 for every other way)
     row: WayRow | None = field(default=None, compare=False)
+    van_seconds: int = 0  # driver time it adds to the vans (0 for every other way)
 
     @property
     def label(self) -> str:
         return self.row.name if self.row else self.carrier
+
+    @property
+    def way(self) -> str:
+        """The name a reason uses: "Zippy ground", "Own van"."""
+        return label(self.row) if self.row else self.carrier
+
+    @property
+    def is_booking(self) -> bool:
+        """A carrier booking (what the second carrier's share counts): not an own van, not pickup."""
+        return self.carrier not in (OWN_FLEET, PICKUP)
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,21 @@ class AllocationProblem:
     van_capacity: int  # parcels the vans can still take
     carrier_limits: dict[str, int] = field(default_factory=dict)  # most orders one carrier takes
     currency: str = "USD"
+    van_seconds: int | None = None  # driver time the vans can still give (None: not limited)
+    preferences: Preferences = Preferences()
+    notes: dict[int, tuple[str, ...]] = field(default_factory=dict)  # order id -> what the settings set aside
+    refusals: dict[int, str] = field(default_factory=dict)  # order id -> why it has no way at all
+
+    @property
+    def second_target(self) -> tuple[str, int] | None:
+        """(second carrier, its share in thousandths) when the shop keeps one."""
+        p = self.preferences
+        if p.second_carrier and p.second_carrier_share > 0:
+            return p.second_carrier, min(1000, round(p.second_carrier_share * 1000))
+        return None
+
+    def van_fits(self, parcels: int, seconds: int) -> bool:
+        return parcels <= self.van_capacity and (self.van_seconds is None or seconds <= self.van_seconds)
 
 
 @dataclass(frozen=True)
@@ -47,6 +84,8 @@ class Allocation:
     total: Money
     method: str  # "exact" or "heuristic"
     proven_optimal: bool = False
+    reasons: dict[int, str] = field(default_factory=dict)  # order id -> why this way (or none), as the UI shows it
+    notes: tuple[str, ...] = ()  # about the whole day, e.g. a second-carrier share that cannot be kept
 
     def by_carrier(self) -> dict[str, list[Choice]]:
         groups: dict[str, list[Choice]] = defaultdict(list)
@@ -56,117 +95,340 @@ class Allocation:
 
 
 def problem_from_rows(rows_by_order: dict[int, list[WayRow]], parcels: dict[int, int], van_capacity: int,
-                      carrier_limits: dict[str, int] | None = None, currency: str = "USD") -> AllocationProblem:
-    """The allocation problem from each order's comparison rows: only usable, unexpired, promise-keeping ways."""
-    choices = {}
+                      carrier_limits: dict[str, int] | None = None, currency: str = "USD", *,
+                      preferences: Preferences = Preferences(), van_seconds: dict[int, int] | None = None,
+                      van_time_s: int | None = None) -> AllocationProblem:
+    """The allocation problem from each order's comparison rows: the ways that keep the promise and that the
+    shop's settings allow (`policy.screen`, as for one order), with what the settings set aside."""
+    choices, notes, refusals = {}, {}, {}
     for order_id, rows in rows_by_order.items():
-        keep = [r for r in rows if r.keeps_promise and QUOTE_EXPIRED not in r.flags]
+        screened = screen(rows, preferences)
         choices[order_id] = tuple(
-            Choice(order_id, r.carrier, r.service, r.price, parcels.get(order_id, 1) if r.carrier == OWN_FLEET else 0, r)
-            for r in keep
+            Choice(order_id, r.carrier, r.service, r.price, parcels.get(order_id, 1) if r.carrier == OWN_FLEET else 0, r,
+                   (van_seconds or {}).get(order_id, 0) if r.carrier == OWN_FLEET else 0)
+            for r in screened.keepers
         )
-    return AllocationProblem(choices, van_capacity, dict(carrier_limits or {}), currency)
+        if screened.notes:
+            notes[order_id] = tuple(screened.notes)
+        if screened.refusal:
+            refusals[order_id] = screened.refusal
+    return AllocationProblem(choices, van_capacity, dict(carrier_limits or {}), currency, van_time_s, preferences, notes, refusals)
 
 
 def allocate(problem: AllocationProblem, exact_limit: int = 400, time_limit_s: float = 5.0) -> Allocation:
-    """The cheapest allocation that keeps every promise it can; orders it cannot place say why."""
+    """The allocation that keeps every promise it can, honours the preferences, then costs least; each order says why."""
     greedy = _solve_greedy(problem)
     if len(problem.choices) <= exact_limit:
         exact = _solve_exact(problem, time_limit_s, hint=greedy)
-        if exact is not None and _score(exact) <= _score(greedy):
+        if exact is not None and _score(problem, exact) <= _score(problem, greedy):
             return exact
     return greedy
 
 
-def _score(allocation: Allocation) -> tuple[int, int]:
-    return len(allocation.unplaced), allocation.total.amount_minor
+def _score(problem: AllocationProblem, allocation: Allocation) -> tuple[int, int, int, int]:
+    """Smaller is better, in the order of priority above."""
+    vans = sum(1 for c in allocation.chosen.values() if c.carrier == OWN_FLEET) if problem.preferences.prefer_own_fleet else 0
+    return len(allocation.unplaced), -vans, _shortfall(problem, allocation.chosen.values()), allocation.total.amount_minor
+
+
+def _shortfall(problem: AllocationProblem, chosen) -> int:
+    """Bookings the second carrier is short of its share (0 when kept or not asked for)."""
+    target = problem.second_target
+    if target is None:
+        return 0
+    second, permille = target
+    bookings = [c for c in chosen if c.is_booking]
+    needed = -(-permille * len(bookings) // 1000)  # ceiling
+    return max(0, needed - sum(1 for c in bookings if c.carrier == second))
 
 
 def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, optimal: bool) -> Allocation:
     unplaced = {o: (NO_WAY if not ways else NO_ROOM) for o, ways in problem.choices.items() if o not in chosen}
     total = sum((c.cost.amount_minor for c in chosen.values()), 0)
-    return Allocation(chosen, unplaced, Money(total, problem.currency), method, optimal)
+    reasons, notes = _explain(problem, chosen, unplaced)
+    return Allocation(chosen, unplaced, Money(total, problem.currency), method, optimal, reasons, notes)
+
+
+# ---------------------------------------------------------------- exact
 
 
 def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocation | None = None) -> Allocation | None:
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
-    # Leaving an order unplaced costs more than any placement could, so the model places all it can first.
-    penalty = 1 + sum(max((c.cost.amount_minor for c in ways), default=0) for ways in problem.choices.values())
     picks: dict[tuple[int, int], cp_model.IntVar] = {}
-    objective = []
+    unplaced_vars = []
     for order_id, ways in problem.choices.items():
         unplaced = model.new_bool_var(f"unplaced_{order_id}")
-        for i, way in enumerate(ways):
+        unplaced_vars.append(unplaced)
+        for i in range(len(ways)):
             picks[order_id, i] = model.new_bool_var(f"x_{order_id}_{i}")
-            objective.append(way.cost.amount_minor * picks[order_id, i])
         model.add_exactly_one([unplaced, *(picks[order_id, i] for i in range(len(ways)))])
-        objective.append(penalty * unplaced)
-    van_load = [problem.choices[o][i].van_parcels * var for (o, i), var in picks.items() if problem.choices[o][i].van_parcels]
-    if van_load:
-        model.add(sum(van_load) <= problem.van_capacity)
+
+    def way(key: tuple[int, int]) -> Choice:
+        return problem.choices[key[0]][key[1]]
+
+    van = [(way(k), var) for k, var in picks.items() if way(k).carrier == OWN_FLEET]
+    if van:
+        model.add(sum(c.van_parcels * var for c, var in van) <= problem.van_capacity)
+        if problem.van_seconds is not None:
+            model.add(sum(c.van_seconds * var for c, var in van) <= problem.van_seconds)
     for carrier, limit in problem.carrier_limits.items():
-        using = [var for (o, i), var in picks.items() if problem.choices[o][i].carrier == carrier]
+        using = [var for k, var in picks.items() if way(k).carrier == carrier]
         if using:
             model.add(sum(using) <= limit)
-    model.minimize(sum(objective))
+
+    # One objective, in tiers: each tier's weight outweighs everything below it, so the answer is the same as
+    # solving tier by tier (a kept share is a hard constraint whenever the day allows it) in one solve.
+    cost = sum(way(k).cost.amount_minor * var for k, var in picks.items())
+    weight = 1 + sum(max((c.cost.amount_minor for c in ways), default=0) for ways in problem.choices.values())
+    objective = cost
+    target = problem.second_target
+    if target is not None:
+        second, permille = target
+        bookings = [var for k, var in picks.items() if way(k).is_booking]
+        seconds = [var for k, var in picks.items() if way(k).carrier == second]
+        shortfall = model.new_int_var(0, len(problem.choices), "second_carrier_shortfall")
+        model.add(1000 * shortfall >= permille * sum(bookings) - 1000 * sum(seconds))
+        objective = objective + weight * shortfall
+        weight *= len(problem.choices) + 1
+    if problem.preferences.prefer_own_fleet and van:
+        objective = objective - weight * sum(var for _, var in van)
+        weight *= len(problem.choices) + 1
+    model.minimize(objective + weight * sum(unplaced_vars))
     if hint is not None:  # start from the greedy answer: the solver only has to improve on it
-        for (o, i), var in picks.items():
-            model.add_hint(var, hint.chosen.get(o) == problem.choices[o][i])
+        for k, var in picks.items():
+            model.add_hint(var, hint.chosen.get(k[0]) == way(k))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 2
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    chosen = {o: problem.choices[o][i] for (o, i), var in picks.items() if solver.value(var)}
+    chosen = {k[0]: way(k) for k, var in picks.items() if solver.value(var)}
     return _result(problem, chosen, "exact", status == cp_model.OPTIMAL)
 
 
+# ---------------------------------------------------------------- greedy
+
+
+class _Day:
+    """The greedy's running allocation and the load it puts on vans and carriers."""
+
+    def __init__(self, problem: AllocationProblem) -> None:
+        self.problem = problem
+        self.chosen: dict[int, Choice] = {}
+        self.van_parcels = self.van_seconds = 0
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def put(self, order_id: int, way: Choice | None) -> None:
+        old = self.chosen.pop(order_id, None)
+        for c, sign in ((old, -1), (way, 1)):
+            if c is not None:
+                self.van_parcels += sign * c.van_parcels
+                self.van_seconds += sign * c.van_seconds
+                self.counts[c.carrier] += sign
+        if way is not None:
+            self.chosen[order_id] = way
+
+    def over(self) -> str | None:
+        if not self.problem.van_fits(self.van_parcels, self.van_seconds):
+            return OWN_FLEET
+        return next((k for k, limit in self.problem.carrier_limits.items() if self.counts[k] > limit), None)
+
+    def has_room(self, way: Choice) -> bool:
+        """Whether `way` can take one more order (for an order not on it now)."""
+        if way.carrier == OWN_FLEET and not self.problem.van_fits(self.van_parcels + way.van_parcels,
+                                                                  self.van_seconds + way.van_seconds):
+            return False
+        limit = self.problem.carrier_limits.get(way.carrier)
+        return limit is None or self.counts[way.carrier] < limit
+
+    def van_use(self, way: Choice) -> float:
+        """How much of the full van resource a way uses (parcels, or driver time when that is what ran out)."""
+        if self.van_parcels > self.problem.van_capacity:
+            return way.van_parcels
+        return way.van_seconds / 60
+
+
+def _cheapest(ways) -> Choice:
+    return min(ways, key=lambda c: c.cost.amount_minor)
+
+
 def _solve_greedy(problem: AllocationProblem) -> Allocation:
-    """Everyone on their cheapest way, then move the cheapest-to-move orders off whatever is over capacity."""
-    chosen: dict[int, Choice] = {}
+    """Everyone on their preferred way, then move the cheapest-to-move orders off whatever is over capacity,
+    fill the room left, then move the cheapest-to-move orders to the second carrier until its share is kept."""
+    prefer_van = problem.preferences.prefer_own_fleet
+    day = _Day(problem)
     for order_id, ways in problem.choices.items():
+        vans = [c for c in ways if c.carrier == OWN_FLEET]
         if ways:
-            chosen[order_id] = min(ways, key=lambda c: c.cost.amount_minor)
-    van_load = sum(c.van_parcels for c in chosen.values())
+            day.put(order_id, vans[0] if prefer_van and vans else _cheapest(ways))
+    _repair(day, prefer_van)
+    _fill_vans(day, prefer_van)
+    _keep_second_share(day, prefer_van)
+    return _result(problem, day.chosen, "heuristic", False)
+
+
+def _repair(day: _Day, prefer_van: bool) -> None:
+    problem = day.problem
+    while (resource := day.over()) is not None:
+        best_move: tuple[tuple, int, Choice] | None = None
+        for order_id, current in day.chosen.items():
+            if current.carrier != resource:
+                continue
+            use = day.van_use(current) if resource == OWN_FLEET else 1
+            for way in problem.choices[order_id]:
+                if way.carrier == resource or not day.has_room(way):
+                    continue
+                delta = way.cost.amount_minor - current.cost.amount_minor
+                # Preferring vans, the biggest loads leave first (the most orders stay); otherwise the cheapest per unit freed.
+                key = (-use, delta) if prefer_van and resource == OWN_FLEET else (delta / max(use, 1e-9), 0)
+                if best_move is None or key < best_move[0]:
+                    best_move = (key, order_id, way)
+        if best_move is None:  # nothing can move: give up the dearest order on the full resource
+            order_id = max((o for o, c in day.chosen.items() if c.carrier == resource), key=lambda o: day.chosen[o].cost.amount_minor)
+            day.put(order_id, None)
+        else:
+            day.put(best_move[1], best_move[2])
+
+
+def _fill_vans(day: _Day, prefer_van: bool) -> None:
+    """Put orders back on the vans while there is room: the smallest loads first when preferring vans, else the biggest savings."""
+    candidates = []
+    for order_id, ways in day.problem.choices.items():
+        van = next((c for c in ways if c.carrier == OWN_FLEET), None)
+        current = day.chosen.get(order_id)
+        if van is None or current is van:
+            continue
+        saving = (current.cost.amount_minor if current else 10**12) - van.cost.amount_minor
+        if prefer_van or saving > 0:
+            candidates.append(((van.van_parcels, van.van_seconds, -saving) if prefer_van else (-saving,), order_id, van))
+    for _, order_id, van in sorted(candidates, key=lambda t: t[0]):
+        current = day.chosen.get(order_id)
+        if day.has_room(van) and not _hurts_share(day, current, prefer_van):
+            day.put(order_id, van)
+
+
+def _hurts_share(day: _Day, leaving: Choice | None, prefer_van: bool) -> bool:
+    """Whether moving an order off `leaving` to a van would break a kept share (vans come first when preferred)."""
+    target = day.problem.second_target
+    if prefer_van or target is None or leaving is None or leaving.carrier != target[0]:
+        return False
+    before = _shortfall(day.problem, day.chosen.values())
+    after = _shortfall(day.problem, [c for c in day.chosen.values() if c is not leaving])
+    return after > before
+
+
+def _keep_second_share(day: _Day, prefer_van: bool) -> None:
+    problem = day.problem
+    target = problem.second_target
+    if target is None:
+        return
+    second = target[0]
+    moves = []
+    for order_id, ways in problem.choices.items():
+        current = day.chosen.get(order_id)
+        if current is None or current.carrier == second or (prefer_van and current.carrier == OWN_FLEET):
+            continue
+        backup = [c for c in ways if c.carrier == second]
+        if backup:
+            way = _cheapest(backup)
+            moves.append((way.cost.amount_minor - current.cost.amount_minor, order_id, way))
+    for _, order_id, way in sorted(moves, key=lambda m: m[0]):
+        if _shortfall(problem, day.chosen.values()) == 0:
+            break
+        if day.has_room(way):
+            day.put(order_id, way)
+
+
+# ---------------------------------------------------------------- reasons
+
+
+def _explain(problem: AllocationProblem, chosen: dict[int, Choice], unplaced: dict[int, str]) -> tuple[dict[int, str], tuple[str, ...]]:
+    """Each order's reason in plain words (as `policy.choose` gives for one order), and notes about the whole day."""
+    van_parcels = sum(c.van_parcels for c in chosen.values())
+    van_seconds = sum(c.van_seconds for c in chosen.values())
     counts: dict[str, int] = defaultdict(int)
     for c in chosen.values():
         counts[c.carrier] += 1
 
-    def over() -> str | None:
-        if van_load > problem.van_capacity:
-            return OWN_FLEET
-        return next((k for k, limit in problem.carrier_limits.items() if counts[k] > limit), None)
-
-    def has_room(way: Choice) -> bool:  # for an order moving off another way
-        if way.van_parcels and van_load + way.van_parcels > problem.van_capacity:
-            return False
+    def blocked(way: Choice) -> str:
+        """Why an order could not have `way`, given the rest of the day ("" if it could)."""
+        if way.carrier == OWN_FLEET:
+            if van_parcels + way.van_parcels > problem.van_capacity:
+                return "the vans have no room left for its parcels"
+            if problem.van_seconds is not None and van_seconds + way.van_seconds > problem.van_seconds:
+                return "the drivers have no time left in their shifts"
+            return ""
         limit = problem.carrier_limits.get(way.carrier)
-        return limit is None or counts[way.carrier] < limit
+        return f"{way.way} takes at most {limit} orders a day" if limit is not None and counts[way.carrier] >= limit else ""
 
-    while (resource := over()) is not None:
-        best_move: tuple[float, int, Choice] | None = None
-        for order_id, current in chosen.items():
-            if current.carrier != resource:
-                continue
-            for way in problem.choices[order_id]:
-                if way.carrier == resource or not has_room(way):
-                    continue
-                delta = (way.cost.amount_minor - current.cost.amount_minor) / max(current.van_parcels, 1)
-                if best_move is None or delta < best_move[0]:
-                    best_move = (delta, order_id, way)
-        if best_move is None:  # nothing can move: give up the dearest order on the full resource
-            order_id = max((o for o, c in chosen.items() if c.carrier == resource), key=lambda o: chosen[o].cost.amount_minor)
-            new_way = None
-        else:
-            _, order_id, new_way = best_move
-        old = chosen.pop(order_id)
-        van_load -= old.van_parcels
-        counts[old.carrier] -= 1
-        if new_way is not None:
-            chosen[order_id] = new_way
-            van_load += new_way.van_parcels
-            counts[new_way.carrier] += 1
-    return _result(problem, chosen, "heuristic", False)
+    share = _share_words(problem, chosen)
+    reasons: dict[int, str] = {}
+    for order_id, ways in problem.choices.items():
+        notes = list(problem.notes.get(order_id, ()))
+        choice = chosen.get(order_id)
+        if choice is None:
+            if order_id in problem.refusals:
+                reasons[order_id] = problem.refusals[order_id]
+            elif not ways:
+                reasons[order_id] = join_notes("No way keeps the promise; choose one by hand.", notes)
+            else:
+                why = sorted({blocked(w) for w in ways} - {""})
+                reasons[order_id] = join_notes(f"No room left with the ways that keep the promise ({'; '.join(why) or 'all taken'}); "
+                                               "choose one by hand.", notes)
+            continue
+        reasons[order_id] = join_notes(_reason(problem, choice, ways, blocked, share), notes)
+    return reasons, tuple(share["notes"])
+
+
+def _share_words(problem: AllocationProblem, chosen: dict[int, Choice]) -> dict:
+    target = problem.second_target
+    if target is None:
+        return {"second": None, "notes": []}
+    second, permille = target
+    bookings = sum(1 for c in chosen.values() if c.is_booking)
+    kept = sum(1 for c in chosen.values() if c.carrier == second)
+    name = next((c.label for ways in problem.choices.values() for c in ways if c.carrier == second), second)
+    wanted = f"{permille / 1000:.0%}"
+    words = {"second": second, "name": name, "wanted": wanted, "notes": [],
+             "short": _shortfall(problem, chosen.values()) > 0, "count": f"{kept} of {bookings}"}
+    if words["short"]:
+        able = sum(1 for o, ways in problem.choices.items() if o in chosen and any(c.carrier == second for c in ways))
+        limit = problem.carrier_limits.get(second)
+        cap = f" and takes at most {limit} a day" if limit is not None and limit < able else ""
+        words["notes"].append(
+            f"{name} has {kept} of today's {bookings} carrier bookings ({kept / bookings:.0%}), under the {wanted} you keep "
+            f"with your second carrier: it keeps the promise for only {able} of today's orders{cap}.")
+    return words
+
+
+def _reason(problem: AllocationProblem, choice: Choice, ways: tuple[Choice, ...], blocked, share: dict) -> str:
+    cheapest = _cheapest(ways)
+    if choice.cost.amount_minor <= cheapest.cost.amount_minor:  # a tie names the chosen one
+        cheapest = choice
+    prefer_van = problem.preferences.prefer_own_fleet
+    van = next((c for c in ways if c.carrier == OWN_FLEET), None)
+    if choice.carrier == OWN_FLEET:
+        if prefer_van or cheapest is choice:
+            return own_van_reason(choice.cost, cheapest.way, cheapest.cost)
+        return f"Own van ({choice.cost.format()}) keeps the day's total lowest: {blocked(cheapest) or f'{cheapest.way} at {cheapest.cost.format()} serves other orders better'}."
+    van_note = ""
+    if prefer_van and van is not None:
+        van_note = f" You prefer own vans, but {blocked(van) or 'the vans are taken by other orders'}."
+    if cheapest is choice:
+        others = sorted((c for c in ways if c is not choice), key=lambda c: c.cost.amount_minor)
+        after = others[0] if others else None
+        return cheapest_reason(choice.way, choice.cost, after and after.way, after and after.cost) + van_note
+    if choice.carrier == share["second"] and not blocked(cheapest):
+        versus = f"{choice.cost.format()} vs {cheapest.cost.format()} for {cheapest.way}"
+        if share["short"]:
+            return (f"{choice.way} keeps as many bookings as it can with your second carrier ({share['count']} carrier "
+                    f"bookings today, under your {share['wanted']}; {versus}).") + van_note
+        return f"{choice.way} keeps {share['wanted']} of bookings with your second carrier ({share['count']} today; {versus})." + van_note
+    cheaper = sorted({blocked(c) for c in ways if c.cost.amount_minor < choice.cost.amount_minor} - {""})
+    if cheaper:
+        return f"{choice.way} is the cheapest way with room ({choice.cost.format()}): {'; '.join(cheaper)}." + van_note
+    return (f"{choice.way} ({choice.cost.format()}) keeps the day's total lowest; {cheapest.way} at {cheapest.cost.format()} "
+            "serves other orders better.") + van_note

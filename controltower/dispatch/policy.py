@@ -5,6 +5,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..domain import Money
 from ..domain.timeutil import to_iso
 from .rates import OVER_BUDGET, QUOTE_EXPIRED, OWN_FLEET, WayRow
 
@@ -32,20 +33,34 @@ class Decision:
         return None if self.row is None else self.row.carrier
 
 
-def _money(row: WayRow) -> str:
+def money(row: WayRow) -> str:
     return row.price.format() if row.price else "?"
 
 
-def _label(row: WayRow) -> str:
+def label(row: WayRow) -> str:
+    """How a way is named in a reason: "Zippy ground", "Own van"."""
     return f"{row.name} {row.service}".strip() if row.service and row.kind not in ("own_fleet", "pickup") else row.name
 
 
-def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares: dict[str, float] | None = None,
-           left_out: dict[str, str] | None = None) -> Decision:
-    """The recommended way and, in plain words, why. `left_out` maps carriers to skip this time to the reason."""
+@dataclass(frozen=True)
+class Screened:
+    """An order's ways after the shop's settings: the usable ones, those that keep the promise, and what was set aside."""
+
+    usable: list[WayRow]
+    keepers: list[WayRow]
+    notes: list[str]
+    refusal: str = ""  # set when the settings leave no way at all
+
+
+def screen(rows: list[WayRow], preferences: Preferences = Preferences(), left_out: dict[str, str] | None = None) -> Screened:
+    """Exclusions, left-out carriers and the reliability floor, the same for one order (`choose`) and the whole day.
+
+    The floor never leaves an order without a way that keeps its promise: when every such carrier is under
+    it, they stay, with a note.
+    """
     usable = [r for r in rows if r.usable and QUOTE_EXPIRED not in r.flags]
     if not usable:
-        return Decision(None, "No carrier gave a usable quote; try again or book by hand.")
+        return Screened([], [], [], "No carrier gave a usable quote; try again or book by hand.")
     notes: list[str] = []
     for carrier, why in (left_out or {}).items():
         skipped = [r for r in usable if r.carrier == carrier]
@@ -53,20 +68,16 @@ def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares:
             usable = [r for r in usable if r.carrier != carrier]
             notes.append(f"{skipped[0].name} left out: {why}")
     if not usable:
-        return Decision(None, _join("No other way quoted.", notes))
+        return Screened([], [], notes, join_notes("No other way quoted.", notes))
     excluded = [r for r in usable if r.carrier in preferences.excluded_carriers]
     if excluded:
         usable = [r for r in usable if r.carrier not in preferences.excluded_carriers]
         notes.append(f"{', '.join(sorted({r.name for r in excluded}))} excluded by your settings")
         if not usable:
-            return Decision(None, "Every carrier that quoted is excluded by your settings.")
+            return Screened([], [], notes, "Every carrier that quoted is excluded by your settings.")
     keepers = [r for r in usable if r.keeps_promise]
-    if not keepers:
-        dated = [r for r in usable if r.estimated_delivery is not None and r.kind != "pickup"] or usable
-        earliest = min(dated, key=lambda r: (r.estimated_delivery.timestamp() if r.estimated_delivery else float("inf"), r.price.amount_minor))
-        return Decision(earliest, _join(f"No way keeps the promise; {_label(earliest)} arrives earliest ({_money(earliest)}).", notes))
     floor = preferences.reliability_floor
-    if floor is not None:
+    if floor is not None and keepers:
         reliable = [r for r in keepers if r.on_time.delivered < MIN_HISTORY or (r.on_time.rate or 0) >= floor]
         dropped = sorted({r.name for r in keepers} - {r.name for r in reliable})
         if reliable and dropped:
@@ -74,6 +85,20 @@ def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares:
             keepers = reliable
         elif dropped:
             notes.append(f"all carriers are below your {floor:.0%} on-time floor")
+    return Screened(usable, keepers, notes)
+
+
+def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares: dict[str, float] | None = None,
+           left_out: dict[str, str] | None = None) -> Decision:
+    """The recommended way and, in plain words, why. `left_out` maps carriers to skip this time to the reason."""
+    screened = screen(rows, preferences, left_out)
+    if screened.refusal:
+        return Decision(None, screened.refusal)
+    usable, keepers, notes = screened.usable, screened.keepers, screened.notes
+    if not keepers:
+        dated = [r for r in usable if r.estimated_delivery is not None and r.kind != "pickup"] or usable
+        earliest = min(dated, key=lambda r: (r.estimated_delivery.timestamp() if r.estimated_delivery else float("inf"), r.price.amount_minor))
+        return Decision(earliest, join_notes(f"No way keeps the promise; {label(earliest)} arrives earliest ({money(earliest)}).", notes))
     in_budget = [r for r in keepers if OVER_BUDGET not in r.flags]
     if in_budget:
         keepers = in_budget
@@ -81,21 +106,32 @@ def choose(rows: list[WayRow], preferences: Preferences = Preferences(), shares:
     if preferences.prefer_own_fleet:
         own = [r for r in keepers if r.carrier == OWN_FLEET]
         if own:
-            return Decision(own[0], _join(f"Own van keeps the promise and you prefer own vans ({_money(own[0])}; "
-                                          f"cheapest was {_label(cheapest)} at {_money(cheapest)}).", notes)
-                            if own[0] is not cheapest else _join(f"Own van is the cheapest that keeps the promise ({_money(own[0])}).", notes))
+            return Decision(own[0], join_notes(own_van_reason(own[0].price, label(cheapest), cheapest.price), notes))
     second = preferences.second_carrier
     if second and preferences.second_carrier_share > 0:
         share = (shares or {}).get(second, 0.0)
         backups = [r for r in keepers if r.carrier == second]
         if backups and share < preferences.second_carrier_share and cheapest.carrier != second:
             backup = min(backups, key=lambda r: r.price.amount_minor)
-            return Decision(backup, _join(
-                f"{_label(backup)} keeps the promise and has {share:.0%} of recent bookings, under the "
-                f"{preferences.second_carrier_share:.0%} you keep with it ({_money(backup)} vs {_money(cheapest)}).", notes))
+            return Decision(backup, join_notes(
+                f"{label(backup)} keeps the promise and has {share:.0%} of recent bookings, under the "
+                f"{preferences.second_carrier_share:.0%} you keep with it ({money(backup)} vs {money(cheapest)}).", notes))
     others = sorted((r for r in keepers if r is not cheapest), key=lambda r: r.price.amount_minor)
-    versus = f"; next is {_label(others[0])} at {_money(others[0])}" if others else ""
-    return Decision(cheapest, _join(f"{_label(cheapest)} is the cheapest that keeps the promise ({_money(cheapest)}{versus}).", notes))
+    after = others[0] if others else None
+    return Decision(cheapest, join_notes(cheapest_reason(label(cheapest), cheapest.price, after and label(after),
+                                                         after and after.price), notes))
+
+
+def own_van_reason(own: Money, cheapest_name: str, cheapest: Money) -> str:
+    """Why the own van, when the shop prefers own vans (for one order, and for each order of the day)."""
+    if own.amount_minor <= cheapest.amount_minor:
+        return f"Own van is the cheapest that keeps the promise ({own.format()})."
+    return f"Own van keeps the promise and you prefer own vans ({own.format()}; cheapest was {cheapest_name} at {cheapest.format()})."
+
+
+def cheapest_reason(name: str, price: Money, next_name: str | None = None, next_price: Money | None = None) -> str:
+    versus = f"; next is {next_name} at {next_price.format()}" if next_name and next_price is not None else ""
+    return f"{name} is the cheapest that keeps the promise ({price.format()}{versus})."
 
 
 def allowed(row: WayRow, preferences: Preferences) -> bool:
@@ -106,7 +142,8 @@ def allowed(row: WayRow, preferences: Preferences) -> bool:
     return floor is None or row.on_time.delivered < MIN_HISTORY or (row.on_time.rate or 0) >= floor
 
 
-def _join(reason: str, notes: list[str]) -> str:
+def join_notes(reason: str, notes: list[str]) -> str:
+    """A reason followed by what the settings set aside for it."""
     return reason if not notes else f"{reason} Note: {'; '.join(notes)}."
 
 

@@ -19,12 +19,13 @@ from ..events import EventHub
 from ..store import audit
 from ..store.orders import get_order, upsert_orders
 from . import labels, returns
-from .allocate import Allocation, Choice, allocate, problem_from_rows
+from .allocate import Allocation, Choice, allocate
 from .booking import BookingReport, confirm
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
-from .policy import Decision, Preferences, allowed, carrier_shares, choose, load_preferences
+from .day import day_problem, van_parcels_left, van_seconds_left
+from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
 from .rates import (
-    CarrierAnswer, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
+    CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
 )
 from .settings import ShopSettings, load_settings
@@ -42,6 +43,7 @@ class Comparison:
     rows: tuple[WayRow, ...]
     decision: Decision
     asked_at: datetime
+    insertion: Insertion | None = None  # where an own van would take it, and the driver time it adds
 
     def to_json(self) -> list[dict]:
         """One entry per way, as `controltower quote --json` prints it."""
@@ -77,6 +79,10 @@ class DayPlan:
 
     comparisons: dict[int, Comparison]
     allocation: Allocation
+
+    def reason(self, order_id: int) -> str:
+        """Why the day gives this order its way (or none), in the words the review shows."""
+        return self.allocation.reasons.get(order_id, self.allocation.unplaced.get(order_id, ""))
 
     def lines(self) -> list[tuple[Order, Choice | None, str]]:
         result = []
@@ -209,7 +215,7 @@ class DispatchService:
         decision = choose(rows, self.preferences, shares, left_out)
         with self.db.transaction() as wconn:
             save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
-        comparison = Comparison(order, tuple(rows), decision, now)
+        comparison = Comparison(order, tuple(rows), decision, now, insertion)
         if not left_out:
             self._recent[order_id] = comparison
         return comparison
@@ -258,7 +264,7 @@ class DispatchService:
 
     # -- the whole day ------------------------------------------------------
     async def plan_day(self, order_ids: Iterable[int] | None = None, concurrency: int = 4, fresh: bool = False) -> DayPlan:
-        """Compare every open order (a few at a time) and allocate them at least total cost."""
+        """Compare every open order (a few at a time) and allocate them under the shop's preferences at least total cost."""
         ids = list(order_ids) if order_ids is not None else [o.id for o in self.awaiting_decision()]
         conn = self.db.reader()
         records, shares = on_time_records(conn), carrier_shares(conn, self.clock())
@@ -270,21 +276,14 @@ class DispatchService:
                     return await self.compare(order_id, adapters, records, shares, silent=silent, fresh=fresh)
 
             comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
-        parcels = {i: c.order.parcels for i, c in comparisons.items()}
-        preferences = self.preferences
-        rows = {i: [r for r in c.rows if allowed(r, preferences)] for i, c in comparisons.items()}
-        problem = problem_from_rows(rows, parcels, self.van_room(), currency=self.settings.currency)
+        settings, day = self.settings, self.clock().astimezone(self.settings.tz).date()
+        problem = day_problem(comparisons, self.preferences, settings, self.van_room(day),
+                              van_seconds_left(self.db.reader(), settings, day, self.clock()))
         return DayPlan(comparisons, allocate(problem))
 
     def van_room(self, plan_date: date | None = None) -> int:
         """Parcels the active vans can still take on the day (capacity less what their routes already carry)."""
-        day = (plan_date or self.clock().astimezone(self.settings.tz).date()).isoformat()
-        conn = self.db.reader()
-        capacity = conn.execute("SELECT coalesce(sum(capacity_parcels), 0) FROM vehicles WHERE active = 1").fetchone()[0]
-        loaded = conn.execute("SELECT coalesce(sum(o.parcels), 0) FROM stops s JOIN routes r ON r.id = s.route_id "
-                              "JOIN orders o ON o.id = s.order_id WHERE r.plan_date = ? AND s.status NOT IN ('failed', 'skipped')",
-                              (day,)).fetchone()[0]
-        return max(capacity - loaded, 0)
+        return van_parcels_left(self.db.reader(), plan_date or self.clock().astimezone(self.settings.tz).date())
 
     def confirm(self, choices: Iterable[Choice], attempt: int | None = None) -> BookingReport:
         """Book the reviewed choices; confirming the same choices again books nothing twice."""

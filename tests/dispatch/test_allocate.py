@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 from controltower.dispatch.allocate import NO_ROOM, NO_WAY, AllocationProblem, Choice, allocate, problem_from_rows
@@ -11,17 +12,29 @@ from controltower.domain import Money
 from .conftest import local
 
 
-def brute_force(problem: AllocationProblem) -> tuple[int, int]:
-    """(orders left unplaced, total cost) of the best allocation, by trying every combination."""
+def brute_force(problem: AllocationProblem, tiers: bool = False) -> tuple[int, ...]:
+    """(orders left unplaced, total cost) of the best allocation, by trying every combination. With `tiers`:
+    (unplaced, minus van orders when preferred, bookings the second carrier is short of its share, cost)."""
     orders = list(problem.choices)
+    prefs = problem.preferences
     best = None
     for combo in itertools.product(*[(*problem.choices[o], None) for o in orders]):
         picked = [c for c in combo if c is not None]
         if sum(c.van_parcels for c in picked) > problem.van_capacity:
             continue
+        if problem.van_seconds is not None and sum(c.van_seconds for c in picked) > problem.van_seconds:
+            continue
         if any(sum(1 for c in picked if c.carrier == k) > limit for k, limit in problem.carrier_limits.items()):
             continue
-        score = (len(orders) - len(picked), sum(c.cost.amount_minor for c in picked))
+        cost = sum(c.cost.amount_minor for c in picked)
+        if tiers:
+            vans = sum(1 for c in picked if c.carrier == "own_fleet") if prefs.prefer_own_fleet else 0
+            bookings = [c for c in picked if c.carrier not in ("own_fleet", "pickup")]
+            kept = sum(1 for c in bookings if c.carrier == prefs.second_carrier)
+            short = max(0, math.ceil(round(prefs.second_carrier_share * len(bookings), 9)) - kept) if prefs.second_carrier else 0
+            score = (len(orders) - len(picked), -vans, short, cost)
+        else:
+            score = (len(orders) - len(picked), cost)
         best = score if best is None or score < best else best
     return best
 

@@ -75,7 +75,8 @@ class ComparisonPanel(QWidget):
         self.reason.setText(f"Could not compare: {message}")
         self._set_enabled(False)
 
-    def show_comparison(self, comparison, tz) -> None:
+    def show_comparison(self, comparison, tz, day_reason: str = "") -> None:
+        """`day_reason`: why the day's allocation sends it another way than the recommendation (vans full, a share kept…)."""
         self.comparison, self.tz = comparison, tz
         order = comparison.order
         self.title.setText(f"{order.order_ref} — {order.customer_name}, {order.address.city}")
@@ -87,7 +88,7 @@ class ComparisonPanel(QWidget):
         chosen = comparison.decision.row
         for r, row in enumerate(comparison.rows):
             self._fill_row(r, row, row is chosen)
-        self.reason.setText(f"Recommended: {comparison.decision.reason}")
+        self.reason.setText(f"Recommended: {comparison.decision.reason}" + (f"\nIn the day's plan: {day_reason}" if day_reason else ""))
         if chosen is not None:
             self.table.selectRow(comparison.rows.index(chosen))
         self._set_enabled(chosen is not None)

@@ -7,7 +7,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QLabel, QPushButton, QTableWidgetItem,
+    QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton, QTableWidgetItem,
     QVBoxLayout,
 )
 
@@ -16,7 +16,7 @@ from ...dispatch.booking import FAILED
 from ..tasks import run_in_thread
 from .tables import read_only_table
 
-COLUMNS = ("Order", "Customer", "Way", "Cost", "Result")
+COLUMNS = ("Order", "Customer", "Way", "Cost", "Why", "Result")
 
 
 class DayReviewDialog(QDialog):
@@ -28,9 +28,14 @@ class DayReviewDialog(QDialog):
         method = "best possible" if allocation.proven_optimal else ("good" if allocation.method == "heuristic" else "best found")
         self.summary = QLabel(
             f"{len(allocation.chosen)} orders to book for {allocation.total.format()} ({method} split); "
-            f"{len(allocation.unplaced)} need a decision by hand. Nothing is booked until you confirm.")
+            f"{len(allocation.unplaced)} need a decision by hand. Nothing is booked until you confirm."
+            + "".join(f"\n{note}" for note in allocation.notes))
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # carrier names are the user's text
         self.table = read_only_table(COLUMNS)
+        why = COLUMNS.index("Why")  # reasons are long: a fixed width, the whole text in the tooltip
+        self.table.horizontalHeader().setSectionResizeMode(why, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(why, 420)
         self._fill()
         self.buttons = QDialogButtonBox()
         self.confirm_button = self.buttons.addButton("Confirm and book", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -50,7 +55,7 @@ class DayReviewDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
-        self.resize(820, 480)
+        self.resize(1100, 480)
 
     def _fill(self) -> None:
         lines = self.plan.lines()
@@ -60,9 +65,10 @@ class DayReviewDialog(QDialog):
             result = results.get(order.id)
             result_text = "" if result is None else (result.outcome + (f": {result.message}" if result.message else ""))
             cells = (order.order_ref, order.customer_name, choice.label if choice else f"— {unplaced}",
-                     choice.cost.format() if choice else "", result_text)
+                     choice.cost.format() if choice else "", self.plan.reason(order.id), result_text)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if (result and result.outcome == FAILED) or (choice is None and c == 2):
                     item.setForeground(QBrush(QColor("#b3261e")))
                 self.table.setItem(r, c, item)

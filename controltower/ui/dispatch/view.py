@@ -154,8 +154,10 @@ class DispatchView(QWidget):
             choice = plan.allocation.chosen.get(order.id)
             way = choice.label if choice else plan.allocation.unplaced.get(order.id, "—")
             self.table.item(r, 4).setText(way)
+            self.table.item(r, 4).setToolTip(plan.reason(order.id))
             self.table.item(r, 5).setText(choice.cost.format() if choice else "")
-        self.status.setText(f"{len(self.orders)} orders awaiting a decision · day total {plan.allocation.total.format()}")
+        self.status.setText(f"{len(self.orders)} orders awaiting a decision · day total {plan.allocation.total.format()}"
+                            + "".join(f" · {note}" for note in plan.allocation.notes))
         self.planReady.emit()
         selected = self.selected_order_id()
         if selected is not None and self.panel.comparison is None:
@@ -199,8 +201,18 @@ class DispatchView(QWidget):
         wanted = self._rebooking if self.tabs.currentWidget() is self.failed else self.selected_order_id()
         if wanted != comparison.order.id:
             return  # the user has moved on
-        self.panel.show_comparison(comparison, self.service.settings.tz)
+        self.panel.show_comparison(comparison, self.service.settings.tz, self._day_reason(comparison))
         self.comparisonShown.emit(comparison.order.id)
+
+    def _day_reason(self, comparison) -> str:
+        """The day plan's reason when it sends the order another way than its own recommendation."""
+        order_id = comparison.order.id
+        if self.plan is None or self.plan.comparisons.get(order_id) is not comparison:
+            return ""
+        choice = self.plan.allocation.chosen.get(order_id)
+        if choice is not None and choice.row is comparison.decision.row:
+            return ""
+        return self.plan.reason(order_id)
 
     # -- actions ------------------------------------------------------------------
     def book(self, row) -> None:
