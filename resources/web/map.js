@@ -79,7 +79,7 @@
     return box;
   }
 
-  function confirmMove(marker, from) {
+  function confirmMove(marker) {
     var stop = marker.ct;
     var box = el("div", "ct-popup ct-confirm");
     box.appendChild(el("div", "", "Move the delivery point for " + (stop.customer || stop.order_ref) + " here?"));
@@ -88,13 +88,19 @@
     box.appendChild(save);
     box.appendChild(undo);
     var to = marker.getLatLng();
+    // A refresh while the user decides keeps the marker where they dropped it (see updateStops) and only
+    // records where the store has it (marker.ct), which is where Undo puts it back.
+    CT.confirming = marker;
+    function done() { if (CT.confirming === marker) CT.confirming = null; CT.map.closePopup(confirm); }
     save.addEventListener("click", function () {
-      stop.lat = to.lat; stop.lon = to.lng;
-      marker.closePopup();
-      call("stopMoved", stop.order_id, to.lat, to.lng);
+      marker.ct = Object.assign({}, marker.ct, { lat: to.lat, lon: to.lng });
+      done();
+      call("stopMoved", marker.ct.order_id, to.lat, to.lng);
     });
-    undo.addEventListener("click", function () { marker.setLatLng(from); marker.closePopup(); });
-    L.popup({ closeOnClick: false }).setLatLng(to).setContent(box).openOn(CT.map);
+    undo.addEventListener("click", function () { done(); marker.setLatLng([marker.ct.lat, marker.ct.lon]); });
+    var confirm = L.popup({ closeOnClick: false }).setLatLng(to).setContent(box);
+    confirm.on("remove", function () { if (CT.confirming === marker) CT.confirming = null; });
+    confirm.openOn(CT.map);
     CT.pendingMove = box;
   }
 
@@ -117,9 +123,13 @@
     openStop(marker);
     call("stopClicked", marker.ct.order_id);
   }
-  function onStopDragStart(event) { event.target.ctFrom = event.target.getLatLng(); }
-  function onStopDragEnd(event) { confirmMove(event.target, event.target.ctFrom); }
-  var STOP_EVENTS = { click: onStopClick, dragstart: onStopDragStart, dragend: onStopDragEnd };
+  function onStopDragStart(event) { CT.confirming = event.target; }
+  function onStopDragEnd(event) { confirmMove(event.target); }
+  // Which stop's popup is open: a refresh keeps it open (and its text current) across in-place changes.
+  function onStopPopupOpen(event) { CT.popupStop = event.target; }
+  function onStopPopupClose(event) { if (CT.popupStop === event.target) CT.popupStop = null; }
+  var STOP_EVENTS = { click: onStopClick, dragstart: onStopDragStart, dragend: onStopDragEnd,
+                      popupopen: onStopPopupOpen, popupclose: onStopPopupClose };
 
   function openStop(marker) {
     if (!marker.getPopup()) marker.bindPopup(popupFor);
@@ -172,7 +182,7 @@
     return CT.stops.size;
   };
 
-  CT.updateStops = function (stops) {
+  function updateStops(stops) {
     // Markers leave the cluster index in one batch, change, and come back in one batch: moving them one by
     // one makes markercluster re-cluster each separately, which is thousands of times slower.
     var cluster = CT.layers.stops, problems = CT.layers.problems;
@@ -187,10 +197,11 @@
         else problems.addLayer(marker);
         continue;
       }
-      var before = layerForStatus(marker.ct.status), after = layerForStatus(stop.status);
+      var before = layerForStatus(marker.ct.status);
+      marker.ct = Object.assign({}, marker.ct, stop);  // a partial stop changes only the fields it carries
+      var after = layerForStatus(marker.ct.status);
       var position = marker.getLatLng();
-      var moved = stop.lat !== undefined && (position.lat !== stop.lat || position.lng !== stop.lon);
-      marker.ct = Object.assign({}, marker.ct, stop);
+      var moved = marker !== CT.confirming && (position.lat !== marker.ct.lat || position.lng !== marker.ct.lon);
       if (before === cluster && (after !== cluster || moved)) leaving.push(marker);
       if (before === problems && after !== problems) problems.removeLayer(marker);
       if (moved) moves.push(marker);
@@ -206,15 +217,54 @@
     moves.forEach(function (marker) { marker.setLatLng([marker.ct.lat, marker.ct.lon]); });
     cluster._ignoreMove = false;
     if (joining.length) cluster.addLayers(joining);
+  }
+
+  function removeStops(ids) {
+    var clustered = [];
+    ids.forEach(function (id) {
+      var marker = CT.stops.get(id);
+      if (!marker) return;
+      if (CT.layers.stops.hasLayer(marker)) clustered.push(marker);
+      else CT.layers.problems.removeLayer(marker);
+      CT.stops.delete(id);
+    });
+    if (clustered.length) CT.layers.stops.removeLayers(clustered);
+  }
+
+  // Changes keep the user's place: no pan or zoom, and the popup they opened stays open with its text redrawn.
+  // A marker leaving and re-entering the cluster index (a move, a change of layer) loses its popup on the way,
+  // so it is opened again where it now is; a removed stop's popup closes with it.
+  function keepingPopup(change) {
+    var marker = CT.popupStop, popup = marker && marker.getPopup();
+    if (popup) popup.options.autoPan = false;
+    try {
+      change();
+    } finally {
+      if (popup) {
+        if (CT.stops.get(marker.ct.order_id) === marker) {
+          if (popup.isOpen()) popup.update();
+          else if (marker._map) marker.openPopup();
+        }
+        popup.options.autoPan = true;
+      }
+    }
+  }
+
+  CT.updateStops = function (stops) {
+    keepingPopup(function () { updateStops(stops); });
     return CT.stops.size;
   };
 
   CT.removeStops = function (ids) {
-    ids.forEach(function (id) {
-      var marker = CT.stops.get(id);
-      if (!marker) return;
-      layerForStatus(marker.ct.status).removeLayer(marker);
-      CT.stops.delete(id);
+    keepingPopup(function () { removeStops(ids); });
+    return CT.stops.size;
+  };
+
+  // One refresh of the same day: {upserts: new stops in full and changed ones in part, removed: order ids}.
+  CT.changeStops = function (changes) {
+    keepingPopup(function () {
+      removeStops(changes.removed || []);
+      updateStops(changes.upserts || []);
     });
     return CT.stops.size;
   };
@@ -257,19 +307,53 @@
   };
 
   // ---- routes, vans, depots -------------------------------------------------------------------
-  function textTooltip(text) { return function () { return el("span", "", text); }; }
+  // Each is kept by its id and changed in place, so a refresh (vans move every few seconds) leaves open
+  // tooltips, the stop popup and the view alone. Tooltips read the layer's current data when drawn.
+  function syncLayers(store, group, items, idOf, make, change) {
+    var wanted = new Set();
+    items.forEach(function (item) {
+      var id = idOf(item), layer = store.get(id);
+      wanted.add(id);
+      if (layer) { change(layer, item); layer.ct = item; return; }
+      layer = make(item);
+      layer.ct = item;
+      group.addLayer(layer);
+      store.set(id, layer);
+    });
+    store.forEach(function (layer, id) {
+      if (!wanted.has(id)) { group.removeLayer(layer); store.delete(id); }
+    });
+    return store.size;
+  }
+  function sameSpot(layer, item) {
+    var at = layer.getLatLng();
+    return at.lat === item.lat && at.lng === item.lon;
+  }
+  function refreshTooltip(layer) {
+    var tooltip = layer.getTooltip();
+    if (tooltip && tooltip.isOpen()) tooltip.update();
+  }
+  function routeColor(route) { return safeColor(route.color, "#7b3fe4"); }
+  function legendKey(routes) {
+    return routes.map(function (route) { return route.route_id + "|" + routeColor(route) + "|" + route.name; }).join("\n");
+  }
 
   CT.setRoutes = function (routes) {
-    CT.layers.routes.clearLayers();
-    CT.routes.clear();
-    routes.forEach(function (route) {
-      var line = L.polyline(route.path, { color: safeColor(route.color, "#7b3fe4"), weight: 4, opacity: 0.75 });
-      line.ct = route;
-      line.bindTooltip(textTooltip(route.name), { sticky: true });
-      CT.layers.routes.addLayer(line);
-      CT.routes.set(route.route_id, line);
+    keepingPopup(function () {  // the popup names the stop's route
+      syncLayers(CT.routes, CT.layers.routes, routes, function (route) { return route.route_id; },
+        function (route) {
+          var line = L.polyline(route.path, { color: routeColor(route), weight: 4, opacity: 0.75 });
+          line.bindTooltip(function () { return el("span", "", line.ct.name); }, { sticky: true });
+          return line;
+        },
+        function (line, route) {
+          if (JSON.stringify(line.ct.path) !== JSON.stringify(route.path)) line.setLatLngs(route.path);
+          if (line.ct.color !== route.color) line.setStyle({ color: routeColor(route) });
+          if (line.ct.name !== route.name) { line.ct = route; refreshTooltip(line); }
+        });
     });
-    renderLegend();
+    var key = legendKey(routes);
+    if (key !== CT.legendRoutes) { CT.legendRoutes = key; renderLegend(); }
     return CT.routes.size;
   };
 
@@ -294,42 +378,51 @@
     return L.divIcon({ className: "ct-van", html: html, iconSize: [36, 36], iconAnchor: [18, 18] });
   }
 
+  function placeVan(marker, van) {  // move and restyle a van already shown; its element is redrawn only if its look changed
+    if (!sameSpot(marker, van)) marker.setLatLng([van.lat, van.lon]);
+    var icon = vanIcon(van);
+    if (icon.options.html !== marker.options.icon.options.html) marker.setIcon(icon);
+    marker.ct = van;
+    refreshTooltip(marker);
+  }
+
   CT.setVehicles = function (vans) {
-    CT.layers.vans.clearLayers();
-    CT.vans.clear();
-    vans.forEach(function (van) {
-      var marker = L.marker([van.lat, van.lon], { icon: vanIcon(van), zIndexOffset: 2000, keyboard: false });
-      marker.ct = van;
-      marker.bindTooltip(function () { return el("span", "", lastSeenText(marker.ct)); });
-      CT.layers.vans.addLayer(marker);
-      CT.vans.set(van.vehicle_id, marker);
-    });
-    return CT.vans.size;
+    return syncLayers(CT.vans, CT.layers.vans, vans, function (van) { return van.vehicle_id; },
+      function (van) {
+        var marker = L.marker([van.lat, van.lon], { icon: vanIcon(van), zIndexOffset: 2000, keyboard: false });
+        marker.bindTooltip(function () { return el("span", "", lastSeenText(marker.ct)); });
+        return marker;
+      },
+      placeVan);
   };
 
   CT.moveVehicles = function (vans) {  // position/heading updates for vans already on the map
     vans.forEach(function (van) {
       var marker = CT.vans.get(van.vehicle_id);
-      if (!marker) return;
-      marker.ct = Object.assign({}, marker.ct, van);
-      marker.setLatLng([marker.ct.lat, marker.ct.lon]);
-      marker.setIcon(vanIcon(marker.ct));
+      if (marker) placeVan(marker, Object.assign({}, marker.ct, van));
     });
     return CT.vans.size;
   };
 
+  function depotText(depot) { return depot.name + (depot.address ? " · " + depot.address : ""); }
+
   CT.setDepots = function (depots) {
-    CT.layers.depots.clearLayers();
-    CT.depots.clear();
-    depots.forEach(function (depot) {
-      var marker = L.marker([depot.lat, depot.lon], { icon: L.divIcon({ className: "", html: '<div class="ct-depot">D</div>', iconSize: [24, 24], iconAnchor: [12, 12] }),
-                                                      zIndexOffset: 1500, title: depot.name });
-      marker.ct = depot;
-      marker.bindTooltip(textTooltip(depot.name + (depot.address ? " · " + depot.address : "")));
-      CT.layers.depots.addLayer(marker);
-      CT.depots.set(depot.depot_id, marker);
-    });
-    return CT.depots.size;
+    return syncLayers(CT.depots, CT.layers.depots, depots, function (depot) { return depot.depot_id; },
+      function (depot) {
+        var marker = L.marker([depot.lat, depot.lon], { icon: L.divIcon({ className: "", html: '<div class="ct-depot">D</div>', iconSize: [24, 24], iconAnchor: [12, 12] }),
+                                                        zIndexOffset: 1500, title: depot.name });
+        marker.bindTooltip(function () { return el("span", "", depotText(marker.ct)); });
+        return marker;
+      },
+      function (marker, depot) {
+        if (!sameSpot(marker, depot)) marker.setLatLng([depot.lat, depot.lon]);
+        if (marker.options.title !== depot.name) {
+          marker.options.title = depot.name;
+          if (marker.getElement()) marker.getElement().title = depot.name;
+        }
+        marker.ct = depot;
+        refreshTooltip(marker);
+      });
   };
 
   // ---- tiles, offline background, controls ----------------------------------------------------

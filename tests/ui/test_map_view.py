@@ -412,3 +412,165 @@ def test_calls_made_before_the_page_is_ready_are_kept_in_order(qtbot):
     view.close()
     view.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+# -- refreshes keep the user's place ------------------------------------------------------------------------------
+
+def day_of(stops, day: str = "2026-11-25", vehicles=()):
+    from controltower.mapfeatures import MapDay
+
+    return MapDay(day, list(stops), [], [DepotFeature(1, "Shop", 45.499, -122.701)], list(vehicles))
+
+
+def shown(view: MapView, qtbot, day) -> None:
+    """Show a day (or a refresh of it) and wait until the page has applied it."""
+    counts = []
+    view.show_day(day, callback=counts.append)
+    qtbot.waitUntil(lambda: bool(counts), timeout=20_000)
+
+
+def place(view: MapView, qtbot) -> str:
+    return js(view, qtbot, "JSON.stringify([CT.map.getCenter().lat, CT.map.getCenter().lng, CT.map.getZoom()])")
+
+
+def restatus(stop: StopFeature, status: MapStatus, **changes) -> StopFeature:
+    from dataclasses import replace
+
+    return replace(stop, status=status, **changes)
+
+
+def with_popup_open(open_map, qtbot, stops, order_id: int) -> tuple[MapView, str]:
+    """A map of these stops, zoomed in, with the user having opened `order_id`'s popup; and where the view is."""
+    view = open_map()
+    shown(view, qtbot, day_of(stops))
+    js(view, qtbot, f"CT.map.setView([45.503, -122.697], 16, {{animate: false}}); CT.openStop({order_id}); 0")
+    qtbot.waitUntil(lambda: js(view, qtbot, f"CT.stops.get({order_id}).isPopupOpen()"))
+    return view, place(view, qtbot)
+
+
+def test_a_refresh_changes_stops_in_place_and_keeps_the_open_popup_selection_and_view(qtbot, open_map):
+    stops = grid(50)
+    van = VehicleFeature(1_000_001, "Courier", 45.502, -122.698, last_seen=utcnow().isoformat(), color="#6d4c41")
+    view = open_map()
+    shown(view, qtbot, day_of(stops, vehicles=[van]))
+    js(view, qtbot, "CT.map.setView([45.503, -122.697], 16, {animate: false}); 0")
+    # The user clicks stop 12 (selects it, opens its popup) and hovers the courier (its tooltip opens).
+    with qtbot.waitSignal(view.stopClicked, timeout=5000):
+        js(view, qtbot, "CT.stops.get(12).fire('click'); 0")
+    js(view, qtbot, "CT.vans.get(1000001).openTooltip(); window.__marker12 = CT.stops.get(12); "
+                    "window.__van = CT.vans.get(1000001); 0")
+    assert "Planned" in js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    before = place(view, qtbot)
+
+    # Tracking brings news: stop 12 is out for delivery, stop 20 was re-geocoded, the courier drove on.
+    refreshed = list(stops)
+    refreshed[11] = restatus(stops[11], MapStatus.EN_ROUTE)
+    refreshed[19] = restatus(stops[19], MapStatus.PLANNED, lat=45.5041, lon=-122.6952)
+    moved_van = VehicleFeature(van.vehicle_id, van.name, 45.5025, -122.6975, heading=45.0, last_seen=van.last_seen, color=van.color)
+    changes = view.state.plan(day_of(refreshed, vehicles=[moved_van]))  # as the app does it, in a worker
+    assert len(changes.stops.upserts) == 2 and changes.stops.removed == ()
+    assert changes.stops.upserts[0] == {"order_id": 12, "status": MapStatus.EN_ROUTE}  # only what changed travels
+    shown(view, qtbot, changes)
+
+    assert js(view, qtbot, "CT.stops.get(12) === window.__marker12 && CT.stops.get(12).isPopupOpen()")
+    assert js(view, qtbot, "document.querySelectorAll('.leaflet-popup').length") == 1
+    popup = js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    assert "En route" in popup and "Planned" not in popup and "Customer 12" in popup
+    assert js(view, qtbot, "CT.stops.get(12).options.icon.options.html").count("ct-s-en_route ct-selected") == 1
+    assert js(view, qtbot, "JSON.stringify(CT.stops.get(20).getLatLng())") == '{"lat":45.5041,"lng":-122.6952}'
+    assert js(view, qtbot, "CT.layers.stops.hasLayer(CT.stops.get(20))")
+    assert js(view, qtbot, "CT.vans.get(1000001) === window.__van && CT.vans.get(1000001).isTooltipOpen()")
+    assert js(view, qtbot, "JSON.stringify(CT.vans.get(1000001).getLatLng())") == '{"lat":45.5025,"lng":-122.6975}'
+    assert place(view, qtbot) == before  # no pan, no zoom
+    assert js(view, qtbot, "CT.markerCount()") == 50
+
+    # The demo's couriers report every few seconds: the popup stays through that too.
+    view.set_vehicles([VehicleFeature(van.vehicle_id, van.name, 45.503, -122.697, last_seen=van.last_seen, color=van.color)])
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.vans.get(1000001).getLatLng().lat") == 45.503)
+    assert js(view, qtbot, "CT.stops.get(12).isPopupOpen() && CT.vans.get(1000001) === window.__van")
+    assert place(view, qtbot) == before
+
+
+def test_the_open_popup_follows_its_stop_when_it_moves_and_turns_into_a_problem(qtbot, open_map):
+    stops = grid(50)
+    view, before = with_popup_open(open_map, qtbot, stops, 13)
+    refreshed = list(stops)
+    refreshed[12] = restatus(stops[12], MapStatus.EXCEPTION, lat=stops[12].lat + 0.0004, exception="Customer not home")
+    shown(view, qtbot, day_of(refreshed))
+    assert js(view, qtbot, "CT.layers.problems.hasLayer(CT.stops.get(13)) && CT.stops.get(13).isPopupOpen()")
+    assert "Customer not home" in js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    assert js(view, qtbot, "CT.stops.get(13).getPopup().getLatLng().lat") == pytest.approx(stops[12].lat + 0.0004)
+    assert place(view, qtbot) == before
+    refreshed[12] = restatus(refreshed[12], MapStatus.EN_ROUTE, lat=stops[12].lat, exception="")  # and back
+    shown(view, qtbot, day_of(refreshed))
+    assert js(view, qtbot, "CT.layers.stops.hasLayer(CT.stops.get(13)) && CT.stops.get(13).isPopupOpen()")
+    assert "Customer not home" not in js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    assert place(view, qtbot) == before
+
+
+def test_a_stop_no_longer_due_leaves_the_map_and_takes_its_popup_with_it(qtbot, open_map):
+    stops = grid(50)
+    view, before = with_popup_open(open_map, qtbot, stops, 5)
+    shown(view, qtbot, day_of(stops[:4] + stops[5:] + grid(52)[50:]))  # 5 cancelled, 51 and 52 new
+    assert js(view, qtbot, "CT.stops.has(5)") is False
+    assert js(view, qtbot, "CT.markerCount()") == 51
+    assert js(view, qtbot, "CT.stops.get(52).ct.customer") == "Customer 52"
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.leaflet-popup').length") == 0)  # after its fade
+    assert place(view, qtbot) == before
+
+
+def test_hostile_text_arriving_in_an_open_popup_stays_text(qtbot, open_map):
+    stops = grid(10)
+    view, before = with_popup_open(open_map, qtbot, stops, 3)
+    refreshed = list(stops)
+    refreshed[2] = restatus(stops[2], MapStatus.EXCEPTION, customer=XSS, order_ref=SCRIPT, address="1 <u>Main</u> St",
+                            exception=XSS, window="<b>09:00</b>")
+    shown(view, qtbot, day_of(refreshed))
+    popup = js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent")
+    assert XSS in popup and SCRIPT in popup and "1 <u>Main</u> St" in popup and "<b>09:00</b>" in popup
+    assert js(view, qtbot, "document.querySelector('.leaflet-popup-content img, .leaflet-popup-content script, "
+                           ".leaflet-popup-content u, .leaflet-popup-content b') === null")
+    assert js(view, qtbot, "CT.stops.get(3).getElement().title") == XSS
+    assert place(view, qtbot) == before
+    qtbot.wait(300)  # give any injected handler the chance to fire
+    assert js(view, qtbot, "typeof window.__xss") == "undefined"
+
+
+def test_another_day_replaces_every_marker_and_fits_the_view_to_it(qtbot, open_map):
+    view, before = with_popup_open(open_map, qtbot, grid(30), 7)
+    js(view, qtbot, "window.__marker7 = CT.stops.get(7); 0")
+    tomorrow = grid(20, lat=45.60, lon=-122.50)
+    assert view.state.plan(day_of(tomorrow, day="2026-11-26")).replaces_day
+    shown(view, qtbot, day_of(tomorrow, day="2026-11-26"))
+    assert js(view, qtbot, "CT.markerCount()") == 20
+    assert js(view, qtbot, "CT.stops.get(7) !== window.__marker7")  # new markers, not the old ones changed
+    assert js(view, qtbot, "CT.stops.get(7).getLatLng().lat") == pytest.approx(tomorrow[6].lat)
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.leaflet-popup').length") == 0)  # after its fade
+    qtbot.waitUntil(lambda: js(view, qtbot, "CT.map.getBounds().contains(CT.stops.get(20).getLatLng())"))
+    assert place(view, qtbot) != before  # fitted to the new day
+
+
+def test_a_refresh_planned_before_a_newer_change_is_planned_again(qtbot, open_map):
+    stops = grid(10)
+    view = open_map()
+    shown(view, qtbot, day_of(stops))
+    stale = view.state.plan(day_of(stops))  # a worker read the day: nothing to change
+    view.update_stops([{"order_id": 4, "status": "failed"}])  # meanwhile the UI changed stop 4
+    assert not view.state.is_current(stale)
+    shown(view, qtbot, stale)  # the store still says planned: the page must follow it
+    assert "ct-s-planned" in js(view, qtbot, "CT.stops.get(4).options.icon.options.html")
+
+
+def test_a_refresh_while_the_user_confirms_a_drag_leaves_the_dropped_pin_alone(qtbot, open_map):
+    stops = grid(4)
+    view = open_map()
+    shown(view, qtbot, day_of(stops))
+    js(view, qtbot, "var m = CT.stops.get(2); m.fire('dragstart'); m.setLatLng([45.6, -122.6]); m.fire('dragend'); 0")
+    refreshed = list(stops)
+    refreshed[1] = restatus(stops[1], MapStatus.EN_ROUTE)  # tracking news for the very stop being moved
+    shown(view, qtbot, day_of(refreshed))
+    assert js(view, qtbot, "CT.stops.get(2).getLatLng().lat") == pytest.approx(45.6)
+    assert "Move the delivery point" in js(view, qtbot, "document.querySelector('.ct-confirm').textContent")
+    assert "ct-s-en_route" in js(view, qtbot, "CT.stops.get(2).options.icon.options.html")
+    js(view, qtbot, "document.querySelector('.ct-undo').click(); 0")
+    assert js(view, qtbot, "CT.stops.get(2).getLatLng().lat") == pytest.approx(stops[1].lat)

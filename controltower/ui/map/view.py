@@ -11,7 +11,8 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngin
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ...mapfeatures import to_data
+from ...mapfeatures import MapDay, to_data
+from ...mapfeatures_diff import DayChanges, MapState
 from ...tiles import USER_AGENT, Area, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
@@ -78,7 +79,7 @@ class MapView(QWidget):
     def __init__(self, tiles: TileFetcher | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.is_ready = False
-        self._shown_a_day = False
+        self.state = MapState()  # what the page shows; workers plan refreshes against it (MapState.plan)
         self._pending: list[str] = []
         self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
         self._awaiting: set[Callable[[Any], None]] = set()
@@ -159,23 +160,32 @@ class MapView(QWidget):
 
     # -- public API ------------------------------------------------------------------------------
     def set_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
-        """Replace every stop marker (StopFeature or dicts of the same shape)."""
+        """Replace every stop marker (StopFeature or dicts of the same shape); an open popup closes."""
+        stops = list(stops)
+        self.state.stops_replaced(stops)
         self._call("setStops", _columns(stops), callback)
 
     def update_stops(self, stops: Iterable[Any], callback: Callable[[Any], None] | None = None) -> None:
-        """Move, restyle or add just these stops; the rest stay as they are.
+        """Move, restyle or add just these stops in place; the rest stay as they are, and so do an open popup
+        (its text redrawn), the selection and the view.
 
         For a stop already shown a partial dict is enough, e.g. {"order_id": 7, "status": "delivered"}.
         """
+        stops = list(stops)
+        self.state.stops_updated(stops)
         self._call("updateStops", to_data(stops), callback)  # full: an emptied field must reach the page
 
-    def remove_stops(self, order_ids: Iterable[int]) -> None:
-        self._call("removeStops", [int(order_id) for order_id in order_ids])
+    def remove_stops(self, order_ids: Iterable[int], callback: Callable[[Any], None] | None = None) -> None:
+        order_ids = [int(order_id) for order_id in order_ids]
+        self.state.stops_removed(order_ids)
+        self._call("removeStops", order_ids, callback)
 
     def set_routes(self, routes: Iterable[Any]) -> None:
+        """The day's route lines, kept by route id: lines already shown change in place."""
         self._call("setRoutes", to_data(routes))
 
     def set_vehicles(self, vehicles: Iterable[Any]) -> None:
+        """Every van to show, kept by vehicle id: vans already shown move in place (an open tooltip stays)."""
         self._call("setVehicles", to_data(vehicles))
 
     def move_vehicles(self, vehicles: Iterable[Any]) -> None:
@@ -185,15 +195,27 @@ class MapView(QWidget):
     def set_depots(self, depots: Iterable[Any]) -> None:
         self._call("setDepots", to_data(depots))
 
-    def show_day(self, day: Any) -> None:
-        """Everything from a mapfeatures.MapDay in one go."""
+    def show_day(self, day: MapDay | DayChanges, callback: Callable[[Any], None] | None = None,
+                 vehicles: Iterable[Any] | None = None) -> None:
+        """Everything from a mapfeatures.MapDay, or from `self.state.plan(day)` worked out in a worker.
+
+        Another day replaces every marker and fits the view to it. The day already shown changes only the stops
+        that changed, in place: a popup the user opened stays open with its text redrawn, and the selection, pan
+        and zoom stay as the user left them. `callback` gets the number of stops once the page has them.
+        `vehicles`, when given, are the vans shown instead of the day's own (e.g. with the demo's couriers)."""
+        changes = day if isinstance(day, DayChanges) else self.state.plan(day)
+        if not self.state.is_current(changes):  # the page changed after the worker planned: plan again, here
+            changes = self.state.plan(changes.day)
+        day = changes.day
         self.set_depots(day.depots)
         self.set_routes(day.routes)
-        self.set_stops(day.stops)
-        self.set_vehicles(day.vehicles)
-        if not self._shown_a_day:  # later refreshes keep the user's own pan and zoom
-            self._shown_a_day = True
+        self.state.applied(changes)
+        if changes.replaces_day:
+            self._call("setStops", _columns(day.stops), callback)
             self.fit()
+        elif changes.stops or callback is not None:
+            self._call("changeStops", {"upserts": changes.stops.upserts, "removed": changes.stops.removed}, callback)
+        self.set_vehicles(day.vehicles if vehicles is None else vehicles)
 
     def select_orders(self, order_ids: Iterable[int]) -> None:
         """Highlight these orders' stops and pan/zoom to them (the reverse of stopClicked)."""
