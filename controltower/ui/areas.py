@@ -40,6 +40,8 @@ class Areas(QObject):
         self.window, self.context = window, context
         self._relay = _Relay(self)
         self._own_vans: list = []
+        self._couriers: list = []
+        self._map_refreshing = self._map_refresh_again = False
         db = context.db
         self.orders = OrdersView(db)
         self.map = self._build_map(context)
@@ -127,15 +129,33 @@ class Areas(QObject):
         return view
 
     def refresh_map(self) -> None:
+        """Today's map re-read in a worker, which also works out what changed: only that reaches the page, so an
+        open popup, the selection and the view stay. Refreshes asked for while one runs become one more after it."""
         from ..mapfeatures import map_day
 
-        db, day = self.context.db, shop_today(self.context.db)
-        def show(features) -> None:
-            self._own_vans = features.vehicles
-            self.map.show_day(features)
-            self.map.run("true", lambda _result: self.mapLoaded.emit())  # answered once the page has drawn them
+        if self._map_refreshing:
+            self._map_refresh_again = True
+            return
+        self._map_refreshing = True
+        db, day, state = self.context.db, shop_today(self.context.db), self.map.state
 
-        run_in_thread(lambda: map_day(db, day), show, lambda exc: log.error("map refresh failed: %s", exc))
+        def finished() -> None:
+            self._map_refreshing = False
+            if self._map_refresh_again:
+                self._map_refresh_again = False
+                self.refresh_map()
+
+        def show(changes) -> None:
+            self._own_vans = changes.day.vehicles
+            self.map.show_day(changes, vehicles=list(self._own_vans) + self._couriers)
+            self.map.run("true", lambda _result: self.mapLoaded.emit())  # answered once the page has drawn them
+            finished()
+
+        def failed(exc: BaseException) -> None:
+            log.error("map refresh failed: %s", exc)
+            finished()
+
+        run_in_thread(lambda: state.plan(map_day(db, day)), show, failed)
 
     def connect(self) -> None:
         """Cross-area wiring, once every area exists."""
@@ -179,6 +199,7 @@ class Areas(QObject):
                     for i, p in enumerate(demo.network.world.courier_positions())]
 
         def show(couriers) -> None:
+            self._couriers = couriers
             self.map.set_vehicles(list(self._own_vans) + couriers)
 
         self._courier_timer = QTimer(self, interval=3000)
