@@ -1,68 +1,91 @@
-"""Per-day KPI aggregates kept in memory, so a 30-day panel adds up 60 small rows instead of scanning 100,000 deliveries.
+"""Per-day KPI aggregates kept in memory and in the store, so a 30-day panel adds up 60 small rows instead of scanning
+100,000 deliveries, and a restart reuses the days already worked out.
 
-A day is recomputed only when something that feeds it changed: shipments carry `updated_at` (every status,
-booking, event and reschedule write sets it), and new exception cases are found by id.
+A day's rows are used only while nothing they were computed from has changed. Triggers (migration 0008) keep a change
+log: for each topic (what a family's SQL reads) and UTC day, the sequence number of the last write that could change
+it, or the day '*' when a write touches every day (a van's driver). Before computing, a family reads the log's highest
+number; the rows it then computes stay good until their topic changes on their day (or on '*') with a higher number.
+Stored rows also carry their family's version, and rows of any other version are never read.
+
+Today and yesterday, where news lands, are never stored; families that are not shipments recompute their last
+`fresh_days` days on every call. A store without the change log (an older file opened read-only) is read directly;
+a store that cannot be written (read-only, or another writer holding it) keeps the days in memory only.
 """
 from __future__ import annotations
 
+import json
+import logging
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 Compute = Callable[[sqlite3.Connection, str, str], dict[str, list[dict]]]  # (conn, first day, day after last) -> day -> rows
 
+STORED_AFTER_DAYS = 2  # days at least this old (UTC) are written to the store; today and yesterday still change
+WRITE_WAIT_MS = 100  # how long a cache write waits for another writer before giving up (the panel never waits on it)
+EVERY_DAY = "*"
+
+log = logging.getLogger(__name__)
+
 
 class DailyCache:
-    """`day_column`: the shipments column whose date places a row in a day (None: the rows are not shipments, and
-    only the last `fresh_days` days, where their news lands, are recomputed each time)."""
+    """One family of per-day rows: `family` names it in the store, `version` its row shape, `topic` what it reads."""
 
-    def __init__(self, compute: Compute, day_column: str | None = None, *, watch_exceptions: bool = False,
-                 fresh_days: int | None = None) -> None:
+    def __init__(self, family: str, version: str, topic: str, compute: Compute, *, fresh_days: int = 0,
+                 today: Callable[[], date] | None = None) -> None:
+        self.family = family
+        self.version = version
+        self.topic = topic
         self.compute = compute
-        self.day_column = day_column
-        self.watch_exceptions = watch_exceptions
-        # Shipment families know exactly which days changed; the others re-read the days where news lands.
-        self.fresh_days = (0 if day_column else 2) if fresh_days is None else fresh_days
-        self._days: dict[str, list[dict]] = {}
-        self._mark: tuple[str | None, int] | None = None
+        self.fresh_days = fresh_days
+        self.today = today or (lambda: datetime.now(timezone.utc).date())  # buckets are UTC days
+        self.computed_days: list[str] = []  # every day this cache computed from the store, oldest call first
+        self._days: dict[str, tuple[int, list[dict]]] = {}  # day -> (change log number it was computed at, rows)
         self._lock = threading.Lock()
 
     def rows(self, conn: sqlite3.Connection, days: list[str]) -> dict[str, list[dict]]:
         with self._lock:
-            if self.day_column:
-                self._invalidate(conn)
-            if self.fresh_days:
-                today = datetime.now(timezone.utc).date()  # buckets are UTC days
-                fresh_from = (today - timedelta(days=self.fresh_days - 1)).isoformat()
-                for day in [d for d in self._days if d >= fresh_from]:
-                    del self._days[day]
+            changes = _changes(conn, self.topic, min(days), max(days))
+            if changes is None:
+                computed = self._compute(conn, days)
+                return {day: computed.get(day, []) for day in days}
+            self._forget(lambda day, as_of: _stale(changes, day, as_of) or day >= self._fresh_from())
             missing = [day for day in days if day not in self._days]
             if missing:
-                end = (date.fromisoformat(max(missing)) + timedelta(days=1)).isoformat()
-                computed = self.compute(conn, min(missing), end)
+                for day, (as_of, rows) in _load(conn, self.family, self.version, missing).items():
+                    if not _stale(changes, day, as_of) and day < self._fresh_from():
+                        self._days[day] = (as_of, rows)
+                missing = [day for day in missing if day not in self._days]
+            if missing:
+                as_of = _last_change(conn)  # read before computing: a write after it makes these rows stale
+                computed = self._compute(conn, missing)
                 for day in missing:
-                    self._days[day] = computed.get(day, [])
-            return {day: self._days[day] for day in days}
+                    self._days[day] = (as_of, computed.get(day, []))
+                stored_before = (self.today() - timedelta(days=STORED_AFTER_DAYS - 1)).isoformat()
+                _store(conn, self.family, self.version, as_of,
+                       {day: self._days[day][1] for day in missing if day < stored_before})
+            return {day: self._days[day][1] for day in days}
 
-    def _invalidate(self, conn: sqlite3.Connection) -> None:
-        updated, case_id = conn.execute(
-            "SELECT (SELECT max(updated_at) FROM shipments), (SELECT COALESCE(max(id), 0) FROM exceptions)").fetchone()
-        mark = (updated, case_id if self.watch_exceptions else 0)
-        if self._mark is None:
-            self._days.clear()
-        else:
-            previous_updated, previous_case = self._mark
-            # '>=': times are stored to the second, so a write in the same second as the mark must count as new.
-            dirty = {row[0] for row in conn.execute(
-                f"SELECT DISTINCT substr({self.day_column}, 1, 10) FROM shipments WHERE updated_at >= ?", (previous_updated or "",))}
-            if self.watch_exceptions:
-                dirty |= {row[0] for row in conn.execute(
-                    f"SELECT DISTINCT substr(s.{self.day_column}, 1, 10) FROM exceptions e JOIN shipments s ON s.id = e.shipment_id "
-                    f"WHERE e.id > ?", (previous_case,))}
-            for day in dirty:
-                self._days.pop(day, None)
-        self._mark = mark
+    def _fresh_from(self) -> str:
+        """The first day recomputed on every call ('~' sorts after every date: none)."""
+        if not self.fresh_days:
+            return "~"
+        return (self.today() - timedelta(days=self.fresh_days - 1)).isoformat()
+
+    def _forget(self, drop: Callable[[str, int], bool]) -> None:
+        for day in [day for day, (as_of, _) in self._days.items() if drop(day, as_of)]:
+            del self._days[day]
+
+    def _compute(self, conn: sqlite3.Connection, days: list[str]) -> dict[str, list[dict]]:
+        """One query per run of consecutive days, so one stale day in the middle does not recompute the month."""
+        computed: dict[str, list[dict]] = {}
+        for first, last in _runs(sorted(days)):
+            end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+            computed.update(self.compute(conn, first, end))
+        self.computed_days.extend(sorted(days))
+        return computed
 
 
 def utc_days(start_iso: str, end_iso: str) -> list[str] | None:
@@ -71,3 +94,75 @@ def utc_days(start_iso: str, end_iso: str) -> list[str] | None:
         return None
     first, end = date.fromisoformat(start_iso[:10]), date.fromisoformat(end_iso[:10])
     return [(first + timedelta(days=n)).isoformat() for n in range((end - first).days)]
+
+
+def _runs(days: list[str]) -> Iterator[tuple[str, str]]:
+    """(first, last) of each run of consecutive days in a sorted list."""
+    first = previous = days[0]
+    for day in days[1:]:
+        if date.fromisoformat(day) - date.fromisoformat(previous) != timedelta(days=1):
+            yield first, previous
+            first = day
+        previous = day
+    yield first, previous
+
+
+def _stale(changes: dict[str, int], day: str, as_of: int) -> bool:
+    return max(changes.get(day, 0), changes.get(EVERY_DAY, 0)) > as_of
+
+
+def _changes(conn: sqlite3.Connection, topic: str, first: str, last: str) -> dict[str, int] | None:
+    """Day -> number of the last change to `topic` on it, for the days asked and '*'; None without a change log."""
+    try:
+        rows = conn.execute("SELECT day, seq FROM kpi_changes WHERE topic = ? AND (day BETWEEN ? AND ? OR day = ?)",
+                            (topic, first, last, EVERY_DAY)).fetchall()
+    except sqlite3.OperationalError:  # no such table: a file of an older schema, opened without migrating
+        return None
+    return {day: seq for day, seq in rows}
+
+
+def _last_change(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(max(seq), 0) FROM kpi_changes").fetchone()[0]
+
+
+def _load(conn: sqlite3.Connection, family: str, version: str, days: list[str]) -> dict[str, tuple[int, list[dict]]]:
+    rows = conn.execute("SELECT day, as_of_change, rows_json FROM kpi_days WHERE family = ? AND version = ? "
+                        "AND day BETWEEN ? AND ?", (family, version, min(days), max(days))).fetchall()
+    wanted = set(days)
+    return {day: (as_of, json.loads(text)) for day, as_of, text in rows if day in wanted}
+
+
+def _store(conn: sqlite3.Connection, family: str, version: str, as_of: int, rows_by_day: dict[str, list[dict]]) -> bool:
+    """Write the days in one short transaction on the caller's own connection (never the UI's writer, whose open
+    transaction another thread's statements would join). False when the store can't take it now: the days stay in
+    memory and are computed again after a restart."""
+    if not rows_by_day or conn.in_transaction:  # never commit a transaction someone else opened
+        return False
+    computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    payload = [(family, day, version, as_of, json.dumps(rows, separators=(",", ":")), computed_at)
+               for day, rows in rows_by_day.items()]
+    try:
+        with _short_wait(conn):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO kpi_days(family, day, version, as_of_change, rows_json, computed_at) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(family, day) DO UPDATE SET version = excluded.version, as_of_change = excluded.as_of_change, "
+                "rows_json = excluded.rows_json, computed_at = excluded.computed_at", payload)
+            conn.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError as error:  # read-only store, or another writer holding the lock
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        log.info("KPI days of %s kept in memory only: %s", family, error)
+        return False
+
+
+@contextmanager
+def _short_wait(conn: sqlite3.Connection) -> Iterator[None]:
+    """Wait at most WRITE_WAIT_MS for the write lock, then restore the connection's own busy timeout."""
+    before = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {before}")

@@ -1,6 +1,7 @@
 """KPIs over a period, each with the previous period, a daily trend and its definition; scorecards per carrier and driver."""
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,6 +13,7 @@ from ..store import Database
 from .kpi_cache import DailyCache, utc_days
 
 _HOUR = 3600.0
+ROWS_VERSION = 1  # of every family's stored day rows (kpi_days.version); the SQL text is part of it too
 
 
 @dataclass(frozen=True)
@@ -186,11 +188,21 @@ class KpiService:
     def __init__(self, db: Database, *, currency: str = "USD") -> None:
         self.db = db
         self.currency = currency
-        self._delivered_days = DailyCache(self._compute_delivered, "status_as_of")
-        self._door_days = DailyCache(self._compute_door_histogram, "status_as_of")
-        self._score_days = DailyCache(self._compute_scorecard, "created_at", watch_exceptions=True)
-        self._families: dict[str, DailyCache] = {}
-        self._fleet_days = DailyCache(self._compute_fleet)
+        self.families: dict[str, DailyCache] = {}  # by name; each keeps its days in memory and in the store
+        self._delivered_days = self._family("delivered", "ship_done", self._compute_delivered, self._DELIVERED_SQL)
+        self._door_days = self._family("door_histogram", "ship_done", self._compute_door_histogram, self._DOOR_SQL)
+        self._score_days = self._family("scorecard", "ship_created", self._compute_scorecard, self._CARRIERS_SQL,
+                                        self._DRIVERS_SQL)
+        self._fleet_days = self._family("fleet", "fleet", self._compute_fleet, self._FLEET_SQL)
+
+    def _family(self, name: str, topic: str, compute, *sql: str) -> DailyCache:
+        """A per-day cache over the change-log `topic` (see kpi_cache). Its version is the family's SQL, so rows
+        stored by a build with other SQL are never read; bump ROWS_VERSION when Python changes the rows instead."""
+        version = f"{ROWS_VERSION}.{hashlib.sha1(''.join(sql).encode()).hexdigest()[:12]}"
+        # Shipment families learn of every change to their days; the others also re-read the days where news lands.
+        fresh_days = 0 if topic in ("ship_done", "ship_created") else 2
+        family = self.families[name] = DailyCache(name, version, topic, compute, fresh_days=fresh_days)
+        return family
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -237,21 +249,21 @@ class KpiService:
         add("cost_per_parcel", "Cost per parcel", "money", delivered, lambda r: r["cost"], lambda r: r["costed_parcels"],
             better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
         cases_in = dict(since=period.start, until=period.end)
-        add("exceptions_opened", "Exceptions", "count", self._bucketed(
+        add("exceptions_opened", "Exceptions", "count", self._bucketed("exceptions_opened", "case_opened",
             "SELECT substr(opened_at, 1, ?) AS b, count(*) AS n FROM exceptions WHERE opened_at >= ? AND opened_at < ? GROUP BY b",
             width, span), lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
-        add("mean_time_to_resolve", "Time to resolve", "hours", self._bucketed(
+        add("mean_time_to_resolve", "Time to resolve", "hours", self._bucketed("time_to_resolve", "case_resolved",
             "SELECT substr(resolved_at, 1, ?) AS b, count(*) AS n, "
             "sum((julianday(resolved_at) - julianday(opened_at)) * 24) AS hours FROM exceptions "
             "WHERE resolved_at >= ? AND resolved_at < ? GROUP BY b", width, span),
             lambda r: r["hours"], lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
-        add("failed_attempts", "Failed attempts", "count", self._bucketed(
+        add("failed_attempts", "Failed attempts", "count", self._bucketed("failed_attempts", "failed_event",
             "SELECT substr(event_time, 1, ?) AS b, count(*) AS n FROM tracking_events WHERE status = 'failed_attempt' "
             "AND event_time >= ? AND event_time < ? GROUP BY b", width, span), lambda r: r["n"], better="lower",
             filter=KpiFilter("orders", ("failed_attempt",), **orders_in))
-        add("returned", "Returned", "count", self._bucketed(
+        add("returned", "Returned", "count", self._bucketed("returned", "ship_done",
             "SELECT substr(status_as_of, 1, ?) AS b, count(*) AS n FROM shipments WHERE status = 'returned' AND kind = 'delivery' "
-            "AND status_as_of >= ? AND status_as_of < ? GROUP BY b", width, span, "status_as_of"), lambda r: r["n"], better="lower",
+            "AND status_as_of >= ? AND status_as_of < ? GROUP BY b", width, span), lambda r: r["n"], better="lower",
             filter=KpiFilter("orders", ("returned", "returning"), **orders_in))
         fleet = self._fleet(period, previous)
         fleet_filter = KpiFilter("orders", carriers=("own_fleet",), **orders_in)
@@ -262,21 +274,21 @@ class KpiService:
             filter=fleet_filter, cut=day)
         add("distance_per_stop", "Distance per stop", "km", fleet, lambda r: r["km"], lambda r: r["stops"], better="lower",
             filter=fleet_filter, cut=day)
-        add("notification_delivery_rate", "Messages delivered", "percent", self._bucketed(
+        add("notification_delivery_rate", "Messages delivered", "percent", self._bucketed("messages", "message",
             "SELECT substr(created_at, 1, ?) AS b, sum(status = 'sent') AS sent, sum(status IN ('sent', 'failed')) AS tried "
             "FROM notifications WHERE created_at >= ? AND created_at < ? GROUP BY b", width, span),
             lambda r: r["sent"], lambda r: r["tried"], filter=KpiFilter("orders", **orders_in))
         return kpis
 
-    def _bucketed(self, sql: str, width: int, span: tuple[str, str], day_column: str | None = None) -> list:
-        """A (bucket, measures...) query over the span; by UTC day it is served from the daily cache."""
+    def _bucketed(self, name: str, topic: str, sql: str, width: int, span: tuple[str, str]) -> list:
+        """A (bucket, measures...) query over the span; by UTC day it is served from the family's daily cache."""
         days = utc_days(*span) if width == 10 else None
         if not days:
             return self.conn.execute(sql, (width, *span)).fetchall()
-        family = self._families.get(sql)
+        family = self.families.get(name)
         if family is None:
-            family = self._families[sql] = DailyCache(
-                lambda conn, first, end: _by_day(conn.execute(sql, (10, _midnight(first), _midnight(end)))), day_column)
+            family = self._family(name, topic, lambda conn, first, end: _by_day(
+                conn.execute(sql, (10, _midnight(first), _midnight(end)))), sql)
         return [row for rows in family.rows(self.conn, days).values() for row in rows]
 
     _DELIVERED_SQL = (
@@ -302,11 +314,13 @@ class KpiService:
     _DOOR_WHERE = ("FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
                    "AND s.status_as_of >= ? AND s.status_as_of < ?")
 
+    # Quarter-hour bins of order-to-door time per day; the epsilon keeps exact hours in their own bin.
+    _DOOR_SQL = ("SELECT substr(s.status_as_of, 1, 10) AS b, "
+                 "CAST((julianday(s.status_as_of) - julianday(o.created_at)) * 96 + 1e-6 AS INTEGER) "
+                 f"AS bin, count(*) AS n {_DOOR_WHERE} GROUP BY b, bin")
+
     def _compute_door_histogram(self, conn, first: str, end: str) -> dict[str, list[dict]]:
-        # Quarter-hour bins of order-to-door time per day; the epsilon keeps exact hours in their own bin.
-        return _by_day(conn.execute(
-            "SELECT substr(s.status_as_of, 1, 10) AS b, CAST((julianday(s.status_as_of) - julianday(o.created_at)) * 96 + 1e-6 AS INTEGER) "
-            f"AS bin, count(*) AS n {self._DOOR_WHERE} GROUP BY b, bin", (_midnight(first), _midnight(end))))
+        return _by_day(conn.execute(self._DOOR_SQL, (_midnight(first), _midnight(end))))
 
     def _p90_door(self, period: Period, width: int) -> float | None:
         """Nearest-rank 90th percentile: the smallest time with at least 90 % of deliveries at or below it."""
@@ -339,13 +353,14 @@ class KpiService:
         days = [(first + timedelta(days=n)).isoformat() for n in range((end - first).days)]
         return [row for rows in self._fleet_days.rows(self.conn, days).values() for row in rows]
 
+    _FLEET_SQL = (
+        "SELECT r.plan_date AS b, sum(r.duration_s) / 3600.0 AS used_h, sum(r.distance_m) / 1000.0 AS km, "
+        "sum((julianday('2000-01-01 ' || v.shift_end) - julianday('2000-01-01 ' || v.shift_start)) * 24) AS shift_h, "
+        "sum((SELECT count(*) FROM stops st WHERE st.route_id = r.id AND st.status = 'delivered')) AS stops "
+        "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id WHERE r.plan_date >= ? AND r.plan_date < ? GROUP BY b")
+
     def _compute_fleet(self, conn, first: str, end: str) -> dict[str, list[dict]]:
-        return _by_day(conn.execute(
-            "SELECT r.plan_date AS b, sum(r.duration_s) / 3600.0 AS used_h, sum(r.distance_m) / 1000.0 AS km, "
-            "sum((julianday('2000-01-01 ' || v.shift_end) - julianday('2000-01-01 ' || v.shift_start)) * 24) AS shift_h, "
-            "sum((SELECT count(*) FROM stops st WHERE st.route_id = r.id AND st.status = 'delivered')) AS stops "
-            "FROM routes r JOIN vehicles v ON v.id = r.vehicle_id WHERE r.plan_date >= ? AND r.plan_date < ? GROUP BY b",
-            (first, end)))
+        return _by_day(conn.execute(self._FLEET_SQL, (first, end)))
 
     _COSTS_SQL = (
         "SELECT substr(s.status_as_of, 1, ?) AS b, s.carrier AS carrier, o.delivery_option AS option, count(*) AS n, "
@@ -355,7 +370,7 @@ class KpiService:
 
     def cost_breakdown(self, period: Period) -> list[CostRow]:
         """Cost per delivery and per parcel by carrier and by delivery option."""
-        rows = self._bucketed(self._COSTS_SQL, 10, (to_iso(period.start), to_iso(period.end)), "status_as_of")
+        rows = self._bucketed("costs", "ship_done", self._COSTS_SQL, 10, (to_iso(period.start), to_iso(period.end)))
         result = []
         for group in ("carrier", "option"):
             totals: dict[str, list[int]] = {}
@@ -382,19 +397,22 @@ class KpiService:
     _SUMMED = ("volume", "delivered", "promised", "on_time", "first_attempt", "cost", "costed", "with_exception", "quoted",
                "accurate", "complaints")
 
+    _CARRIERS_SQL = (
+        f"SELECT substr(s.created_at, 1, ?) AS b, 'carrier' AS kind, s.carrier AS name, {_MEASURES} "
+        f"FROM shipments s JOIN orders o ON o.id = s.order_id "
+        f"WHERE s.kind = 'delivery' AND s.carrier != 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
+        f"GROUP BY b, s.carrier")
+    _DRIVERS_SQL = (
+        f"SELECT substr(s.created_at, 1, ?) AS b, 'driver' AS kind, d.name AS name, {_MEASURES} "
+        f"FROM shipments s JOIN orders o ON o.id = s.order_id "
+        f"JOIN stops st ON st.order_id = s.order_id AND st.kind = 'delivery' JOIN routes r ON r.id = st.route_id "
+        f"JOIN vehicles v ON v.id = r.vehicle_id JOIN drivers d ON d.id = v.driver_id "
+        f"WHERE s.kind = 'delivery' AND s.carrier = 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
+        f"GROUP BY b, d.id")
+
     def _scorecard_rows(self, conn, start: str, end: str, width: int) -> list[sqlite3.Row]:
-        carriers = conn.execute(
-            f"SELECT substr(s.created_at, 1, ?) AS b, 'carrier' AS kind, s.carrier AS name, {self._MEASURES} "
-            f"FROM shipments s JOIN orders o ON o.id = s.order_id "
-            f"WHERE s.kind = 'delivery' AND s.carrier != 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
-            f"GROUP BY b, s.carrier", (width, start, end)).fetchall()
-        drivers = conn.execute(
-            f"SELECT substr(s.created_at, 1, ?) AS b, 'driver' AS kind, d.name AS name, {self._MEASURES} "
-            f"FROM shipments s JOIN orders o ON o.id = s.order_id "
-            f"JOIN stops st ON st.order_id = s.order_id AND st.kind = 'delivery' JOIN routes r ON r.id = st.route_id "
-            f"JOIN vehicles v ON v.id = r.vehicle_id JOIN drivers d ON d.id = v.driver_id "
-            f"WHERE s.kind = 'delivery' AND s.carrier = 'own_fleet' AND s.created_at >= ? AND s.created_at < ? "
-            f"GROUP BY b, d.id", (width, start, end)).fetchall()
+        carriers = conn.execute(self._CARRIERS_SQL, (width, start, end)).fetchall()
+        drivers = conn.execute(self._DRIVERS_SQL, (width, start, end)).fetchall()
         return list(carriers) + list(drivers)
 
     def _compute_scorecard(self, conn, first: str, end: str) -> dict[str, list[dict]]:
