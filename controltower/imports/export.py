@@ -149,17 +149,29 @@ def _write_csv(handle: IO[str], table: ExportTable) -> None:
     writer.writerows([neutralise(v) for v in row] for row in table.rows)
 
 
+XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet; a longer table continues on "Orders (2)", header repeated
+
+
 def _write_xlsx(handle: IO[bytes], tables: Sequence[ExportTable]) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for table in tables:
-        sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
-        sheet.append([_xlsx_value(h) for h in table.headers])
+        title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:26]
+        header = [_xlsx_value(h) for h in table.headers]
+        sheet, part, filled = None, 0, XLSX_MAX_ROWS
         for row in table.rows:
+            if filled == XLSX_MAX_ROWS:
+                part += 1
+                sheet = workbook.create_sheet(title if part == 1 else f"{title} ({part})")
+                sheet.append(header)
+                filled = 1
             # Plain values (not a cell object each) write twice as fast; openpyxl makes a formula only of text
             # starting with "=", which neutralise() has already made inert, so every text cell is a string.
             sheet.append([_xlsx_value(v) for v in row])
+            filled += 1
+        if sheet is None:  # no rows: the header alone
+            workbook.create_sheet(title).append(header)
     workbook.save(handle)
 
 

@@ -106,3 +106,12 @@ def test_control_characters_in_shop_text_neither_break_the_workbook_nor_hide_a_f
     header = [c.value for c in sheet[1]]
     customer, street = sheet.cell(2, header.index("Customer") + 1), sheet.cell(2, header.index("Street") + 1)
     assert (customer.value, customer.data_type, street.value) == ("'=SUM(1,1)", "s", "1 Main St")
+
+
+def test_a_table_longer_than_excel_allows_continues_on_a_second_sheet(orders, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules["controltower.imports.export"], "XLSX_MAX_ROWS", 5)  # Excel's is 1,048,576: header plus 4 orders a sheet here
+    export(orders.conn, "orders", tmp_path / "orders.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "orders.xlsx")
+    assert book.sheetnames == ["Orders", "Orders (2)"]
+    assert [book[name].max_row for name in book.sheetnames] == [5, 1 + len(NASTY) - 4]
+    assert book["Orders (2)"]["A1"].value == "Order"
