@@ -13,7 +13,11 @@ from ..errors import InputError
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading quote makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Progress = Callable[[int], None]  # rows written so far
+Progress = Callable[[int], None]  # rows written so far; it may raise ExportCancelled to stop the export
+
+
+class ExportCancelled(Exception):
+    """The user stopped the export; nothing is left behind."""
 PROGRESS_EVERY = 5000
 
 
@@ -156,6 +160,15 @@ def _write_xlsx(handle: IO[bytes], tables: Sequence[ExportTable]) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
+    try:
+        _fill_workbook(workbook, tables)
+    except BaseException:
+        _abandon(workbook)
+        raise
+    workbook.save(handle)
+
+
+def _fill_workbook(workbook, tables: Sequence[ExportTable]) -> None:
     for table in tables:
         title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:26]
         header = [_xlsx_value(h) for h in table.headers]
@@ -172,7 +185,17 @@ def _write_xlsx(handle: IO[bytes], tables: Sequence[ExportTable]) -> None:
             filled += 1
         if sheet is None:  # no rows: the header alone
             workbook.create_sheet(title).append(header)
-    workbook.save(handle)
+
+
+def _abandon(workbook) -> None:
+    """Close the sheets' half-written temporary files (cancelled or failed export), so none stays on disk and no
+    half-open XML writer complains when it is collected."""
+    for sheet in workbook.worksheets:
+        try:
+            sheet.close()
+            sheet._writer.cleanup()
+        except Exception:  # best effort: the export's own error is the one to report
+            pass
 
 
 def _xlsx_value(value: object) -> object:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from controltower.control.kpis import KpiService
@@ -126,3 +127,24 @@ def test_kpis_are_exported_for_the_period_the_panel_shows(qtbot, monkeypatch, st
     assert kpis["On time"][2] == start and header[2].startswith("Period start")
     assert [c.value for c in next(book["Scorecard"].iter_rows(min_row=2))][:3] == ["carrier", "zippy", 1]
     exports.message.close()
+
+
+def test_cancel_in_the_status_bar_stops_the_export_and_leaves_no_file(qtbot, monkeypatch, shop, host, tmp_path):
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    actions_module = sys.modules["controltower.ui.exports.actions"]
+    gate, counting = threading.Event(), actions_module.count_rows
+    # Hold the worker at its start until the user has clicked Cancel, so the click can't come too late.
+    monkeypatch.setattr(actions_module, "count_rows", lambda conn, what: gate.wait(10) and counting(conn, what))
+    exports = ExportActions(host, shop)
+    choose_file(monkeypatch, tmp_path / "out" / "orders.xlsx")
+    (tmp_path / "out").mkdir()
+    exports.export("orders")
+    cancel = next(b for b in host.statusBar().findChildren(QPushButton) if b.text() == "Cancel export")
+    with qtbot.waitSignal(exports.cancelled, timeout=20_000):
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        gate.set()
+    assert host.statusBar().currentMessage() == "Export of orders cancelled; orders.xlsx was not written."
+    assert exports.message is None and list((tmp_path / "out").iterdir()) == []

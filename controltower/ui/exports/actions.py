@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ...errors import UserFacingError
+from ...imports.export import ExportCancelled, count_rows, export
 from ...store import Database
 from ..tasks import run_in_thread
 
@@ -35,12 +37,14 @@ class ExportActions(QObject):
 
     finished = Signal(str)  # the message shown when a file was written
     failed = Signal(str)  # the message shown when it was not
+    cancelled = Signal(str)  # the status bar note when the user stopped it
 
     def __init__(self, window: QMainWindow, db: Database, kpi_panel=None) -> None:
         super().__init__(window)
         self.window, self.db, self.kpi_panel = window, db, kpi_panel
         self.message: QMessageBox | None = None  # the last result shown, kept so it is not collected while open
-        self.running = 0
+        self.stops: list[threading.Event] = []  # one per running export; set() stops it at its next few thousand rows
+        QCoreApplication.instance().aboutToQuit.connect(self.cancel_all)  # no half-written file left at exit
 
     def actions(self) -> list[tuple]:
         """(text, slot, shortcut, tip) per entry, for the main window's File > Export menu."""
@@ -56,27 +60,49 @@ class ExportActions(QObject):
     def start(self, what: str, path: Path) -> None:
         noun = dict((w, n) for w, _, n in KINDS)[what]
         bar = QProgressBar(maximumWidth=160, maximum=0, textVisible=False)  # busy until the row count is known
-        self.window.statusBar().addPermanentWidget(bar)
+        stop = threading.Event()
+        cancel = QPushButton("Cancel export", flat=True, toolTip=f"Stop writing {path.name}; nothing is left behind")
+        cancel.clicked.connect(stop.set)
+        widgets = (bar, cancel) if what != "kpis" else (bar,)  # KPIs take a moment: nothing to stop
+        for widget in widgets:
+            self.window.statusBar().addPermanentWidget(widget)
         self.window.statusBar().showMessage(f"Exporting {noun} to {path.name}…")
         progress = _Progress(self)
         progress.total.connect(lambda total: bar.setMaximum(max(total, 1)))
         progress.rows.connect(bar.setValue)
-        self.running += 1
+        self.stops.append(stop)
+
+        def finish() -> None:
+            self.stops.remove(stop)
+            for widget in widgets:
+                self.window.statusBar().removeWidget(widget)
+                widget.deleteLater()
+            progress.deleteLater()
+            self.window.statusBar().clearMessage()
 
         def done(summary: str) -> None:
-            self._finish(bar, progress)
+            finish()
             self._show(QMessageBox.Icon.Information, "Export finished", summary)
             self.finished.emit(summary)
 
         def failed(exc: BaseException) -> None:
-            self._finish(bar, progress)
+            finish()
+            if isinstance(exc, ExportCancelled):
+                note = f"Export of {noun} cancelled; {path.name} was not written."
+                self.window.statusBar().showMessage(note, 10_000)
+                self.cancelled.emit(note)
+                return
             text = f"{noun.capitalize()} could not be exported. {_plain(exc)}"
             self._show(QMessageBox.Icon.Warning, "Export failed", text)
             self.failed.emit(text)
 
-        run_in_thread(self._work(what, path, noun, progress), done, failed)
+        run_in_thread(self._work(what, path, noun, progress, stop), done, failed)
 
-    def _work(self, what: str, path: Path, noun: str, progress: _Progress) -> Callable[[], str]:
+    def cancel_all(self) -> None:
+        for stop in self.stops:
+            stop.set()
+
+    def _work(self, what: str, path: Path, noun: str, progress: _Progress, stop: threading.Event) -> Callable[[], str]:
         """The job for a worker thread: a reader connection of its own, never the UI thread's."""
         db = self.db
         if what == "kpis":
@@ -89,21 +115,17 @@ class ExportActions(QObject):
                 return export_kpis(service, period, path, zone).summary() + f" ({period.label.lower()})."
             return kpis
 
-        def rows() -> str:
-            from ...imports.export import count_rows, export
+        def report(rows: int) -> None:
+            if stop.is_set():
+                raise ExportCancelled()
+            progress.rows.emit(rows)
 
+        def rows() -> str:
             conn = db.reader()
             progress.total.emit(count_rows(conn, what))
-            count = export(conn, what, path, progress=progress.rows.emit)
+            count = export(conn, what, path, progress=report)
             return f"{count:,} {noun} written to {path}."
         return rows
-
-    def _finish(self, bar: QProgressBar, progress: _Progress) -> None:
-        self.running -= 1
-        self.window.statusBar().removeWidget(bar)
-        bar.deleteLater()
-        progress.deleteLater()
-        self.window.statusBar().clearMessage()
 
     def _ask_path(self, what: str) -> Path | None:
         settings = QSettings()
