@@ -16,8 +16,10 @@ together).
 """
 from __future__ import annotations
 
+import heapq
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..domain import Money
 from .policy import Preferences, cheapest_reason, join_notes, label, own_van_reason, screen
@@ -136,10 +138,12 @@ def _shortfall(problem: AllocationProblem, chosen) -> int:
     target = problem.second_target
     if target is None:
         return 0
-    second, permille = target
     bookings = [c for c in chosen if c.is_booking]
-    needed = -(-permille * len(bookings) // 1000)  # ceiling
-    return max(0, needed - sum(1 for c in bookings if c.carrier == second))
+    return _short(target[1], len(bookings), sum(1 for c in bookings if c.carrier == target[0]))
+
+
+def _short(permille: int, bookings: int, kept: int) -> int:
+    return max(0, -(-permille * bookings // 1000) - kept)  # ceiling of the share, less what it has
 
 
 def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, optimal: bool) -> Allocation:
@@ -155,6 +159,8 @@ def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, 
 def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocation | None = None) -> Allocation | None:
     from ortools.sat.python import cp_model
 
+    if not problem.choices:
+        return _result(problem, {}, "exact", True)
     model = cp_model.CpModel()
     picks: dict[tuple[int, int], cp_model.IntVar] = {}
     unplaced_vars = []
@@ -178,35 +184,61 @@ def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocati
         if using:
             model.add(sum(using) <= limit)
 
-    # One objective, in tiers: each tier's weight outweighs everything below it, so the answer is the same as
-    # solving tier by tier (a kept share is a hard constraint whenever the day allows it) in one solve.
     cost = sum(way(k).cost.amount_minor * var for k, var in picks.items())
-    weight = 1 + sum(max((c.cost.amount_minor for c in ways), default=0) for ways in problem.choices.values())
-    objective = cost
+    if not problem.preferences.prefer_own_fleet and problem.second_target is None:
+        # Leaving an order unplaced costs more than any placement could, so the model places all it can first.
+        penalty = 1 + sum(max((c.cost.amount_minor for c in ways), default=0) for ways in problem.choices.values())
+        only = _run(model, picks, cost + penalty * sum(unplaced_vars), problem, time_limit_s, hint)
+        return only and only[0]
+    # The preferences, in tiers: each tier's weight outweighs everything below it. They are solved first, then
+    # the cost with the tiers held at their best (solving them together leaves the cost poorly optimised in time).
+    steps = len(problem.choices) + 1
+    placed, on_vans = sum(1 - u for u in unplaced_vars), sum(var for _, var in van)
+    tiers = -steps * steps * placed
+    if problem.preferences.prefer_own_fleet and van:
+        tiers = tiers - steps * on_vans
     target = problem.second_target
+    shortfall = None
     if target is not None:
         second, permille = target
         bookings = [var for k, var in picks.items() if way(k).is_booking]
         seconds = [var for k, var in picks.items() if way(k).carrier == second]
         shortfall = model.new_int_var(0, len(problem.choices), "second_carrier_shortfall")
         model.add(1000 * shortfall >= permille * sum(bookings) - 1000 * sum(seconds))
-        objective = objective + weight * shortfall
-        weight *= len(problem.choices) + 1
+        tiers = tiers + shortfall
+    started = time.perf_counter()
+    first = _run(model, picks, tiers, problem, time_limit_s / 2, hint)
+    if first is None:
+        return None
+    # What the first step reached becomes hard, tier by tier (a weighted sum would let the cost step trade one for another).
+    reached = first[0]
+    model.add(placed >= len(reached.chosen))
     if problem.preferences.prefer_own_fleet and van:
-        objective = objective - weight * sum(var for _, var in van)
-        weight *= len(problem.choices) + 1
-    model.minimize(objective + weight * sum(unplaced_vars))
-    if hint is not None:  # start from the greedy answer: the solver only has to improve on it
-        for k, var in picks.items():
-            model.add_hint(var, hint.chosen.get(k[0]) == way(k))
+        model.add(on_vans >= sum(1 for c in reached.chosen.values() if c.carrier == OWN_FLEET))
+    if shortfall is not None:
+        model.add(shortfall <= _shortfall(problem, reached.chosen.values()))
+    model.clear_hints()
+    second_run = _run(model, picks, cost, problem, max(time_limit_s - (time.perf_counter() - started), 0.5), first[0])
+    allocation = second_run[0] if second_run else first[0]
+    return replace(allocation, proven_optimal=allocation.proven_optimal and first[0].proven_optimal)
+
+
+def _run(model, picks, objective, problem: AllocationProblem, time_limit_s: float, hint: Allocation | None):
+    """Minimise `objective` from `hint`: (the allocation, the objective's value), or None if nothing was found in time."""
+    from ortools.sat.python import cp_model
+
+    model.minimize(objective)
+    if hint is not None:  # start from a known answer: the solver only has to improve on it
+        for (o, i), var in picks.items():
+            model.add_hint(var, hint.chosen.get(o) == problem.choices[o][i])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 2
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    chosen = {k[0]: way(k) for k, var in picks.items() if solver.value(var)}
-    return _result(problem, chosen, "exact", status == cp_model.OPTIMAL)
+    chosen = {o: problem.choices[o][i] for (o, i), var in picks.items() if solver.value(var)}
+    return _result(problem, chosen, "exact", status == cp_model.OPTIMAL), solver.objective_value
 
 
 # ---------------------------------------------------------------- greedy
@@ -215,8 +247,8 @@ def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocati
 class _Day:
     """The greedy's running allocation and the load it puts on vans and carriers."""
 
-    def __init__(self, problem: AllocationProblem) -> None:
-        self.problem = problem
+    def __init__(self, problem: AllocationProblem, measure: str = "both") -> None:
+        self.problem, self.measure = problem, measure
         self.chosen: dict[int, Choice] = {}
         self.van_parcels = self.van_seconds = 0
         self.counts: dict[str, int] = defaultdict(int)
@@ -244,11 +276,35 @@ class _Day:
         limit = self.problem.carrier_limits.get(way.carrier)
         return limit is None or self.counts[way.carrier] < limit
 
+    def shortfall(self, leaving: Choice | None = None, joining: Choice | None = None) -> int:
+        """`_shortfall` of the running allocation, or of it with one order moved from `leaving` to `joining`."""
+        target = self.problem.second_target
+        if target is None:
+            return 0
+        bookings = len(self.chosen) - self.counts[OWN_FLEET] - self.counts[PICKUP]
+        kept = self.counts[target[0]]
+        for c, sign in ((leaving, -1), (joining, 1)):
+            if c is not None:
+                bookings += sign * c.is_booking
+                kept += sign * (c.carrier == target[0])
+        return _short(target[1], bookings, kept)
+
+    def van_dimension(self) -> str:
+        """What the vans have run out of: parcels, else driver time."""
+        return "parcels" if self.van_parcels > self.problem.van_capacity else "time"
+
     def van_use(self, way: Choice) -> float:
-        """How much of the full van resource a way uses (parcels, or driver time when that is what ran out)."""
-        if self.van_parcels > self.problem.van_capacity:
-            return way.van_parcels
-        return way.van_seconds / 60
+        """How much of what the vans ran out of a way uses."""
+        return way.van_parcels if self.van_dimension() == "parcels" else way.van_seconds / 60
+
+    def van_share(self, way: Choice) -> float:
+        """The part of the vans' day a way takes, measured in parcels, driver time, both, or what ran out (`measure`)."""
+        p = self.problem
+        if self.measure == "over":
+            return self.van_use(way)
+        parcels = way.van_parcels / max(p.van_capacity, 1)
+        seconds = way.van_seconds / max(p.van_seconds, 1) if p.van_seconds is not None else 0
+        return {"parcels": parcels + seconds / 1000, "time": seconds + parcels / 1000}.get(self.measure, parcels + seconds)
 
 
 def _cheapest(ways) -> Choice:
@@ -259,38 +315,50 @@ def _solve_greedy(problem: AllocationProblem) -> Allocation:
     """Everyone on their preferred way, then move the cheapest-to-move orders off whatever is over capacity,
     fill the room left, then move the cheapest-to-move orders to the second carrier until its share is kept."""
     prefer_van = problem.preferences.prefer_own_fleet
-    day = _Day(problem)
-    for order_id, ways in problem.choices.items():
-        vans = [c for c in ways if c.carrier == OWN_FLEET]
-        if ways:
-            day.put(order_id, vans[0] if prefer_van and vans else _cheapest(ways))
-    _repair(day, prefer_van)
-    _fill_vans(day, prefer_van)
-    _keep_second_share(day, prefer_van)
-    return _result(problem, day.chosen, "heuristic", False)
+    # Which orders fit most on the vans depends on what runs out first (parcels or driver time): try each measure.
+    measures = ("both", "over", "parcels", "time") if prefer_van and problem.van_seconds is not None else ("both",)
+    best = None
+    for measure in measures:
+        day = _Day(problem, measure)
+        for order_id, ways in problem.choices.items():
+            vans = [c for c in ways if c.carrier == OWN_FLEET]
+            if ways:
+                day.put(order_id, vans[0] if prefer_van and vans else _cheapest(ways))
+        _repair(day, prefer_van)
+        _fill_vans(day, prefer_van)
+        _keep_second_share(day, prefer_van)
+        allocation = _result(problem, day.chosen, "heuristic", False)
+        best = allocation if best is None or _score(problem, allocation) < _score(problem, best) else best
+    return best
 
 
 def _repair(day: _Day, prefer_van: bool) -> None:
+    """Move orders off whatever is over capacity, the cheapest to move first (when preferring vans, the biggest loads
+    first, so the most orders stay); when nothing can move, give up the dearest order on the full resource."""
     problem = day.problem
     while (resource := day.over()) is not None:
-        best_move: tuple[tuple, int, Choice] | None = None
+        dimension = day.van_dimension()
+        moves = []
         for order_id, current in day.chosen.items():
             if current.carrier != resource:
                 continue
             use = day.van_use(current) if resource == OWN_FLEET else 1
-            for way in problem.choices[order_id]:
-                if way.carrier == resource or not day.has_room(way):
-                    continue
-                delta = way.cost.amount_minor - current.cost.amount_minor
-                # Preferring vans, the biggest loads leave first (the most orders stay); otherwise the cheapest per unit freed.
-                key = (-use, delta) if prefer_van and resource == OWN_FLEET else (delta / max(use, 1e-9), 0)
-                if best_move is None or key < best_move[0]:
-                    best_move = (key, order_id, way)
-        if best_move is None:  # nothing can move: give up the dearest order on the full resource
+            for i, way in enumerate(problem.choices[order_id]):
+                if way.carrier != resource:
+                    delta = way.cost.amount_minor - current.cost.amount_minor
+                    key = (-day.van_share(current), delta) if prefer_van and resource == OWN_FLEET else (delta / max(use, 1e-9), 0)
+                    moves.append((key, order_id, i))
+        heapq.heapify(moves)
+        moved = False
+        while moves and day.over() == resource and day.van_dimension() == dimension:
+            _, order_id, i = heapq.heappop(moves)
+            way, current = problem.choices[order_id][i], day.chosen.get(order_id)
+            if current is not None and current.carrier == resource and day.has_room(way):
+                day.put(order_id, way)
+                moved = True
+        if not moved and day.over() == resource:
             order_id = max((o for o, c in day.chosen.items() if c.carrier == resource), key=lambda o: day.chosen[o].cost.amount_minor)
             day.put(order_id, None)
-        else:
-            day.put(best_move[1], best_move[2])
 
 
 def _fill_vans(day: _Day, prefer_van: bool) -> None:
@@ -303,21 +371,12 @@ def _fill_vans(day: _Day, prefer_van: bool) -> None:
             continue
         saving = (current.cost.amount_minor if current else 10**12) - van.cost.amount_minor
         if prefer_van or saving > 0:
-            candidates.append(((van.van_parcels, van.van_seconds, -saving) if prefer_van else (-saving,), order_id, van))
+            candidates.append(((day.van_share(van), -saving) if prefer_van else (-saving, 0), order_id, van))
     for _, order_id, van in sorted(candidates, key=lambda t: t[0]):
         current = day.chosen.get(order_id)
-        if day.has_room(van) and not _hurts_share(day, current, prefer_van):
+        # Vans come first when preferred; otherwise a saving must not cost the second carrier its share.
+        if day.has_room(van) and (prefer_van or day.shortfall(current, van) <= day.shortfall()):
             day.put(order_id, van)
-
-
-def _hurts_share(day: _Day, leaving: Choice | None, prefer_van: bool) -> bool:
-    """Whether moving an order off `leaving` to a van would break a kept share (vans come first when preferred)."""
-    target = day.problem.second_target
-    if prefer_van or target is None or leaving is None or leaving.carrier != target[0]:
-        return False
-    before = _shortfall(day.problem, day.chosen.values())
-    after = _shortfall(day.problem, [c for c in day.chosen.values() if c is not leaving])
-    return after > before
 
 
 def _keep_second_share(day: _Day, prefer_van: bool) -> None:
@@ -336,7 +395,7 @@ def _keep_second_share(day: _Day, prefer_van: bool) -> None:
             way = _cheapest(backup)
             moves.append((way.cost.amount_minor - current.cost.amount_minor, order_id, way))
     for _, order_id, way in sorted(moves, key=lambda m: m[0]):
-        if _shortfall(problem, day.chosen.values()) == 0:
+        if day.shortfall() == 0:
             break
         if day.has_room(way):
             day.put(order_id, way)
