@@ -430,7 +430,17 @@ def shown(view: MapView, qtbot, day) -> None:
 
 
 def place(view: MapView, qtbot) -> str:
-    return js(view, qtbot, "JSON.stringify([CT.map.getCenter().lat, CT.map.getCenter().lng, CT.map.getZoom()])")
+    """Where the view is once it has stopped moving (centre and zoom): a click's own pan is over."""
+    where = "JSON.stringify([CT.map.getCenter().lat, CT.map.getCenter().lng, CT.map.getZoom()])"
+    seen = [js(view, qtbot, where)]
+
+    def still() -> bool:
+        qtbot.wait(150)
+        seen.append(js(view, qtbot, where))
+        return seen[-1] == seen[-2]
+
+    qtbot.waitUntil(still, timeout=10_000)
+    return seen[-1]
 
 
 def restatus(stop: StopFeature, status: MapStatus, **changes) -> StopFeature:
@@ -574,3 +584,47 @@ def test_a_refresh_while_the_user_confirms_a_drag_leaves_the_dropped_pin_alone(q
     assert "ct-s-en_route" in js(view, qtbot, "CT.stops.get(2).options.icon.options.html")
     js(view, qtbot, "document.querySelector('.ct-undo').click(); 0")
     assert js(view, qtbot, "CT.stops.get(2).getLatLng().lat") == pytest.approx(stops[1].lat)
+
+
+def test_in_the_main_window_a_store_change_refreshes_the_map_under_an_open_popup(qtbot, tmp_path):
+    """The wiring end to end: the hub's orders.changed, the worker's plan, the page's in-place change."""
+    from controltower.demo import generate
+    from controltower.store import Database
+    from controltower.ui.context import AppContext
+    from controltower.ui.main_window import MainWindow
+
+    summary = generate(tmp_path / "demo.db", seed=3, orders_today=60, history_days=1)
+    db = Database(summary.path)
+    context = AppContext(db=db, offline=True)
+    main = MainWindow(context)
+    main.resize(1200, 800)
+    main.show()
+    view = main.areas.map
+    qtbot.waitUntil(lambda: view.is_ready and len(view.state.shown.stops) > 0, timeout=30_000)
+    on_map = view.state.shown.stops
+    planned = next(i for i, stop in on_map.items() if stop.status is MapStatus.PLANNED)
+    other = next(i for i in on_map if i != planned)
+    qtbot.waitUntil(lambda: js(view, qtbot, f"CT.stops.has({planned}) && CT.stops.has({other})"))
+    js(view, qtbot, f"CT.map.setView(CT.stops.get({planned}).getLatLng(), 17, {{animate: false}}); "
+                    f"CT.stops.get({planned}).fire('click'); 0")  # as a click: selects the order and opens the popup
+    qtbot.waitUntil(lambda: js(view, qtbot, f"CT.stops.get({planned}).isPopupOpen()"))
+    before = place(view, qtbot)  # after the click's own pans
+    js(view, qtbot, f"window.__marker = CT.stops.get({planned}); 0")
+
+    with db.transaction() as conn:  # the van reports it delivered; another address is corrected
+        conn.execute("UPDATE orders SET status = 'delivered' WHERE id = ?", (planned,))
+        conn.execute("UPDATE orders SET lat = lat + 0.002 WHERE id = ?", (other,))
+    moved_to = db.scalar("SELECT lat FROM orders WHERE id = ?", (other,))
+    context.hub.publish("orders.changed", ids=[planned, other])
+
+    qtbot.waitUntil(lambda: "Delivered" in js(view, qtbot, "document.querySelector('.leaflet-popup-content').textContent"),
+                    timeout=20_000)
+    assert js(view, qtbot, f"CT.stops.get({planned}) === window.__marker && window.__marker.isPopupOpen()")
+    assert "ct-selected" in js(view, qtbot, f"CT.stops.get({planned}).options.icon.options.html")
+    qtbot.waitUntil(lambda: js(view, qtbot, f"CT.stops.get({other}).getLatLng().lat") == moved_to)
+    assert place(view, qtbot) == before
+    assert view.page.errors == []
+    main.close()
+    main.deleteLater()  # now, so the page goes before its profile
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    db.close()
