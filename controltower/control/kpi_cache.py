@@ -8,8 +8,9 @@ number; the rows it then computes stay good until their topic changes on their d
 Stored rows also carry their family's version, and rows of any other version are never read.
 
 Today and yesterday, where news lands, are never stored; families that are not shipments recompute their last
-`fresh_days` days on every call. A store without the change log (an older file opened read-only) is read directly;
-a store that cannot be written (read-only, or another writer holding it) keeps the days in memory only.
+`fresh_days` days on every call. A store without the change log (an older file opened read-only) is read directly.
+A store that can't be written keeps the days in memory: read-only for good, or, while another writer holds it, until
+a later call stores them (DayStore).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
@@ -24,25 +26,66 @@ from typing import Callable, Iterator
 Compute = Callable[[sqlite3.Connection, str, str], dict[str, list[dict]]]  # (conn, first day, day after last) -> day -> rows
 
 STORED_AFTER_DAYS = 2  # days at least this old (UTC) are written to the store; today and yesterday still change
-WRITE_WAIT_MS = 100  # how long a cache write waits for another writer before giving up (the panel never waits on it)
+WRITE_WAIT_MS = 100  # how long a cache write waits for another writer before giving up
+RETRY_AFTER_S = 30.0  # after giving up, the families leave the store alone this long (their days wait in memory)
 EVERY_DAY = "*"
 
 log = logging.getLogger(__name__)
+
+
+class DayStore:
+    """Writes to kpi_days for the families of one KPI service: one short transaction on the caller's own connection
+    (never the UI's writer, whose open transaction another thread's statements would join). When another writer holds
+    the store, it gives up after WRITE_WAIT_MS and leaves the store alone for RETRY_AFTER_S; a read-only store is not
+    asked again."""
+
+    def __init__(self) -> None:
+        self.read_only = False
+        self._retry_at = 0.0
+
+    def write(self, conn: sqlite3.Connection, family: str, version: str, days: dict[str, tuple[int, list[dict]]]) -> bool:
+        """Store (change log number, rows) per day; False when the store can't take them now."""
+        if self.read_only or time.monotonic() < self._retry_at or conn.in_transaction:  # never commit another's work
+            return False
+        computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        payload = [(family, day, version, as_of, json.dumps(rows, separators=(",", ":")), computed_at)
+                   for day, (as_of, rows) in days.items()]
+        try:
+            with _short_wait(conn):
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
+                    "INSERT INTO kpi_days(family, day, version, as_of_change, rows_json, computed_at) VALUES (?,?,?,?,?,?) "
+                    "ON CONFLICT(family, day) DO UPDATE SET version = excluded.version, "
+                    "as_of_change = excluded.as_of_change, rows_json = excluded.rows_json, computed_at = excluded.computed_at",
+                    payload)
+                conn.execute("COMMIT")
+            return True
+        except sqlite3.OperationalError as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY:
+                self.read_only = True
+            else:  # busy or locked: another writer's turn
+                self._retry_at = time.monotonic() + RETRY_AFTER_S
+            log.info("KPI days kept in memory only for now (%s): %s", family, error)
+            return False
 
 
 class DailyCache:
     """One family of per-day rows: `family` names it in the store, `version` its row shape, `topic` what it reads."""
 
     def __init__(self, family: str, version: str, topic: str, compute: Compute, *, fresh_days: int = 0,
-                 today: Callable[[], date] | None = None) -> None:
+                 store: DayStore | None = None, today: Callable[[], date] | None = None) -> None:
         self.family = family
         self.version = version
         self.topic = topic
         self.compute = compute
         self.fresh_days = fresh_days
+        self.store = store or DayStore()
         self.today = today or (lambda: datetime.now(timezone.utc).date())  # buckets are UTC days
         self.computed_days: list[str] = []  # every day this cache computed from the store, oldest call first
         self._days: dict[str, tuple[int, list[dict]]] = {}  # day -> (change log number it was computed at, rows)
+        self._unstored: set[str] = set()  # computed days old enough to store that the store could not take yet
         self._lock = threading.Lock()
 
     def rows(self, conn: sqlite3.Connection, days: list[str]) -> dict[str, list[dict]]:
@@ -64,9 +107,15 @@ class DailyCache:
                 for day in missing:
                     self._days[day] = (as_of, computed.get(day, []))
                 stored_before = (self.today() - timedelta(days=STORED_AFTER_DAYS - 1)).isoformat()
-                _store(conn, self.family, self.version, as_of,
-                       {day: self._days[day][1] for day in missing if day < stored_before})
+                self._unstored.update(day for day in missing if day < stored_before)
+            self._store_days(conn)
             return {day: self._days[day][1] for day in days}
+
+    def _store_days(self, conn: sqlite3.Connection) -> None:
+        self._unstored &= self._days.keys()  # a day found stale meanwhile is stored when computed again
+        if self._unstored and self.store.write(conn, self.family, self.version,
+                                               {day: self._days[day] for day in self._unstored}):
+            self._unstored.clear()
 
     def _fresh_from(self) -> str:
         """The first day recomputed on every call ('~' sorts after every date: none)."""
@@ -130,31 +179,6 @@ def _load(conn: sqlite3.Connection, family: str, version: str, days: list[str]) 
                         "AND day BETWEEN ? AND ?", (family, version, min(days), max(days))).fetchall()
     wanted = set(days)
     return {day: (as_of, json.loads(text)) for day, as_of, text in rows if day in wanted}
-
-
-def _store(conn: sqlite3.Connection, family: str, version: str, as_of: int, rows_by_day: dict[str, list[dict]]) -> bool:
-    """Write the days in one short transaction on the caller's own connection (never the UI's writer, whose open
-    transaction another thread's statements would join). False when the store can't take it now: the days stay in
-    memory and are computed again after a restart."""
-    if not rows_by_day or conn.in_transaction:  # never commit a transaction someone else opened
-        return False
-    computed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    payload = [(family, day, version, as_of, json.dumps(rows, separators=(",", ":")), computed_at)
-               for day, rows in rows_by_day.items()]
-    try:
-        with _short_wait(conn):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT INTO kpi_days(family, day, version, as_of_change, rows_json, computed_at) VALUES (?,?,?,?,?,?) "
-                "ON CONFLICT(family, day) DO UPDATE SET version = excluded.version, as_of_change = excluded.as_of_change, "
-                "rows_json = excluded.rows_json, computed_at = excluded.computed_at", payload)
-            conn.execute("COMMIT")
-        return True
-    except sqlite3.OperationalError as error:  # read-only store, or another writer holding the lock
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        log.info("KPI days of %s kept in memory only: %s", family, error)
-        return False
 
 
 @contextmanager

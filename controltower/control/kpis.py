@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..domain import Money
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..store import Database
-from .kpi_cache import DailyCache, utc_days
+from .kpi_cache import DailyCache, DayStore, utc_days
 
 _HOUR = 3600.0
 ROWS_VERSION = 1  # of every family's stored day rows (kpi_days.version); the SQL text is part of it too
@@ -189,6 +189,7 @@ class KpiService:
         self.db = db
         self.currency = currency
         self.families: dict[str, DailyCache] = {}  # by name; each keeps its days in memory and in the store
+        self.day_store = DayStore()  # shared, so one refusal by a busy store pauses every family's writes
         self._delivered_days = self._family("delivered", "ship_done", self._compute_delivered, self._DELIVERED_SQL)
         self._door_days = self._family("door_histogram", "ship_done", self._compute_door_histogram, self._DOOR_SQL)
         self._score_days = self._family("scorecard", "ship_created", self._compute_scorecard, self._CARRIERS_SQL,
@@ -201,7 +202,8 @@ class KpiService:
         version = f"{ROWS_VERSION}.{hashlib.sha1(''.join(sql).encode()).hexdigest()[:12]}"
         # Shipment families learn of every change to their days; the others also re-read the days where news lands.
         fresh_days = 0 if topic in ("ship_done", "ship_created") else 2
-        family = self.families[name] = DailyCache(name, version, topic, compute, fresh_days=fresh_days)
+        family = self.families[name] = DailyCache(name, version, topic, compute, fresh_days=fresh_days,
+                                                   store=self.day_store)
         return family
 
     @property
