@@ -122,12 +122,12 @@ def allocate(problem: AllocationProblem, exact_limit: int = 400, time_limit_s: f
     greedy = _solve_greedy(problem)
     if len(problem.choices) <= exact_limit:
         exact = _solve_exact(problem, time_limit_s, hint=greedy)
-        if exact is not None and _score(problem, exact) <= _score(problem, greedy):
+        if exact is not None and score(problem, exact) <= score(problem, greedy):
             return exact
     return greedy
 
 
-def _score(problem: AllocationProblem, allocation: Allocation) -> tuple[int, int, int, int]:
+def score(problem: AllocationProblem, allocation: Allocation) -> tuple[int, int, int, int]:
     """Smaller is better, in the order of priority above."""
     vans = sum(1 for c in allocation.chosen.values() if c.carrier == OWN_FLEET) if problem.preferences.prefer_own_fleet else 0
     return len(allocation.unplaced), -vans, _shortfall(problem, allocation.chosen.values()), allocation.total.amount_minor
@@ -146,7 +146,7 @@ def _short(permille: int, bookings: int, kept: int) -> int:
     return max(0, -(-permille * bookings // 1000) - kept)  # ceiling of the share, less what it has
 
 
-def _result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, optimal: bool) -> Allocation:
+def result(problem: AllocationProblem, chosen: dict[int, Choice], method: str, optimal: bool) -> Allocation:
     unplaced = {o: (NO_WAY if not ways else NO_ROOM) for o, ways in problem.choices.items() if o not in chosen}
     total = sum((c.cost.amount_minor for c in chosen.values()), 0)
     reasons, notes = _explain(problem, chosen, unplaced)
@@ -160,7 +160,7 @@ def _solve_exact(problem: AllocationProblem, time_limit_s: float, hint: Allocati
     from ortools.sat.python import cp_model
 
     if not problem.choices:
-        return _result(problem, {}, "exact", True)
+        return result(problem, {}, "exact", True)
     model = cp_model.CpModel()
     picks: dict[tuple[int, int], cp_model.IntVar] = {}
     unplaced_vars = []
@@ -238,7 +238,7 @@ def _run(model, picks, objective, problem: AllocationProblem, time_limit_s: floa
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = {o: problem.choices[o][i] for (o, i), var in picks.items() if solver.value(var)}
-    return _result(problem, chosen, "exact", status == cp_model.OPTIMAL), solver.objective_value
+    return result(problem, chosen, "exact", status == cp_model.OPTIMAL), solver.objective_value
 
 
 # ---------------------------------------------------------------- greedy
@@ -327,8 +327,8 @@ def _solve_greedy(problem: AllocationProblem) -> Allocation:
         _repair(day, prefer_van)
         _fill_vans(day, prefer_van)
         _keep_second_share(day, prefer_van)
-        allocation = _result(problem, day.chosen, "heuristic", False)
-        best = allocation if best is None or _score(problem, allocation) < _score(problem, best) else best
+        allocation = result(problem, day.chosen, "heuristic", False)
+        best = allocation if best is None or score(problem, allocation) < score(problem, best) else best
     return best
 
 

@@ -7,11 +7,14 @@ still leave a stop out if one van's share doesn't fit, and says why).
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from .allocate import AllocationProblem, problem_from_rows
+from ..domain import Money
+from .allocate import Allocation, AllocationProblem, allocate, problem_from_rows, result, score
 from .options import local_moment
 from .policy import Preferences
+from .rates import OWN_FLEET
 from .settings import ShopSettings
 
 
@@ -48,3 +51,124 @@ def day_problem(comparisons, preferences: Preferences, settings: ShopSettings, v
     seconds = {i: round(c.insertion.extra_minutes * 60) for i, c in comparisons.items() if c.insertion is not None}
     return problem_from_rows(rows, parcels, van_parcels, carrier_limits, settings.currency, preferences=preferences,
                              van_seconds=seconds, van_time_s=van_seconds)
+
+
+# ---------------------------------------------------------------- the vans' orders priced together
+
+
+@dataclass(frozen=True)
+class VanEstimate:
+    """The chosen van orders priced together: inserted one by one into the day's routes, so orders near each other
+    share a detour that their separate insertion costs each counted in full."""
+
+    together: Money  # what the van orders add to the day's routes, all of them
+    separately: Money  # the sum of their separate insertion costs (what the first allocation used)
+    cost: dict[int, Money]  # each order's part of `together`, in proportion to what removing it would save
+    seconds: dict[int, int]  # each order's part of the added driver time, likewise
+    unfit: dict[int, str]  # orders that no single van has room for, with why
+
+
+def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date, van_orders: dict[int, tuple],
+                           separately: Money, matrix_provider=None, service_minutes: float = 4.0) -> VanEstimate:
+    """`van_orders`: order id -> ((lat, lon), parcels), in the order to insert them (farthest first works well).
+
+    Cheapest insertion with each van's own parcel room; promised windows and shift ends are left to the route
+    planner (the allocation already keeps the vans' driver time in total).
+    """
+    from .rates import _routes_for, travel  # the same routes and travel times as each order's own van quote
+
+    routes = _routes_for(conn, settings, plan_date)
+    if not routes:
+        return VanEstimate(settings.money(0), separately, {}, {}, {o: "no active van" for o in van_orders})
+    points, sequences = [], []
+    for route in routes:
+        first = len(points)
+        points += [route.depot, *route.stops]
+        sequences.append([first, *range(first + 1, len(points)), first])
+    order_at = {o: len(points) + i for i, o in enumerate(van_orders)}
+    points += [where for where, _ in van_orders.values()]
+    metres, secs = travel(points, settings, matrix_provider)
+    service_s = service_minutes * 60
+
+    def added(route, a: int, new: int, b: int) -> tuple[float, float]:
+        extra_m = metres[a][new] + metres[new][b] - metres[a][b]
+        extra_s = secs[a][new] + secs[new][b] - secs[a][b] + service_s
+        return extra_m / 1000 * route.per_km + extra_s / 3600 * route.per_hour, extra_s
+
+    loads = [route.load for route in routes]
+    unfit: dict[int, str] = {}
+    placed: dict[int, int] = {}  # order id -> route index
+    total_cost = total_s = 0.0
+    for order_id, (_, parcels) in van_orders.items():
+        new, best = order_at[order_id], None
+        for r, route in enumerate(routes):
+            if loads[r] + parcels > route.capacity:
+                continue
+            seq = sequences[r]
+            for position in range(len(seq) - 1):
+                cost, extra_s = added(route, seq[position], new, seq[position + 1])
+                if best is None or cost < best[0]:
+                    best = (cost, extra_s, r, position)
+        if best is None:
+            unfit[order_id] = f"no single van has room for its {parcels} parcel(s)"
+            continue
+        cost, extra_s, r, position = best
+        sequences[r].insert(position + 1, new)
+        loads[r] += parcels
+        placed[order_id] = r
+        total_cost += cost
+        total_s += extra_s
+    # Each order's part: what taking it out of the finished routes would save, scaled to the whole.
+    saving: dict[int, tuple[float, float]] = {}
+    for order_id, r in placed.items():
+        seq, new = sequences[r], order_at[order_id]
+        i = seq.index(new)
+        saving[order_id] = added(routes[r], seq[i - 1], new, seq[i + 1])
+    cost_sum = sum(c for c, _ in saving.values()) or 1.0
+    secs_sum = sum(s for _, s in saving.values()) or 1.0
+    cost = {o: settings.money(round(c * total_cost / cost_sum)) for o, (c, _) in saving.items()}
+    seconds = {o: round(s * total_s / secs_sum) for o, (_, s) in saving.items()}
+    return VanEstimate(settings.money(round(total_cost)), separately, cost, seconds, unfit)
+
+
+def with_van_estimate(problem: AllocationProblem, estimate: VanEstimate) -> AllocationProblem:
+    """The problem again with the van orders priced together, and no van way for orders no single van can take."""
+    choices, notes = {}, dict(problem.notes)
+    for order_id, ways in problem.choices.items():
+        if order_id in estimate.unfit:
+            ways = tuple(c for c in ways if c.carrier != OWN_FLEET)
+            notes[order_id] = (*notes.get(order_id, ()), f"own van left out: {estimate.unfit[order_id]}")
+        elif order_id in estimate.cost:
+            ways = tuple(replace(c, cost=estimate.cost[order_id], van_seconds=estimate.seconds[order_id])
+                         if c.carrier == OWN_FLEET else c for c in ways)
+        choices[order_id] = ways
+    return replace(problem, choices=choices, notes=notes)
+
+
+def price_vans_together(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date, problem: AllocationProblem,
+                        allocation: Allocation, positions: dict[int, tuple[float, float]], matrix_provider=None,
+                        time_limit_s: float = 5.0) -> Allocation:
+    """Re-price the allocation's van orders together and allocate once more with those prices: a cluster of orders
+    that each looked dear alone may be cheap together, and an order no single van can take goes another way."""
+    van = {o: c for o, c in allocation.chosen.items() if c.carrier == OWN_FLEET and o in positions}
+    if not van:
+        return allocation
+    farthest_first = sorted(van, key=lambda o: -van[o].cost.amount_minor)
+    estimate = estimate_vans_together(conn, settings, plan_date, {o: (positions[o], van[o].van_parcels) for o in farthest_first},
+                                      Money(sum(c.cost.amount_minor for c in van.values()), problem.currency), matrix_provider)
+    repriced = with_van_estimate(problem, estimate)
+    again = allocate(repriced, time_limit_s=time_limit_s)
+    if score(problem, again)[:3] > score(problem, allocation)[:3] and not estimate.unfit:
+        # The re-priced day came out worse on the preferences: keep the first answer, at the prices found together.
+        same = {o: next(c for c in repriced.choices[o] if (c.carrier, c.service) == (chosen.carrier, chosen.service))
+                for o, chosen in allocation.chosen.items()}
+        again = result(repriced, same, allocation.method, False)
+    final = [o for o, c in again.chosen.items() if c.carrier == OWN_FLEET]
+    alone = {c.order_id: c.cost.amount_minor for ways in problem.choices.values() for c in ways if c.carrier == OWN_FLEET}
+    if not final:
+        return again
+    together = Money(sum(again.chosen[o].cost.amount_minor for o in final), problem.currency)
+    separately = Money(sum(alone[o] for o in final), problem.currency)
+    note = (f"Own vans: {together.format()} for {len(final)} orders priced together (one by one they came to "
+            f"{separately.format()}); the routes are re-planned when you confirm.")
+    return replace(again, notes=(*again.notes, note))

@@ -22,7 +22,7 @@ from . import labels, returns
 from .allocate import Allocation, Choice, allocate
 from .booking import BookingReport, confirm
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
-from .day import day_problem, van_parcels_left, van_seconds_left
+from .day import day_problem, price_vans_together, van_parcels_left, van_seconds_left
 from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
 from .rates import (
     CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
@@ -276,10 +276,12 @@ class DispatchService:
                     return await self.compare(order_id, adapters, records, shares, silent=silent, fresh=fresh)
 
             comparisons = {c.order.id: c for c in await asyncio.gather(*(one(i) for i in ids))}
-        settings, day = self.settings, self.clock().astimezone(self.settings.tz).date()
+        settings, day, conn = self.settings, self.clock().astimezone(self.settings.tz).date(), self.db.reader()
         problem = day_problem(comparisons, self.preferences, settings, self.van_room(day),
-                              van_seconds_left(self.db.reader(), settings, day, self.clock()))
-        return DayPlan(comparisons, allocate(problem))
+                              van_seconds_left(conn, settings, day, self.clock()))
+        positions = {i: (c.order.location.lat, c.order.location.lon) for i, c in comparisons.items() if c.order.location}
+        allocation = price_vans_together(conn, settings, day, problem, allocate(problem), positions, self.matrix_provider)
+        return DayPlan(comparisons, allocation)
 
     def van_room(self, plan_date: date | None = None) -> int:
         """Parcels the active vans can still take on the day (capacity less what their routes already carry)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from controltower.dispatch.day import van_seconds_left
+from controltower.dispatch.day import estimate_vans_together, van_seconds_left
 from controltower.dispatch.policy import Preferences, save_preferences
 from controltower.dispatch.service import DispatchService
+from controltower.domain import Money
 
 from .conftest import FAR, NEAR, QuotingCarrier, add_orders, local, make_order, window
 
@@ -66,3 +67,41 @@ def test_review_shows_each_orders_reason_and_the_days_notes(qtbot, store, shop):
     on_pedal = next(ref for ref, c in chosen.items() if c.carrier == "pedal")
     assert shown[on_pedal] == "Pedal now keeps 50% of bookings with your second carrier (1 of 2 today; $11.00 vs $9.00 for Zippy now)."
     assert plan.allocation.notes == ()
+
+
+JFK_TERMINALS = ((40.6413, -73.7781), (40.6446, -73.7826))  # two stops 500 m apart, 21 km from the shop
+
+
+def test_orders_near_each_other_share_the_vans_detour(store, shop):
+    alone = Money(2 * 1800)  # what each round trip to JFK costs priced alone, roughly
+    estimate = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1), 2: (JFK_TERMINALS[1], 1)},
+                                      alone)
+    single = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1)}, alone)
+    assert estimate.unfit == {}
+    # Together: one round trip and a short hop, not two round trips.
+    assert single.together.amount_minor < estimate.together.amount_minor < 1.2 * single.together.amount_minor
+    assert sum(c.amount_minor for c in estimate.cost.values()) == estimate.together.amount_minor
+    assert all(cost < single.together for cost in estimate.cost.values())  # each is cheaper than going alone
+
+
+def test_the_days_van_orders_are_priced_together_and_the_review_says_so(store, shop):
+    save_preferences(store, Preferences(prefer_own_fleet=True))
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    _, plan, chosen, ids = plan_for(store, make_order("J1", JFK_TERMINALS[0], window=today),
+                                    make_order("J2", JFK_TERMINALS[1], window=today))
+    assert chosen["J1"].carrier == chosen["J2"].carrier == "own_fleet"
+    alone = {ref: next(r.price for r in plan.comparisons[ids[ref]].rows if r.carrier == "own_fleet") for ref in ids}
+    together = chosen["J1"].cost + chosen["J2"].cost
+    assert together.amount_minor < 0.6 * (alone["J1"] + alone["J2"]).amount_minor
+    assert plan.allocation.notes == (f"Own vans: {together.format()} for 2 orders priced together (one by one they came to "
+                                     f"{(alone['J1'] + alone['J2']).format()}); the routes are re-planned when you confirm.",)
+
+
+def test_an_order_no_single_van_has_room_for_goes_another_way(store, shop):
+    # 75 parcels fit in the two vans' 80 together, but only one 25-parcel order fits in each 40-parcel van.
+    save_preferences(store, Preferences(prefer_own_fleet=True))
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    _, plan, chosen, ids = plan_for(store, *(make_order(f"B{n}", NEAR, window=today, parcels=25) for n in (1, 2, 3)))
+    assert sorted(c.carrier for c in chosen.values()) == ["own_fleet", "own_fleet", "zippy"]
+    by_zippy = next(ref for ref, c in chosen.items() if c.carrier == "zippy")
+    assert plan.reason(ids[by_zippy]).endswith("Note: own van left out: no single van has room for its 25 parcel(s).")
