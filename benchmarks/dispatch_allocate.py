@@ -6,6 +6,9 @@ Each size runs twice: `orders_N` with no preferences (cost only, vans capped by 
 the same day with the shop's preferences (prefer own vans, 20% kept with Zippy) and the vans' driver time
 capped too, with how far each preference was honoured. Zippy, the dearest carrier, is the second carrier, so
 its share binds.
+
+`vans_together` dispatches a real day through `DispatchService.plan_day` (a temporary store, 3 vans, orders around
+Manhattan, no carriers): the van orders' cost priced one by one (what the allocation starts from) vs priced together.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="50,200,400,1500")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--together", type=int, default=80, help="orders for the vans-together day (0: skip it)")
     args = parser.parse_args()
     results = {}
     for size in (int(s) for s in args.sizes.split(",")):
@@ -51,7 +55,52 @@ def main() -> None:
         van_time = int(0.5 * sum(ways[0].van_seconds for ways in base.choices.values()))  # half the time every order would need
         preferences = Preferences(prefer_own_fleet=True, second_carrier="zippy", second_carrier_share=0.2)
         results[f"orders_{size}_prefs"] = run(replace(base, preferences=preferences, van_seconds=van_time), size, " prefs")
+    if args.together:
+        results["vans_together"] = vans_together(args.together, args.seed)
+        print(f"vans together: {results['vans_together']}", flush=True)
     print(json.dumps({"benchmark": "dispatch_allocate", "seed": args.seed, **results}))
+
+
+def vans_together(orders: int, seed: int) -> dict:
+    import asyncio
+    import re
+    import tempfile
+    from datetime import timedelta
+    from pathlib import Path
+
+    from controltower.dispatch.service import DispatchService
+    from controltower.dispatch.settings import ShopSettings, Zone, save_settings
+    from datetime import datetime
+
+    from controltower.domain import UTC, Address, DeliveryOption, GeoPoint, Order, TimeWindow
+    from controltower.store import Database
+    from controltower.store.orders import upsert_orders
+
+    shop = (40.7410, -73.9897)
+    rng, now = random.Random(seed), datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 10:00 in New York: the same day every run
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder) / "bench.db")
+        save_settings(db, ShopSettings(shop_name="Bench Shop", timezone="America/New_York", shop_lat=shop[0], shop_lon=shop[1],
+                                       zones=(Zone("Core", radius_km=12.0),)))
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO depots(id, name, lat, lon) VALUES (1, 'Shop', ?, ?)", shop)
+            for van in (1, 2, 3):
+                conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, depot_id) "
+                             "VALUES (?, 40, 400000, '09:00', '19:00', 1)", (f"Van {van}",))
+            upsert_orders(conn, [
+                Order(f"B-{n}", f"Customer {n}", Address(f"{n} Main St", "New York", "10017"), DeliveryOption.SAME_DAY, now,
+                      location=GeoPoint(shop[0] + rng.uniform(-0.08, 0.08), shop[1] + rng.uniform(-0.08, 0.08)),
+                      promised_window=TimeWindow(now, now + timedelta(hours=12)), parcels=rng.choice((1, 1, 2)))
+                for n in range(orders)])
+        service = DispatchService(db, adapters=lambda: [], clock=lambda: now)
+        started = time.perf_counter()
+        plan = asyncio.run(service.plan_day())
+        seconds = time.perf_counter() - started
+        db.close()
+    note = next((n for n in plan.allocation.notes if n.startswith("Own vans:")), "")
+    amounts = [int(a.replace(",", "").replace(".", "")) for a in re.findall(r"\$([\d,]+\.\d\d)", note)]
+    return {"orders": orders, "plan_day_seconds": round(seconds, 2), "van_orders": len(plan.allocation.chosen),
+            "together_minor": amounts[0] if amounts else None, "one_by_one_minor": amounts[1] if len(amounts) > 1 else None}
 
 
 def honoured(problem: AllocationProblem, allocation) -> dict:

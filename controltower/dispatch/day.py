@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ..domain import Money
-from .allocate import Allocation, AllocationProblem, allocate, problem_from_rows, result, score
+from .allocate import Allocation, AllocationProblem, Choice, allocate, problem_from_rows, result, score
 from .options import local_moment
 from .policy import Preferences
 from .rates import OWN_FLEET
@@ -62,15 +62,16 @@ class VanEstimate:
     share a detour that their separate insertion costs each counted in full."""
 
     together: Money  # what the van orders add to the day's routes, all of them
-    separately: Money  # the sum of their separate insertion costs (what the first allocation used)
     cost: dict[int, Money]  # each order's part of `together`, in proportion to what removing it would save
     seconds: dict[int, int]  # each order's part of the added driver time, likewise
     unfit: dict[int, str]  # orders that no single van has room for, with why
 
 
 def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date, van_orders: dict[int, tuple],
-                           separately: Money, matrix_provider=None, service_minutes: float = 4.0) -> VanEstimate:
+                           matrix_provider=None, service_minutes: float = 4.0, others: dict[int, tuple] | None = None) -> VanEstimate:
     """`van_orders`: order id -> ((lat, lon), parcels), in the order to insert them (farthest first works well).
+    `others` (same shape) are priced as one more stop on the routes with all of `van_orders` in them (in `cost` and
+    `seconds`, not in `together`).
 
     Cheapest insertion with each van's own parcel room; promised windows and shift ends are left to the route
     planner (the allocation already keeps the vans' driver time in total).
@@ -79,14 +80,15 @@ def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, pla
 
     routes = _routes_for(conn, settings, plan_date)
     if not routes:
-        return VanEstimate(settings.money(0), separately, {}, {}, {o: "no active van" for o in van_orders})
+        return VanEstimate(settings.money(0), {}, {}, {o: "no active van" for o in van_orders})
     points, sequences = [], []
     for route in routes:
         first = len(points)
         points += [route.depot, *route.stops]
         sequences.append([first, *range(first + 1, len(points)), first])
-    order_at = {o: len(points) + i for i, o in enumerate(van_orders)}
-    points += [where for where, _ in van_orders.values()]
+    others = {o: v for o, v in (others or {}).items() if o not in van_orders}
+    order_at = {o: len(points) + i for i, o in enumerate([*van_orders, *others])}
+    points += [where for where, _ in [*van_orders.values(), *others.values()]]
     metres, secs = travel(points, settings, matrix_provider)
     service_s = service_minutes * 60
 
@@ -96,10 +98,8 @@ def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, pla
         return extra_m / 1000 * route.per_km + extra_s / 3600 * route.per_hour, extra_s
 
     loads = [route.load for route in routes]
-    unfit: dict[int, str] = {}
-    placed: dict[int, int] = {}  # order id -> route index
-    total_cost = total_s = 0.0
-    for order_id, (_, parcels) in van_orders.items():
+
+    def cheapest(order_id: int, parcels: int):
         new, best = order_at[order_id], None
         for r, route in enumerate(routes):
             if loads[r] + parcels > route.capacity:
@@ -109,6 +109,14 @@ def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, pla
                 cost, extra_s = added(route, seq[position], new, seq[position + 1])
                 if best is None or cost < best[0]:
                     best = (cost, extra_s, r, position)
+        return best
+
+    unfit: dict[int, str] = {}
+    placed: dict[int, int] = {}  # order id -> route index
+    total_cost = total_s = 0.0
+    for order_id, (_, parcels) in van_orders.items():
+        best = cheapest(order_id, parcels)
+        new = order_at[order_id]
         if best is None:
             unfit[order_id] = f"no single van has room for its {parcels} parcel(s)"
             continue
@@ -128,7 +136,11 @@ def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, pla
     secs_sum = sum(s for _, s in saving.values()) or 1.0
     cost = {o: settings.money(round(c * total_cost / cost_sum)) for o, (c, _) in saving.items()}
     seconds = {o: round(s * total_s / secs_sum) for o, (_, s) in saving.items()}
-    return VanEstimate(settings.money(round(total_cost)), separately, cost, seconds, unfit)
+    for order_id, (_, parcels) in others.items():
+        best = cheapest(order_id, parcels)
+        if best is not None:
+            cost[order_id], seconds[order_id] = settings.money(round(best[0])), round(best[1])
+    return VanEstimate(settings.money(round(total_cost)), cost, seconds, unfit)
 
 
 def with_van_estimate(problem: AllocationProblem, estimate: VanEstimate) -> AllocationProblem:
@@ -147,28 +159,49 @@ def with_van_estimate(problem: AllocationProblem, estimate: VanEstimate) -> Allo
 
 def price_vans_together(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date, problem: AllocationProblem,
                         allocation: Allocation, positions: dict[int, tuple[float, float]], matrix_provider=None,
-                        time_limit_s: float = 5.0) -> Allocation:
-    """Re-price the allocation's van orders together and allocate once more with those prices: a cluster of orders
-    that each looked dear alone may be cheap together, and an order no single van can take goes another way."""
-    van = {o: c for o, c in allocation.chosen.items() if c.carrier == OWN_FLEET and o in positions}
-    if not van:
-        return allocation
-    farthest_first = sorted(van, key=lambda o: -van[o].cost.amount_minor)
-    estimate = estimate_vans_together(conn, settings, plan_date, {o: (positions[o], van[o].van_parcels) for o in farthest_first},
-                                      Money(sum(c.cost.amount_minor for c in van.values()), problem.currency), matrix_provider)
-    repriced = with_van_estimate(problem, estimate)
-    again = allocate(repriced, time_limit_s=time_limit_s)
-    if score(problem, again)[:3] > score(problem, allocation)[:3] and not estimate.unfit:
-        # The re-priced day came out worse on the preferences: keep the first answer, at the prices found together.
-        same = {o: next(c for c in repriced.choices[o] if (c.carrier, c.service) == (chosen.carrier, chosen.service))
-                for o, chosen in allocation.chosen.items()}
-        again = result(repriced, same, allocation.method, False)
-    final = [o for o, c in again.chosen.items() if c.carrier == OWN_FLEET]
+                        time_limit_s: float = 5.0, rounds: int = 3) -> Allocation:
+    """Re-price the allocation's van orders together and allocate again at those prices, until the vans' orders
+    stop changing (at most `rounds` times): a cluster of orders that each looked dear alone may be cheap together,
+    freeing driver time for more, and an order no single van can take goes another way. Orders not on the vans
+    are priced as one more stop on the routes with the van orders in them."""
     alone = {c.order_id: c.cost.amount_minor for ways in problem.choices.values() for c in ways if c.carrier == OWN_FLEET}
+    current, unfit = allocation, {}
+
+    def vans_of(a: Allocation) -> dict[int, Choice]:
+        return {o: c for o, c in a.chosen.items() if c.carrier == OWN_FLEET and o in positions}
+
+    candidates = {c.order_id: (positions[c.order_id], c.van_parcels) for ways in problem.choices.values() for c in ways
+                  if c.carrier == OWN_FLEET and c.order_id in positions}
+
+    def estimate_for(van: dict[int, Choice], others: bool = True) -> VanEstimate:
+        farthest_first = sorted(van, key=lambda o: -alone[o])
+        return estimate_vans_together(conn, settings, plan_date, {o: (positions[o], van[o].van_parcels) for o in farthest_first},
+                                      matrix_provider, others=candidates if others else None)
+
+    for _ in range(rounds):
+        van = vans_of(current)
+        if not van:
+            return current
+        estimate = estimate_for(van)
+        unfit = {**unfit, **estimate.unfit}  # an order found not to fit stays off the vans
+        repriced = with_van_estimate(problem, replace(estimate, unfit=unfit))
+        again = allocate(repriced, time_limit_s=time_limit_s)
+        if score(problem, again)[:3] > score(problem, current)[:3] and not estimate.unfit:
+            break  # re-priced, the day came out worse on the preferences: keep the answer before
+        current = again
+        if set(vans_of(again)) == set(van):
+            break
+    # The final van orders at their prices together (newcomers of the last round were still priced alone).
+    final = vans_of(current)
     if not final:
-        return again
-    together = Money(sum(again.chosen[o].cost.amount_minor for o in final), problem.currency)
+        return current
+    estimate = estimate_for(final, others=False)
+    if not estimate.unfit:
+        repriced = with_van_estimate(problem, replace(estimate, unfit=unfit))
+        current = result(repriced, {o: next(c for c in repriced.choices[o] if (c.carrier, c.service) == (chosen.carrier, chosen.service))
+                                    for o, chosen in current.chosen.items()}, current.method, current.proven_optimal)
+    together = Money(sum(current.chosen[o].cost.amount_minor for o in final), problem.currency)
     separately = Money(sum(alone[o] for o in final), problem.currency)
     note = (f"Own vans: {together.format()} for {len(final)} orders priced together (one by one they came to "
             f"{separately.format()}); the routes are re-planned when you confirm.")
-    return replace(again, notes=(*again.notes, note))
+    return replace(current, notes=(*current.notes, note))

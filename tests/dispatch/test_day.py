@@ -7,7 +7,6 @@ from datetime import date
 from controltower.dispatch.day import estimate_vans_together, van_seconds_left
 from controltower.dispatch.policy import Preferences, save_preferences
 from controltower.dispatch.service import DispatchService
-from controltower.domain import Money
 
 from .conftest import FAR, NEAR, QuotingCarrier, add_orders, local, make_order, window
 
@@ -73,10 +72,8 @@ JFK_TERMINALS = ((40.6413, -73.7781), (40.6446, -73.7826))  # two stops 500 m ap
 
 
 def test_orders_near_each_other_share_the_vans_detour(store, shop):
-    alone = Money(2 * 1800)  # what each round trip to JFK costs priced alone, roughly
-    estimate = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1), 2: (JFK_TERMINALS[1], 1)},
-                                      alone)
-    single = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1)}, alone)
+    estimate = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1), 2: (JFK_TERMINALS[1], 1)})
+    single = estimate_vans_together(store.reader(), shop, date(2026, 11, 25), {1: (JFK_TERMINALS[0], 1)})
     assert estimate.unfit == {}
     # Together: one round trip and a short hop, not two round trips.
     assert single.together.amount_minor < estimate.together.amount_minor < 1.2 * single.together.amount_minor
@@ -105,3 +102,19 @@ def test_an_order_no_single_van_has_room_for_goes_another_way(store, shop):
     assert sorted(c.carrier for c in chosen.values()) == ["own_fleet", "own_fleet", "zippy"]
     by_zippy = next(ref for ref, c in chosen.items() if c.carrier == "zippy")
     assert plan.reason(ids[by_zippy]).endswith("Note: own van left out: no single van has room for its 25 parcel(s).")
+
+
+def test_priced_together_a_second_order_fits_the_driver_time_that_alone_it_did_not(store, shop):
+    # One van until 13:30: at 10:00 it has 210 minutes, and a round trip to JFK takes about 190. Alone, each JFK
+    # order needs a round trip; next to the first, the second is a short hop.
+    save_preferences(store, Preferences(prefer_own_fleet=True))
+    with store.transaction() as conn:
+        conn.execute("UPDATE vehicles SET shift_end = '13:30'")
+        conn.execute("UPDATE vehicles SET active = 0 WHERE id = 2")
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    _, plan, chosen, ids = plan_for(store, make_order("J1", JFK_TERMINALS[0], window=today),
+                                    make_order("J2", JFK_TERMINALS[1], window=today))
+    alone = {ref: next(r for r in plan.comparisons[ids[ref]].rows if r.carrier == "own_fleet") for ref in ids}
+    assert all(row.keeps_promise for row in alone.values())
+    assert {ref: c.carrier for ref, c in chosen.items()} == {"J1": "own_fleet", "J2": "own_fleet"}
+    assert plan.allocation.notes[0].startswith("Own vans: ") and "for 2 orders priced together" in plan.allocation.notes[0]
