@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import date
+from pathlib import Path
 
 from controltower.dispatch.day import estimate_vans_together, van_seconds_left
 from controltower.dispatch.policy import Preferences, save_preferences
@@ -118,3 +120,41 @@ def test_priced_together_a_second_order_fits_the_driver_time_that_alone_it_did_n
     assert all(row.keeps_promise for row in alone.values())
     assert {ref: c.carrier for ref, c in chosen.items()} == {"J1": "own_fleet", "J2": "own_fleet"}
     assert plan.allocation.notes[0].startswith("Own vans: ") and "for 2 orders priced together" in plan.allocation.notes[0]
+
+
+def test_the_dispatch_area_shows_why_the_day_sends_an_order_another_way(qtbot, store, shop):
+    from PySide6.QtCore import QThreadPool
+
+    from controltower.ui.dispatch import DispatchView
+    from controltower.ui.dispatch.review import DayReviewDialog
+
+    save_preferences(store, Preferences(prefer_own_fleet=True))
+    today = window("2026-11-25T12:00", "2026-11-25T18:00")
+    add_orders(store, *(make_order(f"B{n}", NEAR, window=today, parcels=25) for n in (1, 2, 3)))
+    service = DispatchService(store, adapters=lambda: [QuotingCarrier("zippy", {"now": 2500}, name="Zippy")], clock=lambda: NOW)
+    view = DispatchView(service)
+    qtbot.addWidget(view)
+    view.show()
+    with qtbot.waitSignal(view.planReady, timeout=15000):
+        view.refresh()
+    try:
+        recommended = {view.table.item(r, 0).text(): view.table.item(r, 4) for r in range(view.table.rowCount())}
+        by_zippy = next(ref for ref, item in recommended.items() if item.text() == "Zippy")
+        assert recommended[by_zippy].toolTip().endswith("no single van has room for its 25 parcel(s).")
+        order_id = next(o.id for o in view.orders if o.order_ref == by_zippy)
+        with qtbot.waitSignal(view.comparisonShown, timeout=15000):
+            view.select_order(order_id)
+        # Alone the order would go by van; the panel says why the day sends it with Zippy instead.
+        reason = view.panel.reason.text()
+        assert reason.startswith("Recommended: Own van")
+        assert "\nIn the day's plan: Zippy now is the cheapest that keeps the promise ($25.00" in reason
+        assert "Own vans: " in view.status.text()
+        view.review_day()
+        dialog = view.review_dialog
+        assert isinstance(dialog, DayReviewDialog) and "priced together" in dialog.summary.text()
+        if os.environ.get("CT_SCREENSHOT_DIR"):
+            dialog.grab().save(str(Path(os.environ["CT_SCREENSHOT_DIR"]) / "dispatch-day-review.png"))
+        dialog.close()
+    finally:
+        view.cancel_background()
+        QThreadPool.globalInstance().waitForDone(15000)
