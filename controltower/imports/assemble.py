@@ -1,4 +1,9 @@
-"""Turning a table's rows into Orders: group line-item rows by order number, check every cell, list what was rejected and why."""
+"""Turning a table's rows into orders: group line-item rows by order number, check every cell, list what was rejected and why.
+
+Good orders come out as store rows (store.orders.OrderRow, laid out by order_values) rather than domain Orders:
+building 100,000 domain objects only to flatten them again cost a third of a big import. Big files are checked
+in slices across worker processes (`pool`), in file order.
+"""
 from __future__ import annotations
 
 import gc
@@ -6,11 +11,15 @@ import html
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from itertools import repeat
+from typing import Callable, Iterator
 
-from ..domain import Address, DeliveryOption, Money, Order, OrderLine, TimeWindow, utcnow
+from ..domain import utcnow
+from ..domain.timeutil import to_iso
+from ..store.orders import OrderRow, order_values
 from . import validation as check
 from .profiles import FIELDS, ImportProfile
 from .reading import Table
@@ -37,51 +46,22 @@ class RowProblem:
 
 @dataclass
 class Prepared:
-    """A checked file: the orders ready to save and the rows that were rejected."""
+    """A checked file: the orders ready to save (as store rows) and the rows that were rejected."""
 
-    orders: list[Order]
+    records: list[OrderRow]
     problems: list[RowProblem]
     rejected_rows: list[int]  # indexes into table.rows, in file order
     total_rows: int
-    row_of_order: dict[str, int] = field(default_factory=dict)  # order_ref -> first row index
     rejected_orders: int = 0  # orders (groups of rows) not imported, counting rows without an order number
+
+    @property
+    def ready(self) -> int:
+        """How many orders would be imported."""
+        return len(self.records)
 
     @property
     def rejected_row_count(self) -> int:
         return len(self.rejected_rows)
-
-
-class _Row:
-    """Field access on one group of rows (an order and its line items) for one profile."""
-
-    __slots__ = ("rows", "columns", "headers", "single")
-
-    def __init__(self, rows: list[list[str]], columns: dict[str, list[int]], headers: list[str]) -> None:
-        self.rows, self.columns, self.headers = rows, columns, headers
-        self.single = rows[0] if len(rows) == 1 else None
-
-    def get(self, name: str) -> tuple[str, int]:
-        """First non-empty value of a field over the group's rows, and the row (within the group) it came from."""
-        indexes = self.columns.get(name)
-        if not indexes:
-            return "", 0
-        row = self.single
-        if row is not None:  # most orders are one row: the fast path
-            for i in indexes:
-                value = row[i]
-                if value and not value.isspace():
-                    return value, 0
-            return "", 0
-        for position, row in enumerate(self.rows):
-            for i in indexes:
-                value = row[i]
-                if value and value.strip():
-                    return value, position
-        return "", 0
-
-    def header(self, name: str) -> str:
-        indexes = self.columns.get(name)
-        return self.headers[indexes[0]] if indexes else FIELDS.get(name, name)
 
 
 _gc_lock = threading.Lock()
@@ -109,111 +89,305 @@ def gc_paused():
                 gc.enable()
 
 
+# Below this many rows the check runs where it is called; above it, in worker processes (one per core).
+PARALLEL_FROM = 20_000
+CHUNK_ROWS = 10_000
+
+
+@dataclass
+class CheckedChunk:
+    """One slice of the file checked: its good orders as store rows, its problems and rejected rows."""
+
+    records: list[OrderRow]
+    problems: list[tuple[int, str, str]]  # (spreadsheet row, column, reason)
+    rejected_rows: list[int]
+    rejected_orders: int
+    rows: int  # file rows this chunk covered
+
+
 def prepare(table: Table, profile: ImportProfile, progress: Progress | None = None,
-            cancel: threading.Event | None = None) -> Prepared:
+            cancel: threading.Event | None = None, pool: Executor | None = None) -> Prepared:
     """Check every row of `table` read with `profile`; rows of one order number make one order."""
-    with gc_paused():
-        return _prepare(table, profile, progress, cancel)
-
-
-def _prepare(table: Table, profile: ImportProfile, progress: Progress | None, cancel: threading.Event | None) -> Prepared:
-    columns = profile.resolve(table.headers)
-    ref_columns = columns.get("order_ref", [])
-    groups: dict[str, list[int]] = {}
+    records: list[OrderRow] = []
     problems: list[RowProblem] = []
-    rejected: set[int] = set()
-    for index, row in enumerate(table.rows):
-        ref = next((row[i].strip() for i in ref_columns if row[i].strip()), "")
-        if not ref:
-            if any(cell.strip() for cell in row):
-                header = table.headers[ref_columns[0]] if ref_columns else FIELDS["order_ref"]
-                problems.append(RowProblem(table.row_number(index), header, "order number is missing"))
-                rejected.add(index)
-            continue
-        groups.setdefault(ref, []).append(index)
+    rejected: list[int] = []
+    rejected_orders = 0
+    with gc_paused():
+        for chunk in checked_chunks(table, profile, progress, cancel, pool):
+            records += chunk.records
+            problems += [RowProblem(*p) for p in chunk.problems]
+            rejected += chunk.rejected_rows
+            rejected_orders += chunk.rejected_orders
+    problems.sort(key=lambda p: p.row)
+    rejected.sort()
+    return Prepared(records, problems, rejected, len(table.rows), rejected_orders)
 
-    orders: list[Order] = []
-    row_of_order: dict[str, int] = {}
+
+def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | None = None,
+                   cancel: threading.Event | None = None, pool: Executor | None = None) -> Iterator[CheckedChunk]:
+    """The file checked a slice at a time, in file order: the first slice is the rows without an order number,
+    then orders in slices of about CHUNK_ROWS rows, checked in `pool` (worker processes) when one is given."""
+    groups, missing = _group(table, profile)
+    columns = profile.resolve(table.headers)
     total = len(table.rows)
-    done = 0
-    now = utcnow()
-    rejected_orders = len(rejected)
-    for ref, indexes in groups.items():
-        group = _Row([table.rows[i] for i in indexes], columns, table.headers)
-        found: list[tuple[int, str, str]] = []
-        order = _build_order(ref, group, profile, now, found)
-        if found:
-            for position, column, reason in found:
-                problems.append(RowProblem(table.row_number(indexes[position]), column, reason))
-            rejected.update(indexes)
-            rejected_orders += 1
-        else:
-            orders.append(order)
-            row_of_order[ref] = indexes[0]
-        done += len(indexes)
-        if done % 2000 < len(indexes):
+    if missing:
+        header = table.headers[columns["order_ref"][0]] if columns.get("order_ref") else FIELDS["order_ref"]
+        yield CheckedChunk([], [(table.row_number(i), header, "order number is missing") for i in missing], missing,
+                           len(missing), len(missing))
+    slices = list(_slices(table, groups))
+    now = to_iso(utcnow())
+    done = len(missing)
+    if pool is None:
+        results = (check_slice(table.headers, profile, now, s) for s in slices)
+    else:
+        results = pool.map(check_slice, repeat(table.headers), repeat(profile), repeat(now), slices)
+    try:
+        for chunk in results:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled("import stopped; nothing was saved")
+            done += chunk.rows
             if progress is not None:
                 progress("checking", done, total)
-    problems.sort(key=lambda p: p.row)
+            yield chunk
+    finally:
+        if pool is not None and hasattr(results, "close"):
+            results.close()
     if progress is not None:
         progress("checking", total, total)
-    return Prepared(orders, problems, sorted(rejected), total, row_of_order, rejected_orders)
 
 
-def _build_order(ref: str, group: _Row, profile: ImportProfile, now: datetime,
-                 found: list[tuple[int, str, str]]) -> Order | None:
-    """One order from its rows; every problem goes into `found` as (row in group, column, reason)."""
+def _group(table: Table, profile: ImportProfile) -> tuple[dict[str, list[int]], list[int]]:
+    """Row indexes per order number (in order of first appearance), and the non-blank rows with no order number."""
+    ref_columns = profile.resolve(table.headers).get("order_ref", [])
+    groups: dict[str, list[int]] = {}
+    missing: list[int] = []
+    for index, row in enumerate(table.rows):
+        ref = ""
+        for i in ref_columns:
+            ref = row[i].strip()
+            if ref:
+                break
+        if ref:
+            groups.setdefault(ref, []).append(index)
+        elif any(cell.strip() for cell in row):
+            missing.append(index)
+    return groups, missing
 
-    def take(name: str, parse, *args):
-        text, position = group.get(name)
-        try:
-            return parse(text, *args)
-        except CellError as exc:
-            found.append((position, group.header(name), str(exc)))
+
+def _slices(table: Table, groups: dict[str, list[int]]):
+    """Orders in slices of about CHUNK_ROWS file rows: [(order number, [(row index, row), ...]), ...]."""
+    current: list = []
+    size = 0
+    rows = table.rows
+    for ref, indexes in groups.items():
+        current.append((ref, [(i, rows[i]) for i in indexes]))
+        size += len(indexes)
+        if size >= CHUNK_ROWS:
+            yield current
+            current, size = [], 0
+    if current:
+        yield current
+
+
+def check_slice(headers: list[str], profile: ImportProfile, now: str, orders: list) -> CheckedChunk:
+    """Check one slice of orders (runs in a worker process for big files, so it takes and returns plain data)."""
+    with gc_paused():
+        checker = _Checker(headers, profile, now)
+        records: list[OrderRow] = []
+        problems: list[tuple[int, str, str]] = []
+        rejected: list[int] = []
+        rejected_orders = rows = 0
+        for ref, indexed in orders:
+            rows += len(indexed)
+            found: list[tuple[int, str, str]] = []
+            record = checker.check(ref, [row for _i, row in indexed], found)
+            if found:
+                problems += [(indexed[position][0] + 2, column, reason) for position, column, reason in found]
+                rejected += [i for i, _row in indexed]
+                rejected_orders += 1
+            else:
+                records.append(record)
+        return CheckedChunk(records, problems, rejected, rejected_orders, rows)
+
+
+class _Checker:
+    """Checks the rows of one order against a profile and lays a good one out as a store row."""
+
+    def __init__(self, headers: list[str], profile: ImportProfile, now: str) -> None:
+        self.profile = profile
+        self.headers = headers
+        self.columns = profile.resolve(headers)
+        self.now = now
+        self.has_option = "delivery_option" in self.columns
+        self.item_fields = any(f in self.columns for f in ("line_sku", "line_name", "line_quantity", "line_price"))
+        self._iso: dict[datetime, str] = {}
+
+    def header(self, name: str) -> str:
+        indexes = self.columns.get(name)
+        return self.headers[indexes[0]] if indexes else FIELDS.get(name, name)
+
+    def iso(self, moment: datetime) -> str:
+        """UTC ISO text of a time (the same cell text gives the same datetime: most files repeat dates a lot)."""
+        text = self._iso.get(moment)
+        if text is None:
+            if len(self._iso) > 50_000:
+                self._iso.clear()
+            text = self._iso[moment] = to_iso(moment)
+        return text
+
+    def check(self, ref: str, rows: list[list[str]], found: list[tuple[int, str, str]]) -> OrderRow | None:
+        """One order from its rows; every problem goes into `found` as (row in group, column, reason)."""
+        columns, profile = self.columns, self.profile
+        single = rows[0] if len(rows) == 1 else None
+
+        def get(name: str) -> tuple[str, int]:
+            """First non-blank value of a field over the order's rows, and which of its rows it came from."""
+            indexes = columns.get(name)
+            if indexes:
+                if single is not None:
+                    for i in indexes:
+                        value = single[i]
+                        if value and not value.isspace():
+                            return value, 0
+                else:
+                    for position, row in enumerate(rows):
+                        for i in indexes:
+                            value = row[i]
+                            if value and not value.isspace():
+                                return value, position
+            return "", 0
+
+        def take(name: str, parse, *args):
+            text, position = get(name)
+            try:
+                return parse(text, *args)
+            except CellError as exc:
+                found.append((position, self.header(name), str(exc)))
+                return None
+
+        def required(name: str, what: str) -> str:
+            text, position = get(name)
+            if not text or text.isspace():
+                found.append((position, self.header(name), f"{what} is missing"))
+            return one_line(text)
+
+        name = " ".join(get("customer_name")[0].split())
+        if not name:
+            name = " ".join(" ".join(get(p)[0] for p in ("first_name", "last_name")).split())
+        if not name:
+            found.append((0, self.header("customer_name") if "customer_name" in columns else self.header("first_name"),
+                          "customer name is missing"))
+        option = check.delivery_option(get("delivery_option")[0], profile.default_option)
+        if option == "pickup":  # collected in store: the customer's address is not needed (Shopify leaves it blank)
+            street, city = one_line(get("street")[0]), one_line(get("city")[0])
+        else:
+            street, city = required("street", "street address"), required("city", "city")
+        country = take("country", check.country_code, profile.default_country) or profile.default_country
+        postcode_text = get("postcode")[0]
+        code = (take("postcode", check.postcode, country) or "") if option != "pickup" or postcode_text.strip() else ""
+        phone = take("phone", check.phone, country) or ""
+        email = take("email", check.email) or ""
+        currency = take("currency", check.currency, profile.default_currency) or profile.default_currency
+        created = take("created_at", check.moment, profile.timezone, profile.date_order)
+        window = self._window(get, found)
+        parcels = take("parcels", check.quantity, "parcels")
+        weight = take("weight", check.weight_grams, profile.weight_unit) or 0
+        lines = self._lines(rows, get, currency, found)
+        value_text, _ = get("value")
+        if value_text.strip():
+            value = take("value", check.money_minor, currency) or 0
+        else:
+            value = sum(unit * qty for _sku, _name, qty, unit in lines if unit is not None)
+        if window is not None and option == "standard" and not self.has_option:
+            option = "scheduled"
+        if found:
             return None
+        start, end = window if window is not None else (None, None)
+        values = order_values(
+            ref, profile.source, self.iso(created) if created else self.now, self.now, name, phone, email, street,
+            one_line(get("line2")[0]), city, one_line(get("region")[0]), code, country, option,
+            self.iso(start) if start else None, self.iso(end) if end else None,
+            start.date().isoformat() if start else None, parcels or 1, weight, value, currency, get("notes")[0].strip())
+        return OrderRow(values, tuple(lines))
 
-    def required(name: str, what: str) -> str:
-        text, position = group.get(name)
-        if not text.strip():
-            found.append((position, group.header(name), f"{what} is missing"))
-        return one_line(text)
+    def _window(self, get, found: list) -> tuple[datetime, datetime] | None:
+        profile = self.profile
+        start_text, start_pos = get("promised_start")
+        end_text, end_pos = get("promised_end")
+        if not start_text and not end_text:
+            return None
+        try:
+            start = check.moment(start_text, profile.timezone, profile.date_order)
+        except CellError as exc:
+            found.append((start_pos, self.header("promised_start"), str(exc)))
+            return None
+        try:
+            end = check.moment(end_text, profile.timezone, profile.date_order)
+        except CellError as exc:
+            found.append((end_pos, self.header("promised_end"), str(exc)))
+            return None
+        if start is None and end is None:
+            return None
+        if start is not None and end is None:
+            start, end = check.whole_day(start) if len(start_text.strip()) <= 10 else (start, start)
+        elif start is None:
+            start = end.replace(hour=0, minute=0, second=0) if end.hour or end.minute else check.whole_day(end)[0]
+            if len(end_text.strip()) <= 10:
+                end = check.whole_day(end)[1]
+        if end < start:
+            found.append((end_pos, self.header("promised_end"), "deliver-by time is before the deliver-from time"))
+            return None
+        return start, end
 
-    name = " ".join(group.get("customer_name")[0].split())
-    if not name:
-        name = " ".join(" ".join(group.get(p)[0] for p in ("first_name", "last_name")).split())
-    if not name:
-        found.append((0, group.header("customer_name") if "customer_name" in group.columns else group.header("first_name"),
-                      "customer name is missing"))
-    option = check.delivery_option(group.get("delivery_option")[0], profile.default_option)
-    if option == "pickup":  # collected in store: the customer's address is not needed (Shopify leaves it blank)
-        street, city = one_line(group.get("street")[0]), one_line(group.get("city")[0])
-    else:
-        street, city = required("street", "street address"), required("city", "city")
-    country = take("country", check.country_code, profile.default_country) or profile.default_country
-    code = (take("postcode", check.postcode, country) or "") if option != "pickup" or group.get("postcode")[0].strip() else ""
-    phone = take("phone", check.phone, country) or ""
-    email = take("email", check.email) or ""
-    currency = take("currency", check.currency, profile.default_currency) or profile.default_currency
-    created = take("created_at", check.moment, profile.timezone, profile.date_order)
-    window = _window(group, profile, found)
-    parcels = take("parcels", check.quantity, "parcels")
-    weight = take("weight", check.weight_grams, profile.weight_unit) or 0
-    lines = _lines(group, profile, currency, found)
-    value_text, _ = group.get("value")
-    value = take("value", check.money, currency) if value_text.strip() else _lines_total(lines, currency)
-    if window is not None and option == "standard" and "delivery_option" not in group.columns:
-        option = "scheduled"
-    if found:
-        return None
-    return Order(
-        order_ref=ref, customer_name=name,
-        address=Address(street, city, code, country, one_line(group.get("line2")[0]), one_line(group.get("region")[0])),
-        delivery_option=DeliveryOption(option), created_at=created or now, phone=phone, email=email,
-        promised_window=window, parcels=parcels or 1, weight_g=weight, value=value or Money.zero(currency),
-        notes=group.get("notes")[0].strip(), source=profile.source, lines=tuple(lines),
-    )
+    def _lines(self, rows: list[list[str]], get, currency: str, found: list) -> list[tuple[str, str, int, int | None]]:
+        """The order's items as (sku, name, quantity, unit price in minor units or None)."""
+        lines: list[tuple[str, str, int, int | None]] = []
+        packed, packed_pos = get("line_items")
+        if packed.strip():
+            # Items are joined by ";" but names may hold HTML entities (&ndash;): split only before a key.
+            for item in _ITEM_SPLIT.split(packed):
+                if not item.strip():
+                    continue
+                parts = dict(p.split(":", 1) for p in item.split("|") if ":" in p)
+                try:
+                    qty = check.quantity(parts.get("quantity", ""), "item quantity")
+                    total = check.money_minor(parts.get("total", ""), currency)
+                except CellError as exc:
+                    found.append((packed_pos, self.header("line_items"), str(exc)))
+                    continue
+                lines.append((parts.get("sku", "").strip(), html.unescape(parts.get("name", "").strip()), qty,
+                              total // qty if total else None))
+            return lines
+        if not self.item_fields:
+            return lines
+        columns = self.columns
+        sku_i, name_i = columns.get("line_sku", ()), columns.get("line_name", ())
+        qty_i, price_i = columns.get("line_quantity", ()), columns.get("line_price", ())
+        for position, row in enumerate(rows):
+            sku, name = _first(row, sku_i).strip(), _first(row, name_i).strip()
+            qty_text, price_text = _first(row, qty_i), _first(row, price_i)
+            if not (sku or name or qty_text.strip()):
+                continue
+            try:
+                qty = check.quantity(qty_text, "item quantity")
+            except CellError as exc:
+                found.append((position, self.header("line_quantity"), str(exc)))
+                continue
+            try:
+                price = check.money_minor(price_text, currency) if price_text.strip() else None
+            except CellError as exc:
+                found.append((position, self.header("line_price"), str(exc)))
+                continue
+            lines.append((sku, html.unescape(name) if "&" in name else name, qty, price))
+        return lines
+
+
+def _first(row: list[str], indexes) -> str:
+    for i in indexes:
+        value = row[i]
+        if value and not value.isspace():
+            return value
+    return ""
 
 
 def one_line(text: str) -> str:
@@ -223,79 +397,4 @@ def one_line(text: str) -> str:
     return ", ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-def _window(group: _Row, profile: ImportProfile, found: list) -> TimeWindow | None:
-    start_text, start_pos = group.get("promised_start")
-    end_text, end_pos = group.get("promised_end")
-    if not start_text and not end_text:
-        return None
-    try:
-        start = check.moment(start_text, profile.timezone, profile.date_order)
-    except CellError as exc:
-        found.append((start_pos, group.header("promised_start"), str(exc)))
-        return None
-    try:
-        end = check.moment(end_text, profile.timezone, profile.date_order)
-    except CellError as exc:
-        found.append((end_pos, group.header("promised_end"), str(exc)))
-        return None
-    if start is None and end is None:
-        return None
-    if start is not None and end is None:
-        start, end = check.whole_day(start) if len(start_text.strip()) <= 10 else (start, start)
-    elif start is None:
-        start = end.replace(hour=0, minute=0, second=0) if end.hour or end.minute else check.whole_day(end)[0]
-        if len(end_text.strip()) <= 10:
-            end = check.whole_day(end)[1]
-    if end < start:
-        found.append((end_pos, group.header("promised_end"), "deliver-by time is before the deliver-from time"))
-        return None
-    return TimeWindow(start, end)
-
-
 _ITEM_SPLIT = re.compile(r";(?=\s*(?:id|name|product_id|sku|quantity):)")
-
-
-def _lines(group: _Row, profile: ImportProfile, currency: str, found: list) -> list[OrderLine]:
-    lines: list[OrderLine] = []
-    packed, packed_pos = group.get("line_items")
-    if packed.strip():
-        # Items are joined by ";" but names may hold HTML entities (&ndash;): split only before a key.
-        for item in _ITEM_SPLIT.split(packed):
-            if not item.strip():
-                continue
-            parts = dict(p.split(":", 1) for p in item.split("|") if ":" in p)
-            try:
-                qty = check.quantity(parts.get("quantity", ""), "item quantity")
-                total = check.money(parts.get("total", ""), currency)
-            except CellError as exc:
-                found.append((packed_pos, group.header("line_items"), str(exc)))
-                continue
-            unit = Money(total.amount_minor // qty, currency) if total.amount_minor else None
-            lines.append(OrderLine(parts.get("sku", "").strip(), html.unescape(parts.get("name", "").strip()), qty, unit))
-        return lines
-    item_fields = [f for f in ("line_sku", "line_name", "line_quantity", "line_price") if f in group.columns]
-    if not item_fields:
-        return lines
-    for position, row in enumerate(group.rows):
-        single = group if group.single is not None else _Row([row], group.columns, group.headers)
-        sku, name = single.get("line_sku")[0].strip(), single.get("line_name")[0].strip()
-        qty_text, price_text = single.get("line_quantity")[0], single.get("line_price")[0]
-        if not (sku or name or qty_text.strip()):
-            continue
-        try:
-            qty = check.quantity(qty_text, "item quantity")
-        except CellError as exc:
-            found.append((position, single.header("line_quantity"), str(exc)))
-            continue
-        try:
-            price = check.money(price_text, currency) if price_text.strip() else None
-        except CellError as exc:
-            found.append((position, single.header("line_price"), str(exc)))
-            continue
-        lines.append(OrderLine(sku, html.unescape(name) if "&" in name else name, qty, price))
-    return lines
-
-
-def _lines_total(lines: list[OrderLine], currency: str) -> Money:
-    return Money(sum(line.unit_price.amount_minor * line.quantity for line in lines
-                     if line.unit_price is not None and line.unit_price.currency == currency), currency)

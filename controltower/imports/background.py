@@ -6,6 +6,7 @@ a process does not. Ending the child mid-save is safe: its open transaction is r
 """
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import queue as queue_module
 import time
@@ -27,19 +28,23 @@ class ImportJob:
 def _run(job: ImportJob, messages) -> None:
     from ..errors import UserFacingError
     from ..store import Database
-    from .importer import import_table
+    from .assemble import gc_paused
+    from .importer import exit_with_parent, expected_rows, import_table, worker_pool
     from .profiles import guess_profile
     from .reading import read_table
 
+    exit_with_parent()  # the app went away: stop, and the open transaction saves nothing
     try:
         db = Database(job.db_path)
         try:
-            table = read_table(job.file_path)
-            for (row, column), text in job.fixes.items():
-                table.rows[row][column] = text
-            profile = job.profile or guess_profile(table.headers)
-            report = import_table(db, table, profile,
-                                  progress=lambda phase, done, total: messages.put(("progress", phase, done, total)))
+            with worker_pool(expected_rows(job.file_path)) as pool:  # workers start while the file is read
+                with gc_paused():
+                    table = read_table(job.file_path)
+                for (row, column), text in job.fixes.items():
+                    table.rows[row][column] = text
+                profile = job.profile or guess_profile(table.headers)
+                report = import_table(db, table, profile, pool=pool,
+                                      progress=lambda phase, done, total: messages.put(("progress", phase, done, total)))
         finally:
             db.close()
         # Without the order ids: unpickling 100,000 of them on the UI thread would stall it; the store has them.
@@ -58,11 +63,15 @@ class ImportProcess:
         self.job = job
         context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
         self._queue = context.Queue()
-        self._process = context.Process(target=_run, args=(job, self._queue), daemon=True, name="controltower-import")
+        # Not a daemon: it starts worker processes of its own for big files. It ends itself when this process
+        # ends (exit_with_parent), and a normal exit of the app stops it first (atexit, before multiprocessing
+        # would wait for it).
+        self._process = context.Process(target=_run, args=(job, self._queue), name="controltower-import")
         self.finished = False
 
     def start(self) -> "ImportProcess":
         self._process.start()
+        atexit.register(self.cancel)
         return self
 
     def messages(self) -> list[tuple]:
@@ -86,6 +95,7 @@ class ImportProcess:
             self._process.kill()
         self._process.join(timeout=10)
         self.finished = True
+        atexit.unregister(self.cancel)
 
     def wait(self, timeout: float | None = None) -> list[tuple]:
         """Block until the import ends (scripts and tests); returns every message."""
@@ -103,6 +113,7 @@ class ImportProcess:
             if message[0] in ("done", "failed"):
                 self.finished = True
         self._process.join(timeout=10)
+        atexit.unregister(self.cancel)
         return found
 
 

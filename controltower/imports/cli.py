@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
 
     from ..store import Database
     from .assemble import prepare
-    from .importer import save_prepared, write_rejects
+    from .importer import save_prepared, worker_pool, write_rejects
     from .profiles import guess_profile, load_profile
     from .reading import read_table
 
@@ -44,7 +44,8 @@ def main(argv: list[str]) -> int:
             print(f"controltower import: {table.source} has no order number column for the {profile.name} profile "
                   f"(columns: {', '.join(table.headers[:12])}). Choose another --profile.", file=sys.stderr)
             return 2
-        prepared = prepare(table, profile, progress)
+        with worker_pool(len(table.rows)) as pool:
+            prepared = prepare(table, profile, progress, pool=pool)
         report = save_prepared(db, table, profile, prepared, progress=progress)
         if args.rejects and prepared.rejected_rows:
             write_rejects(args.rejects, table, prepared)

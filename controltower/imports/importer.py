@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import multiprocessing.connection
+import os
 import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from ..store import audit
-from .assemble import ImportCancelled, Prepared, Progress, RowProblem, gc_paused, prepare
-from .bulk import save_orders
+from .assemble import PARALLEL_FROM, ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused
+from .bulk import BulkWriter, save_rows
 from .profiles import ImportProfile, guess_profile
 from .reading import Table, read_table
 
@@ -45,41 +51,115 @@ def import_file(db, path: str | Path, profile: ImportProfile | None = None, *, p
     """Import a CSV/XLSX file of orders; good rows are saved together, bad rows are reported. Safe to run off the UI thread."""
     if progress:
         progress("reading", 0, 1)
-    with gc_paused():
-        table = read_table(path)
-    return import_table(db, table, profile or guess_profile(table.headers), progress=progress, cancel=cancel, hub=hub)
+    # A big file is checked in worker processes; they start while the file is read.
+    with worker_pool(expected_rows(path)) as pool:
+        with gc_paused():
+            table = read_table(path)
+        return import_table(db, table, profile or guess_profile(table.headers), progress=progress, cancel=cancel,
+                            hub=hub, pool=pool)
 
 
 def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress | None = None,
-                 cancel: threading.Event | None = None, hub=None) -> ImportReport:
-    prepared = prepare(table, profile, progress, cancel)
-    return save_prepared(db, table, profile, prepared, progress=progress, cancel=cancel, hub=hub)
+                 cancel: threading.Event | None = None, hub=None, pool: Executor | None = None) -> ImportReport:
+    """Check and save in one go: each slice of the file is saved while the next is checked, all in one transaction."""
+    with worker_pool(len(table.rows) if pool is None else 0) as own_pool:
+        pool = pool or own_pool
+        problems: list[RowProblem] = []
+        rejected_rows = rejected_orders = 0
+        rows = len(table.rows)
+        total = rows + rows // 20  # the last twentieth: rebuilding indexes after a big import
+        done = 0
+        with gc_paused(), db.transaction() as conn:
+            writer = BulkWriter(conn, rows, cancel)
+            for chunk in checked_chunks(table, profile, None, cancel, pool):
+                writer.add(chunk.records)
+                problems += [RowProblem(*p) for p in chunk.problems]
+                rejected_rows += len(chunk.rejected_rows)
+                rejected_orders += chunk.rejected_orders
+                done += chunk.rows
+                if progress:
+                    progress("saving", done, total)
+            result = writer.finish()
+            _record(conn, table, profile, result, rejected_rows)
+        if progress:
+            progress("saving", total, total)
+    problems.sort(key=lambda p: p.row)
+    return _report(table, profile, result, problems, rejected_rows, rejected_orders, hub)
 
 
 def save_prepared(db, table: Table, profile: ImportProfile, prepared: Prepared, *, progress: Progress | None = None,
                   cancel: threading.Event | None = None, hub=None) -> ImportReport:
     """Save a checked file's good orders in one transaction (a crash or cancel leaves the store as it was)."""
-    total = len(prepared.orders)
+    total = len(prepared.records)
 
     def saving(done: int, _total: int) -> None:
         if progress:
             progress("saving", done, total)
 
     with gc_paused(), db.transaction() as conn:
-        result = save_orders(conn, prepared.orders, saving, cancel)
-        audit.record(conn, "import", "orders", table.source, after={
-            "file": table.source, "profile": profile.name, "imported": result.inserted, "updated": result.updated,
-            "unchanged": result.unchanged, "rejected_rows": prepared.rejected_row_count})
+        result = save_rows(conn, prepared.records, saving, cancel)
+        _record(conn, table, profile, result, prepared.rejected_row_count)
+    return _report(table, profile, result, prepared.problems, prepared.rejected_row_count, prepared.rejected_orders, hub)
+
+
+def _record(conn, table: Table, profile: ImportProfile, result, rejected_rows: int) -> None:
+    audit.record(conn, "import", "orders", table.source, after={
+        "file": table.source, "profile": profile.name, "imported": result.inserted, "updated": result.updated,
+        "unchanged": result.unchanged, "rejected_rows": rejected_rows})
+
+
+def _report(table: Table, profile: ImportProfile, result, problems: list[RowProblem], rejected_rows: int,
+            rejected_orders: int, hub) -> ImportReport:
     report = ImportReport(
-        imported=result.inserted, updated=result.updated, unchanged=result.unchanged,
-        rejected=prepared.rejected_row_count, rejected_orders=prepared.rejected_orders, rows=prepared.total_rows,
-        errors=prepared.problems, order_ids=result.ids, profile=profile.name, encoding=table.encoding,
-        delimiter=table.delimiter,
+        imported=result.inserted, updated=result.updated, unchanged=result.unchanged, rejected=rejected_rows,
+        rejected_orders=rejected_orders, rows=len(table.rows), errors=problems, order_ids=result.ids,
+        profile=profile.name, encoding=table.encoding, delimiter=table.delimiter,
     )
     if hub is not None and (result.inserted or result.updated):
         ids = sorted(result.ids.values())
         hub.publish("orders.changed", ids=ids if len(ids) <= 500 else None)  # None: listeners reload everything
     return report
+
+
+def exit_with_parent() -> None:
+    """In a spawned worker: end this process when the one that started it ends (killed, crashed or closed),
+    so a stopped import never leaves workers behind."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def expected_rows(path: str | Path) -> int:
+    """A guess at a file's row count from its size (about 100 bytes a row), to start workers before reading it."""
+    try:
+        return Path(path).stat().st_size // 100
+    except OSError:
+        return 0
+
+
+@contextmanager
+def worker_pool(rows: int) -> Iterator[Executor | None]:
+    """Worker processes for checking a big file (one per core), or None when the file is small or there is one core.
+
+    Spawned, never forked: the app's process runs Qt. Ending the pool ends its workers, also on errors."""
+    workers = min(os.cpu_count() or 1, 4)
+    if rows < PARALLEL_FROM or workers < 2:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=exit_with_parent)
+    try:
+        for _ in range(workers):  # start them now, so they load while the caller reads the file
+            pool.submit(int)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write_rejects(path: str | Path, table: Table, prepared: Prepared) -> int:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from ..domain import DeliveryOption, Money
+from ..domain.money import exponent
 from .phones import to_e164
 
 
@@ -29,6 +30,8 @@ COUNTRY_NAMES = {
 
 
 def country_code(text: str, default: str) -> str:
+    if len(text) == 2 and text.isascii() and text.isupper() and text in phonenumbers.SUPPORTED_REGIONS:
+        return text  # the usual case: a clean two-letter code
     cleaned = text.strip()
     if not cleaned:
         return default
@@ -73,7 +76,8 @@ _ZERO_PADDED = {"US": 5, "DE": 5, "FR": 5, "ES": 5, "IT": 5, "AU": 4}
 
 def clean_postcode(text: str, country: str) -> str:
     code = text.strip().lstrip("'").upper()
-    code = re.sub(r"\s+", " ", code)
+    if "  " in code or "\t" in code or "\n" in code or "\r" in code or "\xa0" in code:
+        code = " ".join(code.split())
     width = _ZERO_PADDED.get(country)
     if width and code.isdigit() and width - 2 <= len(code) < width:
         code = code.zfill(width)
@@ -129,6 +133,8 @@ def quantity(text: str, what: str = "quantity", default: int = 1) -> int:
     value = text.strip()
     if not value:
         return default
+    if len(value) < 6 and value.isascii() and value.isdigit() and value != "0" * len(value):
+        return int(value)  # the usual case: a plain whole number from 1 to 99,999
     try:
         number = Decimal(value.replace(",", ""))
     except InvalidOperation:
@@ -140,6 +146,23 @@ def quantity(text: str, what: str = "quantity", default: int = 1) -> int:
     if number > 100_000:
         raise CellError(f"{what} {value} is too large")
     return int(number)
+
+
+_PLAIN_AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,3}))?")
+
+
+def money_minor(text: str, currency: str) -> int:
+    """An amount in the currency's minor units (12.50 USD -> 1250); blank is zero."""
+    value = text.strip()
+    if not value:
+        return 0
+    match = _PLAIN_AMOUNT.fullmatch(value)
+    if match:  # the usual case, "12.5" or "1250", without Decimal
+        whole, fraction = match.groups()
+        digits = exponent(currency)
+        if fraction is None or len(fraction) <= digits:
+            return int(whole) * 10 ** digits + int((fraction or "").ljust(digits, "0") or 0)
+    return money(value, currency).amount_minor
 
 
 def money(text: str, currency: str) -> Money:

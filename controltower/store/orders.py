@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..domain import Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, ShipmentStatus, TimeWindow
 from ..domain.timeutil import from_iso, to_iso, utcnow
@@ -19,29 +19,55 @@ _ORDER_FIELDS = (
     "region", "postcode", "country", "lat", "lon", "geo_precision", "geo_confidence", "delivery_option",
     "promised_start", "promised_end", "delivery_date", "parcels", "weight_g", "value_minor", "currency", "notes", "status",
 )
+ORDER_FIELDS = _ORDER_FIELDS
 # Fields a re-import may change; status and carrier belong to the app once an order is in.
 _UPDATABLE = [f for f in _ORDER_FIELDS if f not in ("order_ref", "created_at", "status")]
 
 
-def order_to_row(order: Order, local_date: str | None = None) -> dict:
+class OrderRow(NamedTuple):
+    """An order as the store lays it out: `values` in ORDER_FIELDS order, `lines` as (sku, name, quantity, unit_price_minor)."""
+
+    values: tuple
+    lines: tuple[tuple[str, str, int, int | None], ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return self.values[0]
+
+
+def order_values(order_ref: str, source: str, created_at: str, updated_at: str, customer_name: str, phone: str,
+                 email: str, street: str, line2: str, city: str, region: str, postcode: str, country: str,
+                 delivery_option: str, promised_start: str | None, promised_end: str | None, delivery_date: str | None,
+                 parcels: int, weight_g: int, value_minor: int, currency: str, notes: str, lat: float | None = None,
+                 lon: float | None = None, geo_precision: str = GeoPrecision.UNKNOWN.value, geo_confidence: float = 0.0,
+                 status: str = ShipmentStatus.CREATED.value) -> tuple:
+    """One row of the orders table in ORDER_FIELDS order: the one place a stored order is laid out
+    (order_to_row uses it for domain Orders, the bulk importer for checked file rows). Times are ISO UTC text."""
+    return (order_ref.strip(), source, created_at, updated_at, customer_name, phone, email, street, line2, city, region,
+            postcode, country, lat, lon, geo_precision, geo_confidence, delivery_option, promised_start, promised_end,
+            delivery_date, parcels, weight_g, value_minor, currency, notes, status)
+
+
+def order_row(order: Order, updated_at: str | None = None, local_date: str | None = None) -> OrderRow:
     window = order.promised_window
     location = order.location
-    now = to_iso(utcnow())
-    return {
-        "order_ref": order.order_ref.strip(), "source": order.source, "created_at": to_iso(order.created_at), "updated_at": now,
-        "customer_name": order.customer_name, "phone": order.phone, "email": order.email,
-        "street": order.address.street, "line2": order.address.line2, "city": order.address.city,
-        "region": order.address.region, "postcode": order.address.postcode, "country": order.address.country,
-        "lat": location.lat if location else None, "lon": location.lon if location else None,
-        "geo_precision": location.precision.value if location else GeoPrecision.UNKNOWN.value,
-        "geo_confidence": location.confidence if location else 0.0,
-        "delivery_option": order.delivery_option.value,
-        "promised_start": to_iso(window.start) if window else None,
-        "promised_end": to_iso(window.end) if window else None,
-        "delivery_date": local_date or (window.start.date().isoformat() if window else None),
-        "parcels": order.parcels, "weight_g": order.weight_g, "value_minor": order.value.amount_minor,
-        "currency": order.value.currency, "notes": order.notes, "status": order.status.value,
-    }
+    values = order_values(
+        order.order_ref, order.source, to_iso(order.created_at), updated_at or to_iso(utcnow()), order.customer_name,
+        order.phone, order.email, order.address.street, order.address.line2, order.address.city, order.address.region,
+        order.address.postcode, order.address.country, order.delivery_option.value,
+        to_iso(window.start) if window else None, to_iso(window.end) if window else None,
+        local_date or (window.start.date().isoformat() if window else None), order.parcels, order.weight_g,
+        order.value.amount_minor, order.value.currency, order.notes,
+        lat=location.lat if location else None, lon=location.lon if location else None,
+        geo_precision=location.precision.value if location else GeoPrecision.UNKNOWN.value,
+        geo_confidence=location.confidence if location else 0.0, status=order.status.value)
+    lines = tuple((line.sku, line.name, line.quantity, line.unit_price.amount_minor if line.unit_price else None)
+                  for line in order.lines)
+    return OrderRow(values, lines)
+
+
+def order_to_row(order: Order, local_date: str | None = None) -> dict:
+    return dict(zip(_ORDER_FIELDS, order_row(order, local_date=local_date).values))
 
 
 def row_to_order(row: sqlite3.Row | dict, lines: Iterable[OrderLine] = ()) -> Order:

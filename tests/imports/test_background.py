@@ -1,6 +1,7 @@
 """Imports in a child process: the report comes back; stopping one leaves the store as it was."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from controltower.imports.background import start_import
@@ -24,8 +25,11 @@ def test_stopping_a_child_import_saves_nothing(store, tmp_path):
     big.write_text("order_ref,name,street,city,postcode,country\n" +
                    "".join(f"S-{i},Name {i},{i} Oak St,Springfield,62701,US\n" for i in range(30_000)), encoding="utf-8")
     job = start_import(store.path, big)
-    while not any(m[0] == "progress" for m in job.messages()):
-        pass
+    deadline = time.monotonic() + 120
+    seen: list = []
+    while not any(m[0] == "progress" for m in seen):
+        seen += job.messages()
+        assert not job.finished and time.monotonic() < deadline, seen
     job.cancel()
     assert store.scalar("SELECT count(*) FROM orders") == 0
     assert store.integrity_ok()

@@ -223,7 +223,7 @@ class ImportWizard(QDialog):
         rejected = prepared.rejected_row_count
         self.tabs.setTabText(1, f"Rejected rows ({rejected})")
         missing = self.profile.missing_required(self.table.headers)
-        text = (f"{prepared.total_rows:,} rows read · <b>{len(prepared.orders):,} orders ready</b> · "
+        text = (f"{prepared.total_rows:,} rows read · <b>{prepared.ready:,} orders ready</b> · "
                 f"<b style='color:{'#b71c1c' if rejected else '#2e7d32'}'>{rejected:,} rows rejected</b>")
         if missing:
             text += f" · no column chosen for: {', '.join(FIELDS[m] for m in missing)}"
@@ -259,13 +259,13 @@ class ImportWizard(QDialog):
     # ----- import
     def start_import(self) -> None:
         """Save the checked orders in a child process (the UI keeps running); progress arrives by polling."""
-        if self.prepared is None or self._busy or not self.prepared.orders:
+        if self.prepared is None or self._busy or not self.prepared.ready:
             return
         self._busy = True
-        self.progress.setRange(0, max(1, len(self.prepared.orders)))
+        self.progress.setRange(0, max(1, self.prepared.ready))
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self.summary.setText(f"Importing {len(self.prepared.orders):,} orders…")
+        self.summary.setText(f"Importing {self.prepared.ready:,} orders…")
         self._refresh_buttons()
         self._process = start_import(self.db.path, self.path_edit.text(), self.profile, self._fixes)
         self._poll.start()
@@ -316,10 +316,10 @@ class ImportWizard(QDialog):
         super().closeEvent(event)
 
     def _refresh_buttons(self) -> None:
-        ready = self.prepared is not None and bool(self.prepared.orders) and not self._busy
+        ready = self.prepared is not None and bool(self.prepared.ready) and not self._busy
         self.import_button.setEnabled(ready)
         if self.prepared is not None and not self._busy:
-            self.import_button.setText(f"Import {len(self.prepared.orders):,} orders")
+            self.import_button.setText(f"Import {self.prepared.ready:,} orders")
         self.export_rejects_button.setEnabled(bool(self.prepared and self.prepared.rejected_rows) and not self._busy)
         self.close_button.setText("Stop import" if self._busy else "Close")
         for widget in (self.choose_button, self.profile_combo, self.save_profile_button):
