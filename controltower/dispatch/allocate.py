@@ -421,7 +421,9 @@ def _explain(problem: AllocationProblem, chosen: dict[int, Choice], unplaced: di
                 return "the drivers have no time left in their shifts"
             return ""
         limit = problem.carrier_limits.get(way.carrier)
-        return f"{way.way} takes at most {limit} orders a day" if limit is not None and counts[way.carrier] >= limit else ""
+        if limit is None or counts[way.carrier] < limit:
+            return ""
+        return f"{way.label} takes at most {limit} order{'' if limit == 1 else 's'} a day"
 
     share = _share_words(problem, chosen)
     reasons: dict[int, str] = {}
@@ -472,7 +474,10 @@ def _reason(problem: AllocationProblem, choice: Choice, ways: tuple[Choice, ...]
     if choice.carrier == OWN_FLEET:
         if prefer_van or cheapest is choice:
             return own_van_reason(choice.cost, cheapest.way, cheapest.cost)
-        return f"Own van ({choice.cost.format()}) keeps the day's total lowest: {blocked(cheapest) or f'{cheapest.way} at {cheapest.cost.format()} serves other orders better'}."
+        if blocked(cheapest):
+            return f"Own van is the cheapest way with room ({choice.cost.format()}): {blocked(cheapest)}."
+        return (f"Own van ({choice.cost.format()}) keeps the day's total lowest; {cheapest.way} at {cheapest.cost.format()} "
+                "serves other orders better.")
     van_note = ""
     if prefer_van and van is not None:
         van_note = f" You prefer own vans, but {blocked(van) or 'the vans are taken by other orders'}."

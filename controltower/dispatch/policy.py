@@ -134,14 +134,6 @@ def cheapest_reason(name: str, price: Money, next_name: str | None = None, next_
     return f"{name} is the cheapest that keeps the promise ({price.format()}{versus})."
 
 
-def allowed(row: WayRow, preferences: Preferences) -> bool:
-    """Whether the shop's settings let this way be used at all (for dispatching the day)."""
-    if row.carrier in preferences.excluded_carriers:
-        return False
-    floor = preferences.reliability_floor
-    return floor is None or row.on_time.delivered < MIN_HISTORY or (row.on_time.rate or 0) >= floor
-
-
 def join_notes(reason: str, notes: list[str]) -> str:
     """A reason followed by what the settings set aside for it."""
     return reason if not notes else f"{reason} Note: {'; '.join(notes)}."

@@ -135,3 +135,15 @@ def test_own_vans_come_before_the_share(exact_limit):
     preferences = Preferences(prefer_own_fleet=True, second_carrier="pedal", second_carrier_share=0.5)
     allocation = allocate(day(ways, van_capacity=2, preferences=preferences), exact_limit=exact_limit)
     assert sorted(carriers(allocation).values()) == ["own_fleet"] * 2 + ["pedal"] * 2 + ["zippy"] * 2
+
+
+@PATHS
+def test_a_carrier_at_its_daily_limit_is_named_in_the_reason(exact_limit):
+    ways = {o: [way("zippy", 300), way("pedal", 450 + o), way("own_fleet", 900)] for o in range(1, 4)}
+    problem = day(ways)
+    problem = type(problem)(problem.choices, problem.van_capacity, {"zippy": 1}, preferences=problem.preferences)
+    allocation = allocate(problem, exact_limit=exact_limit)
+    assert sorted(carriers(allocation).values()) == ["pedal", "pedal", "zippy"]
+    on_pedal = [o for o, c in carriers(allocation).items() if c == "pedal"]
+    assert allocation.reasons[on_pedal[0]] == (f"Pedal std is the cheapest way with room (${4.50 + on_pedal[0] / 100:.2f}): "
+                                               "Zippy takes at most 1 order a day.")
