@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator
 
 from ..store import audit
-from .assemble import PARALLEL_FROM, ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused
+from . import assemble
+from .assemble import ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused
 from .bulk import BulkWriter, save_rows
 from .profiles import ImportProfile, guess_profile
 from .reading import Table, read_table
@@ -149,7 +150,7 @@ def worker_pool(rows: int) -> Iterator[Executor | None]:
 
     Spawned, never forked: the app's process runs Qt. Ending the pool ends its workers, also on errors."""
     workers = min(os.cpu_count() or 1, 4)
-    if rows < PARALLEL_FROM or workers < 2:
+    if rows < assemble.PARALLEL_FROM or workers < 2:
         yield None
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -24,6 +24,7 @@ def test_sigkill_during_a_50000_row_import_leaves_nothing_half_imported(tmp_path
     write_orders(big, 50_000)
     store = Database(db_path)
     assert import_file(store, small, GENERIC).imported == 5
+    schema = sorted(tuple(r) for r in store.conn.execute("SELECT type, name, sql FROM sqlite_master"))
     store.close()
 
     process = subprocess.Popen([sys.executable, "-m", "controltower.cli", "import", str(big), "--db", str(db_path), "--progress"],
@@ -50,6 +51,8 @@ def test_sigkill_during_a_50000_row_import_leaves_nothing_half_imported(tmp_path
         assert store.scalar("SELECT count(*) FROM order_lines") == 5
         assert store.scalar("SELECT count(*) FROM orders_fts WHERE orders_fts MATCH '\"Elm\"'") == 5
         assert store.scalar("SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name='orders_fts_insert'") == 1
+        # the indexes a big import drops for speed are all back, as they were
+        assert sorted(tuple(r) for r in store.conn.execute("SELECT type, name, sql FROM sqlite_master")) == schema
         # and the same file imports completely afterwards
         assert import_file(store, big, GENERIC).imported == 50_000
         assert store.scalar("SELECT count(*) FROM orders") == 50_005
