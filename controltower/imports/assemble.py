@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
+from operator import itemgetter
 from typing import Callable, Iterator
 
 from ..domain import utcnow
@@ -91,18 +92,24 @@ def gc_paused():
 
 # Below this many rows the check runs where it is called; above it, in worker processes (one per core).
 PARALLEL_FROM = 20_000
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
 
 
 @dataclass
 class CheckedChunk:
-    """One slice of the file checked: its good orders as store rows, its problems and rejected rows."""
+    """One slice of the file checked: its good orders as store rows (values and line items side by side, the
+    cheapest shape to send between processes), its problems and rejected rows."""
 
-    records: list[OrderRow]
+    values: list[tuple]  # one orders-table row per good order (store.orders.order_values)
+    lines: list[tuple]  # each good order's items, (sku, name, quantity, unit price minor)
     problems: list[tuple[int, str, str]]  # (spreadsheet row, column, reason)
     rejected_rows: list[int]
     rejected_orders: int
     rows: int  # file rows this chunk covered
+
+    @property
+    def records(self) -> list[OrderRow]:
+        return [OrderRow(v, lines) for v, lines in zip(self.values, self.lines)]
 
 
 def prepare(table: Table, profile: ImportProfile, progress: Progress | None = None,
@@ -123,24 +130,36 @@ def prepare(table: Table, profile: ImportProfile, progress: Progress | None = No
     return Prepared(records, problems, rejected, len(table.rows), rejected_orders)
 
 
+@dataclass(frozen=True)
+class _Slice:
+    """Orders sent to a check: only the columns the profile reads, the rows of each order one after another."""
+
+    refs: list[str]
+    sizes: list[int]  # rows per order
+    indexes: list[int]  # each row's index in the file
+    rows: list[list[str]]
+
+
 def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | None = None,
                    cancel: threading.Event | None = None, pool: Executor | None = None) -> Iterator[CheckedChunk]:
     """The file checked a slice at a time, in file order: the first slice is the rows without an order number,
     then orders in slices of about CHUNK_ROWS rows, checked in `pool` (worker processes) when one is given."""
-    groups, missing = _group(table, profile)
     columns = profile.resolve(table.headers)
+    used = sorted({i for indexes in columns.values() for i in indexes})
+    headers = [table.headers[i] for i in used]
+    groups, missing = _group(table, columns.get("order_ref", []))
     total = len(table.rows)
     if missing:
         header = table.headers[columns["order_ref"][0]] if columns.get("order_ref") else FIELDS["order_ref"]
-        yield CheckedChunk([], [(table.row_number(i), header, "order number is missing") for i in missing], missing,
+        yield CheckedChunk([], [], [(table.row_number(i), header, "order number is missing") for i in missing], missing,
                            len(missing), len(missing))
-    slices = list(_slices(table, groups))
     now = to_iso(utcnow())
     done = len(missing)
+    slices = _slices(table, groups, used)
     if pool is None:
-        results = (check_slice(table.headers, profile, now, s) for s in slices)
+        results = (check_slice(headers, profile, now, s) for s in slices)
     else:
-        results = pool.map(check_slice, repeat(table.headers), repeat(profile), repeat(now), slices)
+        results = pool.map(check_slice, repeat(headers), repeat(profile), repeat(now), slices)
     try:
         for chunk in results:
             if cancel is not None and cancel.is_set():
@@ -150,64 +169,80 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
                 progress("checking", done, total)
             yield chunk
     finally:
-        if pool is not None and hasattr(results, "close"):
+        if hasattr(results, "close"):
             results.close()
     if progress is not None:
         progress("checking", total, total)
 
 
-def _group(table: Table, profile: ImportProfile) -> tuple[dict[str, list[int]], list[int]]:
+def _group(table: Table, ref_columns: list[int]) -> tuple[dict[str, list[int]], list[int]]:
     """Row indexes per order number (in order of first appearance), and the non-blank rows with no order number."""
-    ref_columns = profile.resolve(table.headers).get("order_ref", [])
     groups: dict[str, list[int]] = {}
     missing: list[int] = []
-    for index, row in enumerate(table.rows):
-        ref = ""
-        for i in ref_columns:
-            ref = row[i].strip()
-            if ref:
-                break
+    if len(ref_columns) == 1:
+        column = ref_columns[0]
+        refs = [row[column].strip() for row in table.rows]
+    else:
+        refs = [next((row[i].strip() for i in ref_columns if row[i].strip()), "") for row in table.rows]
+    for index, ref in enumerate(refs):
         if ref:
-            groups.setdefault(ref, []).append(index)
-        elif any(cell.strip() for cell in row):
+            indexes = groups.get(ref)
+            if indexes is None:
+                groups[ref] = [index]
+            else:
+                indexes.append(index)
+        elif any(cell.strip() for cell in table.rows[index]):
             missing.append(index)
     return groups, missing
 
 
-def _slices(table: Table, groups: dict[str, list[int]]):
-    """Orders in slices of about CHUNK_ROWS file rows: [(order number, [(row index, row), ...]), ...]."""
-    current: list = []
-    size = 0
+def _slices(table: Table, groups: dict[str, list[int]], used: list[int]) -> Iterator[_Slice]:
+    """Orders in slices of about CHUNK_ROWS file rows, each row cut down to the `used` columns."""
     rows = table.rows
-    for ref, indexes in groups.items():
-        current.append((ref, [(i, rows[i]) for i in indexes]))
-        size += len(indexes)
-        if size >= CHUNK_ROWS:
-            yield current
-            current, size = [], 0
-    if current:
-        yield current
+    refs: list[str] = []
+    sizes: list[int] = []
+    indexes: list[int] = []
+    for ref, group in groups.items():
+        refs.append(ref)
+        sizes.append(len(group))
+        indexes += group
+        if len(indexes) >= CHUNK_ROWS:
+            yield _Slice(refs, sizes, indexes, _project(rows, indexes, used))
+            refs, sizes, indexes = [], [], []
+    if refs:
+        yield _Slice(refs, sizes, indexes, _project(rows, indexes, used))
 
 
-def check_slice(headers: list[str], profile: ImportProfile, now: str, orders: list) -> CheckedChunk:
+def _project(rows: list[list[str]], indexes: list[int], used: list[int]) -> list[list[str]]:
+    if len(used) == len(rows[indexes[0]]) and used == list(range(len(used))):
+        return [rows[i] for i in indexes]
+    getter = itemgetter(*used) if len(used) > 1 else (lambda row: (row[used[0]],))
+    return [getter(rows[i]) for i in indexes]
+
+
+def check_slice(headers: list[str], profile: ImportProfile, now: str, part: _Slice) -> CheckedChunk:
     """Check one slice of orders (runs in a worker process for big files, so it takes and returns plain data)."""
     with gc_paused():
         checker = _Checker(headers, profile, now)
-        records: list[OrderRow] = []
+        values: list[tuple] = []
+        lines: list[tuple] = []
         problems: list[tuple[int, str, str]] = []
         rejected: list[int] = []
-        rejected_orders = rows = 0
-        for ref, indexed in orders:
-            rows += len(indexed)
+        rejected_orders = 0
+        rows, indexes = part.rows, part.indexes
+        at = 0
+        for ref, size in zip(part.refs, part.sizes):
             found: list[tuple[int, str, str]] = []
-            record = checker.check(ref, [row for _i, row in indexed], found)
+            record = checker.check(ref, rows[at:at + size], found)
             if found:
-                problems += [(indexed[position][0] + 2, column, reason) for position, column, reason in found]
-                rejected += [i for i, _row in indexed]
+                problems += [(indexes[at + position] + 2, column, reason) for position, column, reason in found]
+                rejected += indexes[at:at + size]
                 rejected_orders += 1
             else:
-                records.append(record)
-        return CheckedChunk(records, problems, rejected, rejected_orders, rows)
+                values.append(record.values)
+                lines.append(record.lines)
+            at += size
+        return CheckedChunk(values, lines, problems, rejected, rejected_orders, len(indexes))
 
 
 class _Checker:

@@ -55,18 +55,22 @@ class BulkWriter:
         if expected >= _BULK_FTS_FROM:
             self._fts_trigger = _suspend_fts_trigger(conn)
 
-    def add(self, rows: list[OrderRow]) -> None:
-        for start in range(0, len(rows), BATCH):
+    def add(self, values: list[tuple], lines: list[tuple]) -> None:
+        """Save orders given side by side: `values[i]` an orders-table row (order_values), `lines[i]` its items."""
+        for start in range(0, len(values), BATCH):
             self._check_cancel()
-            batch = rows[start:start + BATCH]
+            batch, batch_lines = values[start:start + BATCH], lines[start:start + BATCH]
             known = self._known(batch)
-            self._insert([r for r in batch if r.values[0] not in known])
-            if known:
-                lines = self._stored_lines([stored[0] for stored in known.values()])
-                for row in batch:
-                    stored = known.get(row.values[0])
-                    if stored is not None:
-                        self._update(row, stored, lines.get(stored[0], []))
+            if not known:
+                self._insert(batch, batch_lines)
+                continue
+            new = [i for i, v in enumerate(batch) if v[0] not in known]
+            self._insert([batch[i] for i in new], [batch_lines[i] for i in new])
+            stored_lines = self._stored_lines([stored[0] for stored in known.values()])
+            for row, row_lines in zip(batch, batch_lines):
+                stored = known.get(row[0])
+                if stored is not None:
+                    self._update(row, row_lines, stored, stored_lines.get(stored[0], []))
 
     def finish(self) -> UpsertResult:
         self._check_cancel()
@@ -83,9 +87,9 @@ class BulkWriter:
 
             raise ImportCancelled("import stopped; nothing was saved")
 
-    def _known(self, batch: list[OrderRow]) -> dict[str, tuple]:
+    def _known(self, batch: list[tuple]) -> dict[str, tuple]:
         """Order number -> (id, compared fields...) for the batch's orders already in the store."""
-        refs = [r.values[0] for r in batch]
+        refs = [v[0] for v in batch]
         found: dict[str, tuple] = {}
         for start in range(0, len(refs), 900):
             chunk = refs[start:start + 900]
@@ -103,29 +107,28 @@ class BulkWriter:
                 lines.setdefault(row[0], []).append(tuple(row)[1:])
         return lines
 
-    def _insert(self, new: list[OrderRow]) -> None:
+    def _insert(self, new: list[tuple], lines: list[tuple]) -> None:
         if not new:
             return
         conn = self.conn
         first_id = (conn.execute("SELECT max(id) FROM orders").fetchone()[0] or 0) + 1
-        conn.executemany(_INSERT_SQL, [r.values for r in new])
+        conn.executemany(_INSERT_SQL, new)
         batch_ids = dict(conn.execute("SELECT order_ref, id FROM orders WHERE id >= ?", (first_id,)).fetchall())
         if self._fts_trigger:
             conn.execute(f"INSERT INTO orders_fts(rowid, {_FTS_COLUMNS}) SELECT id, {_FTS_COLUMNS} FROM orders WHERE id >= ?",
                          (first_id,))
-        conn.executemany(_LINE_SQL, [(batch_ids[r.values[0]], *line) for r in new for line in r.lines])
+        conn.executemany(_LINE_SQL, [(batch_ids[v[0]], *line) for v, items in zip(new, lines) for line in items])
         self.ids.update(batch_ids)
         self.inserted += len(new)
 
-    def _update(self, row: OrderRow, stored: tuple, lines: list[tuple]) -> None:
+    def _update(self, values: tuple, items: tuple, stored: tuple, lines: list[tuple]) -> None:
         order_id = stored[0]
-        self.ids[row.values[0]] = order_id
-        values = row.values
+        self.ids[values[0]] = order_id
         was = dict(zip(_COMPARED, stored[1:]))
         same_address = all(was[i] == values[i] for i in _ADDRESS)
         keep_geo = same_address and values[ORDER_FIELDS.index("lat")] is None
         if all(was[i] == values[i] for i in _COMPARED if not (keep_geo and i in _GEO)) \
-                and lines == [tuple(x) for x in row.lines]:
+                and lines == [tuple(x) for x in items]:
             self.unchanged += 1
             return
         if keep_geo:
@@ -133,7 +136,7 @@ class BulkWriter:
         else:
             self.conn.execute(_UPDATE_SQL, [values[i] for i in _UPDATED] + [order_id])
         self.conn.execute("DELETE FROM order_lines WHERE order_id = ?", (order_id,))
-        self.conn.executemany(_LINE_SQL, [(order_id, *line) for line in row.lines])
+        self.conn.executemany(_LINE_SQL, [(order_id, *line) for line in items])
         self.updated += 1
 
 
@@ -142,7 +145,8 @@ def save_rows(conn: sqlite3.Connection, rows: list[OrderRow], progress: Callable
     """Insert new orders and update changed ones by order number. Call inside a transaction."""
     writer = BulkWriter(conn, len(rows), cancel)
     for start in range(0, len(rows), BATCH):
-        writer.add(rows[start:start + BATCH])
+        batch = rows[start:start + BATCH]
+        writer.add([r.values for r in batch], [r.lines for r in batch])
         if progress:
             progress(min(start + BATCH, len(rows)), len(rows))
     return writer.finish()

@@ -73,7 +73,7 @@ def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress
         with gc_paused(), db.transaction() as conn:
             writer = BulkWriter(conn, rows, cancel)
             for chunk in checked_chunks(table, profile, None, cancel, pool):
-                writer.add(chunk.records)
+                writer.add(chunk.values, chunk.lines)
                 problems += [RowProblem(*p) for p in chunk.problems]
                 rejected_rows += len(chunk.rejected_rows)
                 rejected_orders += chunk.rejected_orders
@@ -149,8 +149,10 @@ def worker_pool(rows: int) -> Iterator[Executor | None]:
     """Worker processes for checking a big file (one per core), or None when the file is small or there is one core.
 
     Spawned, never forked: the app's process runs Qt. Ending the pool ends its workers, also on errors."""
-    workers = min(os.cpu_count() or 1, 4)
-    if rows < assemble.PARALLEL_FROM or workers < 2:
+    cores = os.cpu_count() or 1
+    # The caller saves while the workers check, and the two cost about the same: one core each.
+    workers = min(cores - 1, 4)
+    if rows < assemble.PARALLEL_FROM or workers < 1:
         yield None
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
