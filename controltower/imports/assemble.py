@@ -35,11 +35,12 @@ class ImportCancelled(Exception):
 
 @dataclass(frozen=True)
 class RowProblem:
-    """One reason a row was rejected: spreadsheet row number, column header and a plain reason."""
+    """One reason a row was rejected: spreadsheet row number, column header, a plain reason, and the cell as written."""
 
     row: int
     column: str
     reason: str
+    value: str = ""
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "reason": self.reason}
@@ -102,7 +103,7 @@ class CheckedChunk:
 
     values: list[tuple]  # one orders-table row per good order (store.orders.order_values)
     lines: list[tuple]  # each good order's items, (sku, name, quantity, unit price minor)
-    problems: list[tuple[int, str, str]]  # (spreadsheet row, column, reason)
+    problems: list[tuple[int, str, str, str]]  # (spreadsheet row, column, reason, the cell as written)
     rejected_rows: list[int]
     rejected_orders: int
     rows: int  # file rows this chunk covered
@@ -151,7 +152,7 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
     total = len(table.rows)
     if missing:
         header = table.headers[columns["order_ref"][0]] if columns.get("order_ref") else FIELDS["order_ref"]
-        yield CheckedChunk([], [], [(table.row_number(i), header, "order number is missing") for i in missing], missing,
+        yield CheckedChunk([], [], [(table.row_number(i), header, "order number is missing", "") for i in missing], missing,
                            len(missing), len(missing))
     now = to_iso(utcnow())
     done = len(missing)
@@ -226,16 +227,16 @@ def check_slice(headers: list[str], profile: ImportProfile, now: str, part: _Sli
         checker = _Checker(headers, profile, now)
         values: list[tuple] = []
         lines: list[tuple] = []
-        problems: list[tuple[int, str, str]] = []
+        problems: list[tuple[int, str, str, str]] = []
         rejected: list[int] = []
         rejected_orders = 0
         rows, indexes = part.rows, part.indexes
         at = 0
         for ref, size in zip(part.refs, part.sizes):
-            found: list[tuple[int, str, str]] = []
+            found: list[tuple[int, str, str, str]] = []
             record = checker.check(ref, rows[at:at + size], found)
             if found:
-                problems += [(indexes[at + position] + 2, column, reason) for position, column, reason in found]
+                problems += [(indexes[at + position] + 2, column, reason, value) for position, column, reason, value in found]
                 rejected += indexes[at:at + size]
                 rejected_orders += 1
             else:
@@ -270,8 +271,8 @@ class _Checker:
             text = self._iso[moment] = to_iso(moment)
         return text
 
-    def check(self, ref: str, rows: list[list[str]], found: list[tuple[int, str, str]]) -> OrderRow | None:
-        """One order from its rows; every problem goes into `found` as (row in group, column, reason)."""
+    def check(self, ref: str, rows: list[list[str]], found: list[tuple[int, str, str, str]]) -> OrderRow | None:
+        """One order from its rows; every problem goes into `found` as (row in group, column, reason, cell text)."""
         columns, profile = self.columns, self.profile
         single = rows[0] if len(rows) == 1 else None
 
@@ -297,13 +298,13 @@ class _Checker:
             try:
                 return parse(text, *args)
             except CellError as exc:
-                found.append((position, self.header(name), str(exc)))
+                found.append((position, self.header(name), str(exc), text))
                 return None
 
         def required(name: str, what: str) -> str:
             text, position = get(name)
             if not text or text.isspace():
-                found.append((position, self.header(name), f"{what} is missing"))
+                found.append((position, self.header(name), f"{what} is missing", text))
             return one_line(text)
 
         name = " ".join(get("customer_name")[0].split())
@@ -311,7 +312,7 @@ class _Checker:
             name = " ".join(" ".join(get(p)[0] for p in ("first_name", "last_name")).split())
         if not name:
             found.append((0, self.header("customer_name") if "customer_name" in columns else self.header("first_name"),
-                          "customer name is missing"))
+                          "customer name is missing", ""))
         option = check.delivery_option(get("delivery_option")[0], profile.default_option)
         if option == "pickup":  # collected in store: the customer's address is not needed (Shopify leaves it blank)
             street, city = one_line(get("street")[0]), one_line(get("city")[0])
@@ -354,12 +355,12 @@ class _Checker:
         try:
             start = check.moment(start_text, profile.timezone, profile.date_order)
         except CellError as exc:
-            found.append((start_pos, self.header("promised_start"), str(exc)))
+            found.append((start_pos, self.header("promised_start"), str(exc), start_text))
             return None
         try:
             end = check.moment(end_text, profile.timezone, profile.date_order)
         except CellError as exc:
-            found.append((end_pos, self.header("promised_end"), str(exc)))
+            found.append((end_pos, self.header("promised_end"), str(exc), end_text))
             return None
         if start is None and end is None:
             return None
@@ -370,7 +371,7 @@ class _Checker:
             if len(end_text.strip()) <= 10:
                 end = check.whole_day(end)[1]
         if end < start:
-            found.append((end_pos, self.header("promised_end"), "deliver-by time is before the deliver-from time"))
+            found.append((end_pos, self.header("promised_end"), "deliver-by time is before the deliver-from time", end_text))
             return None
         return start, end
 
@@ -388,7 +389,7 @@ class _Checker:
                     qty = check.quantity(parts.get("quantity", ""), "item quantity")
                     total = check.money_minor(parts.get("total", ""), currency)
                 except CellError as exc:
-                    found.append((packed_pos, self.header("line_items"), str(exc)))
+                    found.append((packed_pos, self.header("line_items"), str(exc), packed))
                     continue
                 lines.append((parts.get("sku", "").strip(), html.unescape(parts.get("name", "").strip()), qty,
                               total // qty if total else None))
@@ -406,12 +407,12 @@ class _Checker:
             try:
                 qty = check.quantity(qty_text, "item quantity")
             except CellError as exc:
-                found.append((position, self.header("line_quantity"), str(exc)))
+                found.append((position, self.header("line_quantity"), str(exc), qty_text))
                 continue
             try:
                 price = check.money_minor(price_text, currency) if price_text.strip() else None
             except CellError as exc:
-                found.append((position, self.header("line_price"), str(exc)))
+                found.append((position, self.header("line_price"), str(exc), price_text))
                 continue
             lines.append((sku, html.unescape(name) if "&" in name else name, qty, price))
         return lines

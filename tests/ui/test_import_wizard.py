@@ -49,7 +49,10 @@ def test_preview_explains_rejected_rows_and_a_fix_makes_the_row_importable(qtbot
     assert wizard.tabs.tabText(1) == "Rejected rows (14)"
 
     exported = tmp_path / "rejects.csv"
-    assert wizard.export_rejects(exported) == 14
+    with qtbot.waitSignal(wizard.rejectsExported, timeout=20000) as written:
+        wizard.export_rejects(exported)
+    assert written.args == [14, str(exported)]
+    assert "14 rejected rows saved to" in wizard.summary.text()
     with open(exported, encoding="utf-8-sig", newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 14
 
@@ -76,3 +79,35 @@ def test_mapping_a_column_by_hand_and_saving_it_as_a_profile(qtbot, store, tmp_p
     again = ImportWizard(None, store)
     qtbot.addWidget(again)
     assert again.profile_combo.findText("my odd sheet") >= 0  # saved in the store, offered next time
+
+
+def test_a_file_where_every_row_is_bad_lists_every_reason_and_previews_the_first_rows(qtbot, store, tmp_path):
+    path = tmp_path / "all_bad.csv"
+    path.write_text("order_ref,customer_name,street,city,postcode,country\n" +
+                    "".join(f"Z-{i},Name {i},{i} Elm St,Springfield,ABC{i},US\n" for i in range(4500)), encoding="utf-8")
+    wizard = open_wizard(qtbot, store, path)
+    assert "0 orders ready" in wizard.summary.text() and "4,500 rows rejected" in wizard.summary.text()
+    rejects = wizard.rejects_model
+    assert rejects.rowCount() == 4500  # arrived in several messages, none lost
+    assert rejects.data(rejects.index(4499, 0)) == "4501" and rejects.data(rejects.index(4499, 3)) == "ABC4499"
+    preview = wizard.preview_model
+    assert preview.rowCount() == 500  # the head of the file; the check process holds the rest
+    assert preview.data(preview.index(499, 0)).startswith("postcode: postcode “ABC499”")
+    assert wizard.file_info.text().startswith("4,500 rows")
+
+
+def test_closing_the_wizard_ends_its_check_process(qtbot, store):
+    wizard = open_wizard(qtbot, store, DATA / "bad_rows.csv")
+    process = wizard._session._process
+    assert process.is_alive()
+    wizard.close()
+    qtbot.waitUntil(lambda: not process.is_alive(), timeout=10000)
+
+
+def test_an_unreadable_file_says_why_in_the_wizard(qtbot, store, tmp_path):
+    wizard = ImportWizard(None, store)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.load_file(tmp_path / "missing.csv")
+    qtbot.waitUntil(lambda: "Could not open missing.csv" in wizard.summary.text(), timeout=20000)
+    assert not wizard.import_button.isEnabled()

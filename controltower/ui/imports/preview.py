@@ -4,10 +4,10 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ...imports import Prepared, Table
-
-PREVIEW_ROWS = 500
+from ...imports import Table
+from ...imports.session import PREVIEW_ROWS, CheckSummary
 _REJECTED = QBrush(QColor("#fde2e1"))
+_ANSWERED = frozenset((Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole))
 _REJECTED_TEXT = QBrush(QColor("#b71c1c"))
 
 
@@ -19,15 +19,19 @@ class PreviewModel(QAbstractTableModel):
         self.table: Table | None = None
         self.reasons: dict[int, str] = {}  # row index -> reasons
 
-    def show(self, table: Table | None, prepared: Prepared | None) -> None:
+    def show(self, table: Table | None, prepared: CheckSummary | None) -> None:
         self.beginResetModel()
         self.table = table
         self.reasons = {}
         if table is not None and prepared is not None:
+            shown = min(len(table.rows), PREVIEW_ROWS)  # only the rows on screen need their reasons
             by_number: dict[int, list[str]] = {}
             for problem in prepared.problems:
-                by_number.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
+                if problem.row - 2 < shown:
+                    by_number.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
             for index in prepared.rejected_rows:
+                if index >= shown:
+                    break
                 self.reasons[index] = "; ".join(by_number.get(table.row_number(index), ["another row of this order was rejected"]))
         self.endResetModel()
 
@@ -45,7 +49,8 @@ class PreviewModel(QAbstractTableModel):
         return str(self.table.row_number(section))
 
     def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or self.table is None:
+        # Asked for about ten roles per visible cell on every paint: the ones not answered leave at once.
+        if role not in _ANSWERED or self.table is None or not index.isValid():
             return None
         row, column = index.row(), index.column()
         reason = self.reasons.get(row)
@@ -71,11 +76,13 @@ class RejectsModel(QAbstractTableModel):
         self.on_fix = on_fix  # (row index, column index, new text) -> None
         self.table: Table | None = None
         self.problems: list = []
+        self.fixed: dict[tuple[int, int], str] = {}  # corrections typed here, shown until the re-check arrives
 
-    def show(self, table: Table | None, prepared: Prepared | None) -> None:
+    def show(self, table: Table | None, prepared: CheckSummary | None) -> None:
         self.beginResetModel()
         self.table = table
         self.problems = list(prepared.problems) if prepared else []
+        self.fixed: dict[tuple[int, int], str] = {}
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -106,7 +113,7 @@ class RejectsModel(QAbstractTableModel):
             if index.column() == 2:
                 return problem.reason
             cell = self._cell(problem)
-            return self.table.rows[cell[0]][cell[1]] if cell else ""
+            return self.fixed.get(cell, problem.value) if cell else problem.value
         return None
 
     def flags(self, index):
@@ -121,5 +128,6 @@ class RejectsModel(QAbstractTableModel):
         cell = self._cell(self.problems[index.row()])
         if cell is None:
             return False
+        self.fixed[cell] = str(value)
         self.on_fix(cell[0], cell[1], str(value))
         return True
