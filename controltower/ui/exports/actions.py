@@ -112,7 +112,8 @@ class ExportActions(QObject):
                 from ...imports.export_kpis import export_kpis
 
                 zone = db.shop_timezone()
-                return export_kpis(service, period, path, zone).summary() + f" ({period.label.lower()})."
+                label = period.label[:1].lower() + period.label[1:]  # "last 7 days", "today", "01 Nov to 14 Nov"
+                return export_kpis(service, period, path, zone).summary() + f" ({label})."
             return kpis
 
         def report(rows: int) -> None:
