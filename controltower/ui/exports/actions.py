@@ -61,7 +61,7 @@ class ExportActions(QObject):
         noun = dict((w, n) for w, _, n in KINDS)[what]
         bar = QProgressBar(maximumWidth=160, maximum=0, textVisible=False)  # busy until the row count is known
         stop = threading.Event()
-        cancel = QPushButton("Cancel export", flat=True, toolTip=f"Stop writing {path.name}; nothing is left behind")
+        cancel = QPushButton("Cancel export", toolTip=f"Stop writing {path.name}; nothing is left behind")
         cancel.clicked.connect(stop.set)
         widgets = (bar, cancel) if what != "kpis" else (bar,)  # KPIs take a moment: nothing to stop
         for widget in widgets:
