@@ -14,9 +14,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("what", choices=[*sorted(EXPORTS), "kpis"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--out", required=True, help="file to write; .csv or .xlsx")
-    parser.add_argument("--days", type=_positive, default=7,
+    parser.add_argument("--days", type=_positive, default=None,
                         help="kpis only: the last N days in the shop's time zone, today included (default 7)")
     args = parser.parse_args(argv)
+    if args.days is not None and args.what != "kpis":
+        parser.error("--days applies to kpis only")  # exits 2
     if not Path(args.db).exists():
         print(f"controltower export: no store at {args.db}", file=sys.stderr)
         return 2
@@ -25,7 +27,7 @@ def main(argv: list[str]) -> int:
     db = Database(args.db)
     try:
         if args.what == "kpis":
-            summary = _export_kpis(db, args.out, args.days)
+            summary = _export_kpis(db, args.out, args.days or 7)
         else:
             summary = f"{export(db.conn, args.what, args.out):,} {args.what} written to {args.out}"
     except (UserFacingError, OSError) as exc:

@@ -148,3 +148,4 @@ def test_cli_exports_the_last_days_in_the_shop_zone_and_says_when_it_cannot_writ
     wrong = run_cli("kpis", "--db", db, "--out", str(tmp_path / "kpis.pdf"))
     assert wrong.returncode == 2 and "Name the file .csv or .xlsx" in wrong.stderr
     assert run_cli("kpis", "--db", db, "--out", str(tmp_path / "k.csv"), "--days", "0").returncode == 2
+    assert run_cli("orders", "--db", db, "--out", str(tmp_path / "o.csv"), "--days", "3").returncode == 2
