@@ -48,7 +48,7 @@ def _run(job: ImportJob, messages) -> None:
         finally:
             db.close()
         # Without the order ids: unpickling 100,000 of them on the UI thread would stall it; the store has them.
-        messages.put(("done", replace(report, order_ids={}), time.process_time() + _workers_cpu_seconds()))
+        messages.put(("done", replace(report, order_ids={}, rejected_rows=[]), time.process_time() + _workers_cpu_seconds()))
     except UserFacingError as exc:
         messages.put(("failed", exc.message, exc.advice))
     except BaseException as exc:  # reported to the parent, never swallowed

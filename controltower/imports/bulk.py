@@ -22,7 +22,7 @@ _BULK_FTS_FROM = 500
 # Rebuilding the secondary indexes is a sort of the whole table; it wins when the import is big next to the store.
 _REBUILD_INDEXES_FROM = 10_000
 _FTS_COLUMNS = "order_ref, customer_name, street, city, postcode, phone, email"
-_INSERT_SQL = f"INSERT INTO orders({', '.join(ORDER_FIELDS)}) VALUES ({', '.join('?' * len(ORDER_FIELDS))})"
+_INSERT_WITH_ID_SQL = f"INSERT INTO orders(id, {', '.join(ORDER_FIELDS)}) VALUES ({', '.join('?' * (1 + len(ORDER_FIELDS)))})"
 _LINE_SQL = "INSERT INTO order_lines(order_id, sku, name, quantity, unit_price_minor) VALUES (?,?,?,?,?)"
 # What a re-import may change: everything but the order number, its creation time, the app's status, and updated_at.
 _KEPT = ("order_ref", "created_at", "status", "updated_at")
@@ -111,9 +111,10 @@ class BulkWriter:
         if not new:
             return
         conn = self.conn
+        # Ids given, not read back: this transaction is the only writer, so the next ones are free.
         first_id = (conn.execute("SELECT max(id) FROM orders").fetchone()[0] or 0) + 1
-        conn.executemany(_INSERT_SQL, new)
-        batch_ids = dict(conn.execute("SELECT order_ref, id FROM orders WHERE id >= ?", (first_id,)).fetchall())
+        conn.executemany(_INSERT_WITH_ID_SQL, [(first_id + i, *values) for i, values in enumerate(new)])
+        batch_ids = {values[0]: first_id + i for i, values in enumerate(new)}
         if self._fts_trigger:
             conn.execute(f"INSERT INTO orders_fts(rowid, {_FTS_COLUMNS}) SELECT id, {_FTS_COLUMNS} FROM orders WHERE id >= ?",
                          (first_id,))

@@ -19,8 +19,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from ..store import Database
-    from .assemble import prepare
-    from .importer import save_prepared, worker_pool, write_rejects
+    from .assemble import Prepared
+    from .importer import import_table, worker_pool, write_rejects
     from .profiles import guess_profile, load_profile
     from .reading import read_table
 
@@ -44,11 +44,11 @@ def main(argv: list[str]) -> int:
             print(f"controltower import: {table.source} has no order number column for the {profile.name} profile "
                   f"(columns: {', '.join(table.headers[:12])}). Choose another --profile.", file=sys.stderr)
             return 2
-        with worker_pool(len(table.rows)) as pool:
-            prepared = prepare(table, profile, progress, pool=pool)
-        report = save_prepared(db, table, profile, prepared, progress=progress)
-        if args.rejects and prepared.rejected_rows:
-            write_rejects(args.rejects, table, prepared)
+        with worker_pool(len(table.rows)) as pool:  # checked in workers while the checked part is saved
+            report = import_table(db, table, profile, progress=progress, pool=pool)
+        if args.rejects and report.rejected_rows:
+            write_rejects(args.rejects, table, Prepared([], report.errors, report.rejected_rows, report.rows,
+                                                        report.rejected_orders))
     finally:
         db.close()
     if args.json:

@@ -34,6 +34,7 @@ class ImportReport:
     rows: int
     errors: list[RowProblem] = field(default_factory=list)
     order_ids: dict[str, int] = field(default_factory=dict)
+    rejected_rows: list[int] = field(default_factory=list)  # indexes into the table's rows, in file order
     profile: str = ""
     encoding: str = ""
     delimiter: str = ""
@@ -66,7 +67,8 @@ def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress
     with worker_pool(len(table.rows) if pool is None else 0) as own_pool:
         pool = pool or own_pool
         problems: list[RowProblem] = []
-        rejected_rows = rejected_orders = 0
+        rejected_rows: list[int] = []
+        rejected_orders = 0
         rows = len(table.rows)
         total = rows + rows // 20  # the last twentieth: rebuilding indexes after a big import
         done = 0
@@ -75,16 +77,17 @@ def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress
             for chunk in checked_chunks(table, profile, None, cancel, pool):
                 writer.add(chunk.values, chunk.lines)
                 problems += [RowProblem(*p) for p in chunk.problems]
-                rejected_rows += len(chunk.rejected_rows)
+                rejected_rows += chunk.rejected_rows
                 rejected_orders += chunk.rejected_orders
                 done += chunk.rows
                 if progress:
                     progress("saving", done, total)
             result = writer.finish()
-            _record(conn, table, profile, result, rejected_rows)
+            _record(conn, table, profile, result, len(rejected_rows))
         if progress:
             progress("saving", total, total)
     problems.sort(key=lambda p: p.row)
+    rejected_rows.sort()
     return _report(table, profile, result, problems, rejected_rows, rejected_orders, hub)
 
 
@@ -100,7 +103,7 @@ def save_prepared(db, table: Table, profile: ImportProfile, prepared: Prepared, 
     with gc_paused(), db.transaction() as conn:
         result = save_rows(conn, prepared.records, saving, cancel)
         _record(conn, table, profile, result, prepared.rejected_row_count)
-    return _report(table, profile, result, prepared.problems, prepared.rejected_row_count, prepared.rejected_orders, hub)
+    return _report(table, profile, result, prepared.problems, prepared.rejected_rows, prepared.rejected_orders, hub)
 
 
 def _record(conn, table: Table, profile: ImportProfile, result, rejected_rows: int) -> None:
@@ -109,12 +112,12 @@ def _record(conn, table: Table, profile: ImportProfile, result, rejected_rows: i
         "unchanged": result.unchanged, "rejected_rows": rejected_rows})
 
 
-def _report(table: Table, profile: ImportProfile, result, problems: list[RowProblem], rejected_rows: int,
+def _report(table: Table, profile: ImportProfile, result, problems: list[RowProblem], rejected_rows: list[int],
             rejected_orders: int, hub) -> ImportReport:
     report = ImportReport(
-        imported=result.inserted, updated=result.updated, unchanged=result.unchanged, rejected=rejected_rows,
+        imported=result.inserted, updated=result.updated, unchanged=result.unchanged, rejected=len(rejected_rows),
         rejected_orders=rejected_orders, rows=len(table.rows), errors=problems, order_ids=result.ids,
-        profile=profile.name, encoding=table.encoding, delimiter=table.delimiter,
+        rejected_rows=rejected_rows, profile=profile.name, encoding=table.encoding, delimiter=table.delimiter,
     )
     if hub is not None and (result.inserted or result.updated):
         ids = sorted(result.ids.values())
