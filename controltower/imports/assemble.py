@@ -11,7 +11,8 @@ import html
 import re
 import threading
 from contextlib import contextmanager
-from concurrent.futures import Executor
+from collections import deque
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -160,7 +161,7 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
     if pool is None:
         results = (check_slice(headers, profile, now, s) for s in slices)
     else:
-        results = pool.map(check_slice, repeat(headers), repeat(profile), repeat(now), slices)
+        results = _shared_checks(pool, slices, headers, profile, now)
     try:
         for chunk in results:
             if cancel is not None and cancel.is_set():
@@ -170,10 +171,47 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
                 progress("checking", done, total)
             yield chunk
     finally:
-        if hasattr(results, "close"):
-            results.close()
+        results.close()
     if progress is not None:
         progress("checking", total, total)
+
+
+def _shared_checks(pool: Executor, slices: Iterator[_Slice], headers: list[str], profile: ImportProfile,
+                   now: str) -> Iterator[CheckedChunk]:
+    """Slices checked by the workers and, whenever the next result isn't ready, by this process too: the caller
+    saves between results, so neither it nor the workers sit idle. Results come in file order."""
+    ahead = 2 * getattr(pool, "_max_workers", 2)  # slices queued at the workers
+    pending: deque = deque()  # futures, or chunks checked here, in file order
+    slices = iter(slices)
+    exhausted = False
+
+    def top_up() -> None:
+        nonlocal exhausted
+        while not exhausted and sum(1 for p in pending if isinstance(p, Future)) < ahead:
+            part = next(slices, None)
+            if part is None:
+                exhausted = True
+            else:
+                pending.append(pool.submit(check_slice, headers, profile, now, part))
+
+    try:
+        top_up()
+        while pending:
+            head = pending[0]
+            if isinstance(head, Future) and not head.done() and not exhausted:
+                part = next(slices, None)  # the workers are busy: check the next slice here meanwhile
+                if part is None:
+                    exhausted = True
+                else:
+                    pending.append(check_slice(headers, profile, now, part))
+                continue
+            pending.popleft()
+            yield head.result() if isinstance(head, Future) else head
+            top_up()
+    finally:
+        for item in pending:
+            if isinstance(item, Future):
+                item.cancel()
 
 
 def _group(table: Table, ref_columns: list[int]) -> tuple[dict[str, list[int]], list[int]]:
