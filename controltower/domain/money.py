@@ -13,6 +13,11 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+def unusual_exponents() -> dict[str, int]:
+    """The currencies whose minor unit is not a hundredth (everything else has two decimals)."""
+    return dict(_EXPONENTS)
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     """An amount in minor units (cents, pence); arithmetic only within one currency."""

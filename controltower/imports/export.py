@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
 
+from ..domain.money import unusual_exponents
 from ..errors import InputError
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading quote makes it text.
@@ -28,6 +29,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def _major_units(minor: str, currency: str) -> str:
+    """SQL for an amount in minor units as a number in major units, by its currency's decimals (yen have none).
+    Built from the fixed table of currencies in domain.money, never from user text."""
+    cases = "".join(f" WHEN '{code}' THEN {10 ** digits}.0" for code, digits in sorted(unusual_exponents().items()))
+    return f"round({minor} / (CASE upper({currency}){cases} ELSE 100.0 END), 3)"
+
+
 # What each export holds: the columns (header, SQL expression) and the query's tail. Never user text in SQL.
 # Amounts and distances are numbers (rounded in SQL), so a spreadsheet can add them up.
 EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
@@ -37,7 +45,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Region", "o.region"), ("Postcode", "o.postcode"), ("Country", "o.country"), ("Latitude", "o.lat"),
         ("Longitude", "o.lon"), ("Position precision", "o.geo_precision"), ("Delivery option", "o.delivery_option"),
         ("Deliver from (UTC)", "o.promised_start"), ("Deliver by (UTC)", "o.promised_end"), ("Parcels", "o.parcels"),
-        ("Weight (g)", "o.weight_g"), ("Value", "round(o.value_minor / 100.0, 2)"), ("Currency", "o.currency"),
+        ("Weight (g)", "o.weight_g"), ("Value", _major_units("o.value_minor", "o.currency")), ("Currency", "o.currency"),
         ("Status", "o.status"), ("Carrier", "o.carrier"), ("Source", "o.source"), ("Notes", "o.notes"),
         ("Items", "(SELECT group_concat(l.quantity || ' x ' || l.name, '; ') FROM order_lines l WHERE l.order_id = o.id)"),
     ), "FROM orders o ORDER BY o.created_at, o.id"),
@@ -45,7 +53,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Kind", "s.kind"), ("Carrier", "s.carrier"),
         ("Service", "s.service"), ("Tracking number", "s.tracking_number"), ("Status", "s.status"),
         ("Status as of (UTC)", "s.status_as_of"), ("Promised by (UTC)", "s.promised_by"), ("ETA (UTC)", "s.eta"),
-        ("Cost", "round(s.cost_minor / 100.0, 2)"),
+        ("Cost", _major_units("s.cost_minor", "s.currency")),
         ("Currency", "s.currency"), ("Created (UTC)", "s.created_at"), ("Last event (UTC)", "s.last_event_at"),
     ), "FROM shipments s JOIN orders o ON o.id = s.order_id ORDER BY s.created_at, s.id"),
     "routes": ((

@@ -115,3 +115,18 @@ def test_a_table_longer_than_excel_allows_continues_on_a_second_sheet(orders, tm
     assert book.sheetnames == ["Orders", "Orders (2)"]
     assert [book[name].max_row for name in book.sheetnames] == [5, 1 + len(NASTY) - 4]
     assert book["Orders (2)"]["A1"].value == "Order"
+
+
+def test_amounts_are_in_each_currencys_own_units(store, tmp_path):
+    now = datetime(2025, 10, 9, 12, 0, tzinfo=timezone.utc)
+    with store.transaction() as conn:
+        upsert_orders(conn, [
+            Order(ref, "Ana", Address("1 Main St", "Springfield", "62701", "US"), DeliveryOption.STANDARD, now,
+                  value=Money(minor, currency))
+            for ref, minor, currency in (("Y-1", 1200, "JPY"), ("K-1", 12345, "KWD"), ("U-1", 1999, "USD"))
+        ])
+    path = tmp_path / "orders.csv"
+    export(store.conn, "orders", path)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        values = {row["Order"]: (float(row["Value"]), row["Currency"]) for row in csv.DictReader(handle)}
+    assert values == {"Y-1": (1200.0, "JPY"), "K-1": (12.345, "KWD"), "U-1": (19.99, "USD")}
