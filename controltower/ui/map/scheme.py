@@ -142,8 +142,15 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         self._next_key += 1
         self._jobs[key] = job
         job.destroyed.connect(lambda *_: self._jobs.pop(key, None))
-        self._page_future.add_done_callback(
-            lambda future: self._page_replies.done.emit(key, b"" if future.exception() else future.result()))
+        replies = self._page_replies
+
+        def built(future) -> None:
+            try:
+                replies.done.emit(key, b"" if future.exception() else future.result())
+            except RuntimeError:  # the window closed while the page was being built: nobody to answer
+                pass
+
+        self._page_future.add_done_callback(built)
 
     def _page_done(self, key: int, html: bytes) -> None:
         job = self._jobs.pop(key, None)
