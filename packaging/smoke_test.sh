@@ -3,7 +3,8 @@
 # home folder so nothing of the user's is touched:
 #   1. `ControlTower --demo --db <tmp> --screenshot out.png` exits 0 and writes a full-size, non-blank PNG;
 #   2. `ControlTower solve-vrp` plans a small Solomon instance with PyVRP (the native solver libraries load),
-#      and `ControlTower export orders` writes an .xlsx;
+#      and `ControlTower export orders` writes an .xlsx, and `ControlTower import` brings in a 25,000-row CSV
+#      (checked in spawned worker processes: multiprocessing works in the frozen app);
 #   3. every OR-Tools and PyVRP extension in the bundle resolves its shared libraries inside the bundle (Linux).
 # Usage: packaging/smoke_test.sh [--reuse]      Result: build/smoke/out.png, last line one JSON object.
 set -euo pipefail
@@ -88,6 +89,23 @@ PY
 status=0
 "$APP" export orders --db "$OUT/demo.db" --out "$OUT/orders.xlsx" >"$OUT/export.log" 2>&1 || status=$?
 [ "$status" -eq 0 ] && [ -s "$OUT/orders.xlsx" ] || { cat "$OUT/export.log" >&2; fail "export to .xlsx failed ($status)"; }
+
+# 2c. A big import, frozen: its rows are checked in spawned worker processes, which must start from the bundle.
+"$PYTHON" - "$OUT/orders.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as handle:
+    handle.write("order_ref,customer_name,phone,street,city,postcode,country,item,quantity\n")
+    for i in range(25_000):
+        handle.write(f"F-{i},Customer {i},+1 217 555 {i % 10000:04d},{i} Elm St,Springfield,62701,US,Widget,2\n")
+PY
+status=0
+"$APP" import "$OUT/orders.csv" --db "$OUT/import.db" --json >"$OUT/import.json" 2>"$OUT/import.log" || status=$?
+[ "$status" -eq 0 ] || { cat "$OUT/import.log" >&2; fail "import exited with status $status"; }
+"$PYTHON" - "$OUT/import.json" <<'PY' || fail "the frozen import did not import every row"
+import json, sys
+report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+assert (report["imported"], report["rejected"]) == (25_000, 0), report
+PY
 
 # 3. Native libraries of the solvers resolve inside the bundle (catches a library left behind by the spec).
 if [ "$(uname -s)" = Linux ]; then
