@@ -291,6 +291,7 @@ class _Checker:
         self.profile = profile
         self.headers = headers
         self.columns = profile.resolve(headers)
+        self.field_columns = list(self.columns.items())
         self.now = now
         self.has_option = "delivery_option" in self.columns
         self.item_fields = any(f in self.columns for f in ("line_sku", "line_name", "line_quantity", "line_price"))
@@ -312,24 +313,28 @@ class _Checker:
     def check(self, ref: str, rows: list[list[str]], found: list[tuple[int, str, str, str]]) -> OrderRow | None:
         """One order from its rows; every problem goes into `found` as (row in group, column, reason, cell text)."""
         columns, profile = self.columns, self.profile
-        single = rows[0] if len(rows) == 1 else None
+        if len(rows) == 1:  # most orders: one row, each field read once up front
+            row = rows[0]
+            cells: dict[str, str] = {}
+            for name, indexes in self.field_columns:
+                for i in indexes:
+                    value = row[i]
+                    if value and not value.isspace():
+                        cells[name] = value
+                        break
+            cell = cells.get
 
-        def get(name: str) -> tuple[str, int]:
-            """First non-blank value of a field over the order's rows, and which of its rows it came from."""
-            indexes = columns.get(name)
-            if indexes:
-                if single is not None:
-                    for i in indexes:
-                        value = single[i]
+            def get(name: str) -> tuple[str, int]:
+                return cell(name, ""), 0
+        else:
+            def get(name: str) -> tuple[str, int]:
+                """First non-blank value of a field over the order's rows, and which of its rows it came from."""
+                for position, row in enumerate(rows):
+                    for i in columns.get(name, ()):
+                        value = row[i]
                         if value and not value.isspace():
-                            return value, 0
-                else:
-                    for position, row in enumerate(rows):
-                        for i in indexes:
-                            value = row[i]
-                            if value and not value.isspace():
-                                return value, position
-            return "", 0
+                            return value, position
+                return "", 0
 
         def take(name: str, parse, *args):
             text, position = get(name)
