@@ -2,7 +2,8 @@
 
 Prints one JSON object: rows, seconds (file to committed, including the child's start), rows_per_s,
 max_loop_stall_ms (longest gap beyond the 10 ms period between timer ticks on the UI thread), rows_per_cpu_s
-(the child's own CPU time: what the code costs, whatever else the machine is doing), load_avg_1m,
+(CPU time of the import child and its check workers: what the code costs, whatever else the machine is doing),
+workers (check processes used), load_avg_1m,
 reimport_rows_per_s (the same file again, nothing changes).
 Usage: python benchmarks/import_bench.py [--rows 100000]
 """
@@ -49,6 +50,7 @@ def main() -> int:
 
     from controltower.imports import GENERIC, import_file
     from controltower.imports.background import start_import
+    from controltower.imports.importer import check_workers
     from controltower.store import Database
 
     work = Path(tempfile.mkdtemp(prefix="import_bench_"))
@@ -107,7 +109,8 @@ def main() -> int:
         "rows": args.rows, "seconds": round(result["seconds"], 3), "rows_per_s": round(args.rows / result["seconds"]),
         "max_loop_stall_ms": round(max_stall_ms, 1), "max_stall_at_s": round(worst_at - result["started"], 2), "imported": report.imported, "rejected": report.rejected,
         "reimport_rows_per_s": round(args.rows / result["reimport_seconds"]),
-        "rows_per_cpu_s": round(args.rows / result["cpu_seconds"]), "load_avg_1m": round(os.getloadavg()[0], 1),
+        "rows_per_cpu_s": round(args.rows / result["cpu_seconds"]), "workers": check_workers(args.rows),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
     }))
     db.close()
     return 0

@@ -147,15 +147,21 @@ def expected_rows(path: str | Path) -> int:
         return 0
 
 
+def check_workers(rows: int) -> int:
+    """How many worker processes check a file of `rows` rows: none for a small file or a one-core computer, else one
+    per core but one (the saving process checks too whenever it would otherwise wait), at most four."""
+    if rows < assemble.PARALLEL_FROM:
+        return 0
+    return max(0, min((os.cpu_count() or 1) - 1, 4))
+
+
 @contextmanager
 def worker_pool(rows: int) -> Iterator[Executor | None]:
-    """Worker processes for checking a big file (one per core), or None when the file is small or there is one core.
+    """Worker processes for checking a big file (check_workers), or None when the file is small or there is one core.
 
     Spawned, never forked: the app's process runs Qt. Ending the pool ends its workers, also on errors."""
-    cores = os.cpu_count() or 1
-    # The caller saves while the workers check, and the two cost about the same: one core each.
-    workers = min(cores - 1, 4)
-    if rows < assemble.PARALLEL_FROM or workers < 1:
+    workers = check_workers(rows)
+    if not workers:
         yield None
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
