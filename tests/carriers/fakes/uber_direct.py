@@ -19,7 +19,8 @@ class FakeUberDirect(FakeServer):
         self.deliveries: dict[str, dict] = {}
         self.by_key: dict[str, str] = {}
         self.created: list[str] = []
-        self.tokens: list[str] = []
+        self.tokens: list[str] = []  # the tokens still valid
+        self.issued = 0  # every token ever granted: a renewed token never repeats a revoked one, as at Uber
         self._ids = itertools.count(1)
         self.route("POST", "/oauth/v2/token", self.token)
         self.route("POST", f"{PREFIX}/delivery_quotes", self.quote)
@@ -43,7 +44,8 @@ class FakeUberDirect(FakeServer):
         form = request.form
         if (form.get("client_id"), form.get("client_secret"), form.get("grant_type")) != (CLIENT_ID, CLIENT_SECRET, "client_credentials"):
             return Reply(401, {"error": "invalid_client", "message": "invalid client credentials"})
-        token = f"tok{len(self.tokens) + 1}"
+        self.issued += 1
+        token = f"tok{self.issued}"
         self.tokens.append(token)
         return Reply(200, {"access_token": token, "expires_in": 2592000, "token_type": "Bearer", "scope": "eats.deliveries"})
 
