@@ -126,6 +126,7 @@ def _serve(requests, replies) -> None:
             try:
                 if kind == "load":
                     pools.close()
+                    table, prepared, pool = None, None, None
                     with gc_paused():
                         table = read_table(args[0])
                     original, prepared = {}, None
