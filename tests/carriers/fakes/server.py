@@ -59,6 +59,9 @@ Handler = Callable[[Request], Reply]
 
 class _QuickServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: eight calls at once on a busy machine overflowed it, a dropped
+    # connection attempt is retried only after a second, and the tests' 0.5 s timeout failed the call.
+    request_queue_size = 128
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's FQDN, which can stall on DNS; 127.0.0.1 needs no name.
