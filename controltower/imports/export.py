@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ Progress = Callable[[int], None]  # rows written so far; it may raise ExportCanc
 class ExportCancelled(Exception):
     """The user stopped the export; nothing is left behind."""
 PROGRESS_EVERY = 5000
+YIELD_EVERY = 50  # rows between moments the export thread lets the UI thread run (PROGRESS_EVERY is a multiple)
 
 
 def neutralise(value: object) -> object:
@@ -227,8 +229,12 @@ class _Counted:
     def __iter__(self) -> Iterator[Sequence]:
         for row in self.rows:
             self.count += 1
-            if self.progress is not None and self.count % PROGRESS_EVERY == 0:
-                self.progress(self.count)
+            if self.count % YIELD_EVERY == 0:
+                # Hand the GIL over now and then: the UI thread needs it several times per event-loop turn, and
+                # waiting the interpreter's 5 ms switch interval each time added up to 30-100 ms stalls.
+                time.sleep(0)
+                if self.progress is not None and self.count % PROGRESS_EVERY == 0:
+                    self.progress(self.count)
             yield row
         if self.progress is not None:
             self.progress(self.count)
