@@ -34,6 +34,11 @@ class ImportCancelled(Exception):
     """The user stopped the import; nothing was saved."""
 
 
+def stop_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ImportCancelled("import stopped; nothing was saved")
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One reason a row was rejected: spreadsheet row number, column header, a plain reason, and the cell as written."""
@@ -164,8 +169,7 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
         results = _shared_checks(pool, slices, headers, profile, now)
     try:
         for chunk in results:
-            if cancel is not None and cancel.is_set():
-                raise ImportCancelled("import stopped; nothing was saved")
+            stop_if_cancelled(cancel)
             done += chunk.rows
             if progress is not None:
                 progress("checking", done, total)

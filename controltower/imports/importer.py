@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Iterator
 
 from ..store import audit
+from ..store.orders import BulkWriter
 from . import assemble
-from .assemble import ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused
-from .bulk import BulkWriter, save_rows
+from .assemble import ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused, stop_if_cancelled
+from .bulk import save_rows
 from .profiles import ImportProfile, guess_profile
 from .reading import Table, read_table
 
@@ -73,7 +74,7 @@ def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress
         total = rows + rows // 20  # the last twentieth: rebuilding indexes after a big import
         done = 0
         with gc_paused(), db.transaction() as conn:
-            writer = BulkWriter(conn, rows, cancel)
+            writer = BulkWriter(conn, rows)
             for chunk in checked_chunks(table, profile, None, cancel, pool):
                 writer.add(chunk.values, chunk.lines)
                 problems += [RowProblem(*p) for p in chunk.problems]
@@ -82,6 +83,7 @@ def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress
                 done += chunk.rows
                 if progress:
                     progress("saving", done, total)
+            stop_if_cancelled(cancel)
             result = writer.finish()
             _record(conn, table, profile, result, len(rejected_rows))
         if progress:
