@@ -28,18 +28,14 @@ class ImportJob:
 def _run(job: ImportJob, messages) -> None:
     from ..errors import UserFacingError
     from ..store import Database
-    from .assemble import gc_paused
-    from .importer import exit_with_parent, expected_rows, import_table, worker_pool
+    from .importer import exit_with_parent, import_table, read_with_workers
     from .profiles import guess_profile
-    from .reading import read_table
 
     exit_with_parent()  # the app went away: stop, and the open transaction saves nothing
     try:
         db = Database(job.db_path)
         try:
-            with worker_pool(expected_rows(job.file_path)) as pool:  # workers start while the file is read
-                with gc_paused():
-                    table = read_table(job.file_path)
+            with read_with_workers(job.file_path) as (table, pool):
                 for (row, column), text in job.fixes.items():
                     table.rows[row][column] = text
                 profile = job.profile or guess_profile(table.headers)

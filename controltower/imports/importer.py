@@ -54,10 +54,7 @@ def import_file(db, path: str | Path, profile: ImportProfile | None = None, *, p
     """Import a CSV/XLSX file of orders; good rows are saved together, bad rows are reported. Safe to run off the UI thread."""
     if progress:
         progress("reading", 0, 1)
-    # A big file is checked in worker processes; they start while the file is read.
-    with worker_pool(expected_rows(path)) as pool:
-        with gc_paused():
-            table = read_table(path)
+    with read_with_workers(path) as (table, pool):
         return import_table(db, table, profile or guess_profile(table.headers), progress=progress, cancel=cancel,
                             hub=hub, pool=pool)
 
@@ -139,6 +136,15 @@ def exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+@contextmanager
+def read_with_workers(path: str | Path) -> Iterator[tuple[Table, Executor | None]]:
+    """The file read, and worker processes to check it (a big file only), started while it is read."""
+    with worker_pool(expected_rows(path)) as pool:
+        with gc_paused():
+            table = read_table(path)
+        yield table, pool
 
 
 def expected_rows(path: str | Path) -> int:
