@@ -19,7 +19,6 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from ..store import Database
-    from .assemble import Prepared
     from .importer import import_table, worker_pool, write_rejects
     from .profiles import guess_profile, load_profile
     from .reading import read_table
@@ -47,8 +46,7 @@ def main(argv: list[str]) -> int:
         with worker_pool(len(table.rows)) as pool:  # checked in workers while the checked part is saved
             report = import_table(db, table, profile, progress=progress, pool=pool)
         if args.rejects and report.rejected_rows:
-            write_rejects(args.rejects, table, Prepared([], report.errors, report.rejected_rows, report.rows,
-                                                        report.rejected_orders))
+            write_rejects(args.rejects, table, report.errors, report.rejected_rows)
     finally:
         db.close()
     if args.json:

@@ -182,18 +182,19 @@ def worker_pool(rows: int) -> Iterator[Executor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write_rejects(path: str | Path, table: Table, prepared: Prepared) -> int:
-    """The rejected rows as a CSV the user can fix and import again: original columns plus the reasons."""
+def write_rejects(path: str | Path, table: Table, problems: list[RowProblem], rejected_rows: list[int]) -> int:
+    """The rejected rows (indexes into table.rows) as a CSV the user can fix and import again: the original columns
+    plus the reasons from `problems`."""
     from .export import neutralise
 
     reasons: dict[int, list[str]] = {}
-    for problem in prepared.problems:
+    for problem in problems:
         reasons.setdefault(problem.row, []).append(f"{problem.column}: {problem.reason}")
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(["Row", *table.headers, "Reason"])
-        for index in prepared.rejected_rows:
+        for index in rejected_rows:
             number = table.row_number(index)
             writer.writerow([number, *(neutralise(c) for c in table.rows[index]),
                              neutralise("; ".join(reasons.get(number, ["another row of this order was rejected"])))])
-    return len(prepared.rejected_rows)
+    return len(rejected_rows)

@@ -145,7 +145,7 @@ def _serve(requests, replies) -> None:
                 elif kind == "rejects":
                     if table is None or prepared is None:
                         raise RuntimeError("no file has been checked yet")
-                    replies.put(("exported", number, write_rejects(args[0], table, prepared), args[0]))
+                    replies.put(("exported", number, write_rejects(args[0], table, prepared.problems, prepared.rejected_rows), args[0]))
             except UserFacingError as exc:
                 replies.put(("failed", number, exc.message, exc.advice))
             except OSError as exc:

@@ -117,7 +117,7 @@ def test_rejects_csv_lists_original_rows_with_reasons(tmp_path, data_dir):
     table = read_table(data_dir / "bad_rows.csv")
     prepared = prepare(table, GENERIC)
     out = tmp_path / "rejects.csv"
-    assert write_rejects(out, table, prepared) == 15
+    assert write_rejects(out, table, prepared.problems, prepared.rejected_rows) == 15
     with open(out, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["Row"] == "3" and rows[0]["Reason"] == "order_ref: order number is missing"
@@ -129,7 +129,7 @@ def test_fixed_rejects_can_be_imported_again(store, tmp_path, data_dir):
     table = read_table(data_dir / "bad_rows.csv")
     prepared = prepare(table, GENERIC)
     out = tmp_path / "rejects.csv"
-    write_rejects(out, table, prepared)
+    write_rejects(out, table, prepared.problems, prepared.rejected_rows)
     text = out.read_text(encoding="utf-8-sig").replace("ABCDE", "62704")
     out.write_text(text, encoding="utf-8-sig")
     report = import_file(store, out, GENERIC)
