@@ -33,6 +33,7 @@ def main() -> int:
 
     from controltower.store import Database
     from controltower.ui.exports.actions import ExportActions
+    from loop_ticks import LoopTicks
 
     work = Path(tempfile.mkdtemp(prefix="export_bench_"))
     if args.db:
@@ -51,15 +52,8 @@ def main() -> int:
     window = QMainWindow()
     exports = ExportActions(window, db)
     exports._show = lambda *_args: None  # no message box in a benchmark
-    gaps: list[float] = []
-    last = [time.perf_counter()]
     result: dict[str, float] = {}
     queue = [("csv", work / "orders.csv.out.csv")] + ([] if args.no_xlsx else [("xlsx", work / "orders.xlsx")])
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
 
     def next_export(_summary: str = "") -> None:
         if "current" in result:
@@ -77,10 +71,8 @@ def main() -> int:
 
     exports.finished.connect(next_export)
     exports.failed.connect(failed)
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
+    ticks = LoopTicks()
+    ticks.start()
     QTimer.singleShot(200, next_export)
     app.exec()
     figures = {"orders": orders}
@@ -88,7 +80,7 @@ def main() -> int:
         if f"{kind}_s" in result:
             figures[f"{kind}_s"] = round(result[f"{kind}_s"], 2)
             figures[f"{kind}_rows_per_s"] = round(orders / result[f"{kind}_s"])
-    figures["max_loop_stall_ms"] = round(max(0.0, max(gaps[1:]) * 1000 - 10), 1)
+    figures["max_loop_stall_ms"] = ticks.max_stall_ms()
     figures["load_avg_1m"] = round(os.getloadavg()[0], 1)
     print(json.dumps(figures))
     db.close()

@@ -25,6 +25,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from import_bench import make_csv
+    from loop_ticks import LoopTicks
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -38,14 +39,9 @@ def main() -> int:
     db = Database(work / "bench.db")
     wizard = ImportWizard(None, db)
     wizard.show()
-    gaps: list[float] = []
-    last = [time.perf_counter()]
     times: dict[str, float] = {}
 
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+    def tick(now: float) -> None:
         if wizard.prepared is not None and "checked" not in times:
             times["checked"] = now
             QTimer.singleShot(300, app.quit)  # and the paint that follows
@@ -54,17 +50,14 @@ def main() -> int:
         times["start"] = time.perf_counter()
         wizard.load_file(source)
 
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
+    ticks = LoopTicks(tick)
+    ticks.start()
     QTimer.singleShot(200, start)
     app.exec()
     wizard.end_session()
     print(json.dumps({
         "rows": args.rows, "check_s": round(times["checked"] - times["start"], 2),
-        "max_loop_stall_ms": round(max(0.0, max(gaps) * 1000 - 10), 1),
-        "stalls_over_50_ms": sum(1 for g in gaps if g * 1000 - 10 > 50), "load_avg_1m": round(os.getloadavg()[0], 1),
+        "max_loop_stall_ms": ticks.max_stall_ms(), "stalls_over_50_ms": sum(1 for s in ticks.stalls_ms() if s > 50), "load_avg_1m": round(os.getloadavg()[0], 1),
     }))
     db.close()
     return 0
