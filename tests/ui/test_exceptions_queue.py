@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import time_machine
 from PySide6.QtCore import Qt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control"))
@@ -15,11 +16,18 @@ from control_facts import Facts  # noqa: E402
 from controltower.control.actions import ControlService  # noqa: E402
 from controltower.control.engine import ExceptionEngine  # noqa: E402
 from controltower.domain import GeoPoint, GeoPrecision, ShipmentStatus as S  # noqa: E402
-from controltower.domain.timeutil import to_iso, utcnow  # noqa: E402
+from controltower.domain.timeutil import to_iso  # noqa: E402
 from controltower.ui.exceptions import ExceptionQueueView  # noqa: E402
 from controltower.ui.exceptions.dialogs import RebookDialog  # noqa: E402
 
-NOW = utcnow()
+# A Tuesday afternoon in Portland: the rules read the shop's day and hour, so the clock is set, never the wall clock.
+NOW = datetime(2026, 3, 10, 22, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
