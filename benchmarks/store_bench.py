@@ -107,6 +107,7 @@ def main() -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from controltower.services.orders import OrdersService
     from controltower.ui.orders import OrdersView
 
     app = QApplication.instance() or QApplication([])
@@ -116,7 +117,7 @@ def main() -> int:
     views = []
 
     def open_view():
-        view = OrdersView(db)
+        view = OrdersView(OrdersService(db))
         view.resize(1400, 800)
         view.show()
         app.processEvents()

@@ -6,6 +6,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from ..services.orders import OrdersService
 from .backup_actions import BackupActions
 from .context import AppContext
 from .exports import ExportActions
@@ -43,7 +44,7 @@ class Areas(QObject):
         self._couriers: list = []
         self._map_refreshing = self._map_refresh_again = False
         db = context.db
-        self.orders = OrdersView(db)
+        self.orders = OrdersView(OrdersService(db, context.hub))
         self.map = self._build_map(context)
         self.kpis = self._build_kpis(context)
         self.exceptions = self._build_exceptions(context)

@@ -164,6 +164,7 @@ def test_clicking_a_marker_selects_the_order_and_selecting_orders_highlights_the
 def test_clicks_follow_through_to_the_orders_view_and_back(qtbot, open_map, tmp_path):
     from controltower.demo import generate
     from controltower.mapfeatures import map_day
+    from controltower.services.orders import OrdersService
     from controltower.store import Database
     from controltower.ui.orders import OrdersView
 
@@ -171,7 +172,7 @@ def test_clicks_follow_through_to_the_orders_view_and_back(qtbot, open_map, tmp_
                        orders_today=60, history_days=1)
     db = Database(summary.path)
     day = map_day(db, db.scalar("SELECT max(plan_date) FROM routes"))
-    orders = OrdersView(db)
+    orders = OrdersView(OrdersService(db))
     qtbot.addWidget(orders)
     view = open_map()
     view.stopClicked.connect(orders.select_order)  # as the main window wires them

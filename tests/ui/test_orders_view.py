@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from controltower.demo import generate
+from controltower.services.orders import OrdersService
 from controltower.store import Database
 from controltower.ui.orders import OrdersView
 
@@ -21,7 +22,7 @@ def demo_path(tmp_path_factory):
 @pytest.fixture
 def view(qtbot, demo_path):
     db = Database(demo_path)
-    widget = OrdersView(db)
+    widget = OrdersView(OrdersService(db))
     qtbot.addWidget(widget)
     widget.resize(1200, 600)
     widget.show()
@@ -40,7 +41,7 @@ def test_filter_by_status_shows_only_those_orders(qtbot, view):
     statuses = set(visible_column(view, "Status"))
     assert statuses == {"Delivered"}
     qtbot.waitUntil(lambda: view.total_label.text().endswith("orders"))
-    total = view.db.scalar("SELECT count(*) FROM orders WHERE status = 'delivered'")
+    total = view.service.db.scalar("SELECT count(*) FROM orders WHERE status = 'delivered'")
     assert view.total_label.text() == f"{total:,} orders"
 
 
@@ -67,7 +68,7 @@ def test_clicking_a_header_sorts(qtbot, view):
 
 
 def test_search_box_finds_by_customer_and_postcode(qtbot, view):
-    name = view.db.scalar("SELECT customer_name FROM orders ORDER BY id LIMIT 1")
+    name = view.service.db.scalar("SELECT customer_name FROM orders ORDER BY id LIMIT 1")
     qtbot.keyClicks(view.search, name.split()[1])
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
     customers = visible_column(view, "Customer")
@@ -80,12 +81,12 @@ def test_search_box_finds_by_customer_and_postcode(qtbot, view):
 
 def test_date_filter_limits_to_promised_day(view):
     view.date_enabled.setChecked(True)
-    day = view.db.scalar("SELECT min(delivery_date) FROM orders")
+    day = view.service.db.scalar("SELECT min(delivery_date) FROM orders")
     from PySide6.QtCore import QDate
 
     view.date_from.setDate(QDate.fromString(day, Qt.DateFormat.ISODate))
     view.date_to.setDate(QDate.fromString(day, Qt.DateFormat.ISODate))
-    expected = view.db.scalar("SELECT count(*) FROM orders WHERE delivery_date = ?", (day,))
+    expected = view.service.db.scalar("SELECT count(*) FROM orders WHERE delivery_date = ?", (day,))
     while view.model.canFetchMore():
         view.model.fetchMore()
     assert view.model.rowCount() == expected
@@ -98,18 +99,18 @@ def test_rows_load_on_demand_and_selecting_shows_detail(qtbot, view):
     with qtbot.waitSignal(view.orderSelected) as signal:
         view.table.selectRow(0)
     order_id = signal.args[0]
-    ref = view.db.scalar("SELECT order_ref FROM orders WHERE id = ?", (order_id,))
+    ref = view.service.db.scalar("SELECT order_ref FROM orders WHERE id = ?", (order_id,))
     assert ref in view.detail.toPlainText()
 
 
 def test_select_order_from_elsewhere(view):
-    order_id = view.db.scalar("SELECT min(id) FROM orders")
+    order_id = view.service.db.scalar("SELECT min(id) FROM orders")
     assert view.select_order(order_id)
     assert view.model.order_id(view.table.selectionModel().selectedRows()[0].row()) == order_id
 
 
 def test_untrusted_names_show_as_text(qtbot, view):
-    with view.db.transaction() as conn:
+    with view.service.db.transaction() as conn:
         conn.execute("UPDATE orders SET customer_name = '<img src=x onerror=alert(1)>' WHERE id = 1")
     view.select_order(1)
     view.detail.show_order(1)

@@ -5,17 +5,15 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser
 
-from ...store import Database, audit
-from ...store import orders as order_store
-from ...store import shipments as shipment_store
+from ...services.orders import OrdersService
 
 
 class OrderDetail(QTextBrowser):
     """Every string shown here comes from customers or carriers, so all of it is escaped."""
 
-    def __init__(self, db: Database, local_time, parent=None) -> None:
+    def __init__(self, service: OrdersService, local_time, parent=None) -> None:
         super().__init__(parent)
-        self.db, self.local_time = db, local_time
+        self.service, self.local_time = service, local_time
         self.setOpenExternalLinks(False)
         self.setMinimumWidth(320)
         self.show_order(None)
@@ -24,14 +22,14 @@ class OrderDetail(QTextBrowser):
         if order_id is None:
             self.setHtml("<p style='color:#666'>Select an order to see its details, shipments and tracking history.</p>")
             return
-        conn = self.db.reader()
-        order = order_store.get_order(conn, order_id)
-        if order is None:
+        detail = self.service.detail(order_id)
+        if detail is None:
             self.setHtml("<p>This order is no longer in the store.</p>")
             return
+        order = detail.order
         e = escape
         window = order.promised_window
-        promised = f"{self.local_time(_iso(window.start))} – {self.local_time(_iso(window.end))}" if window else "no promise"
+        promised = f"{self.local_time(window.start)} – {self.local_time(window.end)}" if window else "no promise"
         position = (f"{order.location.lat:.5f}, {order.location.lon:.5f} ({e(order.location.precision.value)})"
                     if order.location else "<b style='color:#c62828'>not placed on the map</b>")
         parts = [
@@ -46,25 +44,19 @@ class OrderDetail(QTextBrowser):
         if order.lines:
             items = "".join(f"<li>{line.quantity} × {e(line.name)} <span style='color:#777'>{e(line.sku)}</span></li>" for line in order.lines)
             parts.append(f"<p><b>Items</b></p><ul>{items}</ul>")
-        for shipment in shipment_store.shipments_for_order(conn, order_id):
+        for item in detail.shipments:
+            shipment = item.shipment
             cost = shipment.cost.format() if shipment.cost else "—"
             parts.append(f"<p><b>Shipment</b> ({e(shipment.kind)}) via {e(shipment.carrier)} {e(shipment.service)}<br>"
                          f"Tracking {e(shipment.tracking_number) or '—'} · cost {e(cost)} · {e(shipment.status.label)}</p>")
             rows = "".join(
-                f"<tr><td>{e(self.local_time(ev['event_time']))}</td><td>{e(ev['status'])}</td>"
-                f"<td>{e(ev['raw_code'])}</td><td>{e(ev['raw_text'])}{'' if ev['applied'] else ' <i>(history only)</i>'}</td></tr>"
-                for ev in shipment_store.events_for(conn, shipment.id))
+                f"<tr><td>{e(self.local_time(ev.event_time))}</td><td>{e(ev.status)}</td>"
+                f"<td>{e(ev.raw_code)}</td><td>{e(ev.raw_text)}{'' if ev.applied else ' <i>(history only)</i>'}</td></tr>"
+                for ev in item.events)
             if rows:
                 parts.append(f"<table cellspacing=4><tr><th align=left>When</th><th align=left>Status</th>"
                              f"<th align=left>Carrier code</th><th align=left>Text</th></tr>{rows}</table>")
-        trail = audit.entries(conn, "order", order_id, limit=20)
-        if trail:
-            items = "".join(f"<li>{e(self.local_time(a['at']))}: {e(a['action'])} by {e(a['actor'])}</li>" for a in trail)
+        if detail.history:
+            items = "".join(f"<li>{e(self.local_time(a.at))}: {e(a.action)} by {e(a.actor)}</li>" for a in detail.history)
             parts.append(f"<p><b>History</b></p><ul>{items}</ul>")
         self.setHtml("".join(parts))
-
-
-def _iso(moment) -> str:
-    from ...domain.timeutil import to_iso
-
-    return to_iso(moment)

@@ -9,13 +9,12 @@ from PySide6.QtGui import QBrush, QColor
 
 from ...domain import DeliveryOption, Money, ShipmentStatus
 from ...domain.timeutil import from_iso
-from ...store import Database
-from ...store import orders as order_store
+from ...services.orders import OrderListRow, OrderQuery, OrdersService
 from ..tasks import run_in_thread
 
 PAGE = 256
-# (header, store column used for sorting, row tuple index) ; row tuples follow order_store.VIEW_COLUMNS.
-_IDX = {name: i for i, name in enumerate(order_store.VIEW_COLUMNS)}
+# (header, column used for sorting); rows are OrderListRow tuples, read by position for speed.
+_IDX = {name: i for i, name in enumerate(OrderListRow._fields)}
 COLUMNS = [
     ("Order", "order_ref"), ("Customer", "customer_name"), ("Address", "street"), ("City", "city"), ("Postcode", "postcode"),
     ("Option", "delivery_option"), ("Promised by", "promised_end"), ("Status", "status"), ("Carrier", "carrier"),
@@ -33,20 +32,20 @@ class OrdersModel(QAbstractTableModel):
 
     totalChanged = Signal(object)  # int, or None while counting
 
-    def __init__(self, db: Database, timezone: tzinfo | None = None, parent=None) -> None:
+    def __init__(self, service: OrdersService, timezone: tzinfo | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.tz = timezone or db.shop_timezone() or datetime.now().astimezone().tzinfo
-        self.carrier_names = {row[0]: row[1] for row in db.reader().execute("SELECT code, name FROM carrier_accounts")}
-        self.query = order_store.OrderQuery()
-        self.rows: list[tuple] = []
+        self.service = service
+        self.tz = timezone or service.shop_timezone() or datetime.now().astimezone().tzinfo
+        self.carrier_names = service.carrier_names()
+        self.query = OrderQuery()
+        self.rows: list[OrderListRow] = []
         self.exhausted = False
         self.total: int | None = None
         self._count_generation = 0
         self.reload()
 
     # -- querying -----------------------------------------------------------------------------------------------
-    def set_query(self, query: order_store.OrderQuery) -> None:
+    def set_query(self, query: OrderQuery) -> None:
         if query != self.query:
             self.query = query
             self.reload()
@@ -57,7 +56,7 @@ class OrdersModel(QAbstractTableModel):
     def reload(self) -> None:
         """Start again from the first page (after a filter, a sort or a change in the store)."""
         self.beginResetModel()
-        self.rows = order_store.page(self.db.reader(), self.query, 0, PAGE)
+        self.rows = self.service.page(self.query, 0, PAGE)
         self.exhausted = len(self.rows) < PAGE
         self.endResetModel()
         self._count_in_background()
@@ -68,7 +67,7 @@ class OrdersModel(QAbstractTableModel):
         positions = [i for i, row in enumerate(self.rows) if row[0] in wanted]
         if not positions:
             return
-        fresh = {row[0]: row for row in order_store.page(self.db.reader(), order_store.OrderQuery(ids=tuple(wanted)), 0, len(wanted))}
+        fresh = {row[0]: row for row in self.service.page(OrderQuery(ids=tuple(wanted)), 0, len(wanted))}
         for i in positions:
             if self.rows[i][0] in fresh:
                 self.rows[i] = fresh[self.rows[i][0]]
@@ -76,7 +75,7 @@ class OrdersModel(QAbstractTableModel):
 
     def _count_in_background(self) -> None:
         self._count_generation += 1
-        generation, query, db = self._count_generation, self.query, self.db
+        generation, query, service = self._count_generation, self.query, self.service
         if self.exhausted:
             self._set_total(len(self.rows))
             return
@@ -84,7 +83,7 @@ class OrdersModel(QAbstractTableModel):
         self.totalChanged.emit(None)
 
         def count() -> int:
-            return order_store.count(db.reader(), query)
+            return service.count(query)
 
         run_in_thread(count, lambda n: self._set_total(n) if generation == self._count_generation else None)
 
@@ -103,7 +102,7 @@ class OrdersModel(QAbstractTableModel):
         return not parent.isValid() and not self.exhausted
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:
-        more = order_store.page(self.db.reader(), self.query, len(self.rows), PAGE)
+        more = self.service.page(self.query, len(self.rows), PAGE)
         if len(more) < PAGE:
             self.exhausted = True
         if more:
@@ -159,8 +158,10 @@ class OrdersModel(QAbstractTableModel):
             return self.carrier_names.get(value) or (value.replace("_", " ").title() if value else "—")
         return "" if value is None else str(value)
 
-    def local_time(self, iso: str | None) -> str:
-        moment = from_iso(iso)
+    def local_time(self, moment: datetime | str | None) -> str:
+        """A stored time (ISO UTC text or an aware datetime) in the shop's zone, as the table shows it."""
+        if isinstance(moment, str):
+            moment = from_iso(moment)
         if moment is None:
             return ""
         return moment.astimezone(self.tz).strftime("%a %d %b %H:%M")

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import DeliveryOption, ShipmentStatus
-from ...store import Database
+from ...services.orders import OrdersService
 from .detail import OrderDetail
 from .model import COLUMNS, OrdersModel
 
@@ -29,10 +29,10 @@ class OrdersView(QWidget):
     orderSelected = Signal(int)
     ordersSelected = Signal(list)
 
-    def __init__(self, db: Database, parent=None) -> None:
+    def __init__(self, service: OrdersService, parent=None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.model = OrdersModel(db, parent=self)
+        self.service = service
+        self.model = OrdersModel(service, parent=self)
         self._build()
         self.model.totalChanged.connect(self._show_total)
         self._show_total(self.model.total)
@@ -90,7 +90,7 @@ class OrdersView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        self.detail = OrderDetail(self.db, self.model.local_time)
+        self.detail = OrderDetail(self.service, self.model.local_time)
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
