@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..services.orders import OrdersService
+from ..services.outbox import OutboxService
 from .backup_actions import BackupActions
 from .context import AppContext
 from .exports import ExportActions
@@ -52,7 +53,7 @@ class Areas(QObject):
         self.dispatch = LazyArea(lambda: self._build_dispatch(context), "dispatch")
         self._dispatching = None
         self.sync_status = SyncStatusWidget(context.hub)
-        self.outbox = OutboxPanel(db, context.hub)
+        self.outbox = OutboxPanel(OutboxService(db, context.hub), context.hub)
         self.backups = BackupActions(window, db)
         self.exports = ExportActions(window, db, self.kpis)
 

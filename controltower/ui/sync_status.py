@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import UserFacingError
 from ..events import EventHub
-from ..store import Database
-from ..sync import outbox
-from ..sync.writes import cancel_write
+from ..services.outbox import OutboxEntry, OutboxService
 
 _WHAT = {"book": "Book", "cancel": "Cancel booking", "return": "Book return"}
 _STATE = {"pending": "Waiting to send", "in_flight": "Sending", "unknown": "Checking with carrier",
@@ -67,10 +65,10 @@ class OutboxPanel(QWidget):
     COLUMNS = ("#", "Carrier", "What", "Shipment", "State", "Tries", "Next try", "Last error")
     refresh_requested = Signal()
 
-    def __init__(self, db: Database, hub: EventHub, parent: QWidget | None = None) -> None:
+    def __init__(self, service: OutboxService, hub: EventHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db, self.hub = db, hub
-        self.entries: list[outbox.OutboxEntry] = []
+        self.service = service
+        self.entries: list[OutboxEntry] = []
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -102,7 +100,7 @@ class OutboxPanel(QWidget):
 
     def refresh(self) -> None:
         selected = self.selected_entry()
-        self.entries = outbox.queued(self.db.reader())
+        self.entries = self.service.queued()
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             values = (str(entry.id), entry.carrier, _WHAT.get(entry.operation, entry.operation), str(entry.shipment_id or ""),
@@ -118,7 +116,7 @@ class OutboxPanel(QWidget):
         self.empty.setVisible(not self.entries)
         self._update_buttons()
 
-    def selected_entry(self) -> outbox.OutboxEntry | None:
+    def selected_entry(self) -> OutboxEntry | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
         return self.entries[rows[0].row()] if rows and rows[0].row() < len(self.entries) else None
 
@@ -136,12 +134,9 @@ class OutboxPanel(QWidget):
         if entry is None:
             return
         try:
-            with self.db.transaction() as conn:
-                cancel_write(conn, entry.id)
+            self.service.cancel(entry.id)
         except UserFacingError as error:
             self.message.setText(str(error))
         else:
             self.message.setText(f"Write #{entry.id} withdrawn; it will not be sent.")
-            self.hub.publish("outbox.changed", ids=[entry.id])
-            self.hub.publish("shipments.changed", ids=[entry.shipment_id])
         self.refresh()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from controltower.domain import ShipmentStatus
 from controltower.domain.timeutil import utcnow
 from controltower.events import EventHub
+from controltower.services.outbox import OutboxService
 from controltower.store.shipments import get_shipment
 from controltower.sync import outbox
 from controltower.ui.sync_status import OutboxPanel, SyncStatusWidget
@@ -41,7 +42,7 @@ def test_queued_writes_can_be_withdrawn_until_they_reach_the_carrier(qtbot, stor
     with store.transaction() as conn:
         outbox.mark_in_flight(conn, doubtful.outbox_id)
         outbox.retry_later(conn, doubtful.outbox_id, "no answer from sandbox:metro <html>", utcnow(), outcome_unknown=True)
-    panel = OutboxPanel(store, hub)
+    panel = OutboxPanel(OutboxService(store, hub), hub)
     qtbot.addWidget(panel)
     table = panel.table
     assert table.rowCount() == 2
@@ -62,7 +63,7 @@ def test_queued_writes_can_be_withdrawn_until_they_reach_the_carrier(qtbot, stor
 
 def test_panel_refreshes_when_sync_state_changes(qtbot, store, order_ids):
     hub = EventHub()
-    panel = OutboxPanel(store, hub)
+    panel = OutboxPanel(OutboxService(store, hub), hub)
     qtbot.addWidget(panel)
     assert table_rows(panel) == 0 and panel.empty.isVisibleTo(panel)
     book(store, order_ids[0], "pedal")
