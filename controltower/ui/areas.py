@@ -6,6 +6,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from ..services.backups import BackupService
 from ..services.orders import OrdersService
 from ..services.outbox import OutboxService
 from .backup_actions import BackupActions
@@ -54,7 +55,7 @@ class Areas(QObject):
         self._dispatching = None
         self.sync_status = SyncStatusWidget(context.hub)
         self.outbox = OutboxPanel(OutboxService(db, context.hub), context.hub)
-        self.backups = BackupActions(window, db)
+        self.backups = BackupActions(window, BackupService(db, context.hub))
         self.exports = ExportActions(window, db, self.kpis)
 
     def _build_kpis(self, context: AppContext):

@@ -8,52 +8,30 @@ from pathlib import Path
 from PySide6.QtCore import QProcess, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from ..store import backup
-from ..store.db import Database
+from ..services.backups import BackupService, RestoreRefused
 from .tasks import run_in_thread
 
 log = logging.getLogger(__name__)
 
 
 class BackupActions:
-    def __init__(self, window: QWidget, db: Database, keep_days: int | None = None) -> None:
-        self.window, self.db = window, db
-        self.folder = db.path.parent / "backups"
-        self.keep_days = keep_days or int(db.get_setting("backup.keep_days", "14"))
+    def __init__(self, window: QWidget, service: BackupService, keep_days: int | None = None) -> None:
+        self.window, self.service = window, service
+        self.folder = service.folder
+        self.keep_days = keep_days or service.keep_days()
         self.timer = QTimer(window, interval=60 * 60 * 1000)
         self.timer.timeout.connect(self.daily)
         self.timer.start()
         QTimer.singleShot(5000, self.daily)
 
     def daily(self) -> None:
-        path, folder, keep = self.db.path, self.folder, self.keep_days
-
-        def work():
-            from ..store.db import connect
-
-            conn = connect(path)
-            try:
-                return backup.daily_backup_if_due(conn, folder, keep)
-            finally:
-                conn.close()
-
-        run_in_thread(work, lambda made: log.info("daily backup %s", made) if made else None,
+        service, keep = self.service, self.keep_days
+        run_in_thread(lambda: service.daily_if_due(keep), lambda made: log.info("daily backup %s", made) if made else None,
                       lambda exc: log.error("daily backup failed: %s", exc))
 
     def back_up_now(self) -> None:
-        path, folder = self.db.path, self.folder
-
-        def work():
-            from ..store.db import connect
-
-            conn = connect(path)
-            try:
-                return backup.backup_now(conn, folder)
-            finally:
-                conn.close()
-
         self.window.statusBar().showMessage("Backing up…")
-        run_in_thread(work, lambda made: self.window.statusBar().showMessage(f"Backed up to {made}", 10_000),
+        run_in_thread(self.service.back_up_now, lambda made: self.window.statusBar().showMessage(f"Backed up to {made}", 10_000),
                       lambda exc: QMessageBox.warning(self.window, "Backup failed", f"The backup could not be made: {exc}"))
 
     def restore(self) -> None:
@@ -61,8 +39,8 @@ class BackupActions:
         if not chosen:
             return
         try:
-            info = backup.inspect(Path(chosen))
-        except backup.RestoreRefused as exc:
+            info = self.service.inspect(Path(chosen))
+        except RestoreRefused as exc:
             QMessageBox.warning(self.window, "Cannot restore this file", str(exc))
             return
         answer = QMessageBox.question(
@@ -71,8 +49,7 @@ class BackupActions:
             "The current file is kept beside it, and Control Tower restarts.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.db.close()
-        kept = backup.restore(Path(chosen), self.db.path)
+        kept = self.service.restore(Path(chosen))
         log.info("restored %s; previous store kept as %s", chosen, kept)
         QProcess.startDetached(sys.executable, sys.argv[1:] if getattr(sys, "frozen", False) else sys.argv)
         QApplication.quit()
@@ -80,14 +57,14 @@ class BackupActions:
     def export_settings(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Export settings", "controltower-settings.json", "JSON (*.json)")
         if chosen:
-            Path(chosen).write_text(backup.export_settings(self.db.reader()), encoding="utf-8")
+            self.service.export_settings(Path(chosen))
 
     def import_settings(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self.window, "Import settings", "", "JSON (*.json)")
         if not chosen:
             return
         try:
-            count = backup.import_settings(self.db.conn, Path(chosen).read_text(encoding="utf-8"))
+            count = self.service.import_settings(Path(chosen))
         except (ValueError, OSError) as exc:
             QMessageBox.warning(self.window, "Settings not imported", str(exc))
             return

@@ -1,0 +1,62 @@
+"""Backups of the store (now, daily, restore) and the settings file, for the File menu."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ..events import EventHub
+from ..store import Database, backup
+from ..store.backup import BackupInfo, RestoreRefused
+from ..store.db import connect
+
+__all__ = ["BackupInfo", "BackupService", "RestoreRefused"]
+
+
+class BackupService:
+    """Copies of the store in `folder` (beside the store). Backups read through a connection of their own, so call
+    `back_up_now` and `daily_if_due` from a worker: the copy of a big store takes a while."""
+
+    def __init__(self, db: Database, hub: EventHub | None = None) -> None:
+        self.db, self.hub = db, hub
+
+    @property
+    def folder(self) -> Path:
+        return self.db.path.parent / "backups"
+
+    def keep_days(self) -> int:
+        """How many days of daily backups are kept (Settings: backup.keep_days)."""
+        return int(self.db.get_setting("backup.keep_days", "14") or 14)
+
+    def back_up_now(self) -> Path:
+        return self._with_own_connection(lambda conn: backup.backup_now(conn, self.folder))
+
+    def daily_if_due(self, keep_days: int | None = None, *, now: datetime | None = None) -> Path | None:
+        """Today's backup unless it is there already (older ones past `keep_days` are pruned); None if not due."""
+        keep = keep_days or self.keep_days()
+        return self._with_own_connection(lambda conn: backup.daily_backup_if_due(conn, self.folder, keep, now=now))
+
+    def _with_own_connection(self, work):
+        conn = connect(self.db.path)
+        try:
+            return work(conn)
+        finally:
+            conn.close()
+
+    def inspect(self, path: Path) -> BackupInfo:
+        """What a backup file holds; raises RestoreRefused when it is not a store this app can restore."""
+        return backup.inspect(path)
+
+    def restore(self, path: Path) -> Path:
+        """Close the store and replace it with the backup at `path`; returns where the replaced file was kept.
+        The app must restart afterwards: every connection to the old file is gone."""
+        self.db.close()
+        return backup.restore(path, self.db.path)
+
+    def export_settings(self, path: Path) -> None:
+        """Settings and carrier account options (never keys or passwords) as a JSON file."""
+        Path(path).write_text(backup.export_settings(self.db.reader()), encoding="utf-8")
+
+    def import_settings(self, path: Path) -> int:
+        """Apply a settings file written by export_settings; returns how many settings it held.
+        Raises ValueError (not a settings file, a secret-like key) or OSError."""
+        return backup.import_settings(self.db.conn, Path(path).read_text(encoding="utf-8"))
