@@ -31,6 +31,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 
+    from controltower.services.exports import ExportService
     from controltower.store import Database
     from controltower.ui.exports.actions import ExportActions
     from loop_ticks import LoopTicks
@@ -50,7 +51,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     window = QMainWindow()
-    exports = ExportActions(window, db)
+    exports = ExportActions(window, ExportService(db))
     exports._show = lambda *_args: None  # no message box in a benchmark
     result: dict[str, float] = {}
     queue = [("csv", work / "orders.csv.out.csv")] + ([] if args.no_xlsx else [("xlsx", work / "orders.xlsx")])

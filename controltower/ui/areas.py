@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..services.backups import BackupService
+from ..services.exports import ExportService
 from ..services.orders import OrdersService
 from ..services.outbox import OutboxService
 from .backup_actions import BackupActions
@@ -56,7 +57,7 @@ class Areas(QObject):
         self.sync_status = SyncStatusWidget(context.hub)
         self.outbox = OutboxPanel(OutboxService(db, context.hub), context.hub)
         self.backups = BackupActions(window, BackupService(db, context.hub))
-        self.exports = ExportActions(window, db, self.kpis)
+        self.exports = ExportActions(window, ExportService(db, context.hub), self.kpis)
 
     def _build_kpis(self, context: AppContext):
         from ..control.kpis import KpiService

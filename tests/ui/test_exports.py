@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from controltower.control.kpis import KpiService
 from controltower.domain import Address, DeliveryOption, Money, Order, OrderLine
+from controltower.services.exports import ExportService
 from controltower.store.orders import upsert_orders
 from controltower.ui.context import AppContext
 from controltower.ui.exports import ExportActions
@@ -81,7 +82,7 @@ def host(qtbot):
 
 
 def test_a_file_that_cannot_be_written_gives_a_plain_warning(qtbot, monkeypatch, shop, host, tmp_path):
-    exports = ExportActions(host, shop)
+    exports = ExportActions(host, ExportService(shop))
     choose_file(monkeypatch, tmp_path / "no such folder" / "orders.csv")
     with qtbot.waitSignal(exports.failed, timeout=20_000) as result:
         exports.export("orders")
@@ -92,7 +93,7 @@ def test_a_file_that_cannot_be_written_gives_a_plain_warning(qtbot, monkeypatch,
 
 
 def test_a_name_without_extension_takes_the_chosen_filters(qtbot, monkeypatch, shop, host, tmp_path):
-    exports = ExportActions(host, shop)
+    exports = ExportActions(host, ExportService(shop))
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(tmp_path / "week"), "CSV, comma-separated (*.csv)")))
     with qtbot.waitSignal(exports.finished, timeout=20_000):
@@ -112,7 +113,7 @@ def test_kpis_are_exported_for_the_period_the_panel_shows(qtbot, monkeypatch, st
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.updated, timeout=10_000):
         panel.set_period(30)  # the delivery is 10 days old: inside 30 days, not 7
-    exports = ExportActions(host, store, panel)
+    exports = ExportActions(host, ExportService(store), panel)
     out = tmp_path / "kpis.xlsx"
     choose_file(monkeypatch, out)
     with qtbot.waitSignal(exports.finished, timeout=20_000) as result:
@@ -134,11 +135,11 @@ def test_cancel_in_the_status_bar_stops_the_export_and_leaves_no_file(qtbot, mon
 
     from PySide6.QtWidgets import QPushButton
 
-    actions_module = sys.modules["controltower.ui.exports.actions"]
-    gate, counting = threading.Event(), actions_module.count_rows
+    service_module = sys.modules["controltower.services.exports"]
+    gate, counting = threading.Event(), service_module.count_rows
     # Hold the worker at its start until the user has clicked Cancel, so the click can't come too late.
-    monkeypatch.setattr(actions_module, "count_rows", lambda conn, what: gate.wait(10) and counting(conn, what))
-    exports = ExportActions(host, shop)
+    monkeypatch.setattr(service_module, "count_rows", lambda conn, what: gate.wait(10) and counting(conn, what))
+    exports = ExportActions(host, ExportService(shop))
     choose_file(monkeypatch, tmp_path / "out" / "orders.xlsx")
     (tmp_path / "out").mkdir()
     exports.export("orders")

@@ -11,8 +11,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ...errors import UserFacingError
-from ...imports.export import ExportCancelled, count_rows, export
-from ...store import Database
+from ...imports.export import ExportCancelled
+from ...services.exports import ExportService
 from ..tasks import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class _Progress(QObject):
 
 
 class ExportActions(QObject):
-    """`ExportActions(window, db, kpi_panel)`; `actions()` gives the Export menu's entries.
+    """`ExportActions(window, export_service, kpi_panel)`; `actions()` gives the Export menu's entries.
 
     KPIs are exported for the period the KPI panel shows, with the panel's own service (the same numbers)."""
 
@@ -39,9 +39,9 @@ class ExportActions(QObject):
     failed = Signal(str)  # the message shown when it was not
     cancelled = Signal(str)  # the status bar note when the user stopped it
 
-    def __init__(self, window: QMainWindow, db: Database, kpi_panel=None) -> None:
+    def __init__(self, window: QMainWindow, service: ExportService, kpi_panel=None) -> None:
         super().__init__(window)
-        self.window, self.db, self.kpi_panel = window, db, kpi_panel
+        self.window, self.service, self.kpi_panel = window, service, kpi_panel
         self.message: QMessageBox | None = None  # the last result shown, kept so it is not collected while open
         self.stops: list[threading.Event] = []  # one per running export; set() stops it at its next few thousand rows
         QCoreApplication.instance().aboutToQuit.connect(self.cancel_all)  # no half-written file left at exit
@@ -103,18 +103,15 @@ class ExportActions(QObject):
             stop.set()
 
     def _work(self, what: str, path: Path, noun: str, progress: _Progress, stop: threading.Event) -> Callable[[], str]:
-        """The job for a worker thread: a reader connection of its own, never the UI thread's."""
-        db = self.db
+        """The job for a worker thread (the service reads with the worker's own connection, never the UI thread's)."""
+        exports = self.service
         if what == "kpis":
-            service, period = self.kpi_panel.service, self.kpi_panel.period()
+            kpis, period = self.kpi_panel.service, self.kpi_panel.period()
 
-            def kpis() -> str:
-                from ...imports.export_kpis import export_kpis
-
-                zone = db.shop_timezone()
+            def write_kpis() -> str:
                 label = period.label[:1].lower() + period.label[1:]  # "last 7 days", "today", "01 Nov to 14 Nov"
-                return export_kpis(service, period, path, zone).summary() + f" ({label})."
-            return kpis
+                return exports.write_kpis(kpis, period, path).summary() + f" ({label})."
+            return write_kpis
 
         def report(rows: int) -> None:
             if stop.is_set():
@@ -122,9 +119,8 @@ class ExportActions(QObject):
             progress.rows.emit(rows)
 
         def rows() -> str:
-            conn = db.reader()
-            progress.total.emit(count_rows(conn, what))
-            count = export(conn, what, path, progress=report)
+            progress.total.emit(exports.count(what))
+            count = exports.write(what, path, progress=report)
             return f"{count:,} {noun} written to {path}."
         return rows
 
