@@ -197,6 +197,7 @@ def test_queue_reloads_when_another_thread_publishes_a_change(qtbot, queue, stor
 
 
 def test_message_history_shows_what_was_sent_to_whom(qtbot, queue, store):
+    from controltower.services.notifications import NotificationService
     from controltower.ui.notifications import MessageHistory
 
     select(queue, "ADDR-1")
@@ -204,7 +205,7 @@ def test_message_history_shows_what_was_sent_to_whom(qtbot, queue, store):
     qtbot.keyClicks(queue.active_dialog.message, "Van arrives at 3")
     qtbot.mouseClick(queue.active_dialog.send_button, Qt.MouseButton.LeftButton)
     order_id = store.scalar("SELECT id FROM orders WHERE order_ref = 'ADDR-1'")
-    history = MessageHistory(queue.service)
+    history = MessageHistory(NotificationService(store))
     qtbot.addWidget(history)
     history.show_order(order_id)
     rows = sorted(tuple(history.table.item(r, c).text() for c in (1, 2, 4)) for r in range(history.table.rowCount()))

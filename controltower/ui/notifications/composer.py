@@ -8,29 +8,33 @@ from PySide6.QtWidgets import (
 )
 
 from ...control.actions import ActionResult, ControlService
-from ...control.notify import history
 from ...errors import UserFacingError
+from ...services.notifications import NotificationService
 
 
 class MessageComposer(QDialog):
-    """Compose and queue a message; `sent(ActionResult)` fires once it is in the outbox (the sender delivers it)."""
+    """Compose and queue a message; `sent(ActionResult)` fires once it is in the outbox (the sender delivers it).
+
+    `notifications` reads who the customer is; without it one is made over the control service's store (until the
+    exception queue is given the app's own)."""
 
     sent = Signal(object)
 
-    def __init__(self, service: ControlService, order_id: int, *, exception_id: int | None = None, parent=None) -> None:
+    def __init__(self, service: ControlService, order_id: int, *, exception_id: int | None = None,
+                 notifications: NotificationService | None = None, parent=None) -> None:
         super().__init__(parent)
         self.service, self.order_id, self.exception_id = service, order_id, exception_id
-        order = service.db.reader().execute("SELECT order_ref, customer_name, email, phone FROM orders WHERE id = ?",
-                                            (order_id,)).fetchone()
-        self.setWindowTitle(f"Message {order['customer_name']} about {order['order_ref']}")
+        notifications = notifications or NotificationService(service.db, service.hub)
+        customer = notifications.contact(order_id)
+        self.setWindowTitle(f"Message {customer.customer_name} about {customer.order_ref}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.email = QCheckBox(f"Email {order['email']}" if order["email"] else "Email (no address)")
-        self.email.setChecked(bool(order["email"]))
-        self.email.setEnabled(bool(order["email"]))
-        self.sms = QCheckBox(f"SMS {order['phone']}" if order["phone"] else "SMS (no number)")
-        self.sms.setChecked(bool(order["phone"]))
-        self.sms.setEnabled(bool(order["phone"]))
-        self.subject = QLineEdit(f"About your order {order['order_ref']}")
+        self.email = QCheckBox(f"Email {customer.email}" if customer.email else "Email (no address)")
+        self.email.setChecked(bool(customer.email))
+        self.email.setEnabled(bool(customer.email))
+        self.sms = QCheckBox(f"SMS {customer.phone}" if customer.phone else "SMS (no number)")
+        self.sms.setChecked(bool(customer.phone))
+        self.sms.setEnabled(bool(customer.phone))
+        self.subject = QLineEdit(f"About your order {customer.order_ref}")
         self.message = QPlainTextEdit()
         self.message.setPlaceholderText("What should the customer know?")
         self.error = QLabel()
@@ -73,7 +77,7 @@ class MessageHistory(QWidget):
 
     COLUMNS = ("When", "Channel", "To", "Message", "Status")
 
-    def __init__(self, service: ControlService, parent=None) -> None:
+    def __init__(self, service: NotificationService, parent=None) -> None:
         super().__init__(parent)
         self.service = service
         self.table = QTableWidget(0, len(self.COLUMNS))
@@ -85,7 +89,7 @@ class MessageHistory(QWidget):
         layout.addWidget(self.table)
 
     def show_order(self, order_id: int) -> None:
-        records = history(self.service.db.reader(), order_id)
+        records = self.service.history(order_id)
         self.table.setRowCount(len(records))
         for row, record in enumerate(records):
             status = record.status + (f": {record.last_error or record.note}" if (record.last_error or record.note) else "")
