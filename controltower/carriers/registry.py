@@ -2,11 +2,44 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol, runtime_checkable
 
+from ..domain.models import CarrierKind
 from .base import AdapterConfig, CarrierAdapter, CredentialField
 
-AdapterFactory = Callable[[AdapterConfig], CarrierAdapter]
+
+@runtime_checkable
+class AdapterFactory(Protocol):
+    """What the registry hands out: an adapter class, or a `RegisteredCarrier` shaped like one.
+
+    Everyone reads a factory the same way: `name` and `kind` for the accounts list, `fields_for(code)`
+    for what the user pastes, and a call with an `AdapterConfig` for a ready adapter.
+    """
+
+    name: str
+    kind: CarrierKind
+
+    def fields_for(self, code: str) -> tuple[CredentialField, ...]: ...
+
+    def __call__(self, config: AdapterConfig) -> CarrierAdapter: ...
+
+
+@dataclass(frozen=True)
+class RegisteredCarrier:
+    """A carrier made by a function rather than its own class (sandbox couriers, plug-ins)."""
+
+    name: str
+    kind: CarrierKind
+    make: Callable[[AdapterConfig], CarrierAdapter]
+    credential_fields: tuple[CredentialField, ...] = ()
+
+    def fields_for(self, code: str) -> tuple[CredentialField, ...]:
+        return self.credential_fields
+
+    def __call__(self, config: AdapterConfig) -> CarrierAdapter:
+        return self.make(config)
+
 
 # Import paths, not classes: importing the registry must not import every carrier (karrio is heavy).
 _BUILTIN: dict[str, str] = {
@@ -24,7 +57,13 @@ _registered: dict[str, AdapterFactory] = {}
 
 
 def register(code: str, factory: AdapterFactory) -> None:
-    """Make `code` (or every `code:<name>` variant) create adapters with `factory`."""
+    """Make `code` (or every `code:<name>` variant) create adapters with `factory`.
+
+    A bare function is refused here, where the mistake is made, rather than later in the accounts list.
+    """
+    if not isinstance(factory, AdapterFactory):
+        raise TypeError(f"register({code!r}, ...) needs an adapter class or a RegisteredCarrier "
+                        f"(name, kind, fields_for), not {factory!r}")
     _registered[code] = factory
 
 

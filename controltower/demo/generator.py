@@ -15,7 +15,8 @@ from ..domain import (
 )
 from ..domain.geo import haversine_km
 from ..domain.timeutil import UTC, to_iso, utcnow
-from ..store import Database
+from ..store import Database, carrier_accounts
+from ..store.carrier_accounts import StoredAccount
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
 from . import city
@@ -216,9 +217,8 @@ def _write_setup(conn, tz: ZoneInfo) -> None:
     conn.executemany("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", settings.items())
     conn.execute("INSERT INTO depots(name, street, city, postcode, country, lat, lon, opens_at, closes_at) VALUES (?,?,?,?,?,?,?,?,?)",
                  (SHOP["name"], SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, SHOP["lat"], SHOP["lon"], "09:00", "19:00"))
-    for code, name, kind, enabled in CARRIERS:
-        conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES (?,?,?,?,?)",
-                     (code, name, kind, enabled, '{"sandbox": true}' if code.startswith("sandbox:") else "{}"))
+    carrier_accounts.add(conn, [StoredAccount(code, name, kind, bool(enabled), {"sandbox": True} if code.startswith("sandbox:") else {})
+                                for code, name, kind, enabled in CARRIERS])
     for name, driver, parcels, grams, skills in VANS:
         driver_id = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)", (driver, "+1 503-555-0150")).lastrowid
         conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, break_minutes, "

@@ -16,7 +16,7 @@ from ..domain.money import exponent
 from ..domain.timeutil import to_iso, utcnow
 from ..errors import NotFound
 from ..events import EventHub
-from ..store import audit
+from ..store import audit, carrier_accounts
 from ..store.orders import get_order, upsert_orders
 from . import labels, returns
 from .allocate import Allocation, Choice, allocate
@@ -94,7 +94,7 @@ class DayPlan:
 
 def adapters_from_store(db) -> list[CarrierAdapter]:
     """Adapters for every enabled carrier account except own vans and pickup (priced here), keys from the keychain."""
-    from ..carriers.accounts import enabled_adapters
+    from ..sync.accounts import enabled_adapters
 
     return list(enabled_adapters(db).values())
 
@@ -201,7 +201,7 @@ class DispatchService:
         answers: list[CarrierAnswer] = []
         if order.delivery_option is not DeliveryOption.PICKUP:
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
-            names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM carrier_accounts")}
+            names = carrier_accounts.names(conn)
             async with self._carriers(adapters) as carriers:
                 answers = await self._ask_carriers(carriers, request, settings.quote_timeout_s, names, silent)
         insertion, note = None, ""

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..domain.timeutil import utcnow
-from . import migrations
+from . import carrier_accounts, migrations
+from .carrier_accounts import StoredAccount
 from .secrets import refuse_secret_like
 
 PREFIX = "controltower-backup-"
@@ -152,11 +153,9 @@ def import_settings(conn: sqlite3.Connection, text: str) -> int:
     try:
         conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                          [(str(k), str(v)) for k, v in settings.items()])
-        for account in data.get("carrier_accounts", []):
-            conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES (?,?,?,?,?) "
-                         "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-                         "enabled = excluded.enabled, settings_json = excluded.settings_json",
-                         (account["code"], account["name"], account["kind"], int(account["enabled"]), account["settings_json"]))
+        carrier_accounts.add(conn, [StoredAccount(a["code"], a["name"], a["kind"], bool(a["enabled"]),
+                                                  json.loads(a["settings_json"] or "{}"))
+                                    for a in data.get("carrier_accounts", [])])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..base import AdapterConfig, CarrierAdapter
-from ..registry import register, unregister
+from ..registry import RegisteredCarrier, register, unregister
+from ...domain.models import CarrierKind
 from .couriers import COMPANIES
 
 FAMILY = "sandbox"
@@ -37,9 +38,14 @@ def sandbox_adapters(base_url: str, companies: list[str] | None = None, *, timeo
 
 
 def register_sandbox(base_url: str, *, timeout_s: float = 10.0) -> None:
-    """Let the registry create 'sandbox:<company>' adapters (demo mode), e.g. registry.create(config)."""
-    register(FAMILY, lambda config: sandbox_adapter(
-        sandbox_config(base_url, config.code.split(":", 1)[1], timeout_s=timeout_s)))
+    """Let the registry create 'sandbox:<company>' adapters (demo mode), e.g. registry.create(config).
+
+    Registered like any carrier (name, kind, no keys to paste), so the accounts list reads it as it reads the others.
+    """
+    def make(config: AdapterConfig) -> CarrierAdapter:
+        return sandbox_adapter(sandbox_config(base_url, config.code.split(":", 1)[1], timeout_s=timeout_s))
+
+    register(FAMILY, RegisteredCarrier("Sandbox couriers", CarrierKind.COURIER, make))
 
 
 def unregister_sandbox() -> None:

@@ -105,7 +105,7 @@ class DispatchView(QWidget):
             width = max(self.splitter.width(), 800)
             self.splitter.setSizes([int(width * 0.4), int(width * 0.6)])
 
-    def _run(self, fn, on_done, what: str) -> None:
+    def _run(self, fn, on_done, what: str, on_error=None) -> None:
         generation = self._generation
 
         def done(result):
@@ -115,6 +115,8 @@ class DispatchView(QWidget):
         def failed(error):
             if generation == self._generation:
                 self.status.setText(f"{what} failed: {error}")
+                if on_error is not None:
+                    on_error(error)
 
         self._tasks[:] = [task for task in self._tasks if not task.cancelled]
         self._tasks.append(run_in_thread(fn, done, failed))
@@ -186,7 +188,8 @@ class DispatchView(QWidget):
             self._comparison_arrived(self.plan.comparisons[order_id])
             return
         self.panel.show_loading(order)
-        self._run(lambda: asyncio.run(self.service.compare(order_id)), self._comparison_arrived, "Comparing")
+        self._run(lambda: asyncio.run(self.service.compare(order_id)), self._comparison_arrived, "Comparing",
+                  self._comparison_failed(order_id))
 
     def rebook(self, order_id: int) -> None:
         """Compare again for a failed delivery, without the carrier that failed."""
@@ -195,11 +198,22 @@ class DispatchView(QWidget):
             return
         self.panel.show_loading(order)
         self._rebooking = order_id
-        self._run(lambda: asyncio.run(self.service.rebook(order_id)), self._comparison_arrived, "Re-booking")
+        self._run(lambda: asyncio.run(self.service.rebook(order_id)), self._comparison_arrived, "Re-booking",
+                  self._comparison_failed(order_id))
+
+    def _comparison_failed(self, order_id: int):
+        """The panel says why instead of "Asking the carriers…" for ever (unless the user has moved on)."""
+        def show(error) -> None:
+            if self._shown_order_id() == order_id:
+                self.panel.show_error(str(error))
+        return show
+
+    def _shown_order_id(self) -> int | None:
+        """The order the panel is for: the one being re-booked on the failed tab, else the selected one."""
+        return self._rebooking if self.tabs.currentWidget() is self.failed else self.selected_order_id()
 
     def _comparison_arrived(self, comparison) -> None:
-        wanted = self._rebooking if self.tabs.currentWidget() is self.failed else self.selected_order_id()
-        if wanted != comparison.order.id:
+        if self._shown_order_id() != comparison.order.id:
             return  # the user has moved on
         self.panel.show_comparison(comparison, self.service.settings.tz, self._day_reason(comparison))
         self.comparisonShown.emit(comparison.order.id)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 from ...carriers.base import ConnectionResult
 from ...store.secrets import SecretStoreError
 from ..tasks import run_in_thread
-from ...carriers import accounts
+from ...sync import accounts
 
 _OK_STYLE = "color: #1b7f3b; font-weight: bold;"
 _FAIL_STYLE = "color: #b3261e; font-weight: bold;"
@@ -34,7 +34,7 @@ class CarrierSettingsDialog(QDialog):
         self.carriers = QListWidget()
         self.carriers.setMaximumWidth(220)
         for code in accounts.offered_codes(db):
-            item = QListWidgetItem(accounts.title_of(code))
+            item = QListWidgetItem(accounts.title_of(db, code))
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.carriers.addItem(item)
 
@@ -168,7 +168,7 @@ class CarrierSettingsDialog(QDialog):
         code = self.code
         config = accounts.adapter_config(self.db, code, self._typed(), self._settings())
         self.test_button.setEnabled(False)
-        self._say(f"Testing {accounts.title_of(code)}…")
+        self._say(f"Testing {accounts.title_of(self.db, code)}…")
 
         def finished(result: ConnectionResult) -> None:
             self._task = None
