@@ -23,7 +23,7 @@ from .allocate import Allocation, Choice, allocate
 from .booking import BookingReport, confirm
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
 from .day import day_problem, price_vans_together, van_parcels_left, van_seconds_left
-from .policy import Decision, Preferences, carrier_shares, choose, load_preferences
+from .policy import Decision, Preferences, carrier_shares, choose, load_preferences, save_preferences
 from .rates import (
     CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
@@ -143,6 +143,15 @@ class DispatchService:
     @property
     def preferences(self) -> Preferences:
         return load_preferences(self.db.reader())
+
+    def save_preferences(self, preferences: Preferences) -> None:
+        """The shop's dispatch rules (Dispatch rules dialog); the next comparison uses them."""
+        save_preferences(self.db, preferences)
+
+    def carrier_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of every carrier account, by name, for the rules' carrier lists."""
+        accounts = sorted(carrier_accounts.all_accounts(self.db.reader()), key=lambda account: account.name)
+        return [(account.code, account.name) for account in accounts]
 
     # -- new orders -------------------------------------------------------
     def options_for(self, request: DeliveryRequest, courier_quotes=()) -> list[DeliveryOffer]:
@@ -363,6 +372,11 @@ class DispatchService:
                 except Exception as error:  # one missing label must not stop the others; the reason is shown
                     problems[row["id"]] = f"not fetched: {error}"
         return saved, problems
+
+    def save_manifest(self, carrier: str, shipment_ids: Sequence[int], when: datetime) -> Path:
+        """The handover sheet for one carrier collection, saved in the documents folder."""
+        path = self.documents_dir / f"manifest-{carrier.replace(':', '_')}-{when:%Y%m%d-%H%M}.pdf"
+        return labels.manifest_pdf(self.db.reader(), carrier, carrier, shipment_ids, path, when)
 
     def start_return(self, order_id: int, reason: str, items: list[str], method: str, carrier: str = "") -> returns.ReturnCase:
         with self.db.transaction() as conn:

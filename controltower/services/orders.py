@@ -8,7 +8,7 @@ from typing import NamedTuple
 from ..domain import Order, Shipment
 from ..domain.timeutil import from_iso
 from ..events import EventHub
-from ..store import Database, audit
+from ..store import Database, audit, carrier_accounts
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
 from ..store.orders import OrderQuery
@@ -109,7 +109,7 @@ class OrdersService:
 
     def carrier_names(self) -> dict[str, str]:
         """Carrier code -> the name the shop gave the account."""
-        return {row[0]: row[1] for row in self.db.reader().execute("SELECT code, name FROM carrier_accounts")}
+        return carrier_accounts.names(self.db.reader())
 
     def shop_timezone(self) -> tzinfo | None:
         """The shop's zone from Settings; None means the computer's own."""

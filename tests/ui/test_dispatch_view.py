@@ -246,7 +246,7 @@ def test_an_expired_quote_cannot_be_booked(qtbot, view):
 def test_rules_change_the_recommendation_without_asking_carriers_again(qtbot, view):
     from controltower.ui.dispatch.preferences import PreferencesDialog
 
-    dialog = PreferencesDialog(view.service.db, view, carriers=[("zippy", "Zippy Express"), ("parcelco", "ParcelCo")])
+    dialog = PreferencesDialog(view.service, view, carriers=[("zippy", "Zippy Express"), ("parcelco", "ParcelCo")])
     qtbot.addWidget(dialog)
     dialog.excluded.item(0).setCheckState(Qt.CheckState.Checked)  # never Zippy
     dialog.floor.setValue(90)

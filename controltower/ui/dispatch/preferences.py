@@ -7,17 +7,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...dispatch.policy import Preferences, load_preferences, save_preferences
+from ...dispatch.policy import Preferences
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, db, parent=None, carriers: list[tuple[str, str]] | None = None) -> None:
+    """`PreferencesDialog(dispatch_service)`: the rules are read from and saved through the dispatch service."""
+
+    def __init__(self, service, parent=None, carriers: list[tuple[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dispatch rules")
-        self.db = db
-        current = load_preferences(db)
+        self.service = service
+        current = service.preferences
         if carriers is None:
-            carriers = [(r["code"], r["name"]) for r in db.query("SELECT code, name FROM carrier_accounts ORDER BY name")]
+            carriers = service.carrier_choices()
         self.prefer_own_fleet = QCheckBox("Prefer our own vans when they keep the promise, even if a carrier is cheaper")
         self.prefer_own_fleet.setChecked(current.prefer_own_fleet)
         self.excluded = QListWidget()
@@ -61,5 +63,5 @@ class PreferencesDialog(QDialog):
                            self.share.value() / 100 if second else 0.0)
 
     def save(self) -> None:
-        save_preferences(self.db, self.preferences())
+        self.service.save_preferences(self.preferences())
         self.accept()

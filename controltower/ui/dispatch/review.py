@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...dispatch import labels
 from ...dispatch.booking import FAILED
 from ..tasks import run_in_thread
 from .tables import read_only_table
@@ -124,9 +123,7 @@ class DayReviewDialog(QDialog):
         for line in self._carrier_lines():
             by_carrier.setdefault(line.carrier, []).append(line.shipment_id)
         now = datetime.now().astimezone()
-        paths = [labels.manifest_pdf(self.service.db.reader(), carrier, carrier, ids,
-                                     self.service.documents_dir / f"manifest-{carrier.replace(':', '_')}-{now:%Y%m%d-%H%M}.pdf", now)
-                 for carrier, ids in by_carrier.items()]
+        paths = [self.service.save_manifest(carrier, ids, now) for carrier, ids in by_carrier.items()]
         self.summary.setText(f"Saved {len(paths)} manifest(s) in {self.service.documents_dir}." if paths
                              else "No carrier collections to hand over.")
         return paths

@@ -260,7 +260,7 @@ class DispatchView(QWidget):
     def edit_rules(self) -> None:
         from .preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self.service.db, self)
+        dialog = PreferencesDialog(self.service, self)
         dialog.accepted.connect(lambda: self.refresh(fresh=False))  # the same quotes, chosen again under the new rules
         dialog.open()
         self.rules_dialog = dialog
