@@ -29,6 +29,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from controltower.services.imports import ImportService
     from controltower.store import Database
     from controltower.ui.imports import ImportWizard
 
@@ -37,7 +38,7 @@ def main() -> int:
     make_csv(source, args.rows)
     app = QApplication.instance() or QApplication([])
     db = Database(work / "bench.db")
-    wizard = ImportWizard(None, db)
+    wizard = ImportWizard(None, ImportService(db))
     wizard.show()
     times: dict[str, float] = {}
 

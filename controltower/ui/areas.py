@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..services.backups import BackupService
 from ..services.exports import ExportService
+from ..services.imports import ImportService
 from ..services.orders import OrdersService
 from ..services.outbox import OutboxService
 from .backup_actions import BackupActions
@@ -275,7 +276,7 @@ class Areas(QObject):
     def import_orders(self) -> None:
         from .imports import ImportWizard
 
-        wizard = ImportWizard(self.window, self.context.db, self.context.hub)
+        wizard = ImportWizard(self.window, ImportService(self.context.db, self.context.hub))
         wizard.imported.connect(lambda _report: self.place_orders())
         wizard.open()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from controltower.services.imports import ImportService
 from controltower.store.orders import get_order, get_order_id
 from controltower.ui.imports import ImportWizard
 
@@ -14,7 +15,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 
 
 def open_wizard(qtbot, store, path):
-    wizard = ImportWizard(None, store)
+    wizard = ImportWizard(None, ImportService(store))
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.load_file(path)
@@ -76,7 +77,7 @@ def test_mapping_a_column_by_hand_and_saving_it_as_a_profile(qtbot, store, tmp_p
     wizard.save_profile_as("my odd sheet")
     assert wizard.profile_combo.findText("my odd sheet") >= 0
 
-    again = ImportWizard(None, store)
+    again = ImportWizard(None, ImportService(store))
     qtbot.addWidget(again)
     assert again.profile_combo.findText("my odd sheet") >= 0  # saved in the store, offered next time
 
@@ -105,7 +106,7 @@ def test_closing_the_wizard_ends_its_check_process(qtbot, store):
 
 
 def test_an_unreadable_file_says_why_in_the_wizard(qtbot, store, tmp_path):
-    wizard = ImportWizard(None, store)
+    wizard = ImportWizard(None, ImportService(store))
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.load_file(tmp_path / "missing.csv")

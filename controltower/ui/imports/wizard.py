@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHB
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...imports import ImportProfile, ImportReport
-from ...imports.background import start_import
-from ...imports.profiles import FIELDS, all_profile_names, load_profile, normalise_header, save_profile
+from ...imports.profiles import FIELDS, normalise_header
 from ...imports.session import CheckSession, CheckSummary, TableHead
+from ...services.imports import ImportService
 from .preview import PreviewModel, RejectsModel
 
 NOT_IMPORTED = "(not imported)"
@@ -27,9 +27,9 @@ class ImportWizard(QDialog):
     checked = Signal()
     rejectsExported = Signal(int, str)
 
-    def __init__(self, parent, db, hub=None) -> None:
+    def __init__(self, parent, service: ImportService) -> None:
         super().__init__(parent)
-        self.db, self.hub = db, hub
+        self.service = service
         self.table: TableHead | None = None  # the file's headers and first rows; the child holds the rest
         self.profile: ImportProfile | None = None
         self.prepared: CheckSummary | None = None  # the last check's verdict
@@ -67,7 +67,7 @@ class ImportWizard(QDialog):
 
         profile_row = QHBoxLayout()
         self.profile_combo = QComboBox()
-        self.profile_combo.addItems(all_profile_names(self.db))
+        self.profile_combo.addItems(self.service.profile_names())
         self.profile_combo.currentTextChanged.connect(self._choose_profile)
         self.save_profile_button = QPushButton("Save mapping as…")
         self.save_profile_button.clicked.connect(self._save_profile)
@@ -191,7 +191,7 @@ class ImportWizard(QDialog):
         if not name:
             return
         try:
-            self.profile = load_profile(self.db, name)
+            self.profile = self.service.load_profile(name)
         except KeyError:
             return
         self._show_mapping()
@@ -230,7 +230,7 @@ class ImportWizard(QDialog):
         from dataclasses import replace
 
         self.profile = replace(self.profile, name=name)
-        save_profile(self.db, self.profile)
+        self.service.save_profile(self.profile)
         if self.profile_combo.findText(name) < 0:
             self.profile_combo.blockSignals(True)
             self.profile_combo.addItem(name)
@@ -305,7 +305,7 @@ class ImportWizard(QDialog):
         self.progress.setVisible(True)
         self.summary.setText(f"Importing {self.prepared.ready:,} orders…")
         self._refresh_buttons()
-        self._process = start_import(self.db.path, self.path_edit.text(), self.profile, self._fixes)
+        self._process = self.service.start(self.path_edit.text(), self.profile, self._fixes)
         self._poll.start()
 
     def _poll_import(self) -> None:
@@ -330,8 +330,7 @@ class ImportWizard(QDialog):
         self.summary.setText(f"<b>Imported.</b> {report.imported:,} new orders, {report.updated:,} updated, "
                              f"{report.unchanged:,} unchanged, {report.rejected:,} rows rejected.")
         self._refresh_buttons()
-        if self.hub is not None and (report.imported or report.updated):
-            self.hub.publish("orders.changed", ids=None)  # None: many orders, listeners reload everything
+        self.service.imported(report)
         self.imported.emit(report)
 
     def cancel_import(self) -> None:
