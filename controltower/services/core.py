@@ -1,0 +1,272 @@
+"""The application object: one per open store, built in one place at start-up (Anki's Collection is the model).
+
+It owns the database, the event hub, every service and every background job, and starts and stops them with
+the app, in demo and real mode alike. Windows, the CLI and scripts talk to it; nothing else builds services.
+
+    core = ControlTower.open(path, demo=True)   # or ControlTower(db, ...) over an open Database
+    core.start()                                # on a running asyncio loop: background jobs begin
+    core.control.rebook(...); core.jobs.statuses()
+    await core.stop(); core.close()
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from ..domain.timeutil import utcnow
+from ..events import EventHub
+from ..store import Database
+from .jobs import JobRunner, JobStatus, PeriodicJob, ServiceJob
+
+log = logging.getLogger(__name__)
+
+DEMO_SPEED = 10.0  # sandbox minutes per real minute: couriers visibly move without running ahead of the day
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often each periodic job runs, in seconds (tests shorten them)."""
+
+    notifications: float = 10.0
+    exceptions: float = 60.0
+    returns: float = 300.0
+    backup: float = 3600.0
+    backup_first_after: float = 5.0
+    shop_default_minutes: float = 10.0
+
+
+@dataclass
+class Options:
+    """How the app was started and what tests or scripts put in place of the real parties."""
+
+    demo: bool = False
+    offline: bool = False
+    sync: bool = True  # run the carrier sync engine (off in tests that drive the engine themselves)
+    cadence: Cadence = field(default_factory=Cadence)
+    notification_channels: dict | None = None  # None: the channels the shop set up (SMTP, Twilio) or the demo mailbox
+    clock: Callable[[], datetime] = utcnow
+
+
+class ControlTower:
+    """The store, the hub, the services and the background jobs of one open store."""
+
+    def __init__(self, db: Database, *, hub: EventHub | None = None, options: Options | None = None,
+                 data_dir: Path | None = None) -> None:
+        self.db = db
+        self.hub = hub or EventHub()
+        self.options = options or Options()
+        self.data_dir = data_dir or db.path.parent
+        self.clock = self.options.clock
+        self.jobs = JobRunner(self.hub)
+        self._dispatch = self._routing = None
+        self.sync = None  # the running sync engine (DemoSync in demo mode), once started
+        self._exception_engine = None
+        self._build_services()
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def open(cls, path: Path, *, demo: bool = False, seed: int = 7, offline: bool = False,
+             hub: EventHub | None = None) -> "ControlTower":
+        """Open (in demo mode: first generate) the store at `path` and build everything over it."""
+        if demo:
+            from ..demo import generate
+
+            summary = generate(path, seed=seed)
+            log.info("demo store %s: %d orders today, %d in history", path, summary.today_orders, summary.history_orders)
+        return cls(Database(path), hub=hub, options=Options(demo=demo, offline=offline))
+
+    @property
+    def demo(self) -> bool:
+        return self.options.demo
+
+    @property
+    def offline(self) -> bool:
+        return self.options.offline
+
+    def _build_services(self) -> None:
+        from ..control.actions import ControlService
+        from ..control.kpis import KpiService
+
+        self.control = ControlService(self.db, hub=self.hub)
+        self.kpis = KpiService(self.db)
+
+    @property
+    def exceptions(self):
+        """The exception rules engine (its own read connection)."""
+        if self._exception_engine is None:
+            from ..control.engine import ExceptionEngine
+
+            self._exception_engine = ExceptionEngine(self.db, hub=self.hub, clock=self.clock)
+        return self._exception_engine
+
+    @property
+    def dispatch(self):
+        """Dispatch, made when first needed (it loads the label and solver libraries)."""
+        if self._dispatch is None:
+            from ..dispatch.service import DispatchService
+
+            self._dispatch = DispatchService(self.db, hub=self.hub, clock=self.clock)
+        return self._dispatch
+
+    @property
+    def routing(self):
+        if self._routing is None:
+            from ..routing.service import RoutingService
+
+            self._routing = RoutingService(self.db, hub=self.hub)
+        return self._routing
+
+    # ------------------------------------------------------------------ background work
+    def start(self) -> None:
+        """Start every background job on the running asyncio loop (again after `stop()`, with the same jobs)."""
+        if not self.jobs.names():
+            self._add_jobs()
+        self.jobs.start()
+
+    def _add_jobs(self) -> None:
+        cadence = self.options.cadence
+        self._add_sync_job()
+        self.jobs.add(PeriodicJob("notifications", "Customer messages", self._send_notifications,
+                                  cadence.notifications, clock=self.clock))
+        self.jobs.add(PeriodicJob("exceptions", "Exception checks", self._refresh_exceptions, cadence.exceptions,
+                                  clock=self.clock))
+        self.jobs.add(PeriodicJob("returns", "Returns refresh", self._refresh_returns, cadence.returns,
+                                  first_after=cadence.returns, clock=self.clock))
+        self.jobs.add(PeriodicJob("backup", "Daily backup", self._daily_backup, cadence.backup,
+                                  first_after=cadence.backup_first_after, clock=self.clock))
+        self._add_shop_jobs()
+
+    def _add_sync_job(self) -> None:
+        if not self.options.sync:
+            return
+        if self.offline:
+            self.jobs.add_off("sync", "Carrier sync", "offline: bookings wait in the queue until you are back online")
+            return
+        job = ServiceJob("sync", "Carrier sync", self._start_sync, self._stop_sync, clock=self.clock)
+        self.jobs.add(job)
+
+        def on_state(_topic: str, payload: dict) -> None:
+            errors = payload.get("errors") or ()
+            queue = payload.get("queue", 0)
+            online = payload.get("online", True)
+            result = f"{'online' if online else 'carriers unreachable'}; {queue} write(s) waiting"
+            job.report(result=result, error=(str(errors[-1]) if errors and not online else ""))
+
+        self.hub.subscribe("sync.state", on_state)
+
+    def _start_sync(self) -> None:
+        if self.demo:
+            from ..sync.demo import DemoSync
+
+            self.sync = DemoSync(self.db, self.hub, speed=DEMO_SPEED)
+        else:
+            from ..sync.process import ProcessSyncEngine
+
+            self.sync = ProcessSyncEngine(self.db.path, self.hub,
+                                          adapters_factory="controltower.carriers.accounts:enabled_adapters")
+        self.sync.start()
+
+    async def _stop_sync(self) -> None:
+        if self.sync is not None:
+            await self.sync.stop()
+            self.sync = None
+
+    def _notification_sender(self):
+        if getattr(self, "_sender", None) is None:
+            from ..control.notify.sender import NotificationSender, channels_from_settings
+            from ..control.notify.triggers import StatusNotifier
+
+            channels = self.options.notification_channels
+            if channels is None:
+                channels = channels_from_settings(self.db)
+                if self.demo and not channels:
+                    from ..control.notify.mailbox import MailboxChannel
+
+                    mailbox = MailboxChannel(self.data_dir / "sent-messages")
+                    channels = {"email": mailbox, "sms": mailbox}
+            self._sender = NotificationSender(self.db, channels, clock=self.clock, hub=self.hub,
+                                              status_notifier=StatusNotifier(self.db))
+        return self._sender
+
+    def _send_notifications(self) -> str:
+        summary = self._notification_sender().run_once()
+        return (f"{summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed, "
+                f"{summary.deferred} held")
+
+    def _refresh_exceptions(self) -> str:
+        result = self.exceptions.refresh(self.clock())
+        return f"{result.opened} new, {result.resolved} closed themselves, {result.still_open} open"
+
+    def _refresh_returns(self) -> str:
+        from ..dispatch.returns import refresh_returns
+
+        with self.db.transaction() as conn:
+            changed = refresh_returns(conn)
+        if changed:
+            self.hub.publish("shipments.changed", ids=[])
+        return f"{changed} return(s) moved on"
+
+    def _daily_backup(self) -> str:
+        from ..store import backup
+        from ..store.db import connect
+
+        keep = int(self.db.get_setting("backup.keep_days", "14") or 14)
+        conn = connect(self.db.path)
+        try:
+            made = backup.daily_backup_if_due(conn, self.backup_folder, keep, now=self.clock())
+        finally:
+            conn.close()
+        return f"backed up to {made.name}" if made else "today's backup is already there"
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.db.path.parent / "backups"
+
+    def _add_shop_jobs(self) -> None:
+        from .shops import shop_connections, shop_sync_for
+
+        for connection in shop_connections(self.db):
+            title = f"{connection.platform.title()} orders: {connection.name}"
+            if self.offline:
+                self.jobs.add_off(f"shop:{connection.name}", title, "offline")
+                continue
+            try:
+                sync = shop_sync_for(self.db, connection, self.hub)
+            except Exception as exc:  # a connection that can't be built is shown, not fatal
+                self.jobs.add_off(f"shop:{connection.name}", title, f"not set up: {exc}")
+                continue
+            minutes = connection.every_minutes or self.options.cadence.shop_default_minutes
+
+            async def pull(sync=sync) -> str:
+                result = await sync.pull()
+                return f"{result.imported} new, {result.updated} updated"
+
+            self.jobs.add(PeriodicJob(f"shop:{connection.name}", title, pull, minutes * 60, clock=self.clock))
+
+    def job_statuses(self) -> list[JobStatus]:
+        return self.jobs.statuses()
+
+    def courier_positions(self) -> list[dict]:
+        """Demo mode: where the sandbox couriers are now ({company, status, lat, lng}); empty otherwise."""
+        sync = self.sync
+        network = getattr(sync, "network", None)
+        if network is None:
+            return []
+        return list(network.world.courier_positions())
+
+    async def stop(self) -> None:
+        """Stop every background job (the sync engine last started, first stopped)."""
+        await self.jobs.stop()
+
+    def close(self) -> None:
+        if self._exception_engine is not None:
+            self._exception_engine.close()
+        if self._dispatch is not None and hasattr(self._dispatch, "close"):
+            try:
+                self._dispatch.close()
+            except Exception:
+                log.exception("closing dispatch failed")
+        self.db.close()
