@@ -28,7 +28,7 @@ from .rates import (
     CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
 )
-from .settings import ShopSettings, load_settings
+from .settings import ShopSettings, load_settings, save_settings
 
 log = logging.getLogger(__name__)
 AdapterSource = Callable[[], Sequence[CarrierAdapter]]
@@ -139,6 +139,10 @@ class DispatchService:
     @property
     def settings(self) -> ShopSettings:
         return load_settings(self.db.reader())  # the calling thread's own connection
+
+    def save_settings(self, settings: ShopSettings) -> None:
+        """The shop's delivery settings (Delivery settings dialog): hours, cut-offs, slots, prices, zones."""
+        save_settings(self.db, settings)
 
     @property
     def preferences(self) -> Preferences:

@@ -264,7 +264,7 @@ def test_delivery_settings_dialog_edits_zones_prices_and_cutoffs(qtbot, view):
     from controltower.dispatch.settings import Zone, load_settings
     from controltower.ui.dispatch.shop_settings import ShopSettingsDialog
 
-    dialog = ShopSettingsDialog(view.service.db, view)
+    dialog = ShopSettingsDialog(view.service, view)
     qtbot.addWidget(dialog)
     assert dialog.zones.toPlainText().splitlines()[1] == "Brooklyn north; ; 112*; 2.00"
     dialog.same_day_cutoff.setTime(QTime(12, 30))

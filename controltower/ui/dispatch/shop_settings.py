@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QPlainTextEdit, QSpinBox, QTimeEdit, QVBoxLayout,
 )
 
-from ...dispatch.settings import ShopSettings, Zone, load_settings, save_settings
+from ...dispatch.settings import ShopSettings, Zone
 from ...domain import DeliveryOption, Money
 from ...domain.money import exponent
 
@@ -50,11 +50,13 @@ def _time(text: str) -> QTimeEdit:
 
 
 class ShopSettingsDialog(QDialog):
-    def __init__(self, db, parent=None) -> None:
+    """`ShopSettingsDialog(dispatch_service)`: the settings are read from and saved through the dispatch service."""
+
+    def __init__(self, service, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Delivery settings")
-        self.db = db
-        self.current = current = load_settings(db)
+        self.service = service
+        self.current = current = service.settings
         money = lambda minor: QDoubleSpinBox(minimum=0, maximum=100_000, decimals=2, value=minor / 100,  # noqa: E731
                                             prefix=f"{current.currency} ")
         self.opens, self.closes = _time(current.opens), _time(current.closes)
@@ -117,5 +119,5 @@ class ShopSettingsDialog(QDialog):
         if settings.slot_first >= settings.slot_last_end or settings.opens >= settings.closes:
             self.problem.setText("The day must start before it ends (opening hours and slots).")
             return
-        save_settings(self.db, settings)
+        self.service.save_settings(settings)
         self.accept()

@@ -268,7 +268,7 @@ class DispatchView(QWidget):
     def edit_settings(self) -> None:
         from .shop_settings import ShopSettingsDialog
 
-        dialog = ShopSettingsDialog(self.service.db, self)
+        dialog = ShopSettingsDialog(self.service, self)
         dialog.accepted.connect(lambda: self.refresh(fresh=True))  # van costs and promises may all have moved
         dialog.open()
         self.settings_dialog = dialog
