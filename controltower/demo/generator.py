@@ -15,6 +15,7 @@ from ..domain import (
 )
 from ..domain.geo import haversine_km
 from ..domain.timeutil import UTC, to_iso, utcnow
+from ..routing import plans
 from ..store import Database, carrier_accounts
 from ..store.carrier_accounts import StoredAccount
 from ..store import orders as order_store
@@ -282,8 +283,7 @@ def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentS
     """A first plan by sectors around the shop, in promise order, nearest next within a slot; the planner improves on it."""
     vehicles = [r[0] for r in conn.execute("SELECT id FROM vehicles ORDER BY id")]
     plan_date = day.centre.date().isoformat()
-    route_ids = [conn.execute("INSERT INTO routes(plan_date, vehicle_id, status, created_at) VALUES (?,?,?,?)",
-                              (plan_date, vid, "done" if done else "in_progress", to_iso(utcnow()))).lastrowid for vid in vehicles]
+    route_ids = [plans.create_route(conn, plan_date, vid, "done" if done else "in_progress") for vid in vehicles]
     by_route: dict[int, list] = {rid: [] for rid in route_ids}
     for order_id, order, status in stops:
         angle = math.atan2(order.location.lat - SHOP["lat"], order.location.lon - SHOP["lon"])
@@ -299,12 +299,12 @@ def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentS
             here = (order.location.lat, order.location.lon)
             stop_status = {S.DELIVERED: "delivered", S.FAILED_ATTEMPT: "failed", S.OUT_FOR_DELIVERY: "en_route"}.get(status, "planned")
             arrival = order.promised_window.start + (order.promised_window.end - order.promised_window.start) / 2
-            conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence, planned_arrival, status) VALUES (?,?,?,?,?,?)",
-                         (order_id, route_id, "delivery", sequence, to_iso(arrival.astimezone(UTC)), stop_status))
+            plans.add_stop(conn, order_id, route_id=route_id, sequence=sequence, planned_arrival=arrival.astimezone(UTC),
+                           status=stop_status)
         if ordered:
             back = _road_metres(here, (SHOP["lat"], SHOP["lon"]))
             metres, seconds = metres + back, seconds + back / _VAN_SPEED_MS
-        conn.execute("UPDATE routes SET distance_m = ?, duration_s = ? WHERE id = ?", (int(metres), int(seconds), route_id))
+        plans.set_route_totals(conn, route_id, int(metres), int(seconds))
 
 
 _VAN_SPEED_MS, _SERVICE_S = 25 / 3.6, 240.0  # town driving, four minutes at each door

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
 from ..domain import Shipment, ShipmentStatus
-from ..domain.timeutil import to_iso, utcnow
+from ..domain.status import can_transition
+from ..domain.timeutil import to_iso
+from ..routing import plans
 from ..store import audit
 from ..store.orders import get_order
-from ..store.shipments import create_shipment, set_status
+from ..store.shipments import create_shipment, get_shipment, set_status
+from ..sync import outbox, writes
 from .allocate import Choice
 from .rates import OWN_FLEET, PICKUP, shipment_request
 from .settings import ShopSettings
@@ -79,7 +81,7 @@ def confirm(db, settings: ShopSettings, choices: Iterable[Choice], now: datetime
     for choice in choices:
         try:
             with db.transaction() as conn:
-                lines.append(_book_one(conn, settings, choice, now, attempt))
+                lines.append(book_one(conn, settings, choice, now, attempt))
         except Exception as exc:  # the order stays unbooked and the reason goes on the list
             log.warning("booking order %s with %s failed: %s", choice.order_id, choice.carrier, exc)
             ref = db.scalar("SELECT order_ref FROM orders WHERE id = ?", (choice.order_id,)) or str(choice.order_id)
@@ -87,7 +89,11 @@ def confirm(db, settings: ShopSettings, choices: Iterable[Choice], now: datetime
     return BookingReport(tuple(lines))
 
 
-def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attempt: int | None) -> BookingLine:
+def book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attempt: int | None,
+             replacing: int | None = None) -> BookingLine:
+    """Book one order the chosen way in the caller's transaction: a carrier's through the outbox with a real
+    ShipmentRequest carrying the chosen quote, an own van's as a stop, a pickup at once. `replacing` is the
+    shipment a re-booking has just withdrawn (it may stay in 'exception' when the parcel is already moving)."""
     attempt = attempt if attempt is not None else attempt_for(conn, choice.order_id)
     key = dispatch_key(choice.order_id, choice.carrier, choice.service, attempt)
     order = get_order(conn, choice.order_id)
@@ -99,8 +105,8 @@ def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attem
     if done is not None:
         return line(ALREADY, "booked by an earlier confirm", done["shipment_id"])
     active = conn.execute(
-        f"SELECT carrier FROM shipments WHERE order_id = ? AND kind = 'delivery' AND status IN ({','.join('?' * len(_OPEN_SHIPMENT))})",
-        (order.id, *_OPEN_SHIPMENT)).fetchone()
+        f"SELECT carrier FROM shipments WHERE order_id = ? AND kind = 'delivery' AND id IS NOT ? "
+        f"AND status IN ({','.join('?' * len(_OPEN_SHIPMENT))})", (order.id, replacing, *_OPEN_SHIPMENT)).fetchone()
     if active is not None:
         return line(FAILED, f"already has a shipment with {active['carrier']}; cancel it first")
     latest = conn.execute("SELECT status FROM shipments WHERE order_id = ? AND kind = 'delivery' ORDER BY id DESC LIMIT 1",
@@ -124,41 +130,15 @@ def _book_one(conn, settings: ShopSettings, choice: Choice, now: datetime, attem
             from dataclasses import replace
 
             request = replace(request, quote_id=choice.row.quote.external_id, service=choice.service)
-        shipment_id, outbox_id = enqueue_carrier_write(conn, order.id, choice.carrier, request, key, quoted_cost=choice.cost)
-        conn.execute("UPDATE shipments SET promised_by = ?, eta = ? WHERE id = ?", (to_iso(promised_by), to_iso(eta), shipment_id))
+        queued = writes.enqueue_booking(conn, order_id=order.id, carrier=choice.carrier, request=request, quoted_cost=choice.cost,
+                                        promised_by=promised_by, eta=eta)
+        shipment_id, outbox_id = queued.shipment_id, queued.outbox_id
         outcome = QUEUED
     conn.execute("INSERT INTO dispatch_bookings(dispatch_key, order_id, carrier, service, attempt, shipment_id, outbox_id, created_at) "
                  "VALUES (?,?,?,?,?,?,?,?)", (key, order.id, choice.carrier, choice.service, attempt, shipment_id, outbox_id, to_iso(now)))
     audit.record(conn, "dispatch.confirm", "order", order.id, after={"carrier": choice.carrier, "service": choice.service,
                                                                      "cost_minor": choice.cost.amount_minor, "key": key})
     return line(outcome, "", shipment_id)
-
-
-def enqueue_carrier_write(conn, order_id: int, carrier: str, request, key: str, *, quoted_cost=None,
-                          operation: str = "book") -> tuple[int, int]:
-    """A shipment and its outbox write (book or return) in the caller's transaction; returns (shipment id, outbox id).
-
-    Goes through the sync engine's own enqueue functions when they are installed, so its engine sends them.
-    """
-    try:
-        from ..sync import writes
-    except ImportError:
-        writes = None
-    if writes is not None:
-        queued = writes.enqueue_booking(conn, order_id=order_id, carrier=carrier, request=request, quoted_cost=quoted_cost,
-                                        operation=operation)
-        return queued.shipment_id, queued.outbox_id
-    from ..sync.codec import request_to_json
-
-    kind = "return" if operation == "return" else "delivery"
-    shipment_id = create_shipment(conn, Shipment(order_id, carrier, service=request.service, quoted_cost=quoted_cost, kind=kind))
-    now = to_iso(utcnow())
-    outbox_id = conn.execute(
-        "INSERT INTO outbox(idempotency_key, carrier, operation, shipment_id, payload_json, state, next_attempt_at, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-        (key, carrier, operation, shipment_id, json.dumps({"request": request_to_json(request)}, sort_keys=True), now, now, now),
-    ).lastrowid
-    return shipment_id, outbox_id
 
 
 def _add_stop(conn, order_id: int, choice: Choice, settings: ShopSettings) -> int:
@@ -169,15 +149,33 @@ def _add_stop(conn, order_id: int, choice: Choice, settings: ShopSettings) -> in
         _, route_text, position_text = reference.split(":")
         route_id = int(route_text) if route_text else None
         position = int(position_text) if route_id else None
-    sequence = None
     if route_id is not None:
-        # The same stops, in the same order, that the insertion was priced over.
-        ordered = [r[0] or 0 for r in conn.execute(
-            "SELECT s.sequence FROM stops s JOIN orders o ON o.id = s.order_id WHERE s.route_id = ? "
-            "AND s.status NOT IN ('failed', 'skipped') AND o.lat IS NOT NULL ORDER BY s.sequence, s.id", (route_id,))]
-        sequence = ordered[position - 1] + 1 if 0 < position <= len(ordered) else (ordered[0] if ordered else 0)
-        conn.execute("UPDATE stops SET sequence = sequence + 1 WHERE route_id = ? AND sequence >= ?", (route_id, sequence))
+        return plans.insert_stop_after(conn, order_id, route_id, position)
     eta = choice.row.estimated_delivery if choice.row else None
-    plan_date = eta.astimezone(settings.tz).date().isoformat() if eta and route_id is None else None
-    return conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence, plan_date) VALUES (?, ?, 'delivery', ?, ?)",
-                        (order_id, route_id, sequence, plan_date)).lastrowid
+    return plans.add_stop(conn, order_id, plan_date=eta.astimezone(settings.tz).date().isoformat() if eta else None)
+
+
+def live_delivery(conn, order_id: int) -> Shipment | None:
+    """The order's delivery shipment still under way (booked or being booked, not yet delivered or failed), if any."""
+    marks = ",".join("?" * len(_OPEN_SHIPMENT))
+    row = conn.execute(f"SELECT id FROM shipments WHERE order_id = ? AND kind = 'delivery' AND status IN ({marks}) "
+                       "ORDER BY id DESC LIMIT 1", (order_id, *_OPEN_SHIPMENT)).fetchone()
+    return get_shipment(conn, row["id"]) if row else None
+
+
+def withdraw(conn, shipment: Shipment, reason: str, actor: str = "user") -> int | None:
+    """Stop a shipment that is being replaced: cancelled in the store and, when the carrier has (or may have) it,
+    with the carrier through the outbox; a van's stop for it is skipped. Returns the cancel's outbox id, if one was queued."""
+    queued = None
+    if shipment.carrier not in (OWN_FLEET, PICKUP) and (shipment.external_id or outbox.open_for_shipment(conn, shipment.id)):
+        queued = writes.enqueue_cancel(conn, shipment.id)  # a booking still waiting is simply withdrawn (None)
+    current = get_shipment(conn, shipment.id)
+    if not current.status.is_final:
+        target = ShipmentStatus.CANCELLED if can_transition(current.status, ShipmentStatus.CANCELLED) else ShipmentStatus.EXCEPTION
+        if target != current.status:
+            set_status(conn, shipment.id, target, actor=actor, reason=reason)
+    if shipment.carrier == OWN_FLEET:
+        stop_id = plans.open_stop_for(conn, shipment.order_id)
+        if stop_id is not None:
+            plans.set_stop_status(conn, stop_id, "skipped")
+    return queued.outbox_id if queued else None

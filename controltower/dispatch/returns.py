@@ -6,14 +6,16 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..domain import DeliveryOption, Shipment, ShipmentStatus
+from ..domain import DeliveryOption, Shipment, ShipmentStatus, TimeWindow
 from ..domain.timeutil import to_iso
 from ..errors import InputError, NotFound
+from ..routing import plans
 from ..store import audit
-from ..store.orders import get_order
+from ..store.orders import get_order, set_promise
 from ..store.shipments import create_shipment, set_status
-from .booking import enqueue_carrier_write
+from ..sync import writes
 from .options import local_moment, next_open_day
+from .own_van import put_on_van
 from .rates import OWN_FLEET, PICKUP, shipment_request
 from .settings import ShopSettings
 
@@ -61,7 +63,7 @@ def tell_customer(conn: sqlite3.Connection, order_id: int, dedup_key: str, event
 
 
 def start_return(conn: sqlite3.Connection, settings: ShopSettings, order_id: int, reason: str, items: list[str], method: str,
-                 now: datetime, carrier: str = "") -> ReturnCase:
+                 now: datetime, carrier: str = "", *, notify: bool = True, actor: str = "user") -> ReturnCase:
     """A return for the order, with its return shipment (a carrier's through the outbox, or a van stop tomorrow)."""
     order = get_order(conn, order_id)
     if order is None:
@@ -70,24 +72,27 @@ def start_return(conn: sqlite3.Connection, settings: ShopSettings, order_id: int
         raise InputError(f"'{method}' is not a way back.", "Choose drop-off, courier pickup or our own route.")
     if not reason.strip():
         raise InputError("A return needs a reason.", "Say why the customer is sending it back.")
+    if conn.execute("SELECT 1 FROM returns WHERE order_id = ? AND status NOT IN ('returned', 'cancelled')", (order_id,)).fetchone():
+        raise InputError("A return is already under way for this order.", "Open the order to follow it.")
     stop_id = None
     if method == OWN_ROUTE:
         shipment_id = create_shipment(conn, Shipment(order_id, OWN_FLEET, kind="return", service="collection"))
-        set_status(conn, shipment_id, ShipmentStatus.BOOKED, reason="return collection planned")
-        stop_id = add_next_day_stop(conn, settings, order_id, now, kind="pickup")
+        set_status(conn, shipment_id, ShipmentStatus.BOOKED, actor=actor, reason="return collection planned")
+        stop_id, _ = plans.add_stop_on_day(conn, order_id, next_plan_date(settings, now).isoformat(), kind="pickup")
     else:
         if not carrier:
             raise InputError("Choose the carrier that brings the return back.", "")
         request = shipment_request(order, settings, f"RET-{order.order_ref}", ready_at=now)
-        shipment_id, _ = enqueue_carrier_write(conn, order_id, carrier, request, f"return-{order_id}-{now:%Y%m%d%H%M%S}",
-                                               operation="return")
+        shipment_id = writes.enqueue_return(conn, order_id=order_id, carrier=carrier, request=request).shipment_id
     row_id = conn.execute(
         "INSERT INTO returns(order_id, shipment_id, reason, items_json, method, status, stop_id, created_at, updated_at) "
         "VALUES (?,?,?,?,?, 'requested', ?, ?, ?)",
         (order_id, shipment_id, reason.strip(), json.dumps(list(items)), method, stop_id, to_iso(now), to_iso(now)),
     ).lastrowid
-    audit.record(conn, "return.start", "order", order_id, after={"return_id": row_id, "method": method, "reason": reason})
-    tell_customer(conn, order_id, f"return-{row_id}", "return_started")
+    audit.record(conn, "return.start", "order", order_id, after={"return_id": row_id, "method": method, "reason": reason,
+                                                                 "return_shipment_id": shipment_id}, actor=actor)
+    if notify:
+        tell_customer(conn, order_id, f"return-{row_id}", "return_started")
     return get_return(conn, row_id)
 
 
@@ -126,24 +131,6 @@ def next_plan_date(settings: ShopSettings, now: datetime) -> date:
     return next_open_day(settings, now.astimezone(settings.tz).date() + timedelta(days=1))
 
 
-def add_next_day_stop(conn: sqlite3.Connection, settings: ShopSettings, order_id: int, now: datetime, kind: str = "delivery") -> int:
-    """A stop in the next open day's plan: on that day's least-loaded route if one exists, else waiting for the planner."""
-    day = next_plan_date(settings, now)
-    route = conn.execute(
-        "SELECT r.id, coalesce(max(s.sequence), -1) + 1 AS next_sequence FROM routes r LEFT JOIN stops s ON s.route_id = r.id "
-        "WHERE r.plan_date = ? AND r.status = 'planned' GROUP BY r.id ORDER BY count(s.id), r.id LIMIT 1", (day.isoformat(),),
-    ).fetchone()
-    if kind == "delivery":
-        # The new promise is the whole delivery day; the planner narrows it when it plans the route.
-        start, end = local_moment(settings, day, settings.slot_first), local_moment(settings, day, settings.slot_last_end)
-        conn.execute("UPDATE orders SET delivery_date = ?, promised_start = ?, promised_end = ? WHERE id = ?",
-                     (day.isoformat(), to_iso(start), to_iso(end), order_id))
-    return conn.execute(
-        "INSERT INTO stops(order_id, route_id, kind, sequence, plan_date) VALUES (?, ?, ?, ?, ?)",
-        (order_id, route["id"] if route else None, kind, route["next_sequence"] if route else None, day.isoformat()),
-    ).lastrowid
-
-
 def stops_for_plan(conn: sqlite3.Connection, plan_date: date) -> list[sqlite3.Row]:
     """Stops in a day's plan: those on its routes, and those waiting for the planner on that day."""
     return conn.execute(
@@ -165,13 +152,13 @@ def resolve_failed_attempt(conn: sqlite3.Connection, settings: ShopSettings, ord
     failed = _failed_shipment(conn, order_id)
     order = get_order(conn, order_id)
     if action == REATTEMPT:
-        shipment_id = create_shipment(conn, Shipment(order_id, OWN_FLEET, service="van", promised_by=None))
-        set_status(conn, shipment_id, ShipmentStatus.BOOKED, reason="re-attempt after a failed delivery")
-        stop_id = add_next_day_stop(conn, settings, order_id, now)
         day = next_plan_date(settings, now)
-        conn.execute("UPDATE shipments SET promised_by = (SELECT promised_end FROM orders WHERE id = ?) WHERE id = ?", (order_id, shipment_id))
+        # The new promise is the whole delivery day; the planner narrows it when it plans the route.
+        whole_day = TimeWindow(local_moment(settings, day, settings.slot_first), local_moment(settings, day, settings.slot_last_end))
+        set_promise(conn, order_id, whole_day, day.isoformat())
+        on_van = put_on_van(conn, order_id, day.isoformat(), reason="re-attempt after a failed delivery")
         message = f"We will try again on {day:%A %d %B}."
-        done = f"Re-attempt planned on {day.isoformat()} (stop {stop_id})."
+        done = f"Re-attempt planned on {day.isoformat()} (stop {on_van.stop_id})."
     elif action == CONVERT_TO_PICKUP:
         conn.execute("UPDATE orders SET delivery_option = ? WHERE id = ?", (DeliveryOption.PICKUP.value, order_id))
         shipment_id = create_shipment(conn, Shipment(order_id, PICKUP, service="in_store"))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from ..domain.timeutil import UTC, TimeWindow, from_iso, to_iso, utcnow
 from ..events import EventHub
 from ..store import audit
+from . import plans
 from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_stop, explain_unplanned
 from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider
@@ -279,32 +280,24 @@ class RoutingService:
         evaluation = self.evaluate(day, plan, locked)
         now = to_iso(utcnow())
         with self.db.transaction() as conn:
-            existing = {r["vehicle_id"]: r["id"] for r in conn.execute(
-                "SELECT id, vehicle_id FROM routes WHERE plan_date = ?", (day.plan_date,))}
+            existing = plans.routes_on(conn, day.plan_date)
             for report in evaluation.routes:
                 info = day.vehicles[report.vehicle]
                 route_id = existing.get(info.vehicle_id)
-                if not report.visits and route_id is not None:
-                    if not conn.execute("SELECT 1 FROM stops WHERE route_id = ? AND status != 'planned'", (route_id,)).fetchone():
-                        conn.execute("UPDATE stops SET route_id = NULL WHERE route_id = ?", (route_id,))
-                        conn.execute("DELETE FROM routes WHERE id = ?", (route_id,))
-                    continue
                 if not report.visits:
+                    if route_id is not None:
+                        plans.drop_route_if_unstarted(conn, route_id)
                     continue
                 if route_id is None:
-                    route_id = conn.execute("INSERT INTO routes(plan_date, vehicle_id, status, created_at) VALUES (?,?,?,?)",
-                                            (day.plan_date, info.vehicle_id, status, now)).lastrowid
+                    route_id = plans.create_route(conn, day.plan_date, info.vehicle_id, status)
                 # A route already under way keeps its status; only dispatching changes it.
-                conn.execute("UPDATE routes SET distance_m = ?, duration_s = ?, "
-                             "status = CASE WHEN ? = 'dispatched' THEN 'dispatched' ELSE status END WHERE id = ?",
-                             (report.distance, report.duration, status, route_id))
+                plans.set_route_totals(conn, route_id, report.distance, report.duration, dispatched=status == "dispatched")
                 for sequence, visit in enumerate(report.visits, start=1):
                     self._write_stop(conn, day, visit.stop, route_id, sequence, to_iso(day.problem.clock(visit.arrival)),
                                      visit.stop in locked)
             for s in evaluation.unplanned:
                 if day.stops[s].stop_id is not None:
-                    conn.execute("UPDATE stops SET route_id = NULL, sequence = NULL, planned_arrival = NULL, locked = 0 "
-                                 "WHERE id = ?", (day.stops[s].stop_id,))
+                    plans.unplace_stop(conn, day.stops[s].stop_id)
             routes_json = json.dumps([[day.vehicles[v].vehicle_id, [day.stops[s].order_id for s in r]]
                                       for v, r in enumerate(plan.routes) if r])
             plan_id = conn.execute(
@@ -323,12 +316,10 @@ class RoutingService:
     def _write_stop(self, conn, day: RoutingDay, s: int, route_id: int, sequence: int, arrival: str, locked: bool) -> None:
         info = day.stops[s]
         if info.stop_id is not None:
-            conn.execute("UPDATE stops SET route_id = ?, sequence = ?, planned_arrival = ?, locked = ? WHERE id = ?",
-                         (route_id, sequence, arrival, int(locked), info.stop_id))
+            plans.place_stop(conn, info.stop_id, route_id, sequence, arrival, locked)
         else:
-            conn.execute("INSERT INTO stops(order_id, route_id, kind, sequence, planned_arrival, service_minutes, locked) "
-                         "VALUES (?,?,?,?,?,?,?)", (info.order_id, route_id, info.kind, sequence, arrival,
-                                                    day.problem.stops[s].service / 60, int(locked)))
+            plans.add_stop(conn, info.order_id, route_id=route_id, kind=info.kind, sequence=sequence, planned_arrival=arrival,
+                           service_minutes=day.problem.stops[s].service / 60, locked=locked)
 
     def compare_with_previous(self, plan_date: str) -> PlanComparison | None:
         rows = self.db.reader().execute("SELECT * FROM route_plans WHERE plan_date = ? ORDER BY id DESC LIMIT 2",

@@ -252,6 +252,12 @@ def get_order(conn: sqlite3.Connection, order_id: int) -> Order | None:
     return row_to_order(row, lines)
 
 
+def set_promise(conn: sqlite3.Connection, order_id: int, window: TimeWindow, delivery_date: str) -> None:
+    """A new promised window for the order, on `delivery_date` (the shop's day, ISO)."""
+    conn.execute("UPDATE orders SET promised_start = ?, promised_end = ?, delivery_date = ?, updated_at = ? WHERE id = ?",
+                 (to_iso(window.start), to_iso(window.end), delivery_date, to_iso(utcnow()), order_id))
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

@@ -84,6 +84,12 @@ def update_booking(conn: sqlite3.Connection, shipment_id: int, *, tracking_numbe
     _sync_order(conn, shipment_id)
 
 
+def set_promised_by(conn: sqlite3.Connection, order_id: int, promised_by) -> None:
+    """Move the promise of the order's open delivery shipments (the order was rescheduled)."""
+    conn.execute("UPDATE shipments SET promised_by = ?, updated_at = ? WHERE order_id = ? AND kind = 'delivery' "
+                 "AND status NOT IN ('delivered', 'returned', 'cancelled')", (to_iso(promised_by), to_iso(utcnow()), order_id))
+
+
 @dataclass(frozen=True)
 class IngestResult:
     stored: int = 0

@@ -91,6 +91,14 @@ def due(conn: sqlite3.Connection, now: datetime, limit: int = 200) -> list[Outbo
     return [_entry(r) for r in rows]
 
 
+def open_for_shipment(conn: sqlite3.Connection, shipment_id: int) -> list[OutboxEntry]:
+    """The shipment's writes not yet settled (waiting, being sent, or of unknown outcome)."""
+    marks = ",".join("?" * len(OPEN_STATES))
+    rows = conn.execute(f"SELECT * FROM outbox WHERE shipment_id = ? AND state IN ({marks}) ORDER BY id",
+                        (shipment_id, *OPEN_STATES)).fetchall()
+    return [_entry(r) for r in rows]
+
+
 def oldest_waiting(conn: sqlite3.Connection) -> OutboxEntry | None:
     """The first write in the queue, due or not."""
     row = conn.execute("SELECT * FROM outbox WHERE state IN ('pending', 'unknown') ORDER BY id LIMIT 1").fetchone()

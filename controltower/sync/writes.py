@@ -5,6 +5,7 @@ import dataclasses
 import sqlite3
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..carriers.base import ShipmentRequest
 from ..domain import Money, Shipment, ShipmentStatus
@@ -30,7 +31,8 @@ class CannotCancel(UserFacingError):
 
 
 def enqueue_booking(conn: sqlite3.Connection, *, order_id: int, carrier: str, request: ShipmentRequest,
-                    quoted_cost: Money | None = None, operation: str = "book") -> QueuedWrite:
+                    quoted_cost: Money | None = None, operation: str = "book", promised_by: datetime | None = None,
+                    eta: datetime | None = None) -> QueuedWrite:
     """A new shipment for the order plus its booking in the outbox, atomically. Call inside `db.transaction()`.
 
     `request.our_reference` is replaced with one unique to this shipment, so an uncertain booking can
@@ -40,7 +42,7 @@ def enqueue_booking(conn: sqlite3.Connection, *, order_id: int, carrier: str, re
         raise RuntimeError("enqueue_booking must run inside db.transaction(), so shipment and outbox land together")
     kind = "return" if operation == "return" else "delivery"
     shipment_id = create_shipment(conn, Shipment(order_id=order_id, carrier=carrier, service=request.service,
-                                                 quoted_cost=quoted_cost, kind=kind))
+                                                 quoted_cost=quoted_cost, kind=kind, promised_by=promised_by, eta=eta))
     reference = f"CT-{shipment_id}-{uuid.uuid4().hex[:8]}"
     request = dataclasses.replace(request, our_reference=reference, is_return=request.is_return or kind == "return")
     entry = outbox.add(conn, carrier=carrier, operation=operation, shipment_id=shipment_id,

@@ -146,7 +146,8 @@ def test_start_return_books_a_return_and_notifies(qtbot, queue, store):
     assert store.scalar("SELECT count(*) FROM shipments WHERE kind = 'return' AND status = 'created'") == 1
     assert store.scalar("SELECT operation FROM outbox") == "return"
     assert store.scalar("SELECT count(*) FROM notifications WHERE template = 'return_started'") == 2
-    assert "order.start_return" in audit_actions(store)
+    assert store.scalar("SELECT method FROM returns") == "courier_pickup"  # the same return the dispatch panel starts
+    assert "return.start" in audit_actions(store) and "exception.return_started" in audit_actions(store)
 
 
 def test_bulk_resolve_with_a_reason(qtbot, queue, store):
