@@ -76,9 +76,9 @@ def estimate_vans_together(conn: sqlite3.Connection, settings: ShopSettings, pla
     Cheapest insertion with each van's own parcel room; promised windows and shift ends are left to the route
     planner (the allocation already keeps the vans' driver time in total).
     """
-    from .rates import _routes_for, travel  # the same routes and travel times as each order's own van quote
+    from .rates import planned_routes, travel  # the same routes and travel times as each order's own van quote
 
-    routes = _routes_for(conn, settings, plan_date)
+    routes = planned_routes(conn, settings, plan_date)
     if not routes:
         return VanEstimate(settings.money(0), {}, {}, {o: "no active van" for o in van_orders})
     points, sequences = [], []

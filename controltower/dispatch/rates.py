@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Sequence
 
-from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, ShipmentRequest
+from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, RateLimited, ShipmentRequest
 from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote
 from ..domain.geo import haversine_km
 from ..domain.timeutil import from_iso, to_iso
+from ..sync.gate import CarrierGate, SharedBudget
 from .options import DeliveryRequest, local_moment, pickup_offer
 from .settings import ShopSettings
 
@@ -51,15 +52,27 @@ def carrier_name(adapter: CarrierAdapter, names: dict[str, str] | None = None) -
     return f"{adapter.name} ({code.split(':', 1)[1]})" if ":" in code and generic else adapter.name
 
 
-async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float, names: dict[str, str] | None) -> CarrierAnswer:
+async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: float, names: dict[str, str] | None,
+               budget: SharedBudget | None = None) -> CarrierAnswer:
     kind = CarrierKind(getattr(adapter, "kind", CarrierKind.PARCEL))
     code = adapter.config.code
     name = carrier_name(adapter, names)
+    # The same budget the sync process spends on bookings and tracking: one per carrier, whichever process asks.
+    gate = CarrierGate(1, carrier=code, budget=budget, rate=adapter.rate_limit)
+    asked = False
     try:
-        quotes = await asyncio.wait_for(adapter.quote(request), timeout=timeout_s)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout_s):
+            async with gate:
+                asked = True
+                quotes = await adapter.quote(request)
+    except TimeoutError:
+        if not asked:
+            return CarrierAnswer(code, name, kind, error=f"not asked: {name}'s request limit is used up for now; "
+                                                         "try again in a minute")
         return CarrierAnswer(code, name, kind, error=f"no answer within {timeout_s:g} s")
     except CarrierError as exc:
+        if isinstance(exc, RateLimited) and budget is not None:
+            gate.pause(exc.retry_after or 1.0)  # every process waits, not just this one
         # "will retry automatically" is true of bookings, not of a quote asked once: keep only advice that helps here.
         advice = "" if exc.retryable else exc.advice
         text = exc.message.rstrip(".") + (f". {advice}" if advice else ".")
@@ -71,9 +84,12 @@ async def _ask(adapter: CarrierAdapter, request: ShipmentRequest, timeout_s: flo
 
 
 async def gather_quotes(adapters: Iterable[CarrierAdapter], request: ShipmentRequest, timeout_s: float = 8.0,
-                        names: dict[str, str] | None = None) -> list[CarrierAnswer]:
-    """Ask all carriers at once; each has its own timeout, so a slow one never holds the others."""
-    return list(await asyncio.gather(*(_ask(adapter, request, timeout_s, names) for adapter in adapters)))
+                        names: dict[str, str] | None = None, budget: SharedBudget | None = None) -> list[CarrierAnswer]:
+    """Ask all carriers at once; each has its own timeout, so a slow one never holds the others.
+
+    With `budget`, each call waits its turn in its carrier's shared rate budget (within the timeout).
+    """
+    return list(await asyncio.gather(*(_ask(adapter, request, timeout_s, names, budget) for adapter in adapters)))
 
 
 def shipment_request(order: Order, settings: ShopSettings, reference: str, ready_at: datetime | None = None) -> ShipmentRequest:
@@ -138,7 +154,7 @@ class _PlannedRoute:
     per_km: int
 
 
-def _routes_for(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date) -> list[_PlannedRoute]:
+def planned_routes(conn: sqlite3.Connection, settings: ShopSettings, plan_date: date) -> list[_PlannedRoute]:
     routes = []
     rows = conn.execute(
         "SELECT r.id AS route_id, v.id AS vehicle_id, v.name, v.shift_start, v.capacity_parcels, v.cost_per_hour_minor, "
@@ -185,7 +201,7 @@ def own_fleet_insertion(conn: sqlite3.Connection, settings: ShopSettings, order:
         return (window is not None and insertion.estimated_arrival > window.end, insertion.cost.amount_minor)
 
     best: Insertion | None = None
-    for route in _routes_for(conn, settings, plan_date):
+    for route in planned_routes(conn, settings, plan_date):
         if route.load + order.parcels > route.capacity:
             continue
         points = [route.depot, *route.stops, target]

@@ -25,7 +25,7 @@ from ..store import Database, audit
 from ..store.shipments import get_shipment, set_status, update_booking
 from . import outbox
 from .codec import request_from_json
-from .gate import CarrierGate
+from .gate import CarrierGate, CarrierGates
 from .policy import SyncPolicy
 from .state import RecentErrors, SyncState
 from .tracking import TrackingPoller
@@ -48,7 +48,8 @@ class SyncEngine:
         self.state = SyncState()
         self.tracking = TrackingPoller(self)
         self._rng = random.Random(seed)
-        self._gates: dict[str, CarrierGate] = {}
+        # One gate per carrier over the rate budget this process shares with the app's quote path.
+        self._gates = CarrierGates.beside(db.path, limit_for=self.policy.limit_for, per_second_for=self.policy.rate_for)
         self._errors = RecentErrors()
         self._sending: set[int] = set()
         self._tasks: list[asyncio.Task] = []
@@ -83,6 +84,7 @@ class SyncEngine:
         if self._executor is not None:
             self._executor.shutdown(wait=True)  # the last database write finishes; nothing is half-done
             self._executor = None
+        self._gates.close()
 
     def _outbox_changed(self) -> None:
         self.wake()
@@ -97,6 +99,11 @@ class SyncEngine:
         await self.run_db(_due_now)
         self.wake()
 
+    @property
+    def can_write(self) -> bool:
+        """The engine's database thread is up (between start() and the end of stop())."""
+        return self._executor is not None
+
     async def run_db(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run `work(conn, *args)` on the engine's database thread, inside one transaction."""
         def in_transaction():
@@ -109,9 +116,8 @@ class SyncEngine:
         return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: work(self.db.reader(), *args))
 
     def gate(self, carrier: str) -> CarrierGate:
-        if carrier not in self._gates:
-            self._gates[carrier] = CarrierGate(self.policy.limit_for(carrier), self.policy.rate_for(carrier))
-        return self._gates[carrier]
+        adapter = self.adapters.get(carrier)
+        return self._gates.gate(carrier, adapter.rate_limit if adapter is not None else None)
 
     async def run_until_idle(self, timeout: float = 30.0) -> None:
         """Wait until no write is waiting or being sent (tests and the soak benchmark)."""

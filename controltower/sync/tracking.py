@@ -58,7 +58,7 @@ class TrackingPoller:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks, self._queues = [], {}
         self._queued.clear()
-        if self._buffer and self.engine._executor is not None:
+        if self._buffer and self.engine.can_write:
             await self._flush()  # results already fetched are kept
 
     def watch(self, shipment_id: int, carrier: str, tracking_ref: str, status: ShipmentStatus) -> None:
