@@ -5,6 +5,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from ..domain import Address
+from ..store.orders import set_positions
 from .base import Geocoder
 from .cache import CachedGeocoder
 from .nominatim import NominatimGeocoder
@@ -62,14 +63,14 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
             errors.extend(e for e in geocoder.last_errors if e not in errors)
             continue
         approximate += point.precision.is_approximate
-        updates.append((point.lat, point.lon, point.precision.value, point.confidence, row["id"]))
+        updates.append((row["id"], point))
     def save() -> None:  # one transaction for positions and cache, off the event loop
         with db.transaction() as write:
-            write.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?", updates)
+            set_positions(write, updates)
             geocoder.write_pending(write)
 
     await asyncio.to_thread(save)
     if updates and hub is not None:
-        ids = [u[-1] for u in updates]
+        ids = [order_id for order_id, _point in updates]
         hub.publish("orders.changed", ids=ids if len(ids) <= 500 else None)
     return GeocodeReport(len(updates), approximate, unplaced, errors)

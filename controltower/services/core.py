@@ -87,11 +87,27 @@ class ControlTower:
         return self.options.offline
 
     def _build_services(self) -> None:
+        """The light services, made now; dispatch, routing and the exception rules are made when first used."""
         from ..control.actions import ControlService
         from ..control.kpis import KpiService
+        from .backups import BackupService
+        from .exports import ExportService
+        from .imports import ImportService
+        from .notifications import NotificationService
+        from .orders import OrdersService
+        from .outbox import OutboxService
+        from .placing import PlacingService
 
-        self.control = ControlService(self.db, hub=self.hub)
-        self.kpis = KpiService(self.db)
+        db, hub = self.db, self.hub
+        self.orders = OrdersService(db, hub)
+        self.placing = PlacingService(db, hub)
+        self.control = ControlService(db, hub=hub)
+        self.kpis = KpiService(db)
+        self.notifications = NotificationService(db, hub)
+        self.outbox = OutboxService(db, hub)
+        self.backups = BackupService(db, hub)
+        self.imports = ImportService(db, hub)
+        self.exports = ExportService(db, hub)
 
     @property
     def exceptions(self):

@@ -258,6 +258,12 @@ def set_promise(conn: sqlite3.Connection, order_id: int, window: TimeWindow, del
                  (to_iso(window.start), to_iso(window.end), delivery_date, to_iso(utcnow()), order_id))
 
 
+def set_positions(conn: sqlite3.Connection, positions: Iterable[tuple[int, GeoPoint]]) -> None:
+    """Where each order's address is on the map: (order id, position with its precision and confidence)."""
+    conn.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?",
+                     [(point.lat, point.lon, point.precision.value, point.confidence, order_id) for order_id, point in positions])
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

@@ -1,0 +1,44 @@
+"""Where orders are on the map: placing new orders' addresses (geocoding) and the user's own correction of a pin."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain import GeoPoint, GeoPrecision
+from ..errors import NotFound
+from ..events import EventHub
+from ..store import Database, audit
+from ..store.orders import get_order, set_positions
+
+
+@dataclass(frozen=True)
+class PlacingReport:
+    placed: int
+    unplaced: int  # addresses no geocoder could place: raised as address problems by the exception rules
+
+
+class PlacingService:
+    def __init__(self, db: Database, hub: EventHub | None = None) -> None:
+        self.db, self.hub = db, hub
+
+    async def place_new_orders(self) -> PlacingReport:
+        """Give every open order without a position one (cache, then the user's geocoder, then offline postcodes)."""
+        from ..geocoding import build_geocoder, geocode_orders
+
+        report = await geocode_orders(self.db, build_geocoder(self.db), hub=self.hub)
+        return PlacingReport(report.placed, len(report.unplaced))
+
+    def move_pin(self, order_id: int, lat: float, lon: float, *, actor: str = "user") -> None:
+        """The user dragged a stop to where the address really is: saved as exact, with an audit entry."""
+        point = GeoPoint(lat, lon, GeoPrecision.ROOFTOP, 1.0)
+        with self.db.transaction() as conn:
+            order = get_order(conn, order_id)
+            if order is None:
+                raise NotFound(f"Order {order_id} is no longer in the store.", "Refresh the map.")
+            before = order.location
+            set_positions(conn, [(order_id, point)])
+            audit.record(conn, "order.move_pin", "order", order_id,
+                         before=None if before is None else {"lat": before.lat, "lon": before.lon,
+                                                             "geo_precision": before.precision.value},
+                         after={"lat": lat, "lon": lon, "geo_precision": "rooftop"}, actor=actor)
+        if self.hub is not None:
+            self.hub.publish("orders.changed", ids=[order_id])
