@@ -21,6 +21,7 @@ from ..store.orders import get_order, upsert_orders
 from . import labels, returns
 from .allocate import Allocation, Choice, allocate
 from .booking import BookingReport, confirm
+from .usecases import DeliveryActions, Done
 from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_fleet_capacity
 from .day import day_problem, price_vans_together, van_parcels_left, van_seconds_left
 from .policy import Decision, Preferences, carrier_shares, choose, load_preferences, save_preferences
@@ -117,6 +118,7 @@ class DispatchService:
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
         self._recent: dict[int, Comparison] = {}  # order id -> its latest comparison, reused while fresh
+        self.actions = DeliveryActions(db, hub=self.hub, clock=clock)  # re-book, returns, own vans: written once there
 
     @asynccontextmanager
     async def _carriers(self, given: Sequence[CarrierAdapter] | None = None):
@@ -313,12 +315,22 @@ class DispatchService:
 
     def book(self, comparison: Comparison, row: WayRow | None = None) -> BookingReport:
         """Book one order the way chosen in its comparison (the recommendation unless `row` is given)."""
+        return self.confirm([self._choice(comparison, row)])
+
+    def rebook_with(self, comparison: Comparison, row: WayRow | None = None) -> Done:
+        """Re-book the order the way chosen in its comparison: the delivery under way (if any) is cancelled first."""
+        done = self.actions.rebook(comparison.order.id, self._choice(comparison, row))
+        self._recent.clear()  # the plan changed: van insertion costs are stale
+        return done
+
+    @staticmethod
+    def _choice(comparison: Comparison, row: WayRow | None) -> Choice:
         row = row or comparison.decision.row
         if row is None:
             raise NotFound("There is nothing to book for this order.", comparison.decision.reason)
         order = comparison.order
         van = order.parcels if row.kind == CarrierKind.OWN_FLEET.value else 0
-        return self.confirm([Choice(order.id, row.carrier, row.service, row.price, van, row)])
+        return Choice(order.id, row.carrier, row.service, row.price, van, row)
 
     # -- documents, returns, failed deliveries ----------------------------
     def own_label(self, order_id: int) -> Path:
@@ -383,10 +395,7 @@ class DispatchService:
         return labels.manifest_pdf(self.db.reader(), carrier, carrier, shipment_ids, path, when)
 
     def start_return(self, order_id: int, reason: str, items: list[str], method: str, carrier: str = "") -> returns.ReturnCase:
-        with self.db.transaction() as conn:
-            case = returns.start_return(conn, self.settings, order_id, reason, items, method, self.clock(), carrier)
-        self.hub.publish("shipments.changed", ids=[case.shipment_id])
-        return case
+        return self.actions.start_return(order_id, reason, items, method, carrier).return_case
 
     def resolve_failed_attempt(self, order_id: int, action: str) -> str:
         with self.db.transaction() as conn:

@@ -198,6 +198,13 @@ def test_failed_deliveries_tab_reattempt_and_rebook(qtbot, view):
     assert "Zippy Express left out: it failed the last attempt" in view.panel.reason.text()
     chosen = [way for way in column(view.panel.table, "Way") if way.startswith("✓")]
     assert chosen and chosen[0] != "✓ Zippy Express"  # still listed, never recommended
+    qtbot.mouseClick(view.panel.book_button, Qt.MouseButton.LeftButton)  # the same re-book the exception queue runs
+    store = view.service.db
+    order_id = store.scalar("SELECT id FROM orders WHERE order_ref = 'CB-1002'")
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'shipment.rebook'") == 1
+    assert store.scalar("SELECT status FROM shipments WHERE order_id = ? ORDER BY id DESC LIMIT 1", (order_id,)) != "failed_attempt"
+    assert view.status.text().startswith("Re-book")
+    assert column(failed.table, "Order") == []
 
 
 def test_return_dialog_starts_a_return_on_tomorrows_route(qtbot, view):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...dispatch import labels
+from ...errors import UserFacingError
 from ..tasks import run_in_thread
 from .comparison import ComparisonPanel, local_time
 from .failed import FailedDeliveriesPanel
@@ -233,12 +234,24 @@ class DispatchView(QWidget):
         comparison = self.panel.comparison
         if comparison is None:
             return
+        if self.tabs.currentWidget() is self.failed:  # a failed delivery: the re-book use case, as the exception queue's
+            self._rebook_with(comparison, row)
+            return
         report = self.service.book(comparison, row)
         self.booked.emit(report)
         failed = report.failed
         self.status.setText(report.summary() if not failed else f"Not booked: {failed[0].message}")
         if not failed:
             self.refresh()
+
+    def _rebook_with(self, comparison, row) -> None:
+        try:
+            done = self.service.rebook_with(comparison, row)
+        except UserFacingError as error:
+            self.status.setText(f"Not booked: {error}")
+            return
+        self.status.setText(done.message)
+        self.failed.refresh()
 
     def review_day(self) -> None:
         if self.plan is None:
