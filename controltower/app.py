@@ -45,15 +45,11 @@ def store_path(args: argparse.Namespace) -> Path:
     return demo_folder() / "demo.db" if args.demo else default_path()
 
 
-def open_store(args: argparse.Namespace, path: Path):
-    from .store import Database
+def open_core(args: argparse.Namespace, path: Path):
+    """The application object over the store at `path` (in demo mode a freshly generated one)."""
+    from .services.core import ControlTower
 
-    if args.demo:
-        from .demo import generate
-
-        summary = generate(path, seed=args.seed)
-        log.info("demo store %s: %d orders today, %d in history", path, summary.today_orders, summary.history_orders)
-    return Database(path)
+    return ControlTower.open(path, demo=args.demo, seed=args.seed, offline=args.offline)
 
 
 def install_startup_probe(window) -> None:
@@ -79,27 +75,6 @@ def install_startup_probe(window) -> None:
     window.installEventFilter(FirstPaint(window))
     for name, signal in window.areas.loading().items():
         signal.connect(lambda *_, name=name: say(f"ready:{name}"))
-
-
-def start_sync(context):
-    """Carrier bookings and tracking in the background: the sandbox couriers in demo mode, the user's accounts otherwise."""
-    if context.offline:
-        return None
-    if context.demo:
-        from .sync.demo import DemoSync
-
-        sync = DemoSync(context.db, context.hub, speed=DEMO_SPEED)
-        sync.start()
-        context.services["demo_sync"] = sync
-        return sync
-    from .sync.process import ProcessSyncEngine
-
-    sync = ProcessSyncEngine(context.db.path, context.hub, adapters_factory="controltower.carriers.accounts:enabled_adapters")
-    sync.start()
-    return sync
-
-
-DEMO_SPEED = 10.0  # sandbox minutes per real minute: couriers visibly move without running ahead of the day
 
 
 def run_app(argv: list[str]) -> int:
@@ -134,15 +109,14 @@ def run_app(argv: list[str]) -> int:
         print(f"Control Tower is already open on {path}; brought that window to the front.", file=sys.stderr)
         return 0
     try:
-        db = open_store(args, path)
+        core = open_core(args, path)
     except Exception as exc:
         log.exception("could not open the store")
         print(f"Control Tower could not open its store: {exc}", file=sys.stderr)
         instance.release()
         return 2
-    context = AppContext(db=db, demo=args.demo, offline=args.offline, data_dir=db.path.parent)
-    sync = start_sync(context)
-    window = MainWindow(context)
+    core.start()  # every background job: carrier sync, customer messages, exception checks, returns, shops, backup
+    window = MainWindow(AppContext(core=core))
     install_startup_probe(window)
     instance.activated.connect(lambda: (window.showNormal(), window.raise_(), window.activateWindow()))
     window.show()
@@ -167,11 +141,10 @@ def run_app(argv: list[str]) -> int:
 
     async def until_closed() -> None:
         await closed.wait()
-        if sync is not None:
-            await sync.stop()
+        await core.stop()
 
     with loop:
         loop.run_until_complete(until_closed())
-    db.close()
+    core.close()
     instance.release()
     return result["code"]

@@ -93,6 +93,7 @@ class ControlTower:
         from .backups import BackupService
         from .exports import ExportService
         from .imports import ImportService
+        from .map import MapService
         from .notifications import NotificationService
         from .orders import OrdersService
         from .outbox import OutboxService
@@ -101,6 +102,7 @@ class ControlTower:
         db, hub = self.db, self.hub
         self.orders = OrdersService(db, hub)
         self.placing = PlacingService(db, hub)
+        self.map = MapService(db, hub)
         self.control = ControlService(db, hub=hub)
         self.kpis = KpiService(db)
         self.notifications = NotificationService(db, hub)

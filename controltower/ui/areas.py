@@ -6,16 +6,12 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ..services.backups import BackupService
-from ..services.exports import ExportService
-from ..services.imports import ImportService
-from ..services.orders import OrdersService
-from ..services.outbox import OutboxService
 from .backup_actions import BackupActions
 from .context import AppContext
 from .exports import ExportActions
 from .orders import OrdersView
 from .lazy import LazyArea
+from .background_work import BackgroundWorkButton
 from .sync_status import OutboxPanel, SyncStatusWidget
 from .tasks import run_in_thread
 
@@ -27,12 +23,6 @@ class _Relay(QObject):
 
     orders_changed = Signal(object)
     routes_changed = Signal()
-
-
-def shop_today(db) -> str:
-    from datetime import datetime
-
-    return datetime.now().astimezone(db.shop_timezone()).date().isoformat()  # None: the computer's own zone
 
 
 class Areas(QObject):
@@ -47,44 +37,41 @@ class Areas(QObject):
         self._own_vans: list = []
         self._couriers: list = []
         self._map_refreshing = self._map_refresh_again = False
-        db = context.db
-        self.orders = OrdersView(OrdersService(db, context.hub))
+        core = context.core
+        self.orders = OrdersView(core.orders)
         self.map = self._build_map(context)
         self.kpis = self._build_kpis(context)
         self.exceptions = self._build_exceptions(context)
         self.routes = LazyArea(lambda: self._build_routes(context), "the route planner")
         self.dispatch = LazyArea(lambda: self._build_dispatch(context), "dispatch")
-        self._dispatching = None
         self.sync_status = SyncStatusWidget(context.hub)
-        self.outbox = OutboxPanel(OutboxService(db, context.hub), context.hub)
-        self.backups = BackupActions(window, BackupService(db, context.hub))
-        self.exports = ExportActions(window, ExportService(db, context.hub), self.kpis)
+        self.background_work = BackgroundWorkButton(context.core.jobs, context.hub)
+        self.outbox = OutboxPanel(core.outbox, context.hub)
+        self.backups = BackupActions(window, core.backups)
+        self.exports = ExportActions(window, core.exports, self.kpis)
 
     def _build_kpis(self, context: AppContext):
         from ..control.kpis import KpiService
         from .kpis import KpiPanel
 
-        panel = KpiPanel(KpiService(context.db), columns=7, tables_apart=True)
+        panel = KpiPanel(context.core.kpis, columns=7, tables_apart=True)
         panel.kpiClicked.connect(self._kpi_clicked)
         return panel
 
     def _build_exceptions(self, context: AppContext):
-        from ..control.actions import ControlService
-        from ..control.engine import ExceptionEngine
         from .exceptions import ExceptionQueueView
 
-        self.control = ControlService(context.db, hub=context.hub)
-        self.engine = ExceptionEngine(context.db, hub=context.hub)
+        self.control = context.core.control
+        self.engine = context.core.exceptions
         view = ExceptionQueueView(self.control, self.engine)
         view.orderActivated.connect(self._show_order)
         view.actionDone.connect(lambda text: self.window.statusBar().showMessage(text, 10_000))
         return view
 
     def _build_routes(self, context: AppContext):
-        from ..routing.service import RoutingService
         from .routes import RoutesView
 
-        self.routing = RoutingService(context.db, hub=context.hub)
+        self.routing = context.core.routing
         return RoutesView(self.routing)
 
     def _build_dispatch(self, context: AppContext):
@@ -98,11 +85,7 @@ class Areas(QObject):
     @property
     def dispatching(self):
         """The dispatch service, made when first needed (it loads the label and solver libraries)."""
-        if self._dispatching is None:
-            from ..dispatch.service import DispatchService
-
-            self._dispatching = DispatchService(self.context.db, hub=self.context.hub, adapters=self.context.services.get("adapters"))
-        return self._dispatching
+        return self.context.core.dispatch
 
     def _kpi_clicked(self, kpi_filter) -> None:
         if kpi_filter.target == "exceptions":
@@ -120,13 +103,12 @@ class Areas(QObject):
         self.map.select_orders([order_id])
 
     def _build_map(self, context: AppContext):
-        from ..tiles import open_tiles
         from .map import MapView
 
         tiles = None
         if not context.offline:
             try:
-                tiles = open_tiles(context.db)
+                tiles = context.core.map.tiles()
             except Exception:  # a broken tile cache must not cost the user the map: it falls back to the bundled background
                 log.exception("tile cache could not be opened; the map shows its offline background")
         view = MapView(tiles)
@@ -136,13 +118,11 @@ class Areas(QObject):
     def refresh_map(self) -> None:
         """Today's map re-read in a worker, which also works out what changed: only that reaches the page, so an
         open popup, the selection and the view stay. Refreshes asked for while one runs become one more after it."""
-        from ..mapfeatures import map_day
-
         if self._map_refreshing:
             self._map_refresh_again = True
             return
         self._map_refreshing = True
-        db, day, state = self.context.db, shop_today(self.context.db), self.map.state
+        maps, state = self.context.core.map, self.map.state
 
         def finished() -> None:
             self._map_refreshing = False
@@ -160,7 +140,7 @@ class Areas(QObject):
             log.error("map refresh failed: %s", exc)
             finished()
 
-        run_in_thread(lambda: state.plan(map_day(db, day)), show, failed)
+        run_in_thread(lambda: state.plan(maps.day()), show, failed)
 
     def connect(self) -> None:
         """Cross-area wiring, once every area exists."""
@@ -177,8 +157,7 @@ class Areas(QObject):
         self.orders.ordersSelected.connect(self.map.select_orders)
         self.sync_status.open_queue_requested.connect(self._show_outbox)
         self._start_courier_positions()
-        self.exceptions.watch(hub)
-        self.exceptions.start_auto_refresh(60_000)
+        self.exceptions.watch(hub)  # the app's exception-check job re-runs the rules; the view follows its results
         self.exceptions.refresh_rules()
         self.place_orders()  # orders that came in without a position (e.g. from a shop sync) get one
         self.kpis.refresh()
@@ -189,8 +168,8 @@ class Areas(QObject):
 
     def _start_courier_positions(self) -> None:
         """Demo mode: the sandbox couriers drive along on the map, next to the shop's own vans."""
-        demo = self.context.services.get("demo_sync")
-        if demo is None:
+        core = self.context.core
+        if not core.demo:
             return
         from PySide6.QtCore import QTimer
 
@@ -201,7 +180,7 @@ class Areas(QObject):
             seen = to_iso(utcnow())
             return [VehicleFeature(vehicle_id=1_000_000 + i, name=f"{p['company']} courier ({p['status'].replace('_', ' ')})",
                                    lat=p["lat"], lon=p["lng"], last_seen=seen, color="#6d4c41")
-                    for i, p in enumerate(demo.network.world.courier_positions())]
+                    for i, p in enumerate(core.courier_positions())]
 
         def show(couriers) -> None:
             self._couriers = couriers
@@ -218,16 +197,10 @@ class Areas(QObject):
 
     def _map_moved(self, order_id: int, lat: float, lon: float) -> None:
         """The user dragged a stop and confirmed: save the corrected position, with an audit entry."""
-        from ..store import audit
-
-        db = self.context.db
-        with db.transaction() as conn:
-            before = conn.execute("SELECT lat, lon, geo_precision FROM orders WHERE id = ?", (order_id,)).fetchone()
-            conn.execute("UPDATE orders SET lat = ?, lon = ?, geo_precision = 'rooftop', geo_confidence = 1.0, "
-                         "updated_at = datetime('now') WHERE id = ?", (lat, lon, order_id))
-            audit.record(conn, "order.move_pin", "order", order_id, before=dict(before) if before else None,
-                         after={"lat": lat, "lon": lon, "geo_precision": "rooftop"})
-        self.context.hub.publish("orders.changed", ids=[order_id])
+        try:
+            self.context.core.placing.move_pin(order_id, lat, lon)
+        except Exception as exc:  # shown, never swallowed
+            self.window.statusBar().showMessage(f"The pin could not be moved: {exc}", 15_000)
 
     def refresh(self) -> None:
         self.orders.refresh()
@@ -241,7 +214,7 @@ class Areas(QObject):
         return {"map": self.mapLoaded, "exceptions": self.exceptions.rulesChecked, "kpis": self.kpis.updated}
 
     def status_widgets(self) -> list[QWidget]:
-        return [self.sync_status]
+        return [self.background_work, self.sync_status]
 
     def file_actions(self) -> list[tuple]:
         backups = self.backups
@@ -276,7 +249,7 @@ class Areas(QObject):
     def import_orders(self) -> None:
         from .imports import ImportWizard
 
-        wizard = ImportWizard(self.window, ImportService(self.context.db, self.context.hub))
+        wizard = ImportWizard(self.window, self.context.core.imports)
         wizard.imported.connect(lambda _report: self.place_orders())
         wizard.open()
 
@@ -287,17 +260,15 @@ class Areas(QObject):
         by the exception rules."""
         import asyncio
 
-        from ..geocoding import build_geocoder, geocode_orders
-
-        db, hub = self.context.db, self.context.hub
+        placing = self.context.core.placing
 
         def work():
-            return asyncio.run(geocode_orders(db, build_geocoder(db), hub=hub))
+            return asyncio.run(placing.place_new_orders())  # in a worker thread, with an event loop of its own
 
         def done(report) -> None:
             self.context.hub.publish("orders.changed", ids=None)
             self.exceptions.refresh_rules()
-            unplaced = len(getattr(report, "unplaced", ()) or ())
+            unplaced = report.unplaced
             if unplaced:
                 self.window.statusBar().showMessage(f"{unplaced} address(es) could not be placed: see Needs attention", 15_000)
 
