@@ -79,6 +79,13 @@ class ControlTower:
         return cls(Database(path), hub=hub, options=Options(demo=demo, offline=offline))
 
     @property
+    def store_path(self) -> Path:
+        return self.db.path
+
+    def shop_name(self) -> str:
+        return self.db.get_setting("shop.name") or "my shop"
+
+    @property
     def demo(self) -> bool:
         return self.options.demo
 
@@ -228,20 +235,8 @@ class ControlTower:
         return f"{changed} return(s) moved on"
 
     def _daily_backup(self) -> str:
-        from ..store import backup
-        from ..store.db import connect
-
-        keep = int(self.db.get_setting("backup.keep_days", "14") or 14)
-        conn = connect(self.db.path)
-        try:
-            made = backup.daily_backup_if_due(conn, self.backup_folder, keep, now=self.clock())
-        finally:
-            conn.close()
+        made = self.backups.daily_if_due(now=self.clock())
         return f"backed up to {made.name}" if made else "today's backup is already there"
-
-    @property
-    def backup_folder(self) -> Path:
-        return self.db.path.parent / "backups"
 
     def _add_shop_jobs(self) -> None:
         from .shops import shop_connections, shop_sync_for

@@ -1,11 +1,11 @@
-"""File menu: Back up now, Restore…, settings export/import, and the daily automatic backup."""
+"""File menu: Back up now, Restore…, settings export/import (the daily backup is a background job of the app)."""
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QTimer
+from PySide6.QtCore import QProcess
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from ..services.backups import BackupService, RestoreRefused
@@ -19,15 +19,6 @@ class BackupActions:
         self.window, self.service = window, service
         self.folder = service.folder
         self.keep_days = keep_days or service.keep_days()
-        self.timer = QTimer(window, interval=60 * 60 * 1000)
-        self.timer.timeout.connect(self.daily)
-        self.timer.start()
-        QTimer.singleShot(5000, self.daily)
-
-    def daily(self) -> None:
-        service, keep = self.service, self.keep_days
-        run_in_thread(lambda: service.daily_if_due(keep), lambda made: log.info("daily backup %s", made) if made else None,
-                      lambda exc: log.error("daily backup failed: %s", exc))
 
     def back_up_now(self) -> None:
         self.window.statusBar().showMessage("Backing up…")

@@ -1,6 +1,8 @@
 """The main window: lays out the control tower's areas as docks and restores them where the user left them."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
@@ -19,7 +21,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.setWindowTitle(f"Control Tower — {context.db.get_setting('shop.name', 'my shop')}"
+        self.setWindowTitle(f"Control Tower — {context.core.shop_name()}"
                             + (" (demo)" if context.demo else ""))
         self.resize(1600, 1000)
         self.areas = build_areas(self, context)
@@ -113,11 +115,11 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         QMessageBox.about(self, "About Control Tower",
                           f"<b>Control Tower</b> {__version__}<br>Plans, books, tracks and fixes your deliveries, "
-                          "on this computer.<br>Store: " + str(self.context.db.path))
+                          "on this computer.<br>Store: " + html.escape(str(self.context.core.store_path)))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(f"Store: {self.context.db.path}" + ("  ·  demo data" if self.context.demo else ""))
+        self.db_label = QLabel(f"Store: {self.context.core.store_path}" + ("  ·  demo data" if self.context.demo else ""))
         bar.addWidget(self.db_label)
         for widget in self.areas.status_widgets():
             bar.addPermanentWidget(widget)
