@@ -11,13 +11,15 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from ..dispatch.usecases import DeliveryActions
-from ..domain import TimeWindow
+from ..domain import Severity, TimeWindow
 from ..domain.timeutil import to_iso, utcnow
 from ..errors import InputError, NotFound
 from ..events import EventHub
 from ..store import Database, audit
+from . import case_store
 from .notify import outbox
 from .notify.templates import TemplateSet
+from .rules.base import Finding
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class ControlService:
         with self.db.transaction() as conn:
             for case_id in ids:
                 case = self._case(conn, case_id)
-                conn.execute("UPDATE exceptions SET snoozed_until = ? WHERE id = ?", (to_iso(until), case_id))
+                case_store.snooze(conn, case_id, to_iso(until))
                 self._log(conn, case_id, "snoozed", f"until {to_iso(until)}", before={"snoozed_until": case["snoozed_until"]},
                           after={"snoozed_until": to_iso(until)})
         self._changed()
@@ -137,11 +139,10 @@ class ControlService:
             shipment = conn.execute("SELECT id FROM shipments WHERE order_id = ? AND kind = 'delivery' ORDER BY id DESC LIMIT 1",
                                     (order_id,)).fetchone()
             stamp = to_iso(utcnow())
-            case_id = conn.execute(
-                "INSERT INTO exceptions(kind, severity, cause_key, order_id, shipment_id, summary, suggested_action, opened_at) "
-                "VALUES ('complaint', 'medium', ?, ?, ?, ?, 'Call the customer back', ?)",
-                (f"complaint:{order_id}:{uuid.uuid4().hex}", order_id, shipment["id"] if shipment else None, note, stamp)).lastrowid
-            self._log(conn, case_id, "opened", note)
+            complaint = Finding("complaint", Severity.MEDIUM, f"complaint:{order_id}:{uuid.uuid4().hex}", note,
+                                "Call the customer back", order_id, shipment["id"] if shipment else None)
+            case_id = case_store.open_case(conn, complaint, stamp)
+            audit.record(conn, "exception.opened", "exception", case_id, after={"note": note}, actor=self.actor)
         self._changed()
         return ActionResult("Complaint logged", (case_id,))
 
@@ -163,13 +164,12 @@ class ControlService:
         case = self._case(conn, exception_id)
         if case["resolved_at"] is not None:
             return
-        conn.execute("UPDATE exceptions SET resolved_at = ?, resolution = ? WHERE id = ?", (to_iso(utcnow()), note, exception_id))
+        case_store.resolve(conn, [exception_id], to_iso(utcnow()), note)
         self._log(conn, exception_id, action, note, before={"resolved_at": None}, after={"resolution": note})
 
     def _log(self, conn, exception_id: int, action: str, note: str, *, before: dict | None = None,
              after: dict | None = None) -> None:
-        conn.execute("INSERT INTO exception_actions(exception_id, at, action, note) VALUES (?,?,?,?)",
-                     (exception_id, to_iso(utcnow()), action, note))
+        case_store.log_action(conn, exception_id, action, note, to_iso(utcnow()))
         audit.record(conn, f"exception.{action}", "exception", exception_id, before=before,
                      after=(after or {}) | {"note": note}, actor=self.actor)
 

@@ -9,6 +9,7 @@ from typing import Callable
 from ..domain.timeutil import to_iso, utcnow
 from ..events import EventHub
 from ..store import Database, connect
+from . import case_store
 from .rules import RULES, Facts, Finding
 
 AUTO_PREFIX = "auto: "
@@ -89,27 +90,14 @@ class ExceptionEngine:
             for chunk in _chunks(new):
                 with self.db.transaction() as conn:
                     for f in chunk:
-                        cursor = conn.execute(
-                            "INSERT INTO exceptions(kind, severity, cause_key, order_id, shipment_id, summary, suggested_action, opened_at) "
-                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                            (f.kind, f.severity.value, f.cause_key, f.order_id, f.shipment_id, f.summary, f.suggested_action, stamp),
-                        )
-                        if cursor.rowcount == 0:  # another refresh opened it a moment ago
-                            continue
-                        case_id = cursor.lastrowid
-                        conn.execute("INSERT INTO exception_actions(exception_id, at, action, note) VALUES (?,?,?,?)",
-                                     (case_id, stamp, "opened", f.summary))
+                        case_store.open_case(conn, f, stamp)  # None when another refresh opened it a moment ago
             for chunk in _chunks(changed):
                 with self.db.transaction() as conn:
-                    conn.executemany("UPDATE exceptions SET severity = ?, summary = ? WHERE id = ? AND resolved_at IS NULL",
-                                     [(f.severity.value, f.summary, case_id) for case_id, f in chunk])
+                    case_store.restate(conn, chunk)
             for chunk in _chunks(gone):
                 with self.db.transaction() as conn:
-                    note = AUTO_PREFIX + "the facts no longer show this problem"
-                    conn.executemany("UPDATE exceptions SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
-                                     [(stamp, note, case_id) for case_id in chunk])
-                    conn.executemany("INSERT INTO exception_actions(exception_id, at, action, note) VALUES (?,?,?,?)",
-                                     [(case_id, stamp, "auto_resolved", note) for case_id in chunk])
+                    case_store.resolve(conn, chunk, stamp, AUTO_PREFIX + "the facts no longer show this problem",
+                                       "auto_resolved")
         result = RefreshResult(len(new), len(changed), len(gone), len(findings), time.perf_counter() - started)
         if self.hub and (new or changed or gone):
             self.hub.publish("exceptions.changed", opened=result.opened, resolved=result.resolved)

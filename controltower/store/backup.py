@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..domain.timeutil import utcnow
-from . import carrier_accounts, migrations
+from . import carrier_accounts, migrations, settings
 from .carrier_accounts import StoredAccount
-from .secrets import refuse_secret_like
 
 PREFIX = "controltower-backup-"
 
@@ -146,13 +145,10 @@ def import_settings(conn: sqlite3.Connection, text: str) -> int:
         raise ValueError(f"not a settings file: {exc}") from exc
     if data.get("format") != "controltower-settings/1":
         raise ValueError("not a Control Tower settings file")
-    settings = data.get("settings", {})
-    for key in settings:
-        refuse_secret_like(key)
+    values = data.get("settings", {})
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         [(str(k), str(v)) for k, v in settings.items()])
+        settings.put(conn, values)
         carrier_accounts.add(conn, [StoredAccount(a["code"], a["name"], a["kind"], bool(a["enabled"]),
                                                   json.loads(a["settings_json"] or "{}"))
                                     for a in data.get("carrier_accounts", [])])
@@ -160,4 +156,4 @@ def import_settings(conn: sqlite3.Connection, text: str) -> int:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return len(settings)
+    return len(values)

@@ -102,11 +102,10 @@ class Database:
         return default if value is None else value
 
     def set_setting(self, key: str, value: str) -> None:
-        from .secrets import refuse_secret_like
+        from . import settings
 
-        refuse_secret_like(key)
         with self.transaction() as conn:
-            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            settings.put(conn, {key: value})
 
     def shop_timezone(self) -> tzinfo | None:
         """The shop's time zone from Settings; None means the computer's own. Safe from any thread."""

@@ -133,6 +133,41 @@ def enqueue(conn: sqlite3.Connection, order_id: int, event: str, *, dedup_key: s
     return ids
 
 
+# --- the sender's bookkeeping: each step a queued message takes ---
+
+def claim(conn: sqlite3.Connection, notification_id: int, at: str) -> bool:
+    """Mark a queued message as being sent (one more attempt); False if another sender took it first."""
+    return bool(conn.execute("UPDATE notifications SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
+                             "WHERE id = ? AND status = 'queued'", (at, notification_id)).rowcount)
+
+
+def mark_sent(conn: sqlite3.Connection, notification_id: int, at: str, provider_id: str, note: str | None = None) -> None:
+    conn.execute("UPDATE notifications SET status = 'sent', sent_at = ?, provider_id = ?, last_error = '', "
+                 "note = COALESCE(?, note) WHERE id = ?", (at, provider_id, note, notification_id))
+
+
+def hold_until(conn: sqlite3.Connection, notification_id: int, until: str, *, note: str | None = None,
+               last_error: str | None = None) -> None:
+    """Try a queued message again no earlier than `until` (quiet hours, no account set up yet)."""
+    conn.execute("UPDATE notifications SET next_attempt_at = ?, note = COALESCE(?, note), last_error = COALESCE(?, last_error) "
+                 "WHERE id = ?", (until, note, last_error, notification_id))
+
+
+def requeue(conn: sqlite3.Connection, notification_id: int, until: str, *, note: str | None = None,
+            last_error: str | None = None) -> None:
+    """Put a message that was being sent back in the queue, to be tried again from `until`."""
+    conn.execute("UPDATE notifications SET status = 'queued', next_attempt_at = ?, note = COALESCE(?, note), "
+                 "last_error = COALESCE(?, last_error) WHERE id = ?", (until, note, last_error, notification_id))
+
+
+def suppress(conn: sqlite3.Connection, notification_id: int, note: str) -> None:
+    conn.execute("UPDATE notifications SET status = 'suppressed', note = ? WHERE id = ?", (note, notification_id))
+
+
+def mark_failed(conn: sqlite3.Connection, notification_id: int, error: str) -> None:
+    conn.execute("UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?", (error, notification_id))
+
+
 def history(conn: sqlite3.Connection, order_id: int) -> list[SentRecord]:
     """Every message for an order, newest first, for the order's history panel."""
     return [

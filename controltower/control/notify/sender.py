@@ -18,6 +18,7 @@ from ...domain.timeutil import from_iso, to_iso, utcnow
 from ...events import EventHub
 from ...store import Database
 from .channels import Outgoing, SendError, SmtpChannel, SmtpConfig, TwilioChannel, TwilioConfig
+from . import outbox
 from .outbox import is_opted_out, opt_out, shop_zone
 
 log = logging.getLogger(__name__)
@@ -110,13 +111,11 @@ class NotificationSender:
                     continue  # stays 'sending'; checked again next round
             with self.db.transaction() as tx:
                 if found:
-                    tx.execute("UPDATE notifications SET status = 'sent', sent_at = ?, provider_id = ?, note = ? WHERE id = ?",
-                               (to_iso(self.clock()), found, "confirmed with the provider after a restart", row["id"]))
+                    outbox.mark_sent(tx, row["id"], to_iso(self.clock()), found, "confirmed with the provider after a restart")
                 else:
-                    tx.execute("UPDATE notifications SET status = 'queued', next_attempt_at = ?, note = ? WHERE id = ?",
-                               (to_iso(self.clock()), "interrupted by a restart; sent again with the same Message-ID"
-                                if row["channel"] == "email" else "interrupted by a restart; the provider had not got it",
-                                row["id"]))
+                    why = ("interrupted by a restart; sent again with the same Message-ID" if row["channel"] == "email"
+                           else "interrupted by a restart; the provider had not got it")
+                    outbox.requeue(tx, row["id"], to_iso(self.clock()), note=why)
         self._recovered = True
         return len(rows)
 
@@ -146,29 +145,24 @@ class NotificationSender:
         if quiet and row["channel"] in quiet.channels:
             resume = quiet.ends_after(now, zone)
             if resume:
-                self._update(row["id"], "UPDATE notifications SET next_attempt_at = ?, note = ? WHERE id = ?",
-                             (to_iso(resume), "held for quiet hours"))
+                self._write(outbox.hold_until, row["id"], to_iso(resume), note="held for quiet hours")
                 return "deferred"
         if is_opted_out(self.db.reader(), row["channel"], row["recipient"]):
-            self._update(row["id"], "UPDATE notifications SET status = 'suppressed', note = ? WHERE id = ?",
-                         ("the customer opted out of this channel",))
+            self._write(outbox.suppress, row["id"], "the customer opted out of this channel")
             return "suppressed"
         channel = self.channels.get(row["channel"])
         if channel is None:
-            self._update(row["id"], "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                         (to_iso(now + MAX_DELAY), f"no {row['channel']} account set up"))
+            self._write(outbox.hold_until, row["id"], to_iso(now + MAX_DELAY), last_error=f"no {row['channel']} account set up")
             return "deferred"
         with self.db.transaction() as tx:  # the claim commits before the network call
-            claimed = tx.execute("UPDATE notifications SET status = 'sending', claimed_at = ?, attempts = attempts + 1 "
-                                 "WHERE id = ? AND status = 'queued'", (to_iso(now), row["id"])).rowcount
+            claimed = outbox.claim(tx, row["id"], to_iso(now))
         if not claimed:
             return "deferred"  # another sender took it
         try:
             provider_id = channel.send(item)
         except SendError as exc:
             return self._failed(row, exc, now)
-        self._update(row["id"], "UPDATE notifications SET status = 'sent', sent_at = ?, provider_id = ?, last_error = '' "
-                     "WHERE id = ?", (to_iso(self.clock()), provider_id))
+        self._write(outbox.mark_sent, row["id"], to_iso(self.clock()), provider_id)
         return "sent"
 
     def _failed(self, row: sqlite3.Row, exc: SendError, now: datetime) -> str:
@@ -177,15 +171,15 @@ class NotificationSender:
             if exc.opt_out:
                 opt_out(tx, row["channel"], row["recipient"], "the provider reports the customer unsubscribed")
             if exc.permanent or attempts >= MAX_ATTEMPTS:
-                tx.execute("UPDATE notifications SET status = 'failed', last_error = ? WHERE id = ?", (str(exc), row["id"]))
+                outbox.mark_failed(tx, row["id"], str(exc))
                 return "failed"
-            tx.execute("UPDATE notifications SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?",
-                       (str(exc), to_iso(now + backoff(attempts)), row["id"]))
+            outbox.requeue(tx, row["id"], to_iso(now + backoff(attempts)), last_error=str(exc))
             return "retrying"
 
-    def _update(self, notification_id: int, sql: str, params: tuple) -> None:
+    def _write(self, step: Callable, *args, **kwargs) -> None:
+        """One of the outbox's steps in a transaction of its own."""
         with self.db.transaction() as tx:
-            tx.execute(sql, params + (notification_id,))
+            step(tx, *args, **kwargs)
 
     # --- on the asyncio loop ---
 

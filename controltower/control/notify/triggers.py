@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ...domain.timeutil import from_iso, to_iso, utcnow
-from ...store import Database
+from ...store import Database, settings
 from .outbox import enqueue
 from .templates import TemplateSet
 
@@ -46,6 +46,5 @@ class StatusNotifier:
                 # One message per shipment and status; each failed attempt is its own news.
                 key = f"{row['status']}:{row['id']}" + (f":{row['status_as_of']}" if row["status"] == "failed_attempt" else "")
                 queued += len(enqueue(tx, row["order_id"], row["status"], dedup_key=key, templates=self.templates))
-            tx.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       (_MARK, newest))
+            settings.put(tx, {_MARK: newest})
         return queued
