@@ -16,7 +16,8 @@ from ..domain import (
 from ..domain.geo import haversine_km
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..routing import plans
-from ..store import Database, carrier_accounts
+from ..store import Database, carrier_accounts, fleet
+from ..store import settings as shop_settings
 from ..store.carrier_accounts import StoredAccount
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
@@ -197,6 +198,7 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
 
 def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
     """Open the cases the exception rules find, then close the ones from past days as the shop handled them."""
+    from ..control import case_store
     from ..control.engine import ExceptionEngine
 
     ExceptionEngine(db, clock=lambda: now.astimezone(UTC)).refresh(now.astimezone(UTC))
@@ -208,22 +210,22 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
         for case_id, promised_end in past:
             opened = datetime.fromisoformat(promised_end) + timedelta(minutes=rng.uniform(10, 90))
             resolved = opened + timedelta(hours=rng.uniform(0.5, 20))
-            conn.execute("UPDATE exceptions SET opened_at = ?, resolved_at = ?, resolution = ? WHERE id = ?",
-                         (to_iso(opened), to_iso(min(resolved, now.astimezone(UTC))), "Handled: customer informed", case_id))
+            case_store.set_history(conn, case_id, to_iso(opened), to_iso(min(resolved, now.astimezone(UTC))),
+                                   "Handled: customer informed")
 
 
 def _write_setup(conn, tz: ZoneInfo) -> None:
     settings = {"shop.name": SHOP["name"], "shop.timezone": city.TIMEZONE, "shop.currency": city.CURRENCY,
                 "shop.phone": SHOP["phone"], "demo": "1"}
-    conn.executemany("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", settings.items())
-    conn.execute("INSERT INTO depots(name, street, city, postcode, country, lat, lon, opens_at, closes_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                 (SHOP["name"], SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, SHOP["lat"], SHOP["lon"], "09:00", "19:00"))
+    shop_settings.put(conn, settings)
+    depot_id = fleet.add_depot(conn, SHOP["name"], GeoPoint(SHOP["lat"], SHOP["lon"]), street=SHOP["street"], city=city.CITY,
+                               postcode=SHOP["postcode"], country=city.COUNTRY, opens_at="09:00", closes_at="19:00")
     carrier_accounts.add(conn, [StoredAccount(code, name, kind, bool(enabled), {"sandbox": True} if code.startswith("sandbox:") else {})
                                 for code, name, kind, enabled in CARRIERS])
     for name, driver, parcels, grams, skills in VANS:
-        driver_id = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)", (driver, "+1 503-555-0150")).lastrowid
-        conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, break_minutes, "
-                     "skills, driver_id, depot_id) VALUES (?,?,?,?,?,?,?,?,1)", (name, parcels, grams, "08:00", "18:00", 30, skills, driver_id))
+        fleet.add_vehicle(conn, name, capacity_parcels=parcels, capacity_weight_g=grams, shift_start="08:00", shift_end="18:00",
+                          break_minutes=30, skills=skills, driver_id=fleet.add_driver(conn, driver, "+1 503-555-0150"),
+                          depot_id=depot_id)
 
 
 def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: bool = False) -> int:

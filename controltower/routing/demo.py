@@ -67,6 +67,7 @@ def write_van_day(db, plan_date: str = "2026-11-26", orders: int = 14, vans: int
     from zoneinfo import ZoneInfo
 
     from ..domain import Address, DeliveryOption, GeoPoint, Order, Shipment, TimeWindow
+    from ..store import fleet
     from ..store import orders as order_store
     from ..store import shipments as shipment_store
 
@@ -75,14 +76,13 @@ def write_van_day(db, plan_date: str = "2026-11-26", orders: int = 14, vans: int
     day = datetime.combine(date.fromisoformat(plan_date), datetime.min.time(), tz)
     db.set_setting("shop.timezone", timezone)
     with db.transaction() as conn:
-        depot_id = conn.execute("INSERT INTO depots(name, street, city, lat, lon, opens_at, closes_at) "
-                                "VALUES ('Shop', '1 Depot Way', 'Portland', 45.52, -122.68, '07:00', '21:00')").lastrowid
+        depot_id = fleet.add_depot(conn, "Shop", GeoPoint(45.52, -122.68), street="1 Depot Way", city="Portland",
+                                   opens_at="07:00", closes_at="21:00")
         for v in range(vans):
-            driver = conn.execute("INSERT INTO drivers(name, phone) VALUES (?, ?)",
-                                  (f"Driver {v + 1}", f"+1 503 555 01{v:02d}")).lastrowid
-            conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, "
-                         "break_minutes, skills, driver_id, depot_id) VALUES (?,?,?,?,?,?,?,?,?)",
-                         (f"Van {chr(65 + v)}", 60, 600_000, "08:00", "18:00", 30, "fridge" if v == 0 else "", driver, depot_id))
+            driver = fleet.add_driver(conn, f"Driver {v + 1}", f"+1 503 555 01{v:02d}")
+            fleet.add_vehicle(conn, f"Van {chr(65 + v)}", capacity_parcels=60, capacity_weight_g=600_000, shift_start="08:00",
+                              shift_end="18:00", break_minutes=30, skills="fridge" if v == 0 else "", driver_id=driver,
+                              depot_id=depot_id)
         batch = []
         for i in range(orders):
             start = day + timedelta(hours=9 + 2 * rng.randrange(4))
@@ -96,6 +96,5 @@ def write_van_day(db, plan_date: str = "2026-11-26", orders: int = 14, vans: int
         for order in batch:
             shipment_store.create_shipment(conn, Shipment(order_id=ids[order.order_ref], carrier="own_fleet"))
         for position, skill in (skills or {}).items():
-            conn.execute("INSERT INTO routing_order_needs(order_id, required_skills) VALUES (?, ?)",
-                         (ids[batch[position].order_ref], skill))
+            fleet.set_order_needs(conn, ids[batch[position].order_ref], skill)
     return [ids[o.order_ref] for o in batch]

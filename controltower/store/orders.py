@@ -264,6 +264,16 @@ def set_positions(conn: sqlite3.Connection, positions: Iterable[tuple[int, GeoPo
                      [(point.lat, point.lon, point.precision.value, point.confidence, order_id) for order_id, point in positions])
 
 
+def follow_delivery(conn: sqlite3.Connection, shipment_id: int) -> None:
+    """Keep the order's status and carrier columns equal to its latest delivery shipment, for the Orders view."""
+    conn.execute(
+        "UPDATE orders SET status = s.status, carrier = s.carrier, updated_at = s.updated_at FROM "
+        "(SELECT order_id, status, carrier, updated_at FROM shipments WHERE id = ? AND kind = 'delivery') AS s "
+        "WHERE orders.id = s.order_id",
+        (shipment_id,),
+    )
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

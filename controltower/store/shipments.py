@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..domain import Money, Shipment, ShipmentStatus, TrackingEvent
 from ..domain.status import Timeline, apply_event, transition
 from ..domain.timeutil import from_iso, to_iso, utcnow
-from . import audit
+from . import audit, orders
 
 
 def create_shipment(conn: sqlite3.Connection, shipment: Shipment) -> int:
@@ -23,7 +23,7 @@ def create_shipment(conn: sqlite3.Connection, shipment: Shipment) -> int:
          (shipment.cost or shipment.quoted_cost or Money(0)).currency,
          to_iso(shipment.promised_by), to_iso(shipment.eta), shipment.label_path, to_iso(shipment.created_at) or now, now),
     ).lastrowid
-    _sync_order(conn, shipment_id)
+    orders.follow_delivery(conn, shipment_id)
     return shipment_id
 
 
@@ -66,7 +66,7 @@ def set_status(conn: sqlite3.Connection, shipment_id: int, status: ShipmentStatu
                  (new_status.value, now, now, shipment_id))
     audit.record(conn, "shipment.status", "shipment", shipment_id, before={"status": current.status.value},
                  after={"status": new_status.value, "reason": reason}, actor=actor)
-    _sync_order(conn, shipment_id)
+    orders.follow_delivery(conn, shipment_id)
     return get_shipment(conn, shipment_id)
 
 
@@ -81,7 +81,7 @@ def update_booking(conn: sqlite3.Connection, shipment_id: int, *, tracking_numbe
         "service = COALESCE(NULLIF(?, ''), service), updated_at = ? WHERE id = ?",
         (tracking_number, external_id, cost.amount_minor if cost else None, to_iso(eta), label_path, service, now, shipment_id),
     )
-    _sync_order(conn, shipment_id)
+    orders.follow_delivery(conn, shipment_id)
 
 
 def set_promised_by(conn: sqlite3.Connection, order_id: int, promised_by) -> None:
@@ -134,19 +134,10 @@ def ingest_events(conn: sqlite3.Connection, shipment_id: int, events: list[Track
             "last_event_at = MAX(COALESCE(last_event_at, ''), ?) WHERE id = ?",
             (timeline.status.value, to_iso(timeline.as_of), now, to_iso(last_event_at), shipment_id),
         )
-        _sync_order(conn, shipment_id)
+        orders.follow_delivery(conn, shipment_id)
     return IngestResult(stored, duplicates, applied, history)
 
 
 def events_for(conn: sqlite3.Connection, shipment_id: int) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM tracking_events WHERE shipment_id = ? ORDER BY event_time, id", (shipment_id,)).fetchall()
 
-
-def _sync_order(conn: sqlite3.Connection, shipment_id: int) -> None:
-    """Keep the order's status and carrier columns equal to its latest delivery shipment, for the Orders view."""
-    conn.execute(
-        "UPDATE orders SET status = s.status, carrier = s.carrier, updated_at = s.updated_at FROM "
-        "(SELECT order_id, status, carrier, updated_at FROM shipments WHERE id = ? AND kind = 'delivery') AS s "
-        "WHERE orders.id = s.order_id",
-        (shipment_id,),
-    )

@@ -1,0 +1,46 @@
+"""Which module writes each table: everybody else calls that module's named functions (tests/test_table_owners.py checks)."""
+from __future__ import annotations
+
+# A second writer drifts: one once wrote outbox rows the sync engine could not read. Tables filled only by the
+# schema's triggers, and the schema's own bookkeeping, belong to the migrations.
+MIGRATIONS = "controltower.store.migrations"
+
+OWNERS: dict[str, str] = {
+    "orders": "controltower.store.orders",
+    "order_lines": "controltower.store.orders",
+    "orders_fts": "controltower.store.orders",
+    "shipments": "controltower.store.shipments",
+    "tracking_events": "controltower.store.shipments",
+    "outbox": "controltower.sync.outbox",
+    "carrier_budget": "controltower.sync.gate",
+    "routes": "controltower.routing.plans",
+    "stops": "controltower.routing.plans",
+    "route_plans": "controltower.routing.plans",
+    "travel_matrix_cache": "controltower.routing.service",
+    "carrier_accounts": "controltower.store.carrier_accounts",
+    "audit_log": "controltower.store.audit",
+    "settings": "controltower.store.settings",
+    "notifications": "controltower.control.notify.outbox",
+    "customer_optouts": "controltower.control.notify.outbox",
+    "exceptions": "controltower.control.case_store",
+    "exception_actions": "controltower.control.case_store",
+    "kpi_days": "controltower.control.kpi_cache",
+    "kpi_changes": MIGRATIONS,
+    "quotes": "controltower.dispatch.rates",
+    "returns": "controltower.dispatch.returns",
+    "dispatch_bookings": "controltower.dispatch.booking",
+    "depots": "controltower.store.fleet",
+    "drivers": "controltower.store.fleet",
+    "vehicles": "controltower.store.fleet",
+    "routing_order_needs": "controltower.store.fleet",
+    "geocode_cache": "controltower.geocoding.cache",
+    "tiles": "controltower.tiles",  # the map's tile file (MBTiles), not the store
+    "tile_freshness": "controltower.tiles",
+    "metadata": "controltower.tiles",
+    "schema_migrations": MIGRATIONS,
+}
+
+
+def tables_of(module: str) -> list[str]:
+    """The tables one module owns, in the order above."""
+    return [table for table, owner in OWNERS.items() if owner == module]
