@@ -159,6 +159,18 @@ class CredentialField:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """A carrier's published request budget: at most `requests` in any `per_s` seconds, all our processes together."""
+
+    requests: int
+    per_s: float
+
+    @classmethod
+    def per_minute(cls, requests: int) -> "RateLimit":
+        return cls(requests, 60.0)
+
+
+@dataclass(frozen=True)
 class AdapterConfig:
     """Everything an adapter needs to talk to its carrier; built by services from the store and keychain."""
 
@@ -272,6 +284,8 @@ class CarrierAdapter(abc.ABC):
     # False when an uncertain booking must be looked up with find_booking_by_reference before retrying.
     idempotent_booking: ClassVar[bool] = False
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    # What the carrier publishes (see carriers.md); None: no network, or no figure published.
+    published_limit: ClassVar[RateLimit | None] = None
 
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
@@ -284,6 +298,15 @@ class CarrierAdapter(abc.ABC):
     def fields_for(cls, code: str) -> tuple[CredentialField, ...]:
         """What the user pastes for the account `code` (adapters serving many carriers vary it by code)."""
         return cls.credential_fields
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The budget every call to this account shares: the account's `requests_per_minute` setting
+        (0 = none, e.g. the local sandbox), else what the carrier publishes."""
+        per_minute = self.config.settings.get("requests_per_minute")
+        if per_minute is None:
+            return self.published_limit
+        return RateLimit.per_minute(int(per_minute)) if per_minute else None
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

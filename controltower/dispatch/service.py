@@ -30,6 +30,7 @@ from .rates import (
     save_quotes, shipment_request,
 )
 from .settings import ShopSettings, load_settings, save_settings
+from ..sync.gate import SharedBudget
 
 log = logging.getLogger(__name__)
 AdapterSource = Callable[[], Sequence[CarrierAdapter]]
@@ -119,6 +120,7 @@ class DispatchService:
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
         self._recent: dict[int, Comparison] = {}  # order id -> its latest comparison, reused while fresh
         self.actions = DeliveryActions(db, hub=self.hub, clock=clock)  # re-book, returns, own vans: written once there
+        self.budget = SharedBudget.beside(db.path)  # each carrier's rate budget, shared with the sync process
 
     @asynccontextmanager
     async def _carriers(self, given: Sequence[CarrierAdapter] | None = None):
@@ -172,7 +174,7 @@ class DispatchService:
         request = shipment_request(draft, settings, f"Q-{draft.order_ref}", ready_at=self.clock())
         async with self._carriers() as adapters:
             couriers = [a for a in adapters if CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)) is CarrierKind.COURIER]
-            answers = await gather_quotes(couriers, request, settings.quote_timeout_s)
+            answers = await gather_quotes(couriers, request, settings.quote_timeout_s, budget=self.budget)
         return [q for a in answers for q in a.quotes]
 
     def create_order(self, order: Order) -> int:
@@ -218,7 +220,7 @@ class DispatchService:
             request = shipment_request(order, settings, f"Q-{order.order_ref}", ready_at=now)
             names = carrier_accounts.names(conn)
             async with self._carriers(adapters) as carriers:
-                answers = await self._ask_carriers(carriers, request, settings.quote_timeout_s, names, silent)
+                answers = await self._ask_carriers(carriers, request, settings.quote_timeout_s, names, silent, self.budget)
         insertion, note = None, ""
         if order.delivery_option is not DeliveryOption.PICKUP:
             plan_date = self._plan_date(order, settings, now)
@@ -242,11 +244,12 @@ class DispatchService:
         return not any(row.quote is not None and row.quote.expired(now) for row in comparison.rows)
 
     @staticmethod
-    async def _ask_carriers(carriers, request, timeout_s, names, silent: dict[str, str] | None) -> list[CarrierAnswer]:
+    async def _ask_carriers(carriers, request, timeout_s, names, silent: dict[str, str] | None,
+                            budget: SharedBudget | None = None) -> list[CarrierAnswer]:
         if silent is None:
-            return await gather_quotes(carriers, request, timeout_s, names)
+            return await gather_quotes(carriers, request, timeout_s, names, budget)
         asking = [a for a in carriers if a.config.code not in silent]
-        answers = await gather_quotes(asking, request, timeout_s, names)
+        answers = await gather_quotes(asking, request, timeout_s, names, budget)
         for answer in answers:
             if answer.error.startswith("no answer within"):
                 silent.setdefault(answer.carrier, f"{answer.error} earlier in this run; not asked again")

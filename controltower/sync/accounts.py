@@ -12,6 +12,7 @@ from ..carriers.base import AdapterConfig, CarrierAdapter
 from ..domain.models import CarrierKind
 from ..store import carrier_accounts, secrets
 from ..store.carrier_accounts import StoredAccount
+from ..store.secrets import SecretStoreError  # noqa: F401  (what save_account raises when the keychain is shut)
 
 BUILT_IN_KINDS = (CarrierKind.OWN_FLEET.value, CarrierKind.PICKUP.value)  # priced in the store, no network
 

@@ -8,7 +8,7 @@ from ...domain.models import CarrierKind
 from ...domain.timeutil import utcnow
 from ..base import (
     AdapterConfig, Booking, BookingNotFound, CancelResult, Capability, CarrierAdapter, ConnectionResult,
-    CredentialField, NotSupported, ProofOfDelivery, RequestRejected, ShipmentRequest,
+    CredentialField, RateLimit, NotSupported, ProofOfDelivery, RequestRejected, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
 from . import auth, parse, requests
@@ -21,6 +21,7 @@ class DoorDashAdapter(CarrierAdapter):
     code = "doordash"
     name = "DoorDash Drive"
     kind = CarrierKind.COURIER
+    published_limit = RateLimit.per_minute(300)  # more in 60 s alerts DoorDash; keys may be disabled
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.TRACK, Capability.CANCEL,
                               Capability.RETURN, Capability.PROOF_OF_DELIVERY})
     idempotent_booking = True  # DoorDash keys deliveries by our external_delivery_id: a repeat gets 409

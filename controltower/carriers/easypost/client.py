@@ -9,7 +9,7 @@ from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
     AdapterConfig, BookingNotFound, Booking, CancelResult, Capability, CarrierError, ConnectionResult,
-    CredentialField, Label, NotSupported, ProofOfDelivery, ServiceUnavailable, ShipmentRequest,
+    CredentialField, RateLimit, Label, NotSupported, ProofOfDelivery, ServiceUnavailable, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
 from ..lookup import LookupBeforeRetry
@@ -23,6 +23,7 @@ class EasyPostAdapter(LookupBeforeRetry):
     code = "easypost"
     name = "EasyPost"
     kind = CarrierKind.PARCEL
+    published_limit = RateLimit(5, 1.0)  # the one fixed figure (list calls); rates and buys are load-limited
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
                               Capability.CANCEL, Capability.RETURN, Capability.PROOF_OF_DELIVERY})
     credential_fields = (CredentialField("api_key", "API key", placeholder="EZAK… or EZTK…"),)

@@ -20,7 +20,7 @@ def sandbox_config(base_url: str, company: str, *, timeout_s: float = 10.0) -> A
     return AdapterConfig(
         code=carrier_code(company),
         credentials={"customer_id": company, "client_id": "sandbox", "client_secret": "sandbox"},
-        settings={"auth_url": base_url + "/oauth/v2/token"},
+        settings={"auth_url": base_url + "/oauth/v2/token", "requests_per_minute": 0},  # our own local server: no budget
         base_url=base_url + "/v1", timeout_s=timeout_s, name=COMPANIES[company].name + " (sandbox)",
     )
 

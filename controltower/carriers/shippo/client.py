@@ -9,7 +9,7 @@ from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
     AdapterConfig, Booking, BookingNotFound, CancelResult, Capability, ConnectionResult,
-    CredentialField, Label, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
+    CredentialField, RateLimit, Label, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
 )
 from ..http import CarrierHttp, reading_response
 from ..lookup import LookupBeforeRetry
@@ -25,9 +25,16 @@ class ShippoAdapter(LookupBeforeRetry):
     code = "shippo"
     name = "Shippo"
     kind = CarrierKind.PARCEL
+    published_limit = RateLimit.per_minute(500)  # live keys: rate, label and tracking calls 500 a minute
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.LABEL, Capability.TRACK,
                               Capability.CANCEL, Capability.RETURN})
     credential_fields = (CredentialField("api_token", "API token", placeholder="shippo_test_… or shippo_live_…"),)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        if "requests_per_minute" not in self.config.settings and self.config.credentials.get("api_token", "").startswith("shippo_test_"):
+            return RateLimit.per_minute(50)  # test keys get a tenth of the live budget
+        return super().rate_limit
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)

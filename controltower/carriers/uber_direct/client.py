@@ -11,7 +11,7 @@ from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
 from ..base import (
     AdapterConfig, AuthFailed, Booking, CancelResult, Capability, CarrierAdapter, ConnectionResult,
-    CredentialField, ProofOfDelivery, RequestRejected, ShipmentRequest,
+    CredentialField, RateLimit, ProofOfDelivery, RequestRejected, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
 from . import parse, requests
@@ -26,6 +26,7 @@ class UberDirectAdapter(CarrierAdapter):
     code = "uber_direct"
     name = "Uber Direct"
     kind = CarrierKind.COURIER
+    published_limit = RateLimit(200, 600.0)  # the only figure Uber publishes (sandbox, per application)
     capabilities = frozenset({Capability.QUOTE, Capability.BOOK, Capability.TRACK, Capability.CANCEL,
                               Capability.RETURN, Capability.PROOF_OF_DELIVERY})
     idempotent_booking = True  # Uber de-duplicates creates by idempotency_key

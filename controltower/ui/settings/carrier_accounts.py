@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...carriers.base import ConnectionResult
-from ...store.secrets import SecretStoreError
 from ..tasks import run_in_thread
 from ...sync import accounts
 
@@ -156,7 +155,7 @@ class CarrierSettingsDialog(QDialog):
         code = self.code
         try:
             accounts.save_account(self.db, code, self._typed(), enabled=self.enabled.isChecked(), settings=self._settings())
-        except SecretStoreError as exc:
+        except accounts.SecretStoreError as exc:
             self._say(f"Not saved: {exc}. Keys are only ever kept in the system keychain.", ok=False)
             return
         self._show_account()
