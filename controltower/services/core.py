@@ -191,7 +191,7 @@ class ControlTower:
             from ..sync.process import ProcessSyncEngine
 
             self.sync = ProcessSyncEngine(self.db.path, self.hub,
-                                          adapters_factory="controltower.carriers.accounts:enabled_adapters")
+                                          adapters_factory="controltower.sync.accounts:enabled_adapters")
         self.sync.start()
 
     async def _stop_sync(self) -> None:

@@ -167,3 +167,12 @@ def test_the_daily_backup_runs_from_the_app_once_a_day(tmp_path, clock):
     run_app_for(core, until=lambda: core.jobs.status("backup").runs >= 4, then_s=0)
     assert len(list((tmp_path / "backups").glob("*.db"))) == 2
     core.close()
+
+
+def test_in_real_mode_the_app_runs_the_carrier_sync_process_with_the_shops_own_accounts(tmp_path, clock):
+    core = ControlTower(Database(tmp_path / "store.db"), options=Options(cadence=QUICK))
+    run_app_for(core, until=lambda: "sync" in core.jobs and core.jobs.status("sync").runs >= 1, then_s=0)
+    sync = core.jobs.status("sync")
+    assert sync.last_error == "" and sync.last_result == "online; 0 write(s) waiting"  # the child started and reported
+    assert core.sync is None and sync.state == STOPPED  # stopped with the app
+    core.close()
