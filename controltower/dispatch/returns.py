@@ -11,7 +11,7 @@ from ..domain.timeutil import to_iso
 from ..errors import InputError, NotFound
 from ..routing import plans
 from ..store import audit
-from ..store.orders import get_order, set_promise
+from ..store.orders import get_order, mark_returned, set_delivery_option, set_promise
 from ..store.shipments import create_shipment, set_status
 from ..sync import writes
 from .options import local_moment, next_open_day
@@ -119,7 +119,7 @@ def receive_return(conn: sqlite3.Connection, return_id: int) -> ReturnCase:
                 set_status(conn, case.shipment_id, ShipmentStatus.RETURNING, reason="return on its way")
             set_status(conn, case.shipment_id, ShipmentStatus.RETURNED, reason="return received at the shop")
     conn.execute("UPDATE returns SET status = 'returned', updated_at = datetime('now') WHERE id = ?", (return_id,))
-    conn.execute("UPDATE orders SET status = 'returned' WHERE id = ?", (case.order_id,))
+    mark_returned(conn, case.order_id)
     audit.record(conn, "return.received", "order", case.order_id, after={"return_id": return_id})
     return get_return(conn, return_id)
 
@@ -160,7 +160,7 @@ def resolve_failed_attempt(conn: sqlite3.Connection, settings: ShopSettings, ord
         message = f"We will try again on {day:%A %d %B}."
         done = f"Re-attempt planned on {day.isoformat()} (stop {on_van.stop_id})."
     elif action == CONVERT_TO_PICKUP:
-        conn.execute("UPDATE orders SET delivery_option = ? WHERE id = ?", (DeliveryOption.PICKUP.value, order_id))
+        set_delivery_option(conn, order_id, DeliveryOption.PICKUP)
         shipment_id = create_shipment(conn, Shipment(order_id, PICKUP, service="in_store"))
         set_status(conn, shipment_id, ShipmentStatus.BOOKED, reason="converted to in-store pickup")
         message = f"Your order is waiting for you at {settings.shop_name}; collect it any day during opening hours."

@@ -1,10 +1,11 @@
-"""The plan store: the only writer of the `routes` and `stops` tables (vans' routes for a day and the stops on them).
+"""The plan store: the only writer of `routes`, `stops` and `route_plans` (vans' routes for a day, their stops, saved plans).
 
 Every function takes a connection and runs in the caller's transaction. Plan dates are the shop's calendar
 day as an ISO date (`store.shop_clock.shop_today`), never the UTC date.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,3 +158,16 @@ def open_stop_for(conn: sqlite3.Connection, order_id: int, kind: str = "delivery
     row = conn.execute("SELECT id FROM stops WHERE order_id = ? AND kind = ? AND status IN ('planned', 'en_route') "
                        "ORDER BY id DESC LIMIT 1", (order_id, kind)).fetchone()
     return row["id"] if row else None
+
+
+# ---------------------------------------------------------------- saved plans, for comparing one with the last
+
+
+def record_plan(conn: sqlite3.Connection, plan_date: str, engine: str, distance_m: int, duration_s: int, planned_stops: int,
+                unplanned_stops: int, routes: list[tuple[int, list[int]]]) -> int:
+    """Keep a saved plan's figures and its routes ([(vehicle id, [order id, ...])]) for later comparison."""
+    return conn.execute(
+        "INSERT INTO route_plans(plan_date, created_at, engine, distance_m, duration_s, planned_stops, "
+        "unplanned_stops, vehicles_used, routes_json) VALUES (?,?,?,?,?,?,?,?,?)",
+        (plan_date, to_iso(utcnow()), engine, distance_m, duration_s, planned_stops, unplanned_stops, len(routes),
+         json.dumps([[vehicle, orders] for vehicle, orders in routes]))).lastrowid

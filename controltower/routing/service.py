@@ -278,7 +278,6 @@ class RoutingService:
                   status: str = "planned") -> int:
         """Writes routes and stops for the day in one transaction and records the plan for later comparison."""
         evaluation = self.evaluate(day, plan, locked)
-        now = to_iso(utcnow())
         with self.db.transaction() as conn:
             existing = plans.routes_on(conn, day.plan_date)
             for report in evaluation.routes:
@@ -298,14 +297,10 @@ class RoutingService:
             for s in evaluation.unplanned:
                 if day.stops[s].stop_id is not None:
                     plans.unplace_stop(conn, day.stops[s].stop_id)
-            routes_json = json.dumps([[day.vehicles[v].vehicle_id, [day.stops[s].order_id for s in r]]
-                                      for v, r in enumerate(plan.routes) if r])
-            plan_id = conn.execute(
-                "INSERT INTO route_plans(plan_date, created_at, engine, distance_m, duration_s, planned_stops, "
-                "unplanned_stops, vehicles_used, routes_json) VALUES (?,?,?,?,?,?,?,?,?)",
-                (day.plan_date, now, plan.engine, evaluation.distance, sum(r.duration for r in evaluation.routes),
-                 len(day.stops) - len(evaluation.unplanned), len(evaluation.unplanned),
-                 sum(1 for r in plan.routes if r), routes_json)).lastrowid
+            routes = [(day.vehicles[v].vehicle_id, [day.stops[s].order_id for s in r]) for v, r in enumerate(plan.routes) if r]
+            plan_id = plans.record_plan(conn, day.plan_date, plan.engine, evaluation.distance,
+                                        sum(r.duration for r in evaluation.routes), len(day.stops) - len(evaluation.unplanned),
+                                        len(evaluation.unplanned), routes)
             audit.record(conn, "save_route_plan" if status == "planned" else "dispatch_routes", "route_plan", plan_id,
                          after={"plan_date": day.plan_date, "distance_m": evaluation.distance,
                                 "unplanned": len(evaluation.unplanned), "engine": plan.engine})

@@ -258,6 +258,16 @@ def set_promise(conn: sqlite3.Connection, order_id: int, window: TimeWindow, del
                  (to_iso(window.start), to_iso(window.end), delivery_date, to_iso(utcnow()), order_id))
 
 
+def set_delivery_option(conn: sqlite3.Connection, order_id: int, option: DeliveryOption) -> None:
+    """How the order reaches the customer now (a failed delivery turned into an in-store pickup)."""
+    conn.execute("UPDATE orders SET delivery_option = ?, updated_at = ? WHERE id = ?", (option.value, to_iso(utcnow()), order_id))
+
+
+def mark_returned(conn: sqlite3.Connection, order_id: int) -> None:
+    """The goods are back at the shop."""
+    conn.execute("UPDATE orders SET status = 'returned', updated_at = ? WHERE id = ?", (to_iso(utcnow()), order_id))
+
+
 def set_positions(conn: sqlite3.Connection, positions: Iterable[tuple[int, GeoPoint]]) -> None:
     """Where each order's address is on the map: (order id, position with its precision and confidence)."""
     conn.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?",
@@ -265,11 +275,14 @@ def set_positions(conn: sqlite3.Connection, positions: Iterable[tuple[int, GeoPo
 
 
 def follow_delivery(conn: sqlite3.Connection, shipment_id: int) -> None:
-    """Keep the order's status and carrier columns equal to its latest delivery shipment, for the Orders view."""
+    """Keep the order's status and carrier columns equal to its latest delivery shipment, for the Orders view.
+
+    A replaced shipment settling later (the old carrier's cancel after a re-booking) leaves the order alone."""
     conn.execute(
         "UPDATE orders SET status = s.status, carrier = s.carrier, updated_at = s.updated_at FROM "
-        "(SELECT order_id, status, carrier, updated_at FROM shipments WHERE id = ? AND kind = 'delivery') AS s "
-        "WHERE orders.id = s.order_id",
+        "(SELECT order_id, status, carrier, updated_at FROM shipments WHERE id = ? AND kind = 'delivery' "
+        "AND id = (SELECT max(id) FROM shipments latest WHERE latest.order_id = shipments.order_id "
+        "AND latest.kind = 'delivery')) AS s WHERE orders.id = s.order_id",
         (shipment_id,),
     )
 

@@ -19,7 +19,7 @@ from ..carriers.base import (
 )
 from ..domain import ShipmentStatus
 from ..domain.status import can_transition
-from ..domain.timeutil import to_iso, utcnow
+from ..domain.timeutil import utcnow
 from ..events import EventHub
 from ..store import Database, audit
 from ..store.shipments import get_shipment, set_status, update_booking
@@ -96,7 +96,7 @@ class SyncEngine:
 
     async def retry_now(self) -> None:
         """Send everything waiting now instead of at its backoff time (network back, or the user asked)."""
-        await self.run_db(_due_now)
+        await self.run_db(outbox.all_due_now)
         self.wake()
 
     @property
@@ -281,11 +281,6 @@ class SyncEngine:
 
 
 # ---------------------------------------------------------------------- database steps (worker thread)
-def _due_now(conn) -> None:
-    conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE state IN ('pending', 'unknown')",
-                 (to_iso(utcnow()),))
-
-
 def _retry_later(conn, entry_id: int, message: str, at, outcome_unknown: bool) -> None:
     outbox.retry_later(conn, entry_id, message, at, outcome_unknown=outcome_unknown)
 

@@ -159,6 +159,11 @@ def recover_after_crash(conn: sqlite3.Connection) -> int:
         (UNKNOWN_MARK, now, now)).rowcount
 
 
+def all_due_now(conn: sqlite3.Connection) -> None:
+    """Everything waiting is due at once instead of at its backoff time (the network is back, or the user asked)."""
+    conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE state IN ('pending', 'unknown')", (to_iso(utcnow()),))
+
+
 def cancel(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
     """Withdraw a write that has not reached the carrier; raises ValueError for any other."""
     entry = get(conn, entry_id)

@@ -105,6 +105,9 @@ def test_rebook_from_the_exception_queue_books_once_at_the_carrier(store, shop, 
     assert [c.json["transaction"] for c in shippo.calls_to("POST", "/refunds")] == [first["external_id"].split(":")[0]]
     assert store.scalar("SELECT resolved_at IS NOT NULL FROM exceptions WHERE id = ?", (case_id,)) == 1
     assert store.scalar("SELECT status FROM orders WHERE id = ?", (order_id,)) == "booked"
+    with store.transaction() as conn:  # the replaced shipment heard of again (a late cancel confirmation) ...
+        set_status(conn, first["id"], ShipmentStatus.CANCELLED, actor="sync", reason="cancel confirmed")
+    assert store.scalar("SELECT status FROM orders WHERE id = ?", (order_id,)) == "booked"  # ... the order follows the new one
 
 
 def test_start_return_from_the_exception_queue_reaches_the_carrier_once(store, shop, shippo):
