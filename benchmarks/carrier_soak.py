@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from controltower.carriers.base import Contact, Parcel, ShipmentRequest  # noqa: E402
-from controltower.carriers.sandbox import COMPANIES, FAULT_KINDS, Faults, SandboxNetwork  # noqa: E402
+from controltower.demo.sandbox import COMPANIES, FAULT_KINDS, Faults, SandboxNetwork  # noqa: E402
 from controltower.domain import DeliveryOption, Money, Order  # noqa: E402
 from controltower.domain.models import Address, GeoPoint  # noqa: E402
 from controltower.store import Database  # noqa: E402

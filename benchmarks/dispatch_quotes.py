@@ -15,8 +15,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from controltower.carriers.sandbox import Faults, SandboxNetwork
-from controltower.carriers.sandbox.adapters import sandbox_adapters
+from controltower.demo.sandbox import Faults, SandboxNetwork
+from controltower.demo.sandbox.adapters import sandbox_adapters
 from controltower.dispatch.service import DispatchService
 from controltower.dispatch.settings import ShopSettings, Zone, save_settings
 from controltower.domain import Address, DeliveryOption, GeoPoint, Money, Order, TimeWindow, utcnow

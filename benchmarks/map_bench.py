@@ -29,7 +29,7 @@ register_schemes()
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from controltower.mapfeatures import MapDay, MapStatus, StopFeature  # noqa: E402
+from controltower.maps.features import MapDay, MapStatus, StopFeature  # noqa: E402
 from controltower.ui.map.view import _columns  # noqa: E402
 
 ROUNDS = 5  # best of five: the figures are for the work, not for whatever else the machine is doing

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from controltower.carriers.sandbox import COMPANIES, sandbox_adapters  # noqa: E402
+from controltower.demo.sandbox import COMPANIES, sandbox_adapters  # noqa: E402
 from controltower.domain.timeutil import to_iso, utcnow  # noqa: E402
-from controltower.events import EventHub  # noqa: E402
+from controltower.kernel.events import EventHub  # noqa: E402
 from controltower.store import Database  # noqa: E402
 from controltower.sync import SyncEngine, SyncPolicy  # noqa: E402
 from controltower.sync.process import ProcessSyncEngine  # noqa: E402
@@ -39,7 +39,7 @@ PROBE_S = 0.005
 
 
 def start_sandbox(latency: tuple[float, float]) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "controltower.carriers.sandbox", "--seed", "3"],
+    process = subprocess.Popen([sys.executable, "-m", "controltower.demo.sandbox", "--seed", "3"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     return process, process.stdout.readline().strip()
 

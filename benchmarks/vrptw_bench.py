@@ -86,7 +86,7 @@ def run_instance(path: Path, seconds: float) -> dict:
 
 def realistic_first_plan_seconds(stops: int = 400, repeats: int = 3) -> float:
     """Median seconds to the first feasible plan on a generated city day, through the app's solve path."""
-    from controltower.routing.demo import city_day
+    from controltower.demo.routing import city_day
     from controltower.routing.solve import first_plan_seconds
 
     return statistics.median(first_plan_seconds(city_day(stops, seed=seed)) for seed in range(repeats))

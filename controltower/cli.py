@@ -8,7 +8,7 @@ import sys
 SUBCOMMANDS = {
     "solve-vrp": "controltower.routing.cli",
     "import": "controltower.imports.cli",
-    "export": "controltower.imports.cli_export",
+    "export": "controltower.exports.cli",
     "quote": "controltower.dispatch.cli",
     "sync": "controltower.sync.run",
     "send-notifications": "controltower.control.notify.sender",

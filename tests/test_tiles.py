@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from controltower.domain.timeutil import utcnow
-from controltower.tiles import (
+from controltower.maps.tiles import (
     OPENSTREETMAP, Area, AreaTooLarge, OfflineDownloadNotAllowed, TileCache, TileFetcher, TileServerUnreachable,
     TileSource, TileUnavailable, download_area, estimate_area, expiry_from_headers, load_tile_source, open_tiles,
     save_tile_source, tile_xy, tiles_in_area,

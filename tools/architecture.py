@@ -26,11 +26,11 @@ LAYERS = [
     ("Wiring", ["app", "cli"]),
     ("UI", ["ui"]),
     ("Services", ["services"]),
-    ("Core", ["control", "dispatch", "routing", "sync", "imports", "geocoding", "demo", "mapfeatures",
-              "mapfeatures_diff", "tiles"]),
+    ("Demo (sandbox couriers, generated days)", ["demo"]),
+    ("Core", ["control", "dispatch", "routing", "sync", "imports", "exports", "geocoding", "maps"]),
     ("Adapters and store", ["carriers", "store"]),
     ("Domain", ["domain"]),
-    ("Shared kernel", ["errors", "events", "logs"]),
+    ("Shared kernel", ["kernel", "logs"]),
 ]
 
 

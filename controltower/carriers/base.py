@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from ..domain import Money, Quote, ShipmentStatus, TrackingEvent
 from ..domain.models import Address, CarrierKind, GeoPoint
-from ..errors import UserFacingError
+from ..kernel.errors import UserFacingError
 
 DEFAULT_TIMEOUT_S = 20.0
 

@@ -13,8 +13,8 @@ from typing import Iterable
 from ..dispatch.usecases import DeliveryActions
 from ..domain import Severity, TimeWindow
 from ..domain.timeutil import to_iso, utcnow
-from ..errors import InputError, NotFound
-from ..events import EventHub
+from ..kernel.errors import InputError, NotFound
+from ..kernel.events import EventHub
 from ..store import Database, audit
 from . import case_store
 from .notify import outbox

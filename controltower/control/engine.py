@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.timeutil import to_iso, utcnow
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database, connect
 from . import case_store
 from .rules import RULES, Facts, Finding

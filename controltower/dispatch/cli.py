@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..errors import UserFacingError
+from ..kernel.errors import UserFacingError
 
 
 def _parser() -> argparse.ArgumentParser:

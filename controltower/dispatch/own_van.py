@@ -5,7 +5,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..domain import Shipment, ShipmentStatus
-from ..errors import NotFound
+from ..kernel.errors import NotFound
 from ..routing import plans
 from ..store.orders import get_order
 from ..store.shipments import create_shipment, set_status

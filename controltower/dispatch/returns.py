@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from ..domain import DeliveryOption, Shipment, ShipmentStatus, TimeWindow
 from ..domain.timeutil import to_iso
-from ..errors import InputError, NotFound
+from ..kernel.errors import InputError, NotFound
 from ..routing import plans
 from ..store import audit
 from ..store.orders import get_order, mark_returned, set_delivery_option, set_promise

@@ -14,8 +14,8 @@ from ..carriers.base import CarrierAdapter
 from ..domain import CarrierKind, DeliveryOption, Order
 from ..domain.money import exponent
 from ..domain.timeutil import to_iso, utcnow
-from ..errors import NotFound
-from ..events import EventHub
+from ..kernel.errors import NotFound
+from ..kernel.events import EventHub
 from ..store import audit, carrier_accounts
 from ..store.orders import get_order, upsert_orders
 from . import labels, returns

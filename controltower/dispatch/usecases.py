@@ -16,8 +16,8 @@ from typing import Callable
 from ..domain import ShipmentStatus, TimeWindow
 from ..domain.status import can_transition
 from ..domain.timeutil import to_iso, utcnow
-from ..errors import InputError, NotFound
-from ..events import EventHub
+from ..kernel.errors import InputError, NotFound
+from ..kernel.events import EventHub
 from ..routing import plans
 from ..store import audit
 from ..store.orders import get_order, set_promise

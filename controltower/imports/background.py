@@ -26,7 +26,7 @@ class ImportJob:
 
 
 def _run(job: ImportJob, messages) -> None:
-    from ..errors import UserFacingError
+    from ..kernel.errors import UserFacingError
     from ..store import Database
     from .importer import exit_with_parent, import_table, read_with_workers
     from .profiles import guess_profile

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 
 
 def main(argv: list[str]) -> int:

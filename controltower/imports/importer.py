@@ -185,7 +185,7 @@ def worker_pool(rows: int) -> Iterator[Executor | None]:
 def write_rejects(path: str | Path, table: Table, problems: list[RowProblem], rejected_rows: list[int]) -> int:
     """The rejected rows (indexes into table.rows) as a CSV the user can fix and import again: the original columns
     plus the reasons from `problems`."""
-    from .export import neutralise
+    from ..exports.tables import neutralise
 
     reasons: dict[int, list[str]] = {}
     for problem in problems:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
 

@@ -106,7 +106,7 @@ def _serve(requests, replies) -> None:
     """The child: answers requests in order until told to stop (or its parent is gone)."""
     from contextlib import ExitStack
 
-    from ..errors import UserFacingError
+    from ..kernel.errors import UserFacingError
     from .assemble import gc_paused, prepare
     from .importer import exit_with_parent, worker_pool, write_rejects
     from .profiles import guess_profile

@@ -10,7 +10,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..domain.timeutil import UTC, TimeWindow, from_iso, to_iso, utcnow
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import audit
 from . import plans
 from .evaluator import Evaluation, evaluate, reevaluate

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database, backup
 from ..store.backup import BackupInfo, RestoreRefused
 from ..store.db import connect

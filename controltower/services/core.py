@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..domain.timeutil import utcnow
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database
 from .jobs import JobRunner, JobStatus, PeriodicJob, ServiceJob
 
@@ -184,7 +184,7 @@ class ControlTower:
 
     def _start_sync(self) -> None:
         if self.demo:
-            from ..sync.demo import DemoSync
+            from ..demo.sync import DemoSync
 
             self.sync = DemoSync(self.db, self.hub, speed=DEMO_SPEED)
         else:

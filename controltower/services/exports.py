@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..control.kpis import KpiService, Period
-from ..events import EventHub
-from ..imports.export import count_rows, export
-from ..imports.export_kpis import KpiExport, export_kpis
+from ..kernel.events import EventHub
+from ..exports.tables import count_rows, export
+from ..exports.kpis import KpiExport, export_kpis
 from ..store import Database
 
 __all__ = ["ExportService"]

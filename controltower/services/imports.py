@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..imports import ImportProfile, ImportReport
 from ..imports.background import ImportProcess, start_import
 from ..imports.profiles import all_profile_names, load_profile, save_profile

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from ..domain.timeutil import utcnow
-from ..events import EventHub
+from ..kernel.events import EventHub
 
 log = logging.getLogger(__name__)
 

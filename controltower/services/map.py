@@ -1,7 +1,7 @@
 """What the map shows: the shop's day of stops, routes, depots and vans, and the tile source for its background."""
 from __future__ import annotations
 
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database
 from ..store.shop_clock import shop_today
 
@@ -16,12 +16,12 @@ class MapService:
 
     def day(self, day: str | None = None):
         """The map's features for `day` (default: the shop's today). Call from a worker: it reads the store."""
-        from ..mapfeatures import map_day
+        from ..maps.features import map_day
 
         return map_day(self.db, day or self.today())
 
     def tiles(self):
         """The fetcher for the map's background tiles (the user's tile source over the tile cache)."""
-        from ..tiles import open_tiles
+        from ..maps.tiles import open_tiles
 
         return open_tiles(self.db)

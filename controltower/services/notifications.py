@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..control.notify import history
 from ..control.notify.outbox import SentRecord
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database
 
 __all__ = ["CustomerContact", "NotificationService", "SentRecord"]

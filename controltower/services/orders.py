@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from ..domain import Order, Shipment
 from ..domain.timeutil import from_iso
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database, audit, carrier_accounts
 from ..store import orders as order_store
 from ..store import shipments as shipment_store

@@ -1,7 +1,7 @@
 """The carrier writes waiting to go out (bookings, cancellations, returns), and withdrawing one before it is sent."""
 from __future__ import annotations
 
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database
 from ..sync import outbox
 from ..sync.outbox import OutboxEntry

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain import GeoPoint, GeoPrecision
-from ..errors import NotFound
-from ..events import EventHub
+from ..kernel.errors import NotFound
+from ..kernel.events import EventHub
 from ..store import Database, audit
 from ..store.orders import get_order, set_positions
 

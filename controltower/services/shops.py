@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 
 SETTING = "shops.connections"
 PLATFORMS = ("shopify", "woocommerce")

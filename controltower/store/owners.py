@@ -34,9 +34,9 @@ OWNERS: dict[str, str] = {
     "vehicles": "controltower.store.fleet",
     "routing_order_needs": "controltower.store.fleet",
     "geocode_cache": "controltower.geocoding.cache",
-    "tiles": "controltower.tiles",  # the map's tile file (MBTiles), not the store
-    "tile_freshness": "controltower.tiles",
-    "metadata": "controltower.tiles",
+    "tiles": "controltower.maps.tiles",  # the map's tile file (MBTiles), not the store
+    "tile_freshness": "controltower.maps.tiles",
+    "metadata": "controltower.maps.tiles",
     "schema_migrations": MIGRATIONS,
 }
 

@@ -20,7 +20,7 @@ from ..carriers.base import (
 from ..domain import ShipmentStatus
 from ..domain.status import can_transition
 from ..domain.timeutil import utcnow
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database, audit
 from ..store.shipments import get_shipment, set_status, update_booking
 from . import outbox

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..domain.timeutil import from_iso
-from ..events import EventHub
+from ..kernel.events import EventHub
 from .state import SyncState
 
 _TIME_FIELDS = ("last_sync",)

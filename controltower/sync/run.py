@@ -16,8 +16,8 @@ import sys
 import threading
 import time
 
-from ..carriers.sandbox.adapters import sandbox_adapters
-from ..events import EventHub
+from ..demo.sandbox.adapters import sandbox_adapters
+from ..kernel.events import EventHub
 from ..store import Database
 from . import outbox
 from .backoff import Backoff

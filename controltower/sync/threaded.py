@@ -14,7 +14,7 @@ import threading
 from typing import Any, Callable, Mapping
 
 from ..carriers.base import CarrierAdapter
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..store import Database
 from .engine import SyncEngine
 from .policy import SyncPolicy

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ..carriers.base import ShipmentRequest
 from ..domain import Money, Shipment, ShipmentStatus
-from ..errors import UserFacingError
+from ..kernel.errors import UserFacingError
 from ..store import audit
 from ..store.shipments import create_shipment, get_shipment, set_status
 from . import outbox

@@ -174,7 +174,7 @@ class Areas(QObject):
         from PySide6.QtCore import QTimer
 
         from ..domain.timeutil import to_iso, utcnow
-        from ..mapfeatures import VehicleFeature
+        from ..maps.features import VehicleFeature
 
         def positions():
             seen = to_iso(utcnow())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..events import EventHub
+from ..kernel.events import EventHub
 from ..services.core import ControlTower, Options
 
 

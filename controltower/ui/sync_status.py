@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ..errors import UserFacingError
-from ..events import EventHub
+from ..kernel.errors import UserFacingError
+from ..kernel.events import EventHub
 from ..services.outbox import OutboxEntry, OutboxService
 
 _WHAT = {"book": "Book", "cancel": "Cancel booking", "return": "Book return"}

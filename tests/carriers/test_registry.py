@@ -5,7 +5,7 @@ import pytest
 
 from controltower.carriers import accounts, registry
 from controltower.carriers.base import AdapterConfig
-from controltower.carriers.sandbox.adapters import register_sandbox, unregister_sandbox
+from controltower.demo.sandbox.adapters import register_sandbox, unregister_sandbox
 from controltower.domain.models import CarrierKind
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from controltower.carriers.sandbox import COMPANIES, Faults, SandboxNetwork
+from controltower.demo.sandbox import COMPANIES, Faults, SandboxNetwork
 
 
 def delivery_body(**extra) -> dict:

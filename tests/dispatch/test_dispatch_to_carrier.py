@@ -5,8 +5,8 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from controltower.carriers.sandbox import SandboxNetwork
-from controltower.carriers.sandbox.adapters import sandbox_adapters
+from controltower.demo.sandbox import SandboxNetwork
+from controltower.demo.sandbox.adapters import sandbox_adapters
 from controltower.dispatch.booking import ALREADY, QUEUED
 from controltower.dispatch.policy import Preferences, save_preferences
 from controltower.dispatch.service import DispatchService

@@ -5,8 +5,8 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from controltower.carriers.sandbox import Faults, SandboxNetwork
-from controltower.carriers.sandbox.adapters import sandbox_adapters
+from controltower.demo.sandbox import Faults, SandboxNetwork
+from controltower.demo.sandbox.adapters import sandbox_adapters
 from controltower.dispatch.service import DispatchService
 from controltower.dispatch.settings import save_settings
 from controltower.domain import UTC, TimeWindow, utcnow

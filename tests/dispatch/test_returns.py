@@ -11,7 +11,7 @@ from controltower.dispatch.returns import (
 )
 from controltower.dispatch.service import DispatchService
 from controltower.domain import Shipment, ShipmentStatus
-from controltower.errors import InputError
+from controltower.kernel.errors import InputError
 from controltower.store.shipments import create_shipment, get_shipment, set_status
 
 from .conftest import add_orders, local, make_order

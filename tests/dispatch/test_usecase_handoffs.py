@@ -25,7 +25,7 @@ from controltower.dispatch.service import DispatchService
 from controltower.dispatch.settings import save_settings
 from controltower.dispatch.usecases import DeliveryActions
 from controltower.domain import Shipment, ShipmentStatus, TimeWindow
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.routing import plans
 from controltower.store.shipments import create_shipment, get_shipment, set_status
 from controltower.sync import SyncEngine, SyncPolicy

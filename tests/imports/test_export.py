@@ -78,7 +78,7 @@ def test_xlsx_amounts_are_numbers_a_spreadsheet_can_add_up(orders, tmp_path):
 
 
 def test_progress_is_reported_while_rows_stream_to_the_file(orders, tmp_path):
-    from controltower.imports.export import count_rows
+    from controltower.exports.tables import count_rows
 
     seen: list[int] = []
     assert count_rows(orders.conn, "orders") == len(NASTY)
@@ -87,7 +87,7 @@ def test_progress_is_reported_while_rows_stream_to_the_file(orders, tmp_path):
 
 
 def test_a_failed_export_leaves_no_half_written_file(orders, tmp_path):
-    from controltower.errors import InputError
+    from controltower.kernel.errors import InputError
 
     taken = tmp_path / "orders.csv"
     taken.mkdir()  # a folder already has the name: the file can't be put there
@@ -109,7 +109,7 @@ def test_control_characters_in_shop_text_neither_break_the_workbook_nor_hide_a_f
 
 
 def test_a_table_longer_than_excel_allows_continues_on_a_second_sheet(orders, tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["controltower.imports.export"], "XLSX_MAX_ROWS", 5)  # Excel's is 1,048,576: header plus 4 orders a sheet here
+    monkeypatch.setattr(sys.modules["controltower.exports.tables"], "XLSX_MAX_ROWS", 5)  # Excel's is 1,048,576: header plus 4 orders a sheet here
     export(orders.conn, "orders", tmp_path / "orders.xlsx")
     book = openpyxl.load_workbook(tmp_path / "orders.xlsx")
     assert book.sheetnames == ["Orders", "Orders (2)"]

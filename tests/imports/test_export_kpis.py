@@ -18,7 +18,7 @@ from control_facts import Facts  # noqa: E402
 from controltower.control.kpis import KpiService, Period  # noqa: E402
 from controltower.domain import ShipmentStatus as S  # noqa: E402
 from controltower.domain.timeutil import UTC, to_iso, utcnow  # noqa: E402
-from controltower.imports.export_kpis import export_kpis  # noqa: E402
+from controltower.exports.kpis import export_kpis  # noqa: E402
 
 EVIL_CARRIER = '=HYPERLINK("http://evil.example","click")'
 EVIL_DRIVER = "@SUM(1+1)"

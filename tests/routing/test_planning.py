@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import itertools
 
-from controltower.routing.demo import city_day
+from controltower.demo.routing import city_day
 from controltower.routing.engines.ortools_engine import solve_ortools
 from controltower.routing.evaluator import evaluate
 from controltower.routing.explain import explain_unplanned

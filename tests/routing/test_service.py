@@ -5,7 +5,7 @@ import csv
 from datetime import datetime
 
 from controltower.domain.timeutil import UTC
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.routing.model import SolveOptions
 from controltower.routing.service import RoutingService
 from controltower.routing.solve import solve

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from controltower.routing.demo import city_day
+from controltower.demo.routing import city_day
 from controltower.routing.evaluator import evaluate
 from controltower.routing.model import SolveOptions
 from controltower.routing.session import PlanningSession

@@ -1,5 +1,5 @@
 """ImportService: the wizard's saved mappings, and the news that an import saved orders."""
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.imports import GENERIC, ImportReport
 from controltower.services.imports import ImportService
 

@@ -11,8 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control"))
 from control_facts import Facts  # noqa: E402
 
 from controltower.domain import GeoPoint, GeoPrecision  # noqa: E402
-from controltower.errors import NotFound  # noqa: E402
-from controltower.events import EventHub  # noqa: E402
+from controltower.kernel.errors import NotFound  # noqa: E402
+from controltower.kernel.events import EventHub  # noqa: E402
 from controltower.services.placing import PlacingService  # noqa: E402
 from controltower.store.orders import get_order  # noqa: E402
 

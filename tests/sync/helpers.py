@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from contextlib import asynccontextmanager
 
-from controltower.carriers.sandbox import sandbox_adapters
-from controltower.events import EventHub
+from controltower.demo.sandbox import sandbox_adapters
+from controltower.kernel.events import EventHub
 from controltower.sync import SyncEngine, SyncPolicy, enqueue_booking
 from controltower.sync.backoff import Backoff
 

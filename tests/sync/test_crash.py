@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 
-from controltower.carriers.sandbox import Faults, SandboxNetwork
+from controltower.demo.sandbox import Faults, SandboxNetwork
 from controltower.domain import ShipmentStatus
 from controltower.sync import outbox
 

@@ -7,9 +7,9 @@ import pytest
 
 from controltower.carriers import registry
 from controltower.domain import ShipmentStatus
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.store.shipments import get_shipment
-from controltower.sync.demo import DemoSync
+from controltower.demo.sync import DemoSync
 
 from .helpers import book
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from controltower.carriers.sandbox import COMPANIES, SandboxNetwork
+from controltower.demo.sandbox import COMPANIES, SandboxNetwork
 from controltower.domain import ShipmentStatus
 from controltower.domain.models import GeoPoint
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.store.shipments import events_for, get_shipment
 
 from .helpers import FAST, book, running_engine

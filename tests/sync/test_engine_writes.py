@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from controltower.carriers.sandbox import Faults, SandboxNetwork
+from controltower.demo.sandbox import Faults, SandboxNetwork
 from controltower.domain import ShipmentStatus
 from controltower.domain.models import GeoPoint
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.store.shipments import get_shipment
 from controltower.sync import CannotCancel, cancel_write, enqueue_cancel, outbox
 

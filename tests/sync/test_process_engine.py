@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from controltower.carriers.sandbox import SandboxNetwork
+from controltower.demo.sandbox import SandboxNetwork
 from controltower.domain import ShipmentStatus
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.store.shipments import get_shipment
 from controltower.sync.process import ProcessSyncEngine, decode_event, encode_event
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from controltower.domain import ShipmentStatus
 from controltower.domain.timeutil import utcnow
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.services.outbox import OutboxService
 from controltower.store.shipments import get_shipment
 from controltower.sync import outbox

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from controltower.carriers.sandbox import SandboxNetwork, sandbox_adapters
+from controltower.demo.sandbox import SandboxNetwork, sandbox_adapters
 from controltower.domain import ShipmentStatus
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.store.shipments import get_shipment
 from controltower.sync.threaded import ThreadedSyncEngine
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import time_machine
 from PySide6.QtCore import Qt
 
-from controltower.events import EventHub
+from controltower.kernel.events import EventHub
 from controltower.services.jobs import JobRunner, PeriodicJob, ServiceJob
 from controltower.ui.background_work import BackgroundWorkButton
 

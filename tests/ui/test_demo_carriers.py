@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from PySide6.QtCore import Qt, QThreadPool
 
-from controltower.carriers.sandbox import SandboxNetwork, register_sandbox
-from controltower.carriers.sandbox.adapters import unregister_sandbox
+from controltower.demo.sandbox import SandboxNetwork, register_sandbox
+from controltower.demo.sandbox.adapters import unregister_sandbox
 from controltower.demo import generate
 from controltower.dispatch.service import DispatchService
 from controltower.store import Database

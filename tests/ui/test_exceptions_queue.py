@@ -187,7 +187,7 @@ def test_an_action_that_cannot_happen_says_why(qtbot, queue, store):
 def test_queue_reloads_when_another_thread_publishes_a_change(qtbot, queue, store):
     import threading
 
-    from controltower.events import EventHub
+    from controltower.kernel.events import EventHub
 
     hub = EventHub()
     queue.watch(hub)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from controltower.mapfeatures import MapDay, MapStatus, StopFeature, feature_dict
-from controltower.mapfeatures_diff import MapState, diff_stops, merge_stops
+from controltower.maps.features import MapDay, MapStatus, StopFeature, feature_dict
+from controltower.maps.diff import MapState, diff_stops, merge_stops
 
 
 def stop(order_id: int, **fields) -> StopFeature:

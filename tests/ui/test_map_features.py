@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from controltower.domain import (
     Address, DeliveryOption, GeoPoint, GeoPrecision, Order, Shipment, ShipmentStatus, TimeWindow, TrackingEvent,
 )
-from controltower.mapfeatures import (
+from controltower.maps.features import (
     STATUS_COLORS, MapStatus, heading_degrees, map_day, map_status, route_color, to_data,
 )
 from controltower.store.orders import upsert_orders

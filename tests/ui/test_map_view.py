@@ -14,10 +14,10 @@ from controltower.ui.map import MapView, register_schemes
 register_schemes()  # at import, so before pytest-qt creates the QApplication
 
 from controltower.domain.timeutil import utcnow  # noqa: E402
-from controltower.mapfeatures import (  # noqa: E402
+from controltower.maps.features import (  # noqa: E402
     DepotFeature, MapStatus, RouteFeature, StopFeature, VehicleFeature, route_color,
 )
-from controltower.tiles import TileCache, TileFetcher, TileSource  # noqa: E402
+from controltower.maps.tiles import TileCache, TileFetcher, TileSource  # noqa: E402
 
 XSS = '<img src=x onerror="window.__xss = 1">'
 SCRIPT = "<script>window.__xss = 2</script>"
@@ -163,7 +163,7 @@ def test_clicking_a_marker_selects_the_order_and_selecting_orders_highlights_the
 
 def test_clicks_follow_through_to_the_orders_view_and_back(qtbot, open_map, tmp_path):
     from controltower.demo import generate
-    from controltower.mapfeatures import map_day
+    from controltower.maps.features import map_day
     from controltower.services.orders import OrdersService
     from controltower.store import Database
     from controltower.ui.orders import OrdersView
@@ -303,7 +303,7 @@ def test_customer_and_carrier_text_is_shown_as_text_and_never_runs(qtbot, open_m
 def test_the_demo_day_on_the_map_with_no_network(qtbot, open_map, tmp_path):
     """Routes in their colours, statuses, an exception and vans over the built-in background; saved as a PNG."""
     from controltower.demo import generate
-    from controltower.mapfeatures import ROUTE_COLORS, STATUS_COLORS, heading_degrees, map_day
+    from controltower.maps.features import ROUTE_COLORS, STATUS_COLORS, heading_degrees, map_day
     from controltower.store import Database
 
     summary = generate(tmp_path / "demo.db", seed=3, now=datetime(2026, 11, 25, 21, 0, tzinfo=timezone.utc),
@@ -364,7 +364,7 @@ def test_keep_the_area_on_screen_for_offline_use(qtbot, open_map, tmp_path):
 
 
 def test_openstreetmap_tiles_cannot_be_kept_for_offline_use(qtbot, tmp_path):
-    from controltower.tiles import OPENSTREETMAP, Area
+    from controltower.maps.tiles import OPENSTREETMAP, Area
     from controltower.ui.map import OfflineAreaDialog
 
     dialog = OfflineAreaDialog(TileFetcher(TileCache(tmp_path / "c.mbtiles"), OPENSTREETMAP), Area(45.45, -122.75, 45.6, -122.5))
@@ -418,7 +418,7 @@ def test_calls_made_before_the_page_is_ready_are_kept_in_order(qtbot):
 # -- refreshes keep the user's place ------------------------------------------------------------------------------
 
 def day_of(stops, day: str = "2026-11-25", vehicles=()):
-    from controltower.mapfeatures import MapDay
+    from controltower.maps.features import MapDay
 
     return MapDay(day, list(stops), [], [DepotFeature(1, "Shop", 45.499, -122.701)], list(vehicles))
 

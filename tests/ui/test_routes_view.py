@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
 from controltower.domain.timeutil import UTC
-from controltower.routing.demo import write_van_day
+from controltower.demo.routing import write_van_day
 from controltower.routing.model import SolveOptions
 from controltower.routing.service import RoutingService
 from controltower.routing.solve import solve

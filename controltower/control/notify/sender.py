@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Callable, Protocol
 
 from ...domain.timeutil import from_iso, to_iso, utcnow
-from ...events import EventHub
+from ...kernel.events import EventHub
 from ...store import Database
 from .channels import Outgoing, SendError, SmtpChannel, SmtpConfig, TwilioChannel, TwilioConfig
 from . import outbox

@@ -10,7 +10,7 @@ from typing import Awaitable, Callable, Protocol
 import httpx
 
 from ...domain import Order
-from ...errors import UserFacingError
+from ...kernel.errors import UserFacingError
 from ...store import audit
 from ..bulk import save_orders
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...dispatch import labels
-from ...errors import UserFacingError
+from ...kernel.errors import UserFacingError
 from ..tasks import run_in_thread
 from .comparison import ComparisonPanel, local_time
 from .failed import FailedDeliveriesPanel

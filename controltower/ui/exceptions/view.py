@@ -16,7 +16,7 @@ from ...control.actions import ActionResult, ControlService
 from ...control.engine import ExceptionEngine
 from ...domain import TimeWindow
 from ...domain.timeutil import utcnow
-from ...errors import UserFacingError
+from ...kernel.errors import UserFacingError
 from ..notifications.composer import MessageComposer
 from .dialogs import ReassignDialog, RebookDialog, RescheduleDialog, ResolveDialog
 

@@ -10,8 +10,8 @@ from typing import Callable
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
-from ...errors import UserFacingError
-from ...imports.export import ExportCancelled
+from ...kernel.errors import UserFacingError
+from ...exports.tables import ExportCancelled
 from ...services.exports import ExportService
 from ..tasks import run_in_thread
 

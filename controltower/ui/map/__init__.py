@@ -2,8 +2,8 @@
 
 Wiring (app.py / main window):
     register_schemes()                      # first thing, before the QApplication exists
-    view = MapView(open_tiles(db))          # controltower.tiles.open_tiles: the user's tile source over the cache
-    view.show_day(map_day(db, today))       # controltower.mapfeatures; a new day replaces every marker
+    view = MapView(open_tiles(db))          # controltower.maps.tiles.open_tiles: the user's tile source over the cache
+    view.show_day(map_day(db, today))       # controltower.maps.features; a new day replaces every marker
     # Refreshes: plan in the worker that reads the day, apply on the UI thread; only changed stops travel and
     # are changed in place, so an open popup, the selection and the view stay where the user left them.
     state = view.state; run_in_thread(lambda: state.plan(map_day(db, today)), view.show_day)

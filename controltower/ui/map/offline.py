@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ...tiles import (
+from ...maps.tiles import (
     MAX_AREA_TILES, OSM_NO_DOWNLOAD, Area, AreaDownload, TileFetcher, download_area, estimate_area,
 )
 from ..tasks import run_in_thread

@@ -19,7 +19,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from ...domain.timeutil import utcnow
-from ...tiles import MAX_CONNECTIONS, TileFetcher, TileServerUnreachable, TileUnavailable
+from ...maps.tiles import MAX_CONNECTIONS, TileFetcher, TileServerUnreachable, TileUnavailable
 
 SCHEME = b"ct"
 PAGE_URL = "ct://app/map.html"

@@ -11,9 +11,9 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngin
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ...mapfeatures import MapDay, to_data
-from ...mapfeatures_diff import DayChanges, MapState
-from ...tiles import USER_AGENT, Area, TileFetcher
+from ...maps.features import MapDay, to_data
+from ...maps.diff import DayChanges, MapState
+from ...maps.tiles import USER_AGENT, Area, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
 
@@ -65,7 +65,7 @@ def _columns(features: Iterable[Any]) -> dict[str, list]:
 
 
 class MapView(QWidget):
-    """The live map. Feed it features from controltower.mapfeatures; listen to its signals.
+    """The live map. Feed it features from controltower.maps.features; listen to its signals.
 
     ready                        the page has loaded and the bridge is up (calls made earlier are queued, not lost)
     stopClicked(order_id)        the user clicked a stop's marker

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...control.actions import ActionResult, ControlService
-from ...errors import UserFacingError
+from ...kernel.errors import UserFacingError
 from ...services.notifications import NotificationService
 
 

@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import UserFacingError
-from .export import EXPORTS, export
+from ..kernel.errors import UserFacingError
+from .tables import EXPORTS, export
 
 
 def main(argv: list[str]) -> int:
@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
 
 def _export_kpis(db, out: str, days: int) -> str:
     from ..control.kpis import KpiService, Period
-    from .export_kpis import export_kpis
+    from .kpis import export_kpis
 
     zone = db.shop_timezone() or _computer_zone()
     service = KpiService(db, currency=db.get_setting("shop.currency") or "USD")

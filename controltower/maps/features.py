@@ -12,9 +12,9 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Iterable
 
-from .domain import ShipmentStatus
-from .domain.timeutil import from_iso
-from .store import Database
+from ..domain import ShipmentStatus
+from ..domain.timeutil import from_iso
+from ..store import Database
 
 
 class MapStatus(StrEnum):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..control.kpis import CostRow, KpiService, KpiValue, Period, ScorecardRow
 from ..domain import Money
-from .export import ExportTable, write_tables
+from .tables import ExportTable, write_tables
 
 UNITS = {"percent": "%", "hours": "hours", "count": "count", "km": "km", "number": "number"}  # money: the currency
 

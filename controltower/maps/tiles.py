@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 
-from .domain.timeutil import UTC, from_iso, to_iso, utcnow
-from .errors import UserFacingError
+from ..domain.timeutil import UTC, from_iso, to_iso, utcnow
+from ..kernel.errors import UserFacingError
 
 try:
     from importlib.metadata import version as _package_version

@@ -9,7 +9,7 @@ from .server import SandboxNetwork
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m controltower.carriers.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m controltower.demo.sandbox")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--speed", type=float, default=1.0, help="sandbox minutes per real minute")
     parser.add_argument("--fault-rate", type=float, default=0.0)

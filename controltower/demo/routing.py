@@ -6,8 +6,8 @@ import random
 from datetime import datetime
 
 from ..domain.timeutil import UTC
-from .matrix import OfflineMatrixProvider
-from .model import DriverBreak, Place, PlanningDepot, PlanningStop, PlanningVehicle, Problem
+from ..routing.matrix import OfflineMatrixProvider
+from ..routing.model import DriverBreak, Place, PlanningDepot, PlanningStop, PlanningVehicle, Problem
 
 HOUR = 3600
 CENTRE = Place(-122.676, 45.523)  # a mid-sized city centre; only the geometry matters

@@ -10,11 +10,11 @@ app's process so the map can ask it where the couriers are (`demo.network.world.
 """
 from __future__ import annotations
 
-from ..carriers.sandbox import COMPANIES, Faults, SandboxNetwork, carrier_code, register_sandbox
-from ..carriers.sandbox.adapters import unregister_sandbox
-from ..events import EventHub
+from .sandbox import COMPANIES, Faults, SandboxNetwork, carrier_code, register_sandbox
+from .sandbox.adapters import unregister_sandbox
+from ..kernel.events import EventHub
 from ..store import Database
-from .process import ProcessSyncEngine
+from ..sync.process import ProcessSyncEngine
 
 
 class DemoSync:

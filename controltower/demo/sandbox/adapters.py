@@ -1,8 +1,8 @@
 """The sandbox's couriers as carriers: the real Uber Direct adapter pointed at the local network, one per company."""
 from __future__ import annotations
 
-from ..base import AdapterConfig, CarrierAdapter
-from ..registry import RegisteredCarrier, register, unregister
+from ...carriers.base import AdapterConfig, CarrierAdapter
+from ...carriers.registry import RegisteredCarrier, register, unregister
 from ...domain.models import CarrierKind
 from .couriers import COMPANIES
 
@@ -26,7 +26,7 @@ def sandbox_config(base_url: str, company: str, *, timeout_s: float = 10.0) -> A
 
 
 def sandbox_adapter(config: AdapterConfig) -> CarrierAdapter:
-    from ..uber_direct.client import UberDirectAdapter  # the real adapter: demo mode runs real code
+    from ...carriers.uber_direct.client import UberDirectAdapter  # the real adapter: demo mode runs real code
 
     return UberDirectAdapter(config)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from ..domain.money import unusual_exponents
-from ..errors import InputError
+from ..kernel.errors import InputError
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); a leading quote makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from .mapfeatures import MapDay, StopFeature, feature_dict
+from .features import MapDay, StopFeature, feature_dict
 
 _STOP_FIELDS = frozenset(StopFeature.__dataclass_fields__)
 

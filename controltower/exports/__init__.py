@@ -1,0 +1,1 @@
+"""Orders, shipments, routes, exceptions and KPIs out to CSV and Excel (formulas neutralised)."""
