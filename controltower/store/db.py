@@ -52,6 +52,8 @@ class Database:
         migrations.migrate(self.conn)
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     @cached_property
     def db(self) -> "sqlite_utils.Database":
@@ -71,6 +73,8 @@ class Database:
         if conn is None:
             conn = connect(self.path)
             self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
         return conn
 
     @contextmanager
@@ -119,4 +123,18 @@ class Database:
         return self.scalar("PRAGMA integrity_check") == "ok"
 
     def close(self) -> None:
+        """Close every connection and fold the write-ahead log back into the file, so the store is one file again:
+        a copy of just the .db holds everything committed (committed rows wait in the -wal until a checkpoint)."""
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            try:
+                reader.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:  # another process still reading: the log is folded in by the last one to close
+            pass
         self.conn.close()
