@@ -19,7 +19,7 @@ from typing import Callable
 from ..domain.timeutil import utcnow
 from ..kernel.events import EventHub
 from ..store import Database
-from .jobs import JobRunner, JobStatus, PeriodicJob, ServiceJob
+from .jobs import JobRunner, JobStatus, PeriodicJob, ServiceJob, event_loop
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ class ControlTower:
         from .orders import OrdersService
         from .outbox import OutboxService
         from .placing import PlacingService
+        from .shops import ShopsService
 
         db, hub = self.db, self.hub
         self.orders = OrdersService(db, hub)
@@ -117,6 +118,7 @@ class ControlTower:
         self.backups = BackupService(db, hub)
         self.imports = ImportService(db, hub)
         self.exports = ExportService(db, hub)
+        self.shops = ShopsService(db, on_change=self._shop_changed)
 
     @property
     def exceptions(self):
@@ -239,25 +241,42 @@ class ControlTower:
         return f"backed up to {made.name}" if made else "today's backup is already there"
 
     def _add_shop_jobs(self) -> None:
-        from .shops import shop_connections, shop_sync_for
+        from .shops import shop_connections
 
         for connection in shop_connections(self.db):
-            title = f"{connection.platform.title()} orders: {connection.name}"
-            if self.offline:
-                self.jobs.add_off(f"shop:{connection.name}", title, "offline")
-                continue
-            try:
-                sync = shop_sync_for(self.db, connection, self.hub)
-            except Exception as exc:  # a connection that can't be built is shown, not fatal
-                self.jobs.add_off(f"shop:{connection.name}", title, f"not set up: {exc}")
-                continue
-            minutes = connection.every_minutes or self.options.cadence.shop_default_minutes
+            self._add_shop_job(connection)
 
-            async def pull(sync=sync) -> str:
-                result = await sync.pull()
-                return f"{result.imported} new, {result.updated} updated"
+    def _add_shop_job(self, connection) -> None:
+        from .shops import shop_sync_for
 
-            self.jobs.add(PeriodicJob(f"shop:{connection.name}", title, pull, minutes * 60, clock=self.clock))
+        name, title = f"shop:{connection.name}", f"{connection.platform.title()} orders: {connection.name}"
+        if self.offline:
+            self.jobs.add_off(name, title, "offline")
+            return
+        try:
+            sync = shop_sync_for(self.db, connection, self.hub)
+        except Exception as exc:  # a connection that can't be built is shown, not fatal
+            self.jobs.add_off(name, title, f"not set up: {exc}")
+            return
+        minutes = connection.every_minutes or self.options.cadence.shop_default_minutes
+
+        async def pull() -> str:
+            result = await sync.pull()
+            return f"{result.imported} new, {result.updated} updated"
+
+        self.jobs.add(PeriodicJob(name, title, pull, minutes * 60, clock=self.clock))
+
+    def _shop_changed(self, name: str, connection) -> None:
+        """Settings > Shops changed a connection: its pull job is replaced (or removed) at once, not at the next start."""
+        if not self.jobs.started:
+            return
+
+        async def replace_job() -> None:
+            await self.jobs.remove(f"shop:{name}")
+            if connection is not None:
+                self._add_shop_job(connection)
+
+        event_loop().create_task(replace_job())
 
     def job_statuses(self) -> list[JobStatus]:
         return self.jobs.statuses()

@@ -72,7 +72,7 @@ class PeriodicJob(_Job):
         self.status = replace(self.status, every_s=self.every)
 
     def start(self) -> None:
-        loop = _loop()
+        loop = event_loop()
         self._stopping = False
         self._wake = asyncio.Event()
         self._task = loop.create_task(self._loop(), name=f"job-{self.name}")
@@ -145,7 +145,7 @@ class ServiceJob(_Job):
         try:
             started = self._start()
             if inspect.isawaitable(started):
-                _loop().create_task(started)
+                event_loop().create_task(started)
         except Exception as exc:  # a job that cannot start is shown as failed; the app still opens
             log.exception("background job %s could not start", self.name)
             self._set(state=FAILED, last_error=f"could not start: {exc}", last_run=self.clock())
@@ -186,6 +186,14 @@ class JobRunner:
             return job
         job.start()
         return job
+
+    async def remove(self, name: str) -> None:
+        """Stop a job and forget it (a shop disconnected, or connected again with other settings)."""
+        job = self._jobs.pop(name, None)
+        if job is not None and job.status.state != OFF and hasattr(job, "stop"):
+            await job.stop()
+        if self.hub is not None:
+            self.hub.publish("jobs.changed", name=name)
 
     def add_off(self, name: str, title: str, why: str) -> None:
         """A job the app would run but cannot here (offline, nothing set up): listed, with the reason."""
@@ -231,7 +239,7 @@ class JobRunner:
             self.hub.publish("jobs.changed", name=status.name)
 
 
-def _loop() -> asyncio.AbstractEventLoop:
+def event_loop() -> asyncio.AbstractEventLoop:
     """The running loop, or (at start-up, before qasync runs it) the loop set for this thread."""
     try:
         return asyncio.get_running_loop()

@@ -51,7 +51,6 @@ class Areas(QObject):
         self.exports = ExportActions(window, core.exports, self.kpis)
 
     def _build_kpis(self, context: AppContext):
-        from ..control.kpis import KpiService
         from .kpis import KpiPanel
 
         panel = KpiPanel(context.core.kpis, columns=7, tables_apart=True)
@@ -63,7 +62,7 @@ class Areas(QObject):
 
         self.control = context.core.control
         self.engine = context.core.exceptions
-        view = ExceptionQueueView(self.control, self.engine)
+        view = ExceptionQueueView(self.control, self.engine, notifications=context.core.notifications)
         view.orderActivated.connect(self._show_order)
         view.actionDone.connect(lambda text: self.window.statusBar().showMessage(text, 10_000))
         return view
@@ -232,7 +231,14 @@ class Areas(QObject):
 
     def edit_actions(self) -> list[tuple]:
         return [("&New order…", self.new_order, "Ctrl+N", "Take a phone or counter order"),
-                ("Carrier &accounts…", self.carrier_settings, "Ctrl+,", "Add carrier keys and test the connection")]
+                ("Carrier &accounts…", self.carrier_settings, "Ctrl+,", "Add carrier keys and test the connection"),
+                ("&Shops…", self.shop_settings, None, "Connect your Shopify or WooCommerce store: its orders come in by themselves")]
+
+    def shop_settings(self) -> None:
+        from .settings.shops import ShopsDialog
+
+        dialog = ShopsDialog(self.context.core.shops, self.window)
+        dialog.open()
 
     def new_order(self) -> None:
         from .dispatch import NewOrderDialog

@@ -176,3 +176,30 @@ def test_in_real_mode_the_app_runs_the_carrier_sync_process_with_the_shops_own_a
     assert sync.last_error == "" and sync.last_result == "online; 0 write(s) waiting"  # the child started and reported
     assert core.sync is None and sync.state == STOPPED  # stopped with the app
     core.close()
+
+
+def test_a_shop_connected_in_settings_while_the_app_runs_is_pulled_at_once_and_forgotten_when_removed(
+        tmp_path, shopify, clock, memory_keyring):
+    from controltower.kernel.errors import InputError
+    from controltower.services.shops import ShopConnection as Connection
+
+    fake, url = shopify
+    core = core_over(tmp_path / "store.db")
+    with pytest.raises(InputError, match="Admin API access token is missing"):
+        core.shops.save(Connection("corner", "shopify", url, 10), {})
+    with pytest.raises(InputError, match="not an https:// address"):
+        core.shops.save(Connection("corner", "shopify", "http://shop.example", 10), {"access_token": fake.token})
+
+    async def main() -> None:
+        core.start()
+        view = core.shops.save(Connection("corner", "shopify", url, 10), {"access_token": fake.token})
+        assert view.saved_keys == {"access_token": "…test"}  # masked: the key itself never leaves the keychain
+        await wait_until(lambda: "shop:corner" in core.jobs and core.jobs.status("shop:corner").runs >= 1)
+        core.shops.remove("corner")
+        await wait_until(lambda: "shop:corner" not in core.jobs)
+        await core.stop()
+
+    asyncio.run(main())
+    assert core.db.scalar("SELECT count(*) FROM orders") == 30  # pulled when connected, not at the next start
+    assert core.shops.shops() == [] and not any("shop:corner" in name for _svc, name in memory_keyring.passwords)
+    core.close()
