@@ -31,6 +31,7 @@ class Cadence:
     """How often each periodic job runs, in seconds (tests shorten them)."""
 
     notifications: float = 10.0
+    notifications_first_after: float = 3.0  # after the window's first paint, not competing with it
     exceptions: float = 60.0
     returns: float = 300.0
     backup: float = 3600.0
@@ -157,9 +158,10 @@ class ControlTower:
         cadence = self.options.cadence
         self._add_sync_job()
         self.jobs.add(PeriodicJob("notifications", "Customer messages", self._send_notifications,
-                                  cadence.notifications, clock=self.clock))
+                                  cadence.notifications, first_after=cadence.notifications_first_after, clock=self.clock))
+        # The exception queue checks the rules as it opens; this job keeps checking (time alone makes deliveries late).
         self.jobs.add(PeriodicJob("exceptions", "Exception checks", self._refresh_exceptions, cadence.exceptions,
-                                  clock=self.clock))
+                                  first_after=cadence.exceptions, clock=self.clock))
         self.jobs.add(PeriodicJob("returns", "Returns refresh", self._refresh_returns, cadence.returns,
                                   first_after=cadence.returns, clock=self.clock))
         self.jobs.add(PeriodicJob("backup", "Daily backup", self._daily_backup, cadence.backup,

@@ -24,7 +24,8 @@ from controltower.store import Database  # noqa: E402
 from controltower.store.secrets import set_secret  # noqa: E402
 
 NOON = datetime(2026, 11, 25, 20, 0, tzinfo=timezone.utc)  # a Wednesday, noon in Portland
-QUICK = Cadence(notifications=0.05, exceptions=3600, returns=3600, backup=3600, backup_first_after=3600)
+QUICK = Cadence(notifications=0.05, notifications_first_after=0, exceptions=3600, returns=3600, backup=3600,
+                backup_first_after=3600)
 
 
 @pytest.fixture
@@ -159,7 +160,8 @@ def test_offline_the_sync_job_is_listed_as_off_with_the_reason(tmp_path, clock):
 
 
 def test_the_daily_backup_runs_from_the_app_once_a_day(tmp_path, clock):
-    cadence = Cadence(notifications=3600, exceptions=3600, returns=3600, backup=0.05, backup_first_after=0)
+    cadence = Cadence(notifications=3600, notifications_first_after=3600, exceptions=3600, returns=3600, backup=0.05,
+                      backup_first_after=0)
     core = ControlTower(Database(tmp_path / "store.db"), options=Options(sync=False, cadence=cadence))
     run_app_for(core, until=lambda: core.jobs.status("backup").runs >= 3, then_s=0)
     assert len(list((tmp_path / "backups").glob("*.db"))) == 1  # three runs, one backup: it is daily
@@ -202,4 +204,22 @@ def test_a_shop_connected_in_settings_while_the_app_runs_is_pulled_at_once_and_f
     asyncio.run(main())
     assert core.db.scalar("SELECT count(*) FROM orders") == 30  # pulled when connected, not at the next start
     assert core.shops.shops() == [] and not any("shop:corner" in name for _svc, name in memory_keyring.passwords)
+    core.close()
+
+
+def test_the_app_keeps_checking_the_exception_rules_so_a_delivery_that_becomes_late_is_raised(tmp_path, clock):
+    from controltower.domain import ShipmentStatus
+
+    cadence = Cadence(notifications=3600, notifications_first_after=3600, exceptions=0.05, returns=3600, backup=3600,
+                      backup_first_after=3600)
+    core = ControlTower(Database(tmp_path / "store.db"), options=Options(sync=False, cadence=cadence))
+    facts = Facts(core.db)
+    order = facts.order(ref="LATE-1", promised_end=NOON + timedelta(minutes=30))
+    facts.shipment(order, status=ShipmentStatus.IN_TRANSIT, status_as_of=NOON - timedelta(minutes=10))
+    late = "SELECT count(*) FROM exceptions WHERE kind = 'late' AND order_id = ? AND resolved_at IS NULL"
+    assert core.db.scalar(late, (order,)) == 0
+    clock.shift(timedelta(hours=2))  # nobody touched anything: time alone made it late
+    run_app_for(core, until=lambda: core.jobs.status("exceptions").runs >= 2, then_s=0)
+    assert core.db.scalar(late, (order,)) == 1
+    assert core.jobs.status("exceptions").last_result.endswith("open")
     core.close()
