@@ -223,3 +223,22 @@ def test_the_app_keeps_checking_the_exception_rules_so_a_delivery_that_becomes_l
     assert core.db.scalar(late, (order,)) == 1
     assert core.jobs.status("exceptions").last_result.endswith("open")
     core.close()
+
+
+def test_the_app_moves_a_return_on_when_its_shipment_is_collected(tmp_path, clock):
+    from controltower.dispatch.returns import OWN_ROUTE
+    from controltower.domain import ShipmentStatus
+    from controltower.store.shipments import set_status
+
+    cadence = Cadence(notifications=3600, notifications_first_after=3600, exceptions=3600, returns=0.05, backup=3600,
+                      backup_first_after=3600)
+    core = ControlTower(Database(tmp_path / "store.db"), options=Options(sync=False, cadence=cadence))
+    order = Facts(core.db).order(ref="RT-1")
+    case = core.dispatch.start_return(order, "wrong size", ["Boots 42"], OWN_ROUTE)
+    with core.db.transaction() as conn:  # the van driver collected it (as the van's own tracking would say)
+        set_status(conn, case.shipment_id, ShipmentStatus.RETURNING, reason="collected")
+    assert core.db.scalar("SELECT status FROM returns WHERE id = ?", (case.id,)) == "requested"
+    run_app_for(core, until=lambda: core.jobs.status("returns").runs >= 1, then_s=0)
+    assert core.db.scalar("SELECT status FROM returns WHERE id = ?", (case.id,)) == "on_the_way"
+    assert core.jobs.status("returns").last_result == "1 return(s) moved on"
+    core.close()
