@@ -16,7 +16,7 @@ from ..domain.timeutil import to_iso, utcnow
 from ..kernel.errors import InputError, NotFound
 from ..kernel.events import EventHub
 from ..store import Database, audit
-from . import case_store
+from . import case_store, cases
 from .notify import outbox
 from .notify.templates import TemplateSet
 from .rules.base import Finding
@@ -42,6 +42,24 @@ class ControlService:
         self.templates = templates or TemplateSet()
         self.actor = actor
         self.actions = DeliveryActions(db, hub=hub, actor=actor, templates=self.templates)  # fixing a delivery is dispatch's use case
+
+    # --- reading the queue (each call on the calling thread's own reader) ---
+
+    def open_cases(self, case_filter: cases.CaseFilter = cases.CaseFilter()) -> list[cases.CaseRow]:
+        """The most urgent open cases matching the filter, most severe and oldest first (at most 500)."""
+        return cases.open_cases(self.db.reader(), case_filter)
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """Open, unsnoozed cases per kind (the queue's chips): counted here, in one place."""
+        return cases.counts_by_kind(self.db.reader())
+
+    def rebook_quotes(self, order_id: int, failed_carrier: str = "") -> list[cases.RebookQuote]:
+        """Other carriers' unexpired quotes for the order, cheapest first."""
+        return cases.quotes_for(self.db.reader(), order_id, failed_carrier)
+
+    def own_vans(self) -> list[cases.VanChoice]:
+        """The shop's active vans, by name, for "Give to own driver"."""
+        return cases.active_vehicles(self.db.reader())
 
     # --- closing and parking cases ---
 

@@ -5,7 +5,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain import Severity
+from ..domain import Money, Severity
 from ..domain.timeutil import from_iso, to_iso, utcnow
 
 KIND_LABELS = {
@@ -104,13 +104,36 @@ def actions_for(conn: sqlite3.Connection, exception_id: int) -> list[tuple[datet
         "SELECT at, action, note FROM exception_actions WHERE exception_id = ? ORDER BY at, id", (exception_id,))]
 
 
-def quotes_for(conn: sqlite3.Connection, order_id: int, exclude_carrier: str = "") -> list[sqlite3.Row]:
+@dataclass(frozen=True)
+class RebookQuote:
+    """One of the re-book choices: another carrier's unexpired quote for the order."""
+
+    id: int
+    carrier: str
+    service: str
+    price: Money
+    estimated_delivery: datetime | None
+
+
+@dataclass(frozen=True)
+class VanChoice:
+    """One of the shop's active vans, with its driver's name (empty when none is set)."""
+
+    id: int
+    name: str
+    driver: str
+
+
+def quotes_for(conn: sqlite3.Connection, order_id: int, exclude_carrier: str = "") -> list[RebookQuote]:
     """Unexpired quotes for an order from other carriers, cheapest first (the re-book choices)."""
-    return conn.execute(
+    rows = conn.execute(
         "SELECT id, carrier, service, price_minor, currency, estimated_delivery FROM quotes WHERE order_id = ? AND carrier != ? "
         "AND (expires_at IS NULL OR expires_at > ?) ORDER BY price_minor", (order_id, exclude_carrier, to_iso(utcnow()))).fetchall()
+    return [RebookQuote(r["id"], r["carrier"], r["service"], Money(r["price_minor"], r["currency"]),
+                        from_iso(r["estimated_delivery"])) for r in rows]
 
 
-def active_vehicles(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute("SELECT v.id, v.name, COALESCE(d.name, '') AS driver FROM vehicles v "
-                        "LEFT JOIN drivers d ON d.id = v.driver_id WHERE v.active = 1 ORDER BY v.name").fetchall()
+def active_vehicles(conn: sqlite3.Connection) -> list[VanChoice]:
+    return [VanChoice(r["id"], r["name"], r["driver"]) for r in conn.execute(
+        "SELECT v.id, v.name, COALESCE(d.name, '') AS driver FROM vehicles v "
+        "LEFT JOIN drivers d ON d.id = v.driver_id WHERE v.active = 1 ORDER BY v.name")]

@@ -271,6 +271,28 @@ class DispatchService:
         rows = conn.execute("SELECT id FROM orders WHERE status IN ('failed_attempt', 'exception') ORDER BY updated_at, id").fetchall()
         return [get_order(conn, r[0]) for r in rows]
 
+    def failed_carriers(self, order_ids: Iterable[int]) -> dict[int, str]:
+        """{order id: the carrier it was last sent with}, for the Failed deliveries list."""
+        ids = list(order_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {r[0]: r[1] or "" for r in self.db.reader().execute(
+            f"SELECT id, carrier FROM orders WHERE id IN ({marks})", ids)}
+
+    def order(self, order_id: int) -> Order:
+        """One order with its lines (the return dialog lists them)."""
+        order = get_order(self.db.reader(), order_id)
+        if order is None:
+            raise NotFound(f"There is no order {order_id}.", "Refresh the list.")
+        return order
+
+    def return_carriers(self) -> list[tuple[str, str]]:
+        """(code, name) of the enabled carrier accounts that can collect a return (not own vans, not pickup)."""
+        accounts = carrier_accounts.all_accounts(self.db.reader(), enabled_only=True)
+        built_in = (CarrierKind.OWN_FLEET.value, CarrierKind.PICKUP.value)
+        return sorted(((a.code, a.name) for a in accounts if a.kind not in built_in), key=lambda pair: pair[1])
+
     def compare_now(self, order_id: int) -> Comparison:
         """The comparison for scripts and the CLI (not on a running event loop)."""
         return asyncio.run(self.compare(order_id))
@@ -341,6 +363,10 @@ class DispatchService:
         if order is None:
             raise NotFound(f"There is no order {order_id}.")
         return labels.own_label_pdf(order, self.settings, self.documents_dir / "labels" / f"{order.order_ref}.pdf")
+
+    def pick_list(self, orders: Sequence[Order], when: datetime) -> Path:
+        """The warehouse's pick list for these orders, saved in the documents folder."""
+        return labels.pick_list_pdf(orders, self.documents_dir / "pick-list.pdf", when)
 
     async def fetch_carrier_label(self, shipment_id: int, adapter: CarrierAdapter | None = None) -> Path:
         """Get a booked shipment's label from its carrier (PDF, PNG or ZPL as it comes) and keep it with the shipment."""

@@ -98,7 +98,9 @@ class ControlTower:
         """The light services, made now; dispatch, routing and the exception rules are made when first used."""
         from ..control.actions import ControlService
         from ..control.kpis import KpiService
+        from .accounts import AccountsService
         from .backups import BackupService
+        from .deliveries import DeliveryService
         from .exports import ExportService
         from .imports import ImportService
         from .map import MapService
@@ -110,6 +112,8 @@ class ControlTower:
 
         db, hub = self.db, self.hub
         self.orders = OrdersService(db, hub)
+        self.accounts = AccountsService(db, hub)
+        self.deliveries = DeliveryService(db, hub, clock=self.clock)
         self.placing = PlacingService(db, hub)
         self.map = MapService(db, hub)
         self.control = ControlService(db, hub=hub)

@@ -6,11 +6,11 @@ from typing import Callable
 
 from ..control.kpis import KpiService, Period
 from ..kernel.events import EventHub
-from ..exports.tables import count_rows, export
+from ..exports.tables import ExportCancelled, count_rows, export
 from ..exports.kpis import KpiExport, export_kpis
 from ..store import Database
 
-__all__ = ["ExportService"]
+__all__ = ["ExportService", "ExportCancelled"]
 
 
 class ExportService:

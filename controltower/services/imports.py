@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..kernel.events import EventHub
-from ..imports import ImportProfile, ImportReport
+from ..imports import ImportProfile, ImportReport, Table
 from ..imports.background import ImportProcess, start_import
-from ..imports.profiles import all_profile_names, load_profile, save_profile
+from ..imports.profiles import FIELDS, all_profile_names, load_profile, normalise_header, save_profile
+from ..imports.session import PREVIEW_ROWS, CheckSession, CheckSummary, TableHead
 from ..store import Database
 
-__all__ = ["ImportService"]
+__all__ = ["ImportService", "ImportProfile", "ImportReport", "ImportProcess", "Table", "FIELDS", "normalise_header",
+           "PREVIEW_ROWS", "CheckSession", "CheckSummary", "TableHead"]
 
 
 class ImportService:

@@ -249,7 +249,7 @@ class Areas(QObject):
     def carrier_settings(self) -> None:
         from .settings import CarrierSettingsDialog
 
-        dialog = CarrierSettingsDialog(self.window, self.context.db)
+        dialog = CarrierSettingsDialog(self.window, self.context.core.accounts)
         dialog.open()
 
     def import_orders(self) -> None:

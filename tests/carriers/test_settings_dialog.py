@@ -7,6 +7,7 @@ import keyring
 import pytest
 from PySide6.QtCore import Qt
 
+from controltower.services.accounts import AccountsService
 from controltower.ui.settings import CarrierSettingsDialog
 
 from .fakes.easypost import API_KEY, FakeEasyPost
@@ -21,7 +22,7 @@ def fake():
 
 @pytest.fixture
 def dialog(qtbot, store):
-    widget = CarrierSettingsDialog(None, store)
+    widget = CarrierSettingsDialog(None, AccountsService(store))
     qtbot.addWidget(widget)
     widget.show()
     return widget
@@ -91,7 +92,7 @@ def test_no_keychain_means_nothing_saved_and_a_plain_warning(qtbot, store):
     from keyring.backends.fail import Keyring as NoKeyring
 
     keyring.set_keyring(NoKeyring())
-    widget = CarrierSettingsDialog(None, store)
+    widget = CarrierSettingsDialog(None, AccountsService(store))
     qtbot.addWidget(widget)
     widget.select("shippo")
     assert "keychain is not available" in widget.result.text()

@@ -16,6 +16,7 @@ from controltower.demo.sandbox.adapters import unregister_sandbox
 from controltower.demo import generate
 from controltower.dispatch.service import DispatchService
 from controltower.store import Database
+from controltower.services.accounts import AccountsService
 from controltower.store.secrets import SecretStoreError
 from controltower.ui.dispatch import DispatchView, NewOrderDialog
 from controltower.ui.settings import CarrierSettingsDialog
@@ -98,7 +99,7 @@ def test_a_comparison_that_fails_says_why_instead_of_asking_for_ever(qtbot, demo
 
 
 def test_carrier_accounts_lists_the_sandbox_couriers_and_reaches_them(qtbot, demo):
-    dialog = CarrierSettingsDialog(None, demo)
+    dialog = CarrierSettingsDialog(None, AccountsService(demo))
     qtbot.addWidget(dialog)
     dialog.show()
     listed = [dialog.carriers.item(r).text() for r in range(dialog.carriers.count())]

@@ -17,6 +17,7 @@ from controltower.control.actions import ControlService  # noqa: E402
 from controltower.control.engine import ExceptionEngine  # noqa: E402
 from controltower.domain import GeoPoint, GeoPrecision, ShipmentStatus as S  # noqa: E402
 from controltower.domain.timeutil import to_iso  # noqa: E402
+from controltower.services.notifications import NotificationService  # noqa: E402
 from controltower.ui.exceptions import ExceptionQueueView  # noqa: E402
 from controltower.ui.exceptions.dialogs import RebookDialog  # noqa: E402
 
@@ -45,7 +46,7 @@ def queue(qtbot, store):
     f.set("INSERT INTO vehicles(id, name, capacity_parcels, capacity_weight_g, driver_id) VALUES (1, 'Van 1', 40, 400000, 1)")
     engine = ExceptionEngine(store)
     engine.refresh()
-    view = ExceptionQueueView(ControlService(store), engine)
+    view = ExceptionQueueView(ControlService(store), engine, notifications=NotificationService(store))
     qtbot.addWidget(view)
     view.resize(1200, 600)
     view.show()

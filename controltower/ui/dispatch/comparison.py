@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...dispatch.rates import QUOTE_EXPIRED, WayRow
+from ...services.dispatch import QUOTE_EXPIRED, WayRow
 from .tables import read_only_table
 
 COLUMNS = ("Way", "Service", "Price", "Promised by", "Estimated delivery", "On time", "Notes")

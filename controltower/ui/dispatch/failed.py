@@ -7,10 +7,9 @@ from PySide6.QtWidgets import (
     QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...dispatch.returns import (
+from ...services.dispatch import (
     CONVERT_TO_PICKUP, FAILED_ATTEMPT_ACTIONS, OWN_ROUTE, REATTEMPT, REBOOK, RETURN_METHODS, RETURN_TO_STOCK,
 )
-from ...store.orders import get_order
 from .tables import read_only_table
 
 COLUMNS = ("Order", "Customer", "Carrier", "Promised by")
@@ -44,10 +43,11 @@ class FailedDeliveriesPanel(QWidget):
     def refresh(self) -> None:
         self.orders = self.service.failed_deliveries()
         tz = self.service.settings.tz
+        carriers = self.service.failed_carriers(order.id for order in self.orders)
         self.table.setRowCount(len(self.orders))
         for r, order in enumerate(self.orders):
             promised = order.promised_window.end.astimezone(tz).strftime("%a %d %b %H:%M") if order.promised_window else "—"
-            carrier = self.service.db.scalar("SELECT carrier FROM orders WHERE id = ?", (order.id,)) or ""
+            carrier = carriers.get(order.id, "")
             for c, text in enumerate((order.order_ref, order.customer_name, carrier, promised)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         for button in self.buttons.values():
@@ -81,7 +81,7 @@ class ReturnDialog(QDialog):
     def __init__(self, service, order_id: int, parent=None, carriers: list[tuple[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.service, self.order_id, self.case = service, order_id, None
-        order = get_order(service.db.reader(), order_id)
+        order = service.order(order_id)
         self.setWindowTitle(f"Return for {order.order_ref}")
         self.reason = QLineEdit(placeholderText="e.g. wrong size, damaged, changed mind")
         self.items = QListWidget()
@@ -95,8 +95,7 @@ class ReturnDialog(QDialog):
             self.method.addItem(text, code)
         self.carrier = QComboBox()
         if carriers is None:
-            carriers = [(r["code"], r["name"]) for r in service.db.query(
-                "SELECT code, name FROM carrier_accounts WHERE enabled = 1 AND kind NOT IN ('own_fleet', 'pickup') ORDER BY name")]
+            carriers = service.return_carriers()
         for code, name in carriers:
             self.carrier.addItem(name, code)
         self.method.currentIndexChanged.connect(lambda _i: self.carrier.setEnabled(self.method.currentData() != OWN_ROUTE))

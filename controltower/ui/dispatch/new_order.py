@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout,
 )
 
-from ...dispatch.options import DeliveryRequest
+from ...services.dispatch import DeliveryRequest
 from ...domain import Address, DeliveryOption, GeoPoint, Money, Order
 from ...domain.timeutil import utcnow
 from ..tasks import run_in_thread

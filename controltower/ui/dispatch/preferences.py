@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...dispatch.policy import Preferences
+from ...services.dispatch import Preferences
 
 
 class PreferencesDialog(QDialog):

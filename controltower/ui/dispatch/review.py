@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...dispatch.booking import FAILED
+from ...services.dispatch import FAILED
 from ..tasks import run_in_thread
 from .tables import read_only_table
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QPlainTextEdit, QSpinBox, QTimeEdit, QVBoxLayout,
 )
 
-from ...dispatch.settings import ShopSettings, Zone
+from ...services.dispatch import ShopSettings, Zone
 from ...domain import DeliveryOption, Money
 from ...domain.money import exponent
 

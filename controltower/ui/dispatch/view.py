@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...dispatch import labels
 from ...kernel.errors import UserFacingError
 from ..tasks import run_in_thread
 from .comparison import ComparisonPanel, local_time
@@ -304,7 +303,7 @@ class DispatchView(QWidget):
         if not orders:
             self.status.setText("No orders to pick.")
             return
-        path = labels.pick_list_pdf(orders, self.service.documents_dir / "pick-list.pdf", datetime.now().astimezone())
+        path = self.service.pick_list(orders, datetime.now().astimezone())
         from .printing import print_pdf
 
         print_pdf(path, self)

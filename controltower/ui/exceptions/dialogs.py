@@ -8,8 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 )
 
-from ...domain import Money
-from ...domain.timeutil import UTC, from_iso
+from ...domain.timeutil import UTC
 
 RESOLVE_REASONS = ("Customer agreed to wait", "Delivered after all", "Refunded", "Replacement sent", "Carrier fixed it",
                    "Not a real problem")
@@ -42,10 +41,10 @@ class RebookDialog(_Form):
         super().__init__("Re-book with another carrier", parent)
         self.quotes = QListWidget()
         for quote in quotes:
-            eta = from_iso(quote["estimated_delivery"])
-            text = f"{quote['carrier']} {quote['service']}: {Money(quote['price_minor'], quote['currency'])}"
+            eta = quote.estimated_delivery
+            text = f"{quote.carrier} {quote.service}: {quote.price}"
             item = QListWidgetItem(text + (f", arrives {eta:%a %H:%M}" if eta else ""))
-            item.setData(Qt.ItemDataRole.UserRole, quote["id"])
+            item.setData(Qt.ItemDataRole.UserRole, quote.id)
             self.quotes.addItem(item)
         if not quotes:
             self.form.addRow(QLabel("No other quotes for this order. Get quotes from the Orders view first."))
@@ -88,8 +87,8 @@ class ReassignDialog(_Form):
         super().__init__("Give it to your own driver", parent)
         self.vehicles = QComboBox()
         for vehicle in vehicles:
-            label = vehicle["name"] + (f" ({vehicle['driver']})" if vehicle["driver"] else "")
-            self.vehicles.addItem(label, vehicle["id"])
+            label = vehicle.name + (f" ({vehicle.driver})" if vehicle.driver else "")
+            self.vehicles.addItem(label, vehicle.id)
         self.form.addRow("Van", self.vehicles)
         self.ok_button.setEnabled(bool(vehicles))
 

@@ -11,12 +11,11 @@ from PySide6.QtWidgets import (
     QToolButton, QVBoxLayout, QWidget,
 )
 
-from ...control import cases
-from ...control.actions import ActionResult, ControlService
-from ...control.engine import ExceptionEngine
 from ...domain import TimeWindow
 from ...domain.timeutil import utcnow
 from ...kernel.errors import UserFacingError
+from ...services.control import KIND_LABELS, ActionResult, CaseFilter, CaseRow, ControlService, ExceptionEngine
+from ...services.notifications import NotificationService
 from ..notifications.composer import MessageComposer
 from .dialogs import ReassignDialog, RebookDialog, RescheduleDialog, ResolveDialog
 
@@ -37,10 +36,10 @@ class CaseModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[cases.CaseRow] = []
+        self.rows: list[CaseRow] = []
         self.now = utcnow()
 
-    def set_rows(self, rows: list[cases.CaseRow]) -> None:
+    def set_rows(self, rows: list[CaseRow]) -> None:
         self.beginResetModel()
         self.rows, self.now = rows, utcnow()
         self.endResetModel()
@@ -77,16 +76,19 @@ class _RefreshSignals(QObject):
 
 
 class ExceptionQueueView(QWidget):
-    """`ExceptionQueueView(control_service, engine)`; `refresh_rules()` re-runs the rules in a worker thread."""
+    """`ExceptionQueueView(control_service, engine, notifications=...)`; `refresh_rules()` re-runs the rules in a
+    worker thread. `notifications` (the app's NotificationService) tells the message composer who the customer is."""
 
     actionDone = Signal(str)  # a sentence for the status bar
     orderActivated = Signal(int)  # double-click: show this order
     rulesChecked = Signal()  # a run of the rules finished and the queue shows its result
 
-    def __init__(self, service: ControlService, engine: ExceptionEngine | None = None, parent=None) -> None:
+    def __init__(self, service: ControlService, engine: ExceptionEngine | None = None, parent=None, *,
+                 notifications: NotificationService) -> None:
         super().__init__(parent)
         self.service = service
         self.engine = engine
+        self.notifications = notifications
         self.active_dialog = None
         self._kind_filter: str | None = None
         self._signals = _RefreshSignals()
@@ -167,9 +169,9 @@ class ExceptionQueueView(QWidget):
 
     # --- reading ---
 
-    def case_filter(self) -> cases.CaseFilter:
+    def case_filter(self) -> CaseFilter:
         severity = self.severity.currentData()
-        return cases.CaseFilter(kinds=(self._kind_filter,) if self._kind_filter else (),
+        return CaseFilter(kinds=(self._kind_filter,) if self._kind_filter else (),
                                 severities=(severity,) if severity else (), search=self.search.text(),
                                 include_snoozed=self.show_snoozed.isChecked())
 
@@ -182,9 +184,8 @@ class ExceptionQueueView(QWidget):
         self.set_kind_filter(kinds[0] if len(kinds) == 1 else None)
 
     def reload(self) -> None:
-        conn = self.service.db.reader()
-        self.model.set_rows(cases.open_cases(conn, self.case_filter()))
-        counts = cases.counts_by_kind(conn)
+        self.model.set_rows(self.service.open_cases(self.case_filter()))
+        counts = self.service.counts_by_kind()
         self._update_chips(counts)
         total = counts.get(self._kind_filter, 0) if self._kind_filter else sum(counts.values())
         self.shown.setText(f"Showing the {len(self.model.rows):,} most urgent of {total:,}" if total > len(self.model.rows) else "")
@@ -198,7 +199,7 @@ class ExceptionQueueView(QWidget):
         self.chip_buttons = {}
         total = sum(counts.values())
         for kind, count in [(None, total)] + sorted(counts.items(), key=lambda kc: -kc[1]):
-            label = "All" if kind is None else cases.KIND_LABELS.get(kind, kind)
+            label = "All" if kind is None else KIND_LABELS.get(kind, kind)
             chip = QToolButton()
             chip.setText(f"{label} {count}")
             chip.setCheckable(True)
@@ -208,7 +209,7 @@ class ExceptionQueueView(QWidget):
             self.chip_buttons[kind or "all"] = chip
         self.chips.addStretch(1)
 
-    def selected(self) -> list[cases.CaseRow]:
+    def selected(self) -> list[CaseRow]:
         return [self.model.rows[index.row()] for index in self.table.selectionModel().selectedRows()]
 
     def select_rows(self, rows: list[int]) -> None:
@@ -287,7 +288,7 @@ class ExceptionQueueView(QWidget):
 
     def open_rebook(self) -> None:
         (case,) = self.selected()
-        quotes = cases.quotes_for(self.service.db.reader(), case.order_id, case.carrier)
+        quotes = self.service.rebook_quotes(case.order_id, case.carrier)
         dialog = RebookDialog(quotes, self)
         self._open(dialog, lambda: dialog.quote_id() and self._run(lambda: self.service.rebook(case.id, dialog.quote_id())))
 
@@ -309,7 +310,7 @@ class ExceptionQueueView(QWidget):
 
     def open_reassign(self) -> None:
         chosen = self.selected()
-        dialog = ReassignDialog(cases.active_vehicles(self.service.db.reader()), self)
+        dialog = ReassignDialog(self.service.own_vans(), self)
 
         def apply() -> None:
             for case in chosen:
@@ -319,7 +320,8 @@ class ExceptionQueueView(QWidget):
 
     def open_composer(self) -> None:
         (case,) = self.selected()
-        composer = MessageComposer(self.service, case.order_id, exception_id=case.id, parent=self)
+        composer = MessageComposer(self.service, case.order_id, exception_id=case.id, notifications=self.notifications,
+                                   parent=self)
         composer.sent.connect(lambda result: (self.message.setText(result.message), self.actionDone.emit(result.message),
                                               self.reload()))
         self.active_dialog = composer

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ...kernel.errors import UserFacingError
-from ...exports.tables import ExportCancelled
+from ...services.exports import ExportCancelled
 from ...services.exports import ExportService
 from ..tasks import run_in_thread
 

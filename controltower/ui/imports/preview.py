@@ -4,8 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ...imports import Table
-from ...imports.session import PREVIEW_ROWS, CheckSummary
+from ...services.imports import PREVIEW_ROWS, CheckSummary, Table
 _REJECTED = QBrush(QColor("#fde2e1"))
 _ANSWERED = frozenset((Qt.DisplayRole, Qt.ToolTipRole, Qt.BackgroundRole, Qt.ForegroundRole))
 _REJECTED_TEXT = QBrush(QColor("#b71c1c"))

@@ -8,10 +8,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHB
                                QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from ...imports import ImportProfile, ImportReport
-from ...imports.profiles import FIELDS, normalise_header
-from ...imports.session import CheckSession, CheckSummary, TableHead
-from ...services.imports import ImportService
+from ...services.imports import (
+    FIELDS, CheckSession, CheckSummary, ImportProfile, ImportReport, ImportService, TableHead, normalise_header,
+)
 from .preview import PreviewModel, RejectsModel
 
 NOT_IMPORTED = "(not imported)"

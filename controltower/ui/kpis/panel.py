@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...control.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
+from ...services.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
 from ...domain import Money
 from ...domain.timeutil import UTC
 

@@ -7,24 +7,22 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...control.actions import ActionResult, ControlService
 from ...kernel.errors import UserFacingError
+from ...services.control import ActionResult, ControlService
 from ...services.notifications import NotificationService
 
 
 class MessageComposer(QDialog):
     """Compose and queue a message; `sent(ActionResult)` fires once it is in the outbox (the sender delivers it).
 
-    `notifications` reads who the customer is; without it one is made over the control service's store (until the
-    exception queue is given the app's own)."""
+    `notifications` (the app's NotificationService, `core.notifications`) reads who the customer is."""
 
     sent = Signal(object)
 
     def __init__(self, service: ControlService, order_id: int, *, exception_id: int | None = None,
-                 notifications: NotificationService | None = None, parent=None) -> None:
+                 notifications: NotificationService, parent=None) -> None:
         super().__init__(parent)
         self.service, self.order_id, self.exception_id = service, order_id, exception_id
-        notifications = notifications or NotificationService(service.db, service.hub)
         customer = notifications.contact(order_id)
         self.setWindowTitle(f"Message {customer.customer_name} about {customer.order_ref}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

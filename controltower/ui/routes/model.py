@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from ...routing.explain import slack_text
+from ...services.routing import slack_text
 
 STOP_ROLE = Qt.ItemDataRole.UserRole + 1  # stop index on stop rows
 VEHICLE_ROLE = Qt.ItemDataRole.UserRole + 2  # vehicle index on every row

@@ -10,8 +10,7 @@ from PySide6.QtWidgets import (
     QSplitter, QTreeView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...routing.evaluator import Evaluation
-from ...routing.model import Plan
+from ...services.routing import Evaluation, Plan, compare_outcomes, export_run_sheets, run_sheets
 from ..tasks import run_in_thread
 from .model import COLUMNS, LATE, STOP_ROLE, VEHICLE_ROLE, RouteModel
 
@@ -374,8 +373,6 @@ class RoutesView(QWidget):
         self._what_if_timer.start()
 
     def _poll_what_if(self) -> None:
-        from ...routing.service import compare_outcomes
-
         session, label, before = self._what_if
         session.poll()
         if not session.finished:
@@ -397,8 +394,6 @@ class RoutesView(QWidget):
         self.status.setText("Plan saved." + (f" {comparison.text()}." if comparison else ""))
 
     def export_run_sheets(self, folder: str | Path) -> None:
-        from ...routing.runsheet import export_run_sheets, run_sheets
-
         day, plan, evaluation = self.day, self.plan, self.evaluation
         run_in_thread(lambda: export_run_sheets(run_sheets(day, plan, evaluation), folder), self._exported, self._failed)
 

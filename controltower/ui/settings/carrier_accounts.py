@@ -7,9 +7,8 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
-from ...carriers.base import ConnectionResult
+from ...services.accounts import AccountsService, ConnectionResult, SecretStoreError
 from ..tasks import run_in_thread
-from ...sync import accounts
 
 _OK_STYLE = "color: #1b7f3b; font-weight: bold;"
 _FAIL_STYLE = "color: #b3261e; font-weight: bold;"
@@ -22,9 +21,9 @@ class CarrierSettingsDialog(QDialog):
     saved = Signal(str)  # carrier code
     tested = Signal(str, bool)  # carrier code, connection ok
 
-    def __init__(self, parent: QWidget | None, db) -> None:
+    def __init__(self, parent: QWidget | None, accounts: AccountsService) -> None:
         super().__init__(parent)
-        self.db = db
+        self.accounts = accounts
         self.setWindowTitle("Carrier accounts")
         self.resize(760, 460)
         self._inputs: dict[str, QLineEdit] = {}
@@ -32,8 +31,8 @@ class CarrierSettingsDialog(QDialog):
 
         self.carriers = QListWidget()
         self.carriers.setMaximumWidth(220)
-        for code in accounts.offered_codes(db):
-            item = QListWidgetItem(accounts.title_of(db, code))
+        for code in accounts.offered_codes():
+            item = QListWidgetItem(accounts.title_of(code))
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.carriers.addItem(item)
 
@@ -107,7 +106,7 @@ class CarrierSettingsDialog(QDialog):
             self._task.cancel()
             self._task = None
             self.test_button.setEnabled(True)
-        account = accounts.load_account(self.db, self.code)
+        account = self.accounts.load(self.code)
         self.heading.setText(account.title)
         self.enabled.setChecked(account.enabled or not account.exists)
         self.access.setVisible(self.code == "doordash")
@@ -136,7 +135,7 @@ class CarrierSettingsDialog(QDialog):
         return {name: line.text() for name, line in self._inputs.items()}
 
     def _settings(self) -> dict:
-        account = accounts.load_account(self.db, self.code)
+        account = self.accounts.load(self.code)
         settings = dict(account.settings)
         if self.base_url.text().strip():
             settings["base_url"] = self.base_url.text().strip()
@@ -154,8 +153,8 @@ class CarrierSettingsDialog(QDialog):
     def save(self) -> None:
         code = self.code
         try:
-            accounts.save_account(self.db, code, self._typed(), enabled=self.enabled.isChecked(), settings=self._settings())
-        except accounts.SecretStoreError as exc:
+            self.accounts.save(code, self._typed(), enabled=self.enabled.isChecked(), settings=self._settings())
+        except SecretStoreError as exc:
             self._say(f"Not saved: {exc}. Keys are only ever kept in the system keychain.", ok=False)
             return
         self._show_account()
@@ -165,9 +164,9 @@ class CarrierSettingsDialog(QDialog):
     def test_connection(self) -> None:
         """Starts the test and returns at once; the answer arrives on the UI thread when the carrier replies."""
         code = self.code
-        config = accounts.adapter_config(self.db, code, self._typed(), self._settings())
+        config = self.accounts.adapter_config(code, self._typed(), self._settings())
         self.test_button.setEnabled(False)
-        self._say(f"Testing {accounts.title_of(self.db, code)}…")
+        self._say(f"Testing {self.accounts.title_of(code)}…")
 
         def finished(result: ConnectionResult) -> None:
             self._task = None
@@ -182,4 +181,4 @@ class CarrierSettingsDialog(QDialog):
             self._say(f"✗ The test itself failed: {exc}", ok=False)
             self.tested.emit(code, False)
 
-        self._task = run_in_thread(lambda: accounts.check_connection(config), finished, failed)
+        self._task = run_in_thread(lambda: self.accounts.check_connection(config), finished, failed)
