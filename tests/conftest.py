@@ -32,6 +32,17 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def computer_in_utc(monkeypatch):
+    """The computer's own zone (the shop's when none is set) is UTC in every test, whatever the machine says, as
+    the clock is one a test sets; a test that needs another patches shop_clock.computer_zone (or sets TZ in a child)."""
+    from datetime import timezone
+
+    from controltower.store import shop_clock
+
+    monkeypatch.setattr(shop_clock, "computer_zone", lambda: timezone.utc)
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring():
     backend = MemoryKeyring()
     previous = keyring.get_keyring()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.timeutil import from_iso, to_iso, utcnow
+from ..store.shop_clock import shop_day
 
 OWN_FLEET = "own_fleet"
 # Statuses in which a shipment is still on its way to the customer.
@@ -64,7 +65,7 @@ def own_fleet_arrivals(conn: sqlite3.Connection, order_ids: set[int], now: datet
     if not order_ids:
         return {}
     # Only routes of yesterday, today and later: an older route with stops left is history, not a plan.
-    since = ((now or utcnow()) - timedelta(days=1)).date().isoformat()
+    since = (shop_day(conn, now) - timedelta(days=1)).isoformat()  # plan dates are the shop's days
     rows = conn.execute(
         "SELECT st.route_id, st.order_id, st.sequence, st.planned_arrival, st.actual_arrival, st.status "
         "FROM stops st WHERE st.route_id IN (SELECT r.id FROM routes r WHERE r.plan_date >= ? AND r.id IN "

@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from ..domain import Money
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..store import Database
+from ..store.shop_clock import day_start, shop_day, shop_zone
 from .kpi_cache import DailyCache, DayStore, utc_days
 
 _HOUR = 3600.0
@@ -25,8 +25,8 @@ class Period:
     label: str = ""
 
     @classmethod
-    def last_days(cls, days: int, now: datetime | None = None, zone: ZoneInfo = ZoneInfo("UTC")) -> "Period":
-        """The last `days` local days including today (1 = today)."""
+    def last_days(cls, days: int, now: datetime | None = None, *, zone: tzinfo) -> "Period":
+        """The last `days` days in `zone` (the shop's: KpiService.last_days) including today (1 = today)."""
         now = (now or utcnow()).astimezone(zone)
         tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0), zone)
         label = "Today" if days == 1 else f"Last {days} days"
@@ -210,6 +210,19 @@ class KpiService:
     def conn(self) -> sqlite3.Connection:
         return self.db.reader()
 
+    def zone(self) -> tzinfo:
+        """The shop's zone, whose calendar days the periods cover (store.shop_clock)."""
+        return shop_zone(self.conn)
+
+    def last_days(self, days: int, now: datetime | None = None) -> Period:
+        """The shop's last `days` days including today: "Today" at 19:10 in Portland is Portland's day, not UTC's."""
+        return Period.last_days(days, now, zone=self.zone())
+
+    def between(self, first: date, last: date) -> Period:
+        """The shop's days `first` to `last`, both included."""
+        start, end = day_start(self.conn, first), day_start(self.conn, max(last, first) + timedelta(days=1))
+        return Period(start, end, f"{first:%d %b} to {max(last, first):%d %b}")
+
     def panels(self, period: Period) -> list[KpiValue]:
         previous = period.previous()
         span = (to_iso(previous.start), to_iso(period.end))
@@ -232,10 +245,11 @@ class KpiService:
             trend = tuple(value([by_bucket[b]]) if b in by_bucket else (0.0 if denominator is None else None) for b in buckets)
             kpis.append(KpiValue(key, label, value(current), value(before) if before or denominator is None else None, unit,
                                  DEFINITIONS[key], trend, better, self.currency,
-                                 filter or KpiFilter("orders", since=period.start, until=period.end)))
+                                 filter or KpiFilter("orders", **orders_in)))
 
         delivered = self._delivered(span, width)
-        orders_in = dict(since=period.start, until=period.end)
+        zone = self.zone()  # the filters' days are the shop's (the Orders view filters by the shop's delivery date)
+        orders_in = dict(since=period.start.astimezone(zone), until=period.end.astimezone(zone))
         add("on_time_rate", "On time", "percent", delivered, lambda r: r["on_time"], lambda r: r["promised"],
             filter=KpiFilter("orders", ("delivered",), **orders_in))
         add("first_attempt_rate", "First attempt", "percent", delivered, lambda r: r["first_attempt"], lambda r: r["n"],
@@ -250,7 +264,7 @@ class KpiService:
             better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
         add("cost_per_parcel", "Cost per parcel", "money", delivered, lambda r: r["cost"], lambda r: r["costed_parcels"],
             better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
-        cases_in = dict(since=period.start, until=period.end)
+        cases_in = orders_in
         add("exceptions_opened", "Exceptions", "count", self._bucketed("exceptions_opened", "case_opened",
             "SELECT substr(opened_at, 1, ?) AS b, count(*) AS n FROM exceptions WHERE opened_at >= ? AND opened_at < ? GROUP BY b",
             width, span), lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
@@ -269,7 +283,7 @@ class KpiService:
             filter=KpiFilter("orders", ("returned", "returning"), **orders_in))
         fleet = self._fleet(period, previous)
         fleet_filter = KpiFilter("orders", carriers=("own_fleet",), **orders_in)
-        day = period.start.date().isoformat()  # routes are bucketed by plan date
+        day = shop_day(self.conn, period.start).isoformat()  # routes are bucketed by plan date, a shop day
         add("fleet_utilisation", "Van utilisation", "percent", fleet, lambda r: r["used_h"], lambda r: r["shift_h"],
             filter=fleet_filter, cut=day)
         add("stops_per_hour", "Stops per hour", "number", fleet, lambda r: r["stops"], lambda r: r["used_h"],
@@ -351,7 +365,7 @@ class KpiService:
 
     def _fleet(self, period: Period, previous: Period) -> list:
         """Per plan date: route hours, shift hours, completed stops and km for the own vans."""
-        first, end = previous.start.date(), period.end.date()
+        first, end = shop_day(self.conn, previous.start), shop_day(self.conn, period.end)
         days = [(first + timedelta(days=n)).isoformat() for n in range((end - first).days)]
         return [row for rows in self._fleet_days.rows(self.conn, days).values() for row in rows]
 

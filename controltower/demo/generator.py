@@ -18,6 +18,8 @@ from ..domain.timeutil import UTC, to_iso, utcnow
 from ..routing import plans
 from ..store import Database, carrier_accounts, fleet
 from ..store import settings as shop_settings
+from ..store import shop_clock
+from ..store.shop_clock import shop_today, shop_zone
 from ..store.carrier_accounts import StoredAccount
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
@@ -178,12 +180,12 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     rng = random.Random(seed)
-    tz = ZoneInfo(city.TIMEZONE)
-    now = (now or utcnow()).astimezone(tz)
     db = Database(path)
     count_today = orders_today or rng.randrange(150, 260)
     with db.transaction() as conn:
-        _write_setup(conn, tz)
+        _write_setup(conn)
+        tz = shop_zone(conn)  # the zone just set: the demo's days are the shop's days, as the app will read them
+        now = (now or utcnow()).astimezone(tz)
         history = 0
         for back in range(history_days, 0, -1):
             centre = (now - timedelta(days=back)).replace(hour=13, minute=0, second=0, microsecond=0)
@@ -202,7 +204,7 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
     from ..control.engine import ExceptionEngine
 
     ExceptionEngine(db, clock=lambda: now.astimezone(UTC)).refresh(now.astimezone(UTC))
-    today = now.date().isoformat()
+    today = shop_today(db.reader(), now)
     with db.transaction() as conn:
         past = conn.execute(
             "SELECT e.id, o.promised_end FROM exceptions e JOIN orders o ON o.id = e.order_id "
@@ -214,8 +216,8 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
                                    "Handled: customer informed")
 
 
-def _write_setup(conn, tz: ZoneInfo) -> None:
-    settings = {"shop.name": SHOP["name"], "shop.timezone": city.TIMEZONE, "shop.currency": city.CURRENCY,
+def _write_setup(conn) -> None:
+    settings = {"shop.name": SHOP["name"], shop_clock.SETTING: city.TIMEZONE, "shop.currency": city.CURRENCY,
                 "shop.phone": SHOP["phone"], "demo": "1"}
     shop_settings.put(conn, settings)
     depot_id = fleet.add_depot(conn, SHOP["name"], GeoPoint(SHOP["lat"], SHOP["lon"]), street=SHOP["street"], city=city.CITY,
@@ -284,7 +286,7 @@ def _queue_courier_booking(conn, order_id: int, order: Order, carrier: str) -> N
 def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentStatus]], *, done: bool = False) -> None:
     """A first plan by sectors around the shop, in promise order, nearest next within a slot; the planner improves on it."""
     vehicles = [r[0] for r in conn.execute("SELECT id FROM vehicles ORDER BY id")]
-    plan_date = day.centre.date().isoformat()
+    plan_date = shop_today(conn, day.centre)
     route_ids = [plans.create_route(conn, plan_date, vid, "done" if done else "in_progress") for vid in vehicles]
     by_route: dict[int, list] = {rid: [] for rid in route_ids}
     for order_id, order, status in stops:

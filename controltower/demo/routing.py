@@ -67,14 +67,14 @@ def write_van_day(db, plan_date: str = "2026-11-26", orders: int = 14, vans: int
     from zoneinfo import ZoneInfo
 
     from ..domain import Address, DeliveryOption, GeoPoint, Order, Shipment, TimeWindow
-    from ..store import fleet
+    from ..store import fleet, shop_clock
     from ..store import orders as order_store
     from ..store import shipments as shipment_store
 
     rng = random.Random(seed)
     tz = ZoneInfo(timezone)
     day = datetime.combine(date.fromisoformat(plan_date), datetime.min.time(), tz)
-    db.set_setting("shop.timezone", timezone)
+    db.set_setting(shop_clock.SETTING, timezone)
     with db.transaction() as conn:
         depot_id = fleet.add_depot(conn, "Shop", GeoPoint(45.52, -122.68), street="1 Depot Way", city="Portland",
                                    opens_at="07:00", closes_at="21:00")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.geo import haversine_km
 from ..domain import DeliveryOption, Money
+from ..store import shop_clock
 
 SETTINGS_KEY = "dispatch.shop_settings"
 
@@ -45,6 +46,8 @@ class ShopSettings:
     shop_postcode: str = ""
     shop_country: str = "US"
     shop_phone: str = ""
+    # The shop's one zone lives in the store (store.shop_clock): load_settings fills it in and save_settings writes
+    # it back there; this default only serves settings built by hand, away from any store.
     timezone: str = "UTC"
     currency: str = "USD"
     shop_lat: float = 0.0
@@ -91,13 +94,16 @@ class ShopSettings:
         return next((zone for zone in self.zones if zone.covers(distance, postcode)), None)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        data = asdict(self)
+        data.pop("timezone")  # kept once, in the store's shop.timezone setting, never a second copy here
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "ShopSettings":
         data = json.loads(text)
         known = {f for f in cls.__dataclass_fields__}
         data = {k: v for k, v in data.items() if k in known}  # settings written by a newer version keep working
+        data.pop("timezone", None)  # an older copy of the zone (once saved here as "UTC"): the store's setting rules
         zones = tuple(Zone(z["name"], z.get("radius_km"), tuple(z.get("postcodes", ())), int(z.get("surcharge_minor", 0)))
                       for z in data.pop("zones", ()))
         for key in ("closed_weekdays", "express_window"):
@@ -120,28 +126,34 @@ def read_setting(source, key: str) -> str | None:
 
 
 def load_settings(source) -> ShopSettings:
-    """The shop's settings from the store; before any are saved, defaults built from the shop's depot and details."""
+    """The shop's settings from the store; before any are saved, defaults built from the shop's depot and details.
+
+    The time zone is always the shop's one zone (store.shop_clock: the shop.timezone setting, else the computer's)."""
     text = read_setting(source, SETTINGS_KEY)
-    return defaults_from_store(source) if text is None else ShopSettings.from_json(text)
+    settings = defaults_from_store(source) if text is None else ShopSettings.from_json(text)
+    conn = _connection(source)
+    return settings if conn is None else replace(settings, timezone=shop_clock.shop_zone_name(conn))
+
+
+def _connection(source) -> sqlite3.Connection | None:
+    """The calling thread's connection for a Database or a connection; None for anything else (a bare setting reader)."""
+    if isinstance(source, sqlite3.Connection):
+        return source
+    reader = getattr(source, "reader", None)
+    return reader() if callable(reader) else None
 
 
 def defaults_from_store(source) -> ShopSettings:
     """Sensible first settings: the first depot is the shop, 8 km around it is the zone, its hours are the shop's."""
-    conn = source if isinstance(source, sqlite3.Connection) else getattr(source, "conn", None)
+    conn = _connection(source)
     settings = ShopSettings()
     if conn is None:
         return settings
     changes = {}
-    for key, field_name in (("shop.name", "shop_name"), ("shop.timezone", "timezone"), ("shop.currency", "currency"),
-                            ("shop.phone", "shop_phone")):
+    for key, field_name in (("shop.name", "shop_name"), ("shop.currency", "currency"), ("shop.phone", "shop_phone")):
         value = read_setting(conn, key)
         if value:
             changes[field_name] = value
-    if "timezone" in changes:
-        try:
-            ZoneInfo(changes["timezone"])
-        except Exception:  # an unknown zone name must not stop dispatch: plan in UTC
-            changes.pop("timezone")
     depot = conn.execute("SELECT * FROM depots ORDER BY id LIMIT 1").fetchone()
     if depot is not None:
         changes.update(shop_street=depot["street"], shop_city=depot["city"], shop_postcode=depot["postcode"],
@@ -154,4 +166,8 @@ def defaults_from_store(source) -> ShopSettings:
 
 
 def save_settings(db, settings: ShopSettings) -> None:
+    """Save the delivery settings; a changed time zone becomes the shop's zone (shop.timezone), for every part of the app."""
     db.set_setting(SETTINGS_KEY, settings.to_json())
+    if settings.timezone != shop_clock.shop_zone_name(db.reader()):
+        ZoneInfo(settings.timezone)  # an unknown name is refused here rather than silently ignored on every read
+        db.set_setting(shop_clock.SETTING, settings.timezone)

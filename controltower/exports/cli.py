@@ -40,18 +40,11 @@ def main(argv: list[str]) -> int:
 
 
 def _export_kpis(db, out: str, days: int) -> str:
-    from ..control.kpis import KpiService, Period
+    from ..control.kpis import KpiService
     from .kpis import export_kpis
 
-    zone = db.shop_timezone() or _computer_zone()
     service = KpiService(db, currency=db.get_setting("shop.currency") or "USD")
-    return export_kpis(service, Period.last_days(days, zone=zone), out, zone).summary()
-
-
-def _computer_zone():
-    from datetime import datetime
-
-    return datetime.now().astimezone().tzinfo
+    return export_kpis(service, service.last_days(days), out, service.zone()).summary()
 
 
 def _positive(text: str) -> int:

@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 from ..domain import Order
 from ..domain.timeutil import to_iso, utcnow
 from ..store.orders import BATCH, BulkWriter, OrderRow, UpsertResult, order_row
+from ..store.shop_clock import shop_zone
 from .assemble import stop_if_cancelled
 
 
@@ -30,4 +31,5 @@ def save_orders(conn: sqlite3.Connection, orders: Iterable[Order],
                 cancel: threading.Event | None = None) -> UpsertResult:
     """Domain Orders (from a shop's API) saved like an import's rows. Call inside a transaction."""
     now = to_iso(utcnow())
-    return save_rows(conn, [order_row(order, now) for order in orders], progress, cancel)
+    zone = shop_zone(conn)  # each order's delivery date is the shop's day of its promise
+    return save_rows(conn, [order_row(order, now, zone) for order in orders], progress, cancel)

@@ -15,6 +15,7 @@ from typing import Iterable
 from ..domain import ShipmentStatus
 from ..domain.timeutil import from_iso
 from ..store import Database
+from ..store.shop_clock import shop_today, shop_zone
 
 
 class MapStatus(StrEnum):
@@ -166,7 +167,7 @@ def _route_colors(db: Database, day: str) -> dict[int, str]:
 def stop_features(db: Database, day: str) -> list[StopFeature]:
     """Every geocoded order due on `day` (ISO date) or on one of that day's routes, with its map colour."""
     colors = _route_colors(db, day)
-    zone = db.shop_timezone()
+    zone = shop_zone(db.reader())
     best: dict[int, StopFeature] = {}
     for row in db.reader().execute(_STOPS_SQL, {"day": day}):
         summary = row["exception_summary"] or ""
@@ -254,5 +255,5 @@ class MapDay:
 
 
 def map_day(db: Database, day: str | datetime) -> MapDay:
-    day = day if isinstance(day, str) else day.date().isoformat()
+    day = day if isinstance(day, str) else shop_today(db.reader(), day)  # a moment: the shop's day at it
     return MapDay(day, stop_features(db, day), route_features(db, day), depot_features(db), vehicle_features(db, day))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from ..domain.timeutil import UTC, TimeWindow, from_iso, to_iso, utcnow
 from ..kernel.events import EventHub
 from ..store import audit
+from ..store.shop_clock import shop_today, shop_zone_name
 from . import plans
 from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_stop, explain_unplanned
@@ -124,10 +125,11 @@ class RoutingService:
         return OsrmMatrixProvider(url, cache=StoreMatrixCache(self.db)) if url else OfflineMatrixProvider()
 
     def timezone(self) -> str:
-        return self.db.get_setting("shop.timezone", "UTC") or "UTC"
+        """The shop's zone by name (store.shop_clock), the one its plan dates and shifts are in."""
+        return shop_zone_name(self.db.reader())
 
     def default_date(self) -> str:
-        return self.clock().astimezone(ZoneInfo(self.timezone())).date().isoformat()
+        return shop_today(self.db.reader(), self.clock())
 
     def load_day(self, plan_date: str | date | None = None) -> RoutingDay:
         plan_date = (plan_date.isoformat() if isinstance(plan_date, date) else plan_date) or self.default_date()

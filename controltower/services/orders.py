@@ -12,6 +12,7 @@ from ..store import Database, audit, carrier_accounts
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
 from ..store.orders import OrderQuery
+from ..store.shop_clock import shop_today
 
 __all__ = ["OrderQuery", "OrderListRow", "TrackingLine", "ShipmentDetail", "AuditLine", "OrderDetail", "OrdersService"]
 
@@ -111,6 +112,10 @@ class OrdersService:
         """Carrier code -> the name the shop gave the account."""
         return carrier_accounts.names(self.db.reader())
 
-    def shop_timezone(self) -> tzinfo | None:
-        """The shop's zone from Settings; None means the computer's own."""
+    def shop_timezone(self) -> tzinfo:
+        """The shop's zone (store.shop_clock: the one set in Settings, else the computer's own)."""
         return self.db.shop_timezone()
+
+    def shop_today(self) -> str:
+        """The shop's calendar day as an ISO date: the date filters' default, never the UTC date."""
+        return shop_today(self.db.reader())

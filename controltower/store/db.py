@@ -8,9 +8,9 @@ from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import migrations
+from .shop_clock import shop_zone
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -111,13 +111,9 @@ class Database:
         with self.transaction() as conn:
             settings.put(conn, {key: value})
 
-    def shop_timezone(self) -> tzinfo | None:
-        """The shop's time zone from Settings; None means the computer's own. Safe from any thread."""
-        row = self.reader().execute("SELECT value FROM settings WHERE key = 'shop.timezone'").fetchone()
-        try:
-            return ZoneInfo(row[0]) if row and row[0] else None
-        except (ValueError, ZoneInfoNotFoundError):
-            return None
+    def shop_timezone(self) -> tzinfo:
+        """The shop's time zone (store.shop_clock: the one set in Settings, else the computer's). Safe from any thread."""
+        return shop_zone(self.reader())
 
     def integrity_ok(self) -> bool:
         return self.scalar("PRAGMA integrity_check") == "ok"

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 from typing import Iterable, NamedTuple
 
 from ..domain import Address, DeliveryOption, GeoPoint, GeoPrecision, Money, Order, OrderLine, ShipmentStatus, TimeWindow
 from ..domain.timeutil import from_iso, to_iso, utcnow
+from .shop_clock import day_in, shop_zone
 
 # Columns the Orders view may sort by, mapped to SQL (never interpolate user text).
 SORTABLE = {
@@ -46,7 +48,8 @@ def order_values(order_ref: str, source: str, created_at: str, updated_at: str, 
             delivery_date, parcels, weight_g, value_minor, currency, notes, status)
 
 
-def order_row(order: Order, updated_at: str | None = None, local_date: str | None = None) -> OrderRow:
+def order_row(order: Order, updated_at: str | None, zone: tzinfo) -> OrderRow:
+    """The store row of a domain Order; its delivery date is the promise's day in `zone` (the shop's: shop_zone)."""
     window = order.promised_window
     location = order.location
     values = order_values(
@@ -54,7 +57,7 @@ def order_row(order: Order, updated_at: str | None = None, local_date: str | Non
         order.phone, order.email, order.address.street, order.address.line2, order.address.city, order.address.region,
         order.address.postcode, order.address.country, order.delivery_option.value,
         to_iso(window.start) if window else None, to_iso(window.end) if window else None,
-        local_date or (window.start.date().isoformat() if window else None), order.parcels, order.weight_g,
+        day_in(zone, window.start).isoformat() if window else None, order.parcels, order.weight_g,
         order.value.amount_minor, order.value.currency, order.notes,
         lat=location.lat if location else None, lon=location.lon if location else None,
         geo_precision=location.precision.value if location else GeoPrecision.UNKNOWN.value,
@@ -93,7 +96,8 @@ class UpsertResult:
 def upsert_orders(conn: sqlite3.Connection, orders: Iterable[Order]) -> UpsertResult:
     """Insert new orders and update changed ones, keyed by order_ref (BulkWriter's rules). Call inside one transaction."""
     now = to_iso(utcnow())
-    rows = [order_row(order, now) for order in orders]
+    zone = shop_zone(conn)
+    rows = [order_row(order, now, zone) for order in orders]
     writer = BulkWriter(conn, len(rows))
     writer.add([r.values for r in rows], [r.lines for r in rows])
     return writer.finish()

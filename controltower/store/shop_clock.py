@@ -7,10 +7,12 @@ calendar day, never the UTC date: at 19:10 in Portland it is still today there, 
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, time, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..domain.timeutil import utcnow
+import tzlocal
+
+from ..domain.timeutil import UTC, utcnow
 
 SETTING = "shop.timezone"
 
@@ -27,8 +29,14 @@ def configured_zone(conn: sqlite3.Connection) -> ZoneInfo | None:
 
 
 def computer_zone() -> tzinfo:
-    """This computer's own zone (what the shop owner's clock shows)."""
-    return datetime.now(timezone.utc).astimezone().tzinfo or timezone.utc
+    """This computer's own zone (what the shop owner's clock shows), by its IANA name where the system has one.
+
+    tzlocal reads TZ, /etc/localtime and the Windows registry; a fixed offset (what `astimezone()` gives) would
+    put the shop's day an hour off after the next daylight-saving change, so it is only the last resort."""
+    try:
+        return tzlocal.get_localzone()
+    except (ValueError, LookupError, OSError, ZoneInfoNotFoundError):
+        return datetime.now(timezone.utc).astimezone().tzinfo or timezone.utc
 
 
 def shop_zone(conn: sqlite3.Connection) -> tzinfo:
@@ -47,10 +55,20 @@ def shop_zone_name(conn: sqlite3.Connection) -> str:
 
 def shop_day(conn: sqlite3.Connection, moment: datetime | None = None) -> date:
     """The shop's calendar day at `moment` (default: now)."""
+    return day_in(shop_zone(conn), moment)
+
+
+def day_in(zone: tzinfo, moment: datetime | None = None) -> date:
+    """The calendar day at `moment` in `zone`, a shop zone read once for many moments (a bulk write's orders)."""
     moment = moment or utcnow()
     if moment.tzinfo is None:
-        raise ValueError("shop_day needs an aware datetime")
-    return moment.astimezone(shop_zone(conn)).date()
+        raise ValueError("the shop's day needs an aware datetime")
+    return moment.astimezone(zone).date()
+
+
+def day_start(conn: sqlite3.Connection, day: date) -> datetime:
+    """The moment (UTC) the shop's calendar `day` begins: local midnight, whatever the daylight-saving state."""
+    return datetime.combine(day, time(0), shop_zone(conn)).astimezone(UTC)
 
 
 def shop_today(conn: sqlite3.Connection, moment: datetime | None = None) -> str:

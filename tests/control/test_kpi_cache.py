@@ -172,7 +172,7 @@ def test_rows_of_another_version_are_never_read(shop, restarted, monkeypatch):
 
 
 def test_today_and_yesterday_are_never_stored(shop):
-    everything(KpiService(shop), Period.last_days(30))
+    everything(KpiService(shop), Period.last_days(30, zone=UTC))
     stored = [d for d, in shop.query("SELECT DISTINCT day FROM kpi_days ORDER BY day")]
     assert stored and max(stored) == day(2)
 

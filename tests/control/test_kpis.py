@@ -120,9 +120,9 @@ def test_cost_breakdown_by_carrier_and_option(shop):
 
 
 def test_today_period_uses_hourly_buckets():
-    period = Period.last_days(1, at(25, 15))
+    period = Period.last_days(1, at(25, 15), zone=UTC)
     assert period.label == "Today" and len(period.buckets()) == 24
-    assert Period.last_days(30, at(25, 15)).previous().end == Period.last_days(30, at(25, 15)).start
+    assert Period.last_days(30, at(25, 15), zone=UTC).previous().end == Period.last_days(30, at(25, 15), zone=UTC).start
 
 
 def test_cached_days_are_recomputed_when_a_delivery_lands_on_them(shop):
@@ -150,7 +150,7 @@ def test_a_kpi_filter_becomes_an_orders_query(shop):
 
 def test_todays_cases_show_up_on_the_next_refresh_of_the_same_service(shop):
     service = KpiService(shop)
-    week = Period.last_days(7)
+    week = Period.last_days(7, zone=UTC)
     before = {k.key: k for k in service.panels(week)}["exceptions_opened"].value
     ControlService(shop).log_complaint(shop.scalar("SELECT min(id) FROM orders"), "rang twice")
     assert {k.key: k for k in service.panels(week)}["exceptions_opened"].value == before + 1

@@ -4,11 +4,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 
 from ...domain.timeutil import from_iso, to_iso, utcnow
+from ...store.shop_clock import shop_zone
 from .templates import TemplateSet
 
 DEFAULT_CHANNELS = ("email", "sms")
@@ -29,14 +29,6 @@ class SentRecord:
     attempts: int
     last_error: str
     note: str
-
-
-def shop_zone(conn: sqlite3.Connection) -> ZoneInfo:
-    row = conn.execute("SELECT value FROM settings WHERE key = 'shop.timezone'").fetchone()
-    try:
-        return ZoneInfo(row[0]) if row else ZoneInfo("UTC")
-    except Exception:
-        return ZoneInfo("UTC")
 
 
 def local_text(conn: sqlite3.Connection, moment: datetime | None) -> str:

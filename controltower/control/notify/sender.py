@@ -19,7 +19,8 @@ from ...kernel.events import EventHub
 from ...store import Database
 from .channels import Outgoing, SendError, SmtpChannel, SmtpConfig, TwilioChannel, TwilioConfig
 from . import outbox
-from .outbox import is_opted_out, opt_out, shop_zone
+from ...store.shop_clock import shop_zone
+from .outbox import is_opted_out, opt_out
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6

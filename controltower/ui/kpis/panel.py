@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QDate, QMargins, QObject, Qt, Signal
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
 
 from ...services.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
 from ...domain import Money
-from ...domain.timeutil import UTC
 
 PERIODS = (("Today", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom…", None))
 GOOD, BAD, NEUTRAL = "#1e8449", "#b00020", "#566573"
@@ -189,10 +187,8 @@ class KpiPanel(QWidget):
     def period(self) -> Period:
         days = self.period_box.currentData()
         if days:
-            return Period.last_days(days, self._now)
-        start = datetime.combine(self.custom_from.date().toPython(), time(0), UTC)
-        end = datetime.combine(self.custom_to.date().toPython(), time(0), UTC) + timedelta(days=1)
-        return Period.custom(start, max(end, start + timedelta(days=1)))
+            return self.service.last_days(days, self._now)  # the shop's days, never UTC's
+        return self.service.between(self.custom_from.date().toPython(), self.custom_to.date().toPython())
 
     def set_period(self, days: int | None) -> None:
         self.period_box.setCurrentIndex(next(i for i, (_, d) in enumerate(PERIODS) if d == days))

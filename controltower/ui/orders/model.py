@@ -35,7 +35,7 @@ class OrdersModel(QAbstractTableModel):
     def __init__(self, service: OrdersService, timezone: tzinfo | None = None, parent=None) -> None:
         super().__init__(parent)
         self.service = service
-        self.tz = timezone or service.shop_timezone() or datetime.now().astimezone().tzinfo
+        self.tz = timezone or service.shop_timezone()
         self.carrier_names = service.carrier_names()
         self.query = OrderQuery()
         self.rows: list[OrderListRow] = []
