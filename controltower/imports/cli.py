@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from pathlib import Path
 
-from ..kernel.errors import InputError
+from ..kernel.errors import InputError, UserFacingError
+
+_STORE_FILES = ("", "-wal", "-shm", "-journal")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # never echo a file's control bytes to the terminal
 
 
 def main(argv: list[str]) -> int:
@@ -18,6 +23,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--progress", action="store_true", help="print progress lines on stderr")
     args = parser.parse_args(argv)
 
+    new_store = not Path(args.db).exists()
+    try:
+        report = _import(args)
+    except UserFacingError as exc:
+        if new_store:  # a failed import leaves no empty store behind where there was none
+            for suffix in _STORE_FILES:
+                Path(args.db + suffix).unlink(missing_ok=True)
+        return _refuse(args, exc)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        print(f"{report.imported} new, {report.updated} updated, {report.unchanged} unchanged, "
+              f"{report.rejected} rows rejected ({report.rows} rows read)")
+        for problem in report.errors[:50]:
+            print(printable(f"  row {problem.row}, {problem.column}: {problem.reason}"))
+    return 0
+
+
+def _import(args):
+    """The import itself; raises UserFacingError for anything the user can act on."""
     from ..store import Database
     from .importer import import_table, worker_pool, write_rejects
     from .profiles import guess_profile, load_profile
@@ -27,33 +52,36 @@ def main(argv: list[str]) -> int:
         if args.progress:
             print(f"{phase} {done}/{total}", file=sys.stderr, flush=True)
 
-    try:
-        table = read_table(args.file)
-    except InputError as exc:
-        print(f"controltower import: {exc}", file=sys.stderr)
-        return 2
+    table = read_table(args.file)
     db = Database(args.db)
     try:
         try:
             profile = load_profile(db, args.profile) if args.profile else guess_profile(table.headers)
         except KeyError:
-            print(f"controltower import: no profile called {args.profile!r}", file=sys.stderr)
-            return 2
+            raise InputError(f"There is no import profile called {args.profile!r}.",
+                             "Use shopify, woocommerce, generic or a profile saved in the import wizard.") from None
         if "order_ref" not in profile.resolve(table.headers):
-            print(f"controltower import: {table.source} has no order number column for the {profile.name} profile "
-                  f"(columns: {', '.join(table.headers[:12])}). Choose another --profile.", file=sys.stderr)
-            return 2
+            raise InputError(f"{table.source} has no order number column for the {profile.name} profile "
+                             f"(columns: {', '.join(table.headers[:12])}).", "Choose another --profile.")
         with worker_pool(len(table.rows)) as pool:  # checked in workers while the checked part is saved
             report = import_table(db, table, profile, progress=progress, pool=pool)
         if args.rejects and report.rejected_rows:
             write_rejects(args.rejects, table, report.errors, report.rejected_rows)
     finally:
         db.close()
+    return report
+
+
+def _refuse(args, exc: UserFacingError) -> int:
+    """One plain sentence (and what to do), on stderr, or as JSON on stdout with --json; exit code 2."""
+    message, advice = printable(exc.message), printable(exc.advice)
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps({"error": message, "advice": advice}, ensure_ascii=False))
     else:
-        print(f"{report.imported} new, {report.updated} updated, {report.unchanged} unchanged, "
-              f"{report.rejected} rows rejected ({report.rows} rows read)")
-        for problem in report.errors[:50]:
-            print(f"  row {problem.row}, {problem.column}: {problem.reason}")
-    return 0
+        print(f"controltower import: {message} {advice}".rstrip(), file=sys.stderr)
+    return 2
+
+
+def printable(text: str) -> str:
+    """Text from a file made safe for a terminal: control characters shown as '?'."""
+    return _UNPRINTABLE.sub("?", text)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -10,6 +12,12 @@ from pathlib import Path
 from ..kernel.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
+MAX_FILE_BYTES = 512 * 1024 * 1024  # a million-row shop export is about 150 MB
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024  # an XLSX's parts once unzipped, all together
+MAX_PACKING_RATIO = 100  # spreadsheet XML packs 10-20 times; a part packed far tighter is a zip bomb
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+_OLD_EXCEL = b"\xd0\xcf\x11\xe0"  # an .xls (or other Office 97) file
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # bytes no text export holds (tab, CR, LF, FF are fine)
 
 
 @dataclass
@@ -33,11 +41,18 @@ def read_table(path: str | Path) -> Table:
     """The file as a Table; raises InputError with a plain reason when it can't be read."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path.name} is {size / 2**20:,.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB an import takes.",
+                             "Split it into smaller files and import them one after another.")
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"Could not open {path.name}: {exc.strerror or exc}.", "Check the file exists and is readable.") from exc
     if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
         return read_xlsx(data, path.name)
+    if data[:4] == _OLD_EXCEL:
+        raise InputError(f"{path.name} is an old Excel (.xls) file, which can't be imported.",
+                         "Open it in your spreadsheet and save it as .xlsx or CSV.")
     return read_csv_bytes(data, path.name)
 
 
@@ -80,9 +95,14 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 
 
 def read_csv_bytes(data: bytes, source: str = "") -> Table:
-    text, encoding = decode(data)
+    try:
+        text, encoding = decode(data)
+    except UnicodeDecodeError as exc:  # a UTF-16 mark on bytes that are not UTF-16 text
+        raise InputError(f"{source or 'The file'} is not a CSV or Excel file: it holds binary data, not text.",
+                         "Export the orders from your shop or spreadsheet as CSV or .xlsx and pick that file.") from exc
     if not text.strip():
         raise InputError(f"{source or 'The file'} is empty.", "Export the orders again and pick the new file.")
+    refuse_binary(text, source)
     delimiter = sniff_delimiter(text)
     records = []
     try:
@@ -90,8 +110,21 @@ def read_csv_bytes(data: bytes, source: str = "") -> Table:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             records.append(record)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise InputError(f"{source or 'The file'} has a cell longer than {csv.field_size_limit():,} characters near "
+                             f"row {len(records) + 1}, more than an order needs.",
+                             "Check that cell in your spreadsheet (a quote left open joins the rows after it).") from exc
         raise InputError(f"{source or 'The file'} is not a readable CSV file: {exc}.", "Save it again as CSV from your spreadsheet.") from exc
     return _table(records, source, encoding, delimiter)
+
+
+def refuse_binary(text: str, source: str = "") -> None:
+    """Raise InputError when decoded text is not text at all (a picture, a PDF, a database): its start is full of
+    control characters, which no spreadsheet writes."""
+    head = text[:65536]
+    if len(_CONTROL.findall(head)) > max(2, len(head) // 100):
+        raise InputError(f"{source or 'The file'} is not a CSV or Excel file: it holds binary data, not text.",
+                         "Export the orders from your shop or spreadsheet as CSV or .xlsx and pick that file.")
 
 
 def _table(records: list[list[str]], source: str, encoding: str, delimiter: str) -> Table:
@@ -113,18 +146,91 @@ def _table(records: list[list[str]], source: str, encoding: str, delimiter: str)
 
 
 def read_xlsx(data: bytes, source: str = "") -> Table:
+    """The first sheet of a workbook. Its <dimension> is not trusted (a stale one would cut rows off): every row is
+    read, and the rows read must reach the last row the sheet's XML holds, or the file is refused."""
     import openpyxl
 
+    name = source or "The file"
+    check_unpacked_sizes(data, name)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own types for broken files
-        raise InputError(f"{source or 'The file'} is not a readable Excel workbook: {exc}.", "Open it in your spreadsheet and save it again as .xlsx.") from exc
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, XML and its own types for broken files
+        raise _damaged(name, exc) from exc
     try:
         sheet = workbook.worksheets[0]
-        records = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()
+        records = []
+        for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True):
+            record = [cell_text(v) for v in row]
+            for cell in record:
+                if len(cell) > MAX_CELL_CHARS:
+                    raise InputError(f"{name} has a cell of {len(cell):,} characters in row {len(records) + 1}, more "
+                                     f"than the {MAX_CELL_CHARS:,} a spreadsheet cell holds.",
+                                     "Check that cell in your spreadsheet and save the file again.")
+            records.append(record)
+        expected = rows_in_sheet(workbook._archive, sheet._worksheet_path, name)
+    except InputError:
+        raise
+    except Exception as exc:  # malformed XML in the sheet, a bad zip entry
+        raise _damaged(name, exc) from exc
     finally:
         workbook.close()
+    if len(records) != expected:
+        raise InputError(f"{name}: read {len(records):,} rows but its sheet holds {expected:,}; nothing was imported.",
+                         "Open it in your spreadsheet, save it again as .xlsx and import that file.")
     return _table(records, source, "xlsx", "")
+
+
+def _damaged(name: str, exc: Exception) -> InputError:
+    return InputError(f"{name} is not a readable Excel workbook: {_one_line(exc)}.",
+                      "Open it in your spreadsheet and save it again as .xlsx.")
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return _CONTROL.sub("", text)[:200]
+
+
+def check_unpacked_sizes(data: bytes, name: str) -> None:
+    """Refuse a workbook whose parts would unpack to more than we read, judged from the zip's directory before
+    anything is unpacked (a 400 KB zip bomb unpacks to 400 MB). Python's zipfile never unpacks past those sizes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _damaged(name, exc) from exc
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise InputError(f"{name} unpacks to {total / 2**20:,.0f} MB, more than the {MAX_UNPACKED_BYTES // 2**20:,} MB "
+                         "an import takes.", "Split it into smaller files and import them one after another.")
+    for part in parts:
+        if part.file_size > 10 * 2**20 and part.file_size > MAX_PACKING_RATIO * max(part.compress_size, 1):
+            raise InputError(f"{name} is not a normal workbook: one of its parts unpacks from "
+                             f"{part.compress_size / 2**10:,.0f} KB to {part.file_size / 2**20:,.0f} MB (a zip bomb).",
+                             "Don't import this file; export the orders again from your shop or spreadsheet.")
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+
+
+def rows_in_sheet(archive: zipfile.ZipFile, part: str, name: str) -> int:
+    """The last row number a sheet's XML holds, counted from its <row> tags (not from <dimension>); rows out of
+    order are refused, since a reader would drop them."""
+    last, tail = 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
+            for tag in _ROW_TAG.finditer(text):
+                number = _ROW_NUMBER.search(tag.group(1))
+                row = int(number.group(1)) if number else last + 1
+                if row <= last:
+                    raise InputError(f"{name} lists row {row} after row {last}, so rows could be lost; nothing was imported.",
+                                     "Open it in your spreadsheet, save it again as .xlsx and import that file.")
+                last = row
+    return last
 
 
 def cell_text(value: object) -> str:

@@ -1,6 +1,7 @@
 """The import wizard: pick a file, choose or adjust the column mapping with a live preview, fix or export rejected rows, import in the background."""
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -277,7 +278,7 @@ class ImportWizard(QDialog):
         self._busy = False
         self.progress.setVisible(False)
         shown = advice if advice and "Traceback" not in advice else ""
-        self.summary.setText(f"<b style='color:#b71c1c'>{message}</b> {shown}")
+        self.summary.setText(f"<b style='color:#b71c1c'>{escape(message)}</b> {escape(shown)}")  # names come from the file
         self._refresh_buttons()
 
     # ----- rejects
@@ -319,7 +320,7 @@ class ImportWizard(QDialog):
                 self._poll.stop()
                 self._busy = False
                 self.progress.setVisible(False)
-                self.summary.setText(f"<b style='color:#b71c1c'>{message[1]}</b> Nothing was saved.")
+                self.summary.setText(f"<b style='color:#b71c1c'>{escape(message[1])}</b> Nothing was saved.")
                 self._refresh_buttons()
 
     def _import_done(self, report: ImportReport) -> None:
