@@ -126,10 +126,13 @@ class Booking:
 @dataclass(frozen=True)
 class CancelResult:
     external_id: str
-    cancelled: bool  # True: done (or refund submitted); False: the carrier refused
+    cancelled: bool  # True: done or under way (see `final`); False: the carrier refused
     status: ShipmentStatus = ShipmentStatus.CANCELLED
     raw_status: str = ""
     message: str = ""
+    # False while a label refund is only submitted/queued: the carrier may still reject it, so the
+    # shipment is not cancelled yet and the refund is asked after (`refund_status`) until it settles.
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,10 @@ class CarrierAdapter(abc.ABC):
 
     async def create_return(self, request: ShipmentRequest, idempotency_key: str) -> Booking:
         raise self._unsupported(Capability.RETURN)
+
+    async def refund_status(self, tracking_ref: str) -> CancelResult:
+        """Where a cancel that came back not `final` stands now (label refunds take days)."""
+        raise self._unsupported(Capability.CANCEL)
 
     async def proof_of_delivery(self, tracking_ref: str) -> ProofOfDelivery:
         raise self._unsupported(Capability.PROOF_OF_DELIVERY)

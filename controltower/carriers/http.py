@@ -1,8 +1,10 @@
 """The one HTTP helper all carrier clients share: a timeout on every call, failures mapped to typed errors."""
 from __future__ import annotations
 
+import html
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -38,6 +40,8 @@ class ErrorInfo:
 
     message: str = ""
     code: str = ""
+    fields: tuple[str, ...] = ()  # the request fields the carrier says are wrong, when it names them
+    detail: str = ""  # the carrier's own words about those fields
 
 
 ErrorParser = Callable[[Any], ErrorInfo]
@@ -140,9 +144,15 @@ class CarrierHttp:
 
     def _error(self, response: httpx.Response, method: str, path: str, is_write: bool) -> CarrierError:
         status = response.status_code
-        info = self.error_parser(_body(response))
+        body = _body(response)
+        info = ErrorInfo(html_page_sentence(body, status)) if _is_html(response, body) else self.error_parser(body)
         said = f": {info.message}" if info.message else ""
         kwargs = dict(carrier_message=info.message, code=info.code, http_status=status)
+        if is_write and status >= 500 and status != 501:
+            # The carrier failed while holding our write: whatever its code says (Uber's couriers_busy,
+            # internal_server_error), it may have acted first. Look it up before anything else.
+            return UnknownOutcome(self.carrier, f"{self.name} failed while handling {method} {path} "
+                                  f"(HTTP {status}){said}; it may have taken effect", **kwargs)
         cls = self.classify(status, info) if self.classify else None
         if cls is RateLimited or (cls is None and status == 429):
             return RateLimited(self.carrier, f"{self.name} asks us to slow down{said}",
@@ -165,6 +175,18 @@ class CarrierHttp:
         if status == 422:
             return ServiceUnavailable(self.carrier, f"{self.name} cannot do this shipment{said}", **kwargs)
         return RequestRejected(self.carrier, f"{self.name} refused the request (HTTP {status}){said}", **kwargs)
+
+
+def _is_html(response: httpx.Response, body: Any) -> bool:
+    kind = response.headers.get("Content-Type", "").lower()
+    return isinstance(body, str) and ("html" in kind or body.lstrip()[:15].lower().startswith(("<!doctype", "<html")))
+
+
+def html_page_sentence(page: str, status: int) -> str:
+    """One sentence for a web page where an API answer was expected (a proxy's or the carrier's site's error page)."""
+    found = re.search(r"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL)
+    title = " ".join(html.unescape(found.group(1)).split())[:120] if found else ""
+    return f"a web page instead of an API answer (HTTP {status}{': ' + title if title else ''})"
 
 
 def _body(response: httpx.Response) -> Any:

@@ -205,8 +205,15 @@ class SyncEngine:
         if shipment is None or not shipment.external_id:
             await self.run_db(_record_cancel, entry, None)  # nothing was ever booked
         else:
-            result = await adapter.cancel(shipment.external_id)
+            if entry.refund_pending:  # asked before; the carrier had only queued the refund
+                result = await adapter.refund_status(shipment.external_id)
+            else:
+                result = await adapter.cancel(shipment.external_id)
             self._reached(True)
+            if result.cancelled and not result.final:
+                # Submitted is not refunded: the label stays live (and tracked) until the carrier decides.
+                check_at = utcnow() + timedelta(seconds=self.policy.refund_check_s)
+                return await self.run_db(outbox.await_refund, entry.id, result.raw_status, check_at)
             await self.run_db(_record_cancel, entry, result)
             self.tracking.forget(entry.shipment_id)
         self.hub.publish("shipments.changed", ids=[entry.shipment_id])

@@ -42,9 +42,14 @@ class OutboxEntry:
         return self.state == "unknown" or self.result.get("outcome") == "unknown"
 
     @property
+    def refund_pending(self) -> bool:
+        """A cancel the carrier accepted as a refund request only: its status is asked again, never re-sent."""
+        return bool(self.result.get("refund_pending"))
+
+    @property
     def cancellable(self) -> bool:
         """Only a write that has not reached the carrier may be withdrawn."""
-        return self.state == "pending"
+        return self.state == "pending" and not self.refund_pending
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
@@ -150,6 +155,12 @@ def retry_later(conn: sqlite3.Connection, entry_id: int, error: str, at: datetim
          result=json.loads(UNKNOWN_MARK) if unknown else None)
 
 
+def await_refund(conn: sqlite3.Connection, entry_id: int, raw_status: str, at: datetime) -> None:
+    """The carrier took the cancel as a refund request ("submitted", "QUEUED"): ask again at `at`."""
+    _set(conn, entry_id, "pending", error=f"refund {raw_status}: waiting for the carrier's decision",
+         next_attempt_at=at, result={"refund_pending": raw_status or "submitted"})
+
+
 def recover_after_crash(conn: sqlite3.Connection) -> int:
     """Entries left in flight by a crash may have reached the carrier: mark them unknown to reconcile."""
     now = to_iso(utcnow())
@@ -176,6 +187,8 @@ def cancel(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry:
 
 
 def _why_not_cancellable(entry: OutboxEntry) -> str:
+    if entry.refund_pending:
+        return "the carrier is deciding on the label refund"
     return {
         "in_flight": "it is being sent to the carrier right now",
         "unknown": "the carrier may already have it; Control Tower is checking before anything else",

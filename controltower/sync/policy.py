@@ -36,6 +36,7 @@ class SyncPolicy:
     offline_after: int = 3           # consecutive unreachable calls before we say "offline"
     offline_probe_s: float = 15.0    # while offline, the oldest write tries again this often
     idempotency_window_s: float = 45 * 60  # trust a carrier's idempotency key this long (Uber keeps 60 min)
+    refund_check_s: float = 3600.0   # how often a submitted label refund is asked after until it settles
     max_malformed: int = 8           # unreadable answers to a write before it is shown as failed
     track: bool = True               # poll tracking at all (tests of writes alone turn it off)
 

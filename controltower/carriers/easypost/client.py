@@ -121,6 +121,11 @@ class EasyPostAdapter(LookupBeforeRetry):
         with reading_response(self.code, write=True):
             return parse.cancel_result(refunded)
 
+    async def refund_status(self, tracking_ref: str) -> CancelResult:
+        shipment = await self._shipment(tracking_ref)
+        with reading_response(self.code):
+            return parse.cancel_result(shipment)
+
     async def test_connection(self) -> ConnectionResult:
         page = await self.http.request("GET", "/shipments", params={"page_size": 1})
         if not isinstance(page, dict) or "shipments" not in page:

@@ -40,7 +40,10 @@ STATUS_DETAIL_MAP: dict[str, ShipmentStatus | None] = {
 }
 
 ALREADY_BOUGHT = "SHIPMENT.POSTAGE.EXISTS"  # buying a shipment that has a label: answer with that label
+# Refund.status: submitted is only a request (the carrier decides within days); refunded and rejected are final.
+REFUND_PENDING = {"submitted"}
 REFUND_STATUSES = {"submitted": True, "refunded": True, "rejected": False}
+PARAMETER_CODES = ("PARAMETER.", "INVALID_PARAMETER")  # how we asked was wrong: say which field
 
 
 def error_info(body) -> ErrorInfo:
@@ -48,13 +51,19 @@ def error_info(body) -> ErrorInfo:
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return ErrorInfo(str(body)[:500] if body else "")
-    details = []
+    details, fields = [], []
     for item in error.get("errors") or []:
-        details.append(item.get("message", "") if isinstance(item, dict) else str(item))
+        if isinstance(item, dict):
+            field, text = str(item.get("field") or ""), str(item.get("message") or "")
+            fields += [field] if field else []
+            details.append(f"{field}: {text}" if field else text)
+        else:
+            details.append(str(item))
     message = str(error.get("message", ""))
-    if details:
-        message = f"{message} ({'; '.join(d for d in details if d)})"
-    return ErrorInfo(message, str(error.get("code", "")))
+    detail = "; ".join(d for d in details if d)
+    if detail:
+        message = f"{message} ({detail})"
+    return ErrorInfo(message, str(error.get("code", "")), fields=tuple(fields), detail=detail)
 
 
 def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
@@ -63,6 +72,8 @@ def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
         return BadAddress
     if status == 402:
         return RequestRejected  # billing: the account needs funds
+    if code.startswith(PARAMETER_CODES):
+        return RequestRejected
     if code.startswith("SHIPMENT.RATE") or code.startswith("SHIPMENT.POSTAGE") or code.startswith("RATE."):
         return ServiceUnavailable
     return None
@@ -140,8 +151,10 @@ def tracking_events(shipment: dict, carrier: str = CODE) -> list[TrackingEvent]:
 def cancel_result(shipment: dict) -> CancelResult:
     refund = shipment.get("refund_status") or ""
     accepted = REFUND_STATUSES.get(refund, False)
+    pending = refund in REFUND_PENDING
     return CancelResult(
-        external_id=shipment["id"], cancelled=accepted, raw_status=refund,
+        external_id=shipment["id"], cancelled=accepted, raw_status=refund, final=not pending,
         status=S.CANCELLED if accepted else map_status(STATUS_MAP, shipment.get("status") or "unknown", CODE),
-        message="Refund requested; the carrier confirms within days." if accepted else f"EasyPost refund {refund or 'failed'}",
+        message=("Refund requested; the carrier confirms within days." if pending else
+                 "EasyPost refunded the label." if accepted else f"EasyPost refund {refund or 'failed'}"),
     )

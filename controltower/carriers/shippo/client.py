@@ -125,6 +125,12 @@ class ShippoAdapter(LookupBeforeRetry):
         with reading_response(self.code, write=True):
             return parse.cancel_result(tracking_ref, refund)
 
+    async def refund_status(self, tracking_ref: str) -> CancelResult:
+        transaction_id, _, _ = requests.split_booking_ref(tracking_ref)
+        transaction = await self.http.request("GET", f"/transactions/{transaction_id}")
+        with reading_response(self.code):
+            return parse.refund_result(tracking_ref, transaction)
+
     async def test_connection(self) -> ConnectionResult:
         await self.http.request("GET", "/carrier_accounts", params={"results": 1})
         mode = "test" if self.config.credential("api_token").startswith("shippo_test_") else "live"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...domain import Quote, ShipmentStatus, TrackingEvent
-from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, ServiceUnavailable
+from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
 from ..units import decimal_money, parse_time
@@ -36,18 +36,33 @@ SUBSTATUS_MAP: dict[str, ShipmentStatus | None] = {
 # Transaction.status: WAITING/QUEUED still working; SUCCESS bought; the rest failed or refunded.
 TRANSACTION_PENDING = {"WAITING", "QUEUED"}
 REFUND_STATUSES = {"QUEUED": True, "PENDING": True, "SUCCESS": True, "ERROR": False}
+REFUND_PENDING = {"QUEUED", "PENDING"}
+# Transaction.status once a refund was asked: REFUNDPENDING still open; REFUNDED / REFUNDREJECTED final.
+TRANSACTION_REFUND = {"REFUNDPENDING": (True, False), "REFUNDED": (True, True), "REFUNDREJECTED": (False, True)}
+ADDRESS_KEYS = frozenset({"address_from", "address_to", "address_return"})
 
 
 def error_info(body) -> ErrorInfo:
-    """Shippo errors come as {"detail": ...}, {"field": ["msg"]} or {"messages": [{text}]}."""
+    """Shippo errors come as {"detail": ...}, {"field": ["msg"]} or {"messages": [{text}]}.
+
+    In the per-field form the keys are the request fields at fault (`fields`), whatever their text says.
+    """
     if isinstance(body, dict):
         if body.get("detail"):
             return ErrorInfo(str(body["detail"]))
         if body.get("messages"):
             return ErrorInfo(messages_text(body), str((body["messages"][0] or {}).get("code", "")))
-        parts = [f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items()]
-        return ErrorInfo("; ".join(parts)[:500])
+        parts = [f"{k}: {_flatten(v)}" for k, v in body.items()]
+        return ErrorInfo("; ".join(parts)[:500], fields=tuple(map(str, body)), detail="; ".join(parts)[:500])
     return ErrorInfo(str(body)[:500] if body else "")
+
+
+def _flatten(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(_flatten(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_flatten(v)}" for k, v in value.items())
+    return str(value)
 
 
 def messages_text(body: dict) -> str:
@@ -57,8 +72,9 @@ def messages_text(body: dict) -> str:
 def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
     if status == 409:
         return RateLimited  # Shippo's 409 is a conflict "e.g. too many concurrent calls": wait and retry
-    text = (info.code + " " + info.message).lower()
-    if "address" in text and status in (400, 422):
+    if status in (400, 422) and info.fields:  # per-field errors: an address only when an address field is at fault
+        return BadAddress if ADDRESS_KEYS & set(info.fields) else RequestRejected
+    if status in (400, 422) and "address" in (info.code + " " + info.message).lower():
         return BadAddress
     return None
 
@@ -105,7 +121,9 @@ def tracking_events(track: dict, carrier: str = CODE) -> list[TrackingEvent]:
     tracking_number = track.get("tracking_number") or ""
     history = list(track.get("tracking_history") or [])
     current = track.get("tracking_status")
-    if current and all(h.get("object_id") != current.get("object_id") for h in history):
+    # The current status repeats the latest history entry under an id of its own: the same scan is the
+    # same status at the same time, whatever its object_id.
+    if current and not any(h.get("object_id") == current.get("object_id") or _same_scan(h, current) for h in history):
         history.append(current)
     events = []
     for entry in history:
@@ -124,9 +142,24 @@ def tracking_events(track: dict, carrier: str = CODE) -> list[TrackingEvent]:
     return events
 
 
+def _same_scan(a: dict, b: dict) -> bool:
+    return (a.get("status"), parse_time(a.get("status_date")), (a.get("substatus") or {}).get("code")) == \
+           (b.get("status"), parse_time(b.get("status_date")), (b.get("substatus") or {}).get("code"))
+
+
 def cancel_result(ref: str, refund: dict) -> CancelResult:
     status = refund.get("status", "")
     accepted = REFUND_STATUSES.get(status, False)
-    return CancelResult(external_id=ref, cancelled=accepted, raw_status=status,
+    return CancelResult(external_id=ref, cancelled=accepted, raw_status=status, final=status not in REFUND_PENDING,
                         status=S.CANCELLED if accepted else S.BOOKED,
                         message="Refund requested from Shippo." if accepted else f"Shippo refused the refund ({status})")
+
+
+def refund_result(ref: str, transaction: dict) -> CancelResult:
+    """Where a label refund stands, read from its transaction (SUCCESS: Shippo has not started it yet)."""
+    status = transaction.get("status", "")
+    accepted, final = TRANSACTION_REFUND.get(status, (True, False))
+    return CancelResult(external_id=ref, cancelled=accepted, raw_status=status, final=final,
+                        status=S.CANCELLED if accepted else S.BOOKED,
+                        message="Shippo refunded the label." if final and accepted else
+                        f"Shippo refused the refund ({status})" if not accepted else "Refund requested from Shippo.")

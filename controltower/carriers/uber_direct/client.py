@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 
 import httpx
@@ -149,7 +148,7 @@ class UberDirectAdapter(CarrierAdapter):
         body = await self._call("POST", f"/deliveries/{tracking_ref}/proof-of-delivery",
                                 json_body={"waypoint": "dropoff", "type": "picture"}, write=False)
         with reading_response(self.code):
-            return ProofOfDelivery(kind="picture", data=base64.b64decode(body["document"]))
+            return ProofOfDelivery(kind="picture", data=parse.proof_document(body["document"]))
 
     async def test_connection(self) -> ConnectionResult:
         await self._access_token()

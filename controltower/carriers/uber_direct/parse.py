@@ -1,6 +1,8 @@
 """Uber Direct's JSON -> our Quotes, Bookings, TrackingEvents and typed errors."""
 from __future__ import annotations
 
+import base64
+
 from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import (
     AuthFailed, BadAddress, Booking, BookingNotFound, CancelResult, CarrierDown, CarrierError, RateLimited,
@@ -33,24 +35,42 @@ ERROR_CODES: dict[str, type[CarrierError]] = {
     "customer_not_found": AuthFailed, "unauthorized": AuthFailed,
     "delivery_not_found": BookingNotFound,
     "customer_limited": RateLimited,
-    "couriers_busy": ServiceUnavailable,
+    # Temporary: no courier free right now. Retried later (on a create the HTTP layer makes any 5xx uncertain).
+    "couriers_busy": CarrierDown, "robo_couriers_busy": CarrierDown,
     "service_unavailable": CarrierDown,
     "internal_server_error": CarrierDown,
 }
 
 
+# invalid_params names the wrong field in `metadata`: these are about where to go, not how we asked.
+ADDRESS_FIELDS = frozenset({"pickup_address", "dropoff_address", "pickup_latitude", "pickup_longitude",
+                            "dropoff_latitude", "dropoff_longitude"})
+ADDRESS_DETAILS = ("geocod", "address", "location")  # Uber's free-text param_details for an address it cannot place
+
+
 def error_info(body) -> ErrorInfo:
-    """{"code": "address_undeliverable", "message": ..., "kind": "error", "metadata": {...}}"""
-    if isinstance(body, dict):
-        return ErrorInfo(str(body.get("message", "")), str(body.get("code", "")))
-    return ErrorInfo(str(body)[:500] if body else "")
+    """{"code": "invalid_params", "message": ..., "kind": "error", "metadata": {"dropoff_phone_number": "... not valid."}}
+
+    The metadata says which field is wrong; it is kept in the message ("dropoff phone number is not valid")
+    and its field names in `fields`, so the user sees what to fix and classify can tell an address from a phone.
+    """
+    if not isinstance(body, dict):
+        return ErrorInfo(str(body)[:500] if body else "")
+    message = str(body.get("message", ""))
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    details = {str(k): str(v) for k, v in metadata.items() if k != "delivery_id" and v}
+    if details:
+        message = f"{message} ({'; '.join(details.values())})"
+    return ErrorInfo(message, str(body.get("code", "")), fields=tuple(details), detail="; ".join(details.values()))
 
 
 def classify(status: int, info: ErrorInfo) -> type[CarrierError] | None:
     if info.code in ERROR_CODES:
         return ERROR_CODES[info.code]
     if info.code.startswith("invalid_params"):
-        return BadAddress if "address" in info.message.lower() else RequestRejected
+        about_address = bool(ADDRESS_FIELDS & set(info.fields)) or (
+            "param_details" in info.fields and any(word in info.detail.lower() for word in ADDRESS_DETAILS))
+        return BadAddress if about_address else RequestRejected
     return None
 
 
@@ -93,11 +113,24 @@ def tracking_event(delivery: dict, carrier: str = CODE) -> TrackingEvent:
     )
 
 
+RETURN_RELATIONSHIPS = {"return", "returned"}  # the spec's enum says "return", its description "returned"
+
+
 def return_delivery_id(delivery: dict) -> str:
-    for related in delivery.get("related_deliveries") or []:
-        if related.get("relationship") == "return":
-            return related["id"]
+    """The return leg's id. Uber's spec, SDK types and fixtures give `related_deliveries` as ONE object;
+    a list is accepted too in case Uber ever sends several."""
+    related = delivery.get("related_deliveries") or []
+    for item in [related] if isinstance(related, dict) else related:
+        if isinstance(item, dict) and item.get("relationship") in RETURN_RELATIONSHIPS and item.get("id") != delivery.get("id"):
+            return item["id"]
     return ""
+
+
+def proof_document(document: str) -> bytes:
+    """The POD image; Uber's SDK fixture sends it as a data URL ("data:image/png;base64,…"), the spec as bare base64."""
+    if document.startswith("data:"):
+        document = document.partition(",")[2]
+    return base64.b64decode(document, validate=True)
 
 
 def returned_event(original: dict, return_delivery: dict, carrier: str = CODE) -> TrackingEvent | None:
