@@ -199,6 +199,9 @@ class DeliveryActions:
             shipment_id = _van_shipment(conn, stop.order_id, "return" if stop.kind == "pickup" else "delivery")
             if shipment_id is not None:
                 target = _STOP_OUTCOMES[(stop.kind, outcome)]
+                if target is not None and get_shipment(conn, shipment_id).status is ShipmentStatus.CREATED:
+                    # planned onto a route but never booked: the van took it out, so it counts as booked first
+                    set_status(conn, shipment_id, ShipmentStatus.BOOKED, actor=self.actor, reason="out on our van")
                 if target is not None and can_transition(get_shipment(conn, shipment_id).status, target):
                     set_status(conn, shipment_id, target, actor=self.actor,
                                reason=reason or f"{stop.kind} done by our van")

@@ -38,7 +38,7 @@ class Areas(QObject):
         self._couriers: list = []
         self._map_refreshing = self._map_refresh_again = False
         core = context.core
-        self.orders = OrdersView(core.orders)
+        self.orders = OrdersView(core.orders, deliveries=core.deliveries)
         self.map = self._build_map(context)
         self.kpis = self._build_kpis(context)
         self.exceptions = self._build_exceptions(context)
@@ -71,7 +71,9 @@ class Areas(QObject):
         from .routes import RoutesView
 
         self.routing = context.core.routing
-        return RoutesView(self.routing)
+        view = RoutesView(self.routing, deliveries=context.core.deliveries)
+        view.follow(context.hub)
+        return view
 
     def _build_dispatch(self, context: AppContext):
         from .dispatch import DispatchView
@@ -145,9 +147,9 @@ class Areas(QObject):
         """Cross-area wiring, once every area exists."""
         hub = self.context.hub
         relay = self._relay
-        relay.orders_changed.connect(lambda ids: self.orders.refresh(ids))
+        self.orders.follow(hub)  # the Orders view re-reads changed orders itself; the map follows here
         relay.orders_changed.connect(lambda _ids: self.refresh_map())
-        relay.routes_changed.connect(lambda: (self.routes.widget.refresh() if self.routes.widget else None, self.refresh_map()))
+        relay.routes_changed.connect(self.refresh_map)  # the Routes view, once built, follows the hub itself
         hub.subscribe("orders.changed", lambda _t, p: relay.orders_changed.emit(p.get("ids")))
         hub.subscribe("shipments.changed", lambda _t, p: relay.orders_changed.emit(None))
         hub.subscribe("routes.changed", lambda _t, p: relay.routes_changed.emit())

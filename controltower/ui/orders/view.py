@@ -1,14 +1,16 @@
 """The Orders area: search, filters, a table fetched on demand, and a detail pane."""
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
 
 from ...domain import DeliveryOption, ShipmentStatus
+from ...services.deliveries import DeliveryService
 from ...services.orders import OrdersService
+from ..van_stops import VanStopButtons
 from .detail import OrderDetail
 from .model import COLUMNS, OrdersModel
 
@@ -25,13 +27,25 @@ STATUS_FILTERS = {
 }
 
 
+class _Relay(QObject):
+    """Hub events arrive on any thread; this brings them to the UI thread."""
+
+    orders_changed = Signal(object)
+
+
 class OrdersView(QWidget):
+    """`OrdersView(core.orders, deliveries=core.deliveries)`; without `deliveries` an own van's order has no
+    Delivered / Failed attempt buttons."""
+
     orderSelected = Signal(int)
     ordersSelected = Signal(list)
 
-    def __init__(self, service: OrdersService, parent=None) -> None:
+    def __init__(self, service: OrdersService, parent=None, *, deliveries: DeliveryService | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self.deliveries = deliveries
+        self._relay = _Relay(self)
+        self._relay.orders_changed.connect(self.refresh)
         self.model = OrdersModel(service, parent=self)
         self._build()
         self.model.totalChanged.connect(self._show_total)
@@ -57,7 +71,7 @@ class OrdersView(QWidget):
         self.option_filter.currentIndexChanged.connect(self._apply_filters)
 
         self.date_enabled = QCheckBox("Promised from")
-        today = QDate.fromString(self.service.shop_today(), Qt.DateFormat.ISODate)  # the shop's day, not UTC's
+        today = QDate.currentDate()
         self.date_from = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
         for widget in (self.date_from, self.date_to):
@@ -91,9 +105,17 @@ class OrdersView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.detail = OrderDetail(self.service, self.model.local_time)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.detail, 1)
+        self.van_stop = None
+        if self.deliveries is not None:  # an order on one of the shop's vans can be finished here
+            self.van_stop = VanStopButtons(self.deliveries)
+            side_layout.addWidget(self.van_stop)
         splitter = QSplitter()
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
@@ -134,7 +156,9 @@ class OrdersView(QWidget):
     def _selection_changed(self, *_args) -> None:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         ids = [self.model.order_id(r) for r in rows]
-        self.detail.show_order(ids[0] if ids else None)
+        self._show_detail(ids[0] if ids else None)
+        if self.van_stop is not None:
+            self.van_stop.message.setText("")  # what was done to the previous order no longer applies
         if ids:
             self.orderSelected.emit(ids[0])
             self.ordersSelected.emit(ids)
@@ -160,8 +184,33 @@ class OrdersView(QWidget):
         self.table.scrollTo(index)
         return True
 
+    def _show_detail(self, order_id: int | None) -> None:
+        self.detail.show_order(order_id)
+        if self.van_stop is not None:
+            stop = self.deliveries.van_stop(order_id) if order_id is not None else None
+            row = self.model.row_of(order_id) if stop else None
+            self.van_stop.show_stop(stop.stop_id if stop else None, self.model.rows[row].order_ref if row is not None else "")
+
+    def selected_order_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.order_id(rows[0].row()) if rows else None
+
+    def follow(self, hub) -> None:
+        """Re-read changed orders (and the one shown) when any part of the app publishes orders.changed or
+        shipments.changed (safe from worker threads)."""
+        hub.subscribe("orders.changed", lambda _topic, payload: self._relay.orders_changed.emit(payload.get("ids")))
+        hub.subscribe("shipments.changed", lambda _topic, _payload: self._relay.orders_changed.emit(None))
+
     def refresh(self, order_ids=None) -> None:
+        """Re-read the given orders where they are loaded, or everything (None); the order shown stays selected."""
+        shown = self.selected_order_id()
         if order_ids:
             self.model.refresh_rows(order_ids)
         else:
             self.model.reload()
+            row = None if shown is None else self.model.row_of(shown)
+            if row is not None:
+                self.table.selectionModel().select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                                   | QItemSelectionModel.SelectionFlag.Rows)
+        if shown is not None and (not order_ids or shown in order_ids):
+            self._show_detail(shown)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
     QSplitter, QTreeView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ...services.routing import Evaluation, Plan, compare_outcomes, export_run_sheets, run_sheets
+from ...services.deliveries import DeliveryService
 from ..tasks import run_in_thread
+from ..van_stops import VanStopButtons
 from .model import COLUMNS, LATE, STOP_ROLE, VEHICLE_ROLE, RouteModel
 
 log = logging.getLogger(__name__)
@@ -57,14 +59,25 @@ class RouteTree(QTreeView):
         return [[model.index(r, c, head).data() or "" for c in range(len(COLUMNS))] for r in range(model.rowCount(head))]
 
 
+class _Relay(QObject):
+    """Hub events arrive on any thread; this brings them to the UI thread."""
+
+    routes_changed = Signal()
+
+
 class RoutesView(QWidget):
-    """Give it a RoutingService; it loads the day itself and never waits on the solver or the store."""
+    """Give it a RoutingService; it loads the day itself and never waits on the solver or the store. With
+    `deliveries` (core.deliveries) the selected stop can be marked delivered or failed."""
 
     planChanged = Signal()
 
-    def __init__(self, service, parent: QWidget | None = None, autoload: bool = True) -> None:
+    def __init__(self, service, parent: QWidget | None = None, autoload: bool = True, *,
+                 deliveries: DeliveryService | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self.deliveries = deliveries
+        self._relay = _Relay(self)
+        self._relay.routes_changed.connect(self.refresh)
         self._autoload = autoload
         self.day = None
         self.plan: Plan | None = None
@@ -121,9 +134,12 @@ class RoutesView(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.what_if_button = QPushButton("What if?")
         self.what_if_label = QLabel("")
+        self.van_stop = VanStopButtons(self.deliveries) if self.deliveries is not None else None
         actions = QHBoxLayout()
         for w in (self.up_button, self.down_button, self.lock_button, self.van_combo, self.move_button, self.unplan_button):
             actions.addWidget(w)
+        if self.van_stop is not None:  # the selected stop, worked by the van
+            actions.addWidget(self.van_stop)
         actions.addStretch(1)
         for w in (self.what_if_combo, self.what_if_button):
             actions.addWidget(w)
@@ -170,9 +186,24 @@ class RoutesView(QWidget):
         self._what_if_timer.setInterval(POLL_MS)
         self._what_if_timer.timeout.connect(self._poll_what_if)
         self.tree.stopDropped.connect(self.move_stop)
+        self.tree.selectionModel().selectionChanged.connect(self._show_van_stop)
+        self.unplanned.itemSelectionChanged.connect(self._show_van_stop)
         # Re-drawing resets the model the check box lives in: never inside the signal it is emitting.
         self.route_model.lockToggled.connect(lambda stop: QTimer.singleShot(0, lambda: self.toggle_lock(stop)))
         self._set_busy(False)
+
+    def follow(self, hub) -> None:
+        """Read the day again when any part of the app publishes routes.changed (safe from worker threads)."""
+        hub.subscribe("routes.changed", lambda _topic, _payload: self._relay.routes_changed.emit())
+
+    def _show_van_stop(self, *_args) -> None:
+        """The Delivered / Failed attempt buttons act on the selected stop once it is saved in the store."""
+        if self.van_stop is None:
+            return
+        stop = self.selected_stop()
+        info = self.day.stops[stop] if stop is not None and self.day is not None else None
+        self.van_stop.show_stop(info.stop_id if info else None, info.order_ref if info else "")
+        self.van_stop.setToolTip("" if info is None or info.stop_id is not None else "Save the plan first")
 
     # ----- loading -----
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
