@@ -182,12 +182,12 @@ class ReadOnlyStore(Database):
 
     def __init__(self, path) -> None:
         super().__init__(path)
-        self._readers = threading.local()
+        self._read_only = threading.local()
 
     def reader(self):
-        if getattr(self._readers, "conn", None) is None:
-            self._readers.conn = connect(self.path, readonly=True)
-        return self._readers.conn
+        if getattr(self._read_only, "conn", None) is None:
+            self._read_only.conn = connect(self.path, readonly=True)
+        return self._read_only.conn
 
 
 def test_a_read_only_store_still_shows_the_right_kpis(shop):
