@@ -52,6 +52,26 @@ def open_core(args: argparse.Namespace, path: Path):
     return ControlTower.open(path, demo=args.demo, seed=args.seed, offline=args.offline)
 
 
+def open_or_recover(args: argparse.Namespace, path: Path):
+    """The application object over `path`, or None. A store that can't be used (damaged, newer, read-only, on a
+    network drive, disk full) is said in one sentence on stderr and, with a screen, in a window that offers a
+    damaged store's newest good backup; once that is restored (the damaged file kept aside) the store opens."""
+    from .services.recovery import Recovery, StoreProblem
+
+    try:
+        return open_core(args, path)
+    except StoreProblem as exc:
+        log.warning("store refused: %s", exc)
+        print(f"Control Tower could not open its store. {exc}", file=sys.stderr)
+        if args.screenshot:
+            return None
+        from .ui.store_problem import ask_to_recover
+
+        if not ask_to_recover(Recovery(path, exc)):
+            return None
+    return open_core(args, path)
+
+
 def install_startup_probe(window) -> None:
     """With CT_STARTUP_PROBE=1, print the wall-clock time of the window's first paint and of each area becoming
     ready, then this process's CPU seconds so far ("CT_STARTUP first_paint 1700000000.123 0.812");
@@ -100,19 +120,31 @@ def run_app(argv: list[str]) -> int:
     from .ui.context import AppContext
     from .ui.crash import install_excepthook
     from .ui.main_window import MainWindow
-    from .ui.single_instance import SingleInstance
+    from .ui.single_instance import LockProblem, SingleInstance
 
     install_excepthook()
     path = store_path(args)
     instance = SingleInstance(path)
-    if not instance.acquire():
-        print(f"Control Tower is already open on {path}; brought that window to the front.", file=sys.stderr)
-        return 0
     try:
-        core = open_core(args, path)
+        acquired = instance.acquire()
+    except LockProblem as exc:
+        print(f"Control Tower could not start. {exc.message} {exc.advice}".rstrip(), file=sys.stderr)
+        if not args.screenshot:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "Control Tower could not start", f"{exc.message}\n\n{exc.advice}".strip())
+        return 2
+    if not acquired:
+        print(f"Control Tower is already open on {path}; brought that window to the front.", file=sys.stderr)
+        return 1 if args.screenshot else 0  # no screenshot was written: say so in the exit code
+    try:
+        core = open_or_recover(args, path)
     except Exception as exc:
         log.exception("could not open the store")
         print(f"Control Tower could not open its store: {exc}", file=sys.stderr)
+        instance.release()
+        return 2
+    if core is None:
         instance.release()
         return 2
     core.start()  # every background job: carrier sync, customer messages, exception checks, returns, shops, backup
