@@ -130,6 +130,9 @@ class FakeTwilio:
                 if fake.fail_next:
                     status = fake.fail_next.pop(0)
                     return self._reply(status, {"code": 20500, "message": "Internal error", "status": status})
+                if len(form["Body"].encode("utf-16-le")) // 2 > 1600:  # Twilio counts UTF-16 code units
+                    return self._reply(400, {"code": 21617, "status": 400,
+                                             "message": "The concatenated message body exceeds the 1600 character limit"})
                 if form["To"] in fake.unsubscribed:
                     return self._reply(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})
                 message = {"sid": "SM" + uuid.uuid4().hex, "to": form["To"], "from": form.get("From"), "body": form["Body"],

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import httpx
 
 from ...store.secrets import get_secret
+from .templates import SMS_MAX, header_text, sms_text
 
 
 class SendError(Exception):
@@ -95,10 +96,13 @@ class SmtpChannel:
         self.config = config
 
     def build(self, item: Outgoing) -> EmailMessage:
+        """The mail for one row; a recipient no mail can carry fails this one message (SendError), never the sender."""
+        if item.recipient != header_text(item.recipient, 320) or "," in item.recipient or "@" not in item.recipient:
+            raise SendError(f"{header_text(item.recipient, 80)!r} is not one email address", permanent=True)
         mail = EmailMessage()
         mail["From"] = self.config.sender
         mail["To"] = item.recipient
-        mail["Subject"] = item.subject
+        mail["Subject"] = header_text(item.subject)  # rows queued before subjects were cleaned, too
         mail["Message-ID"] = message_id(item.dedup_key, self.config.sender)
         mail["Date"] = format_datetime(item.created_at)
         mail.set_content(html_to_text(item.body))
@@ -175,7 +179,7 @@ class TwilioChannel:
         return (self.config.account_sid, token)
 
     def send(self, item: Outgoing) -> str:
-        form = {"To": item.recipient, "Body": item.body}
+        form = {"To": item.recipient, "Body": sms_text(item.body, SMS_MAX)}  # what Twilio carries (21617 above it)
         if self.config.messaging_service_sid:
             form["MessagingServiceSid"] = self.config.messaging_service_sid
         else:
@@ -204,6 +208,6 @@ class TwilioChannel:
         except httpx.HTTPError as exc:
             raise SendError(f"could not ask Twilio what was sent: {exc}", permanent=False) from exc
         for message in response.json().get("messages", []):
-            if message.get("to") == item.recipient and message.get("body") == item.body:
+            if message.get("to") == item.recipient and message.get("body") == sms_text(item.body, SMS_MAX):
                 return message["sid"]
         return None

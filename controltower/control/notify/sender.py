@@ -107,7 +107,7 @@ class NotificationSender:
             if channel is not None:
                 try:
                     found = channel.find_sent(item)
-                except SendError as exc:
+                except Exception as exc:  # SendError or a broken answer: this row only, the others are settled
                     log.warning("could not check notification %s after restart: %s", row["id"], exc)
                     continue  # stays 'sending'; checked again next round
             with self.db.transaction() as tx:
@@ -163,6 +163,9 @@ class NotificationSender:
             provider_id = channel.send(item)
         except SendError as exc:
             return self._failed(row, exc, now)
+        except Exception as exc:  # a message no channel can carry fails alone, visibly; it never stays 'sending'
+            log.exception("notification %s could not be sent", row["id"])
+            return self._failed(row, SendError(f"could not be sent: {exc}", permanent=True), now)
         self._write(outbox.mark_sent, row["id"], to_iso(self.clock()), provider_id)
         return "sent"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,32 @@ from string import Template
 
 EVENTS = ("booked", "out_for_delivery", "delayed", "delivered", "failed_attempt", "return_started", "custom")
 CHANNELS = ("email", "sms")
-SMS_MAX = 1600  # Twilio's limit for one message body
+SMS_MAX = 1600  # Twilio's limit for one message body, in UTF-16 code units (an emoji counts two)
+SUBJECT_MAX = 200
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def header_text(text: str, limit: int = SUBJECT_MAX) -> str:
+    """Text fit for one header line: every line break, tab and other whitespace (CR, LF, U+2028...) one space,
+    control characters gone, at most `limit` characters. A subject with a CR/LF in it is refused by the mail library."""
+    return _CONTROL.sub("", " ".join(text.split()))[:limit].strip()
+
+
+def sms_text(body: str, limit: int = SMS_MAX) -> str:
+    """An SMS body Twilio accepts: at most `limit` UTF-16 code units (what Twilio counts), cut with an ellipsis."""
+    if len(body) <= limit // 2 or _utf16_units(body) <= limit:
+        return body
+    kept, used = [], 1  # room for the ellipsis
+    for char in body:
+        used += _utf16_units(char)
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def default_dir() -> Path:
@@ -49,5 +75,5 @@ class TemplateSet:
                 escaped["message"] = escaped["message"].replace("\n", "<br>")
             body = Template(self._read(f"{event}.email.html")).safe_substitute(escaped)
         else:
-            body = Template(self._read(f"{event}.sms.txt")).safe_substitute(plain)[:SMS_MAX]
-        return Rendered(subject.replace("\n", " ")[:200], body)
+            body = sms_text(Template(self._read(f"{event}.sms.txt")).safe_substitute(plain))
+        return Rendered(header_text(subject), body)
