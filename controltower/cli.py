@@ -17,9 +17,17 @@ SUBCOMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from .store.files import private_by_default
+    from .store.problems import StoreProblem
+
+    private_by_default()  # the store, backups, logs, exports, the demo folder: readable by this user only
     if argv and argv[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[argv[0]])
-        return int(module.main(argv[1:]) or 0)
+        try:
+            return int(module.main(argv[1:]) or 0)
+        except StoreProblem as exc:  # damaged, newer, read-only, disk full, network drive: one sentence, no traceback
+            print(f"controltower: {exc}", file=sys.stderr)
+            return 2
     from .app import run_app
 
     return run_app(argv)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
 
@@ -42,14 +43,26 @@ def log_folder() -> Path:
     return user_log_path("ControlTower", "ControlTower")
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files readable by their owner only (0600), the first one and every one after a rotation."""
+
+    def _open(self):
+        descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name == "posix":
+            os.fchmod(descriptor, 0o600)  # a log made by an older version was 0644
+        return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(level: int = logging.INFO, folder: Path | None = None) -> Path:
     folder = folder or log_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode passes through the umask; logs hold order and shop details
     path = folder / "controltower.log"
     root = logging.getLogger()
     if any(getattr(h, "_controltower", False) for h in root.handlers):
         return path
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._controltower = True
     root.addHandler(handler)

@@ -1,4 +1,4 @@
-"""Backups of the store (now, daily, restore) and the settings file, for the File menu."""
+"""Backups of the store (now, daily, restore), Save a copy, and the settings file, for the File menu."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,10 +6,11 @@ from pathlib import Path
 
 from ..kernel.events import EventHub
 from ..store import Database, backup
-from ..store.backup import BackupInfo, RestoreRefused
+from ..store.backup import BackupFailed, BackupInfo, RestoreRefused
 from ..store.db import connect
+from ..store.problems import StoreDamaged, StoreProblem
 
-__all__ = ["BackupInfo", "BackupService", "RestoreRefused"]
+__all__ = ["BackupFailed", "BackupInfo", "BackupService", "RestoreRefused", "StoreProblem"]
 
 
 class BackupService:
@@ -21,26 +22,48 @@ class BackupService:
 
     @property
     def folder(self) -> Path:
-        return self.db.path.parent / "backups"
+        return backup.folder_for(self.db.path)
 
     def keep_days(self) -> int:
         """How many days of daily backups are kept (Settings: backup.keep_days)."""
         return int(self.db.get_setting("backup.keep_days", "14") or 14)
 
     def back_up_now(self) -> Path:
-        return self._with_own_connection(lambda conn: backup.backup_now(conn, self.folder))
+        """A checked backup now; raises a StoreProblem (damaged store, disk full, failed check) with nothing left behind."""
+        return self._copying(lambda conn: backup.backup_now(conn, self.folder))
 
     def daily_if_due(self, keep_days: int | None = None, *, now: datetime | None = None) -> Path | None:
         """Today's backup unless it is there already (older ones past `keep_days` are pruned); None if not due."""
         keep = keep_days or self.keep_days()
-        return self._with_own_connection(lambda conn: backup.daily_backup_if_due(conn, self.folder, keep, now=now))
+        return self._copying(lambda conn: backup.daily_backup_if_due(conn, self.folder, keep, now=now))
 
-    def _with_own_connection(self, work):
+    def save_copy(self, path: Path) -> Path:
+        """File > Save a copy: the whole store as one self-contained, checked, owner-only file at `path`."""
+        if Path(path).absolute().resolve() == self.db.path.absolute().resolve():
+            raise BackupFailed(f"{path} is the store itself.", "Choose another name or folder for the copy.", path=Path(path))
+        return self._copying(lambda conn: backup.copy_store(conn, Path(path)))
+
+    def _copying(self, work):
+        """A damaged store is never copied: known damage is refused first, and damage a copy reveals is kept on the
+        Database (no more writes) and announced as `store.damaged`."""
+        if self.db.damaged is not None:
+            raise self.db.damaged
         conn = connect(self.db.path)
         try:
             return work(conn)
+        except StoreDamaged as exc:
+            self.db.damaged = exc
+            self._publish("store.damaged", exc)
+            raise
+        except Exception as exc:  # shown in the window too, not only in the log
+            self._publish("backup.failed", exc)
+            raise
         finally:
             conn.close()
+
+    def _publish(self, topic: str, exc: Exception) -> None:
+        if self.hub is not None:
+            self.hub.publish(topic, message=str(exc))
 
     def inspect(self, path: Path) -> BackupInfo:
         """What a backup file holds; raises RestoreRefused when it is not a store this app can restore."""

@@ -36,6 +36,8 @@ class Cadence:
     returns: float = 300.0
     backup: float = 3600.0
     backup_first_after: float = 5.0
+    store_check: float = 86400.0  # SQLite's full integrity check, daily; the quick one runs at every open
+    store_check_first_after: float = 600.0
     shop_default_minutes: float = 10.0
 
 
@@ -170,6 +172,8 @@ class ControlTower:
                                   first_after=cadence.returns, clock=self.clock))
         self.jobs.add(PeriodicJob("backup", "Daily backup", self._daily_backup, cadence.backup,
                                   first_after=cadence.backup_first_after, clock=self.clock))
+        self.jobs.add(PeriodicJob("store-check", "Store check", self._check_store, cadence.store_check,
+                                  first_after=cadence.store_check_first_after, clock=self.clock))
         self._add_shop_jobs()
 
     def _add_sync_job(self) -> None:
@@ -245,6 +249,16 @@ class ControlTower:
     def _daily_backup(self) -> str:
         made = self.backups.daily_if_due(now=self.clock())
         return f"backed up to {made.name}" if made else "today's backup is already there"
+
+    def _check_store(self) -> str:
+        from ..store.problems import StoreDamaged
+
+        try:
+            self.db.full_check()  # damage found: every later write is refused, and the error shows in Background work
+        except StoreDamaged as exc:
+            self.hub.publish("store.damaged", message=str(exc))
+            raise
+        return "the store passed SQLite's full integrity check"
 
     def _add_shop_jobs(self) -> None:
         from .shops import shop_connections

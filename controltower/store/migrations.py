@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 
+from .problems import StoreProblem
+
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class SchemaTooNew(RuntimeError):
-    """The file was written by a newer Control Tower than this one."""
+class SchemaTooNew(StoreProblem, RuntimeError):
+    """The file was written by a newer Control Tower than this one (refused before anything is written to it)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def check_not_newer(conn: sqlite3.Connection) -> None:
     if version > latest_version():
         raise SchemaTooNew(
             f"this database was written by a newer Control Tower (schema {version}, this app knows up to "
-            f"{latest_version()}). Update the app to open it; nothing was changed."
+            f"{latest_version()}).", "Update the app to open it."
         )
 
 

@@ -1,14 +1,16 @@
-"""File menu: Back up now, Restore…, settings export/import (the daily backup is a background job of the app)."""
+"""File menu: Back up now, Save a copy…, Restore… (with what the backup holds), settings export/import (the daily
+backup is a background job of the app)."""
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QProcess
+from PySide6.QtCore import QProcess, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from ..services.backups import BackupService, RestoreRefused
+from .store_problem import describe_backup
 from .tasks import run_in_thread
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,24 @@ class BackupActions:
     def back_up_now(self) -> None:
         self.window.statusBar().showMessage("Backing up…")
         run_in_thread(self.service.back_up_now, lambda made: self.window.statusBar().showMessage(f"Backed up to {made}", 10_000),
-                      lambda exc: QMessageBox.warning(self.window, "Backup failed", f"The backup could not be made: {exc}"))
+                      lambda exc: self._failed("Backup failed", f"The backup could not be made. {exc}"))
+
+    def save_copy(self) -> None:
+        """The whole store as one self-contained file (no -wal beside it), readable by this user only."""
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save a copy of the store", "controltower-copy.db",
+                                                "Control Tower stores (*.db)")
+        if not chosen:
+            return
+        self.window.statusBar().showMessage("Saving a copy…")
+        run_in_thread(lambda: self.service.save_copy(Path(chosen)),
+                      lambda made: self.window.statusBar().showMessage(f"Saved a copy to {made}", 10_000),
+                      lambda exc: self._failed("Copy not saved", f"The copy could not be saved. {exc}"))
+
+    def _failed(self, title: str, text: str) -> None:
+        self.window.statusBar().showMessage(text, 30_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
 
     def restore(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self.window, "Restore a backup", str(self.folder), "Control Tower backups (*.db)")
@@ -36,7 +55,7 @@ class BackupActions:
             return
         answer = QMessageBox.question(
             self.window, "Restore backup?",
-            f"Replace the current store with {Path(chosen).name} ({info.orders:,} orders)?\n"
+            f"Replace the current store with this backup?\n\n{describe_backup(info)}\n\n"
             "The current file is kept beside it, and Control Tower restarts.")
         if answer != QMessageBox.StandardButton.Yes:
             return

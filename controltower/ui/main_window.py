@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTa
 from .. import __version__
 from .areas import build_areas
 from .context import AppContext
+from .store_alerts import StoreAlerts
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         for text, slot, shortcut, tip in self.areas.file_actions():
             self._action(file_menu, text, slot, shortcut, tip)
+        self._action(file_menu, "Save a &copy…", self.areas.backups.save_copy, None,
+                     "Save the whole store as one file, readable by you only")
         export_menu = file_menu.addMenu("&Export")
         for text, slot, shortcut, tip in self.areas.export_actions():
             self._action(export_menu, text, slot, shortcut, tip)
@@ -123,6 +126,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label)
         for widget in self.areas.status_widgets():
             bar.addPermanentWidget(widget)
+        self.store_alerts = StoreAlerts(self, self.context.core.hub)
 
     # -- screenshot mode --------------------------------------------------------------------------------------------
     def when_ready(self, callback, timeout_ms: int = 30_000) -> None:
