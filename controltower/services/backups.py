@@ -72,8 +72,9 @@ class BackupService:
     def restore(self, path: Path) -> Path:
         """Close the store and replace it with the backup at `path`; returns where the replaced file was kept.
         The app must restart afterwards: every connection to the old file is gone."""
+        kept_as = "damaged" if self.db.damaged is not None else "replaced"  # a damaged file is moved aside untouched
         self.db.close()
-        return backup.restore(path, self.db.path)
+        return backup.restore(path, self.db.path, kept_as=kept_as)
 
     def export_settings(self, path: Path) -> None:
         """Settings and carrier account options (never keys or passwords) as a JSON file."""
