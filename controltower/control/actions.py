@@ -18,6 +18,7 @@ from ..kernel.events import EventHub
 from ..store import Database, audit
 from . import case_store, cases
 from .notify import outbox
+from .open_exceptions import open_exceptions
 from .notify.templates import TemplateSet
 from .rules.base import Finding
 
@@ -50,8 +51,8 @@ class ControlService:
         return cases.open_cases(self.db.reader(), case_filter)
 
     def counts_by_kind(self) -> dict[str, int]:
-        """Open, unsnoozed cases per kind (the queue's chips): counted here, in one place."""
-        return cases.counts_by_kind(self.db.reader())
+        """Open, awake cases per kind (the queue's chips), by the one definition the KPI and the checker use too."""
+        return open_exceptions(self.db.reader()).by_kind
 
     def rebook_quotes(self, order_id: int, failed_carrier: str = "") -> list[cases.RebookQuote]:
         """Other carriers' unexpired quotes for the order, cheapest first."""

@@ -91,13 +91,6 @@ def open_cases(conn: sqlite3.Connection, case_filter: CaseFilter = CaseFilter(),
     return found
 
 
-def counts_by_kind(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, int]:
-    """How many open, awake cases of each kind (for the queue's header chips)."""
-    where, params = _where(CaseFilter(), now or utcnow())
-    return {row[0]: row[1] for row in conn.execute(
-        f"SELECT e.kind, count(*) FROM exceptions e INDEXED BY exceptions_open_kind{where} GROUP BY e.kind", params)}
-
-
 def actions_for(conn: sqlite3.Connection, exception_id: int) -> list[tuple[datetime, str, str]]:
     """A case's history: opened, contacted, snoozed, resolved."""
     return [(from_iso(r[0]), r[1], r[2]) for r in conn.execute(

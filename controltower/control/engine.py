@@ -10,6 +10,7 @@ from ..domain.timeutil import to_iso, utcnow
 from ..kernel.events import EventHub
 from ..store import Database, connect
 from . import case_store
+from .open_exceptions import open_exceptions
 from .rules import RULES, Facts, Finding
 
 AUTO_PREFIX = "auto: "
@@ -22,7 +23,7 @@ class RefreshResult:
     opened: int
     updated: int
     resolved: int
-    still_open: int
+    still_open: int  # open exceptions after the run, as open_exceptions counts them (not the rules' findings)
     seconds: float
 
 
@@ -65,7 +66,7 @@ class ExceptionEngine:
                     self._facts_only[kind] = (mark, now, found)
             for finding in found:
                 findings.setdefault(finding.cause_key, finding)
-        return findings
+        return one_per_order_and_cause(findings)
 
     def refresh(self, now: datetime | None = None) -> RefreshResult:
         import time
@@ -98,7 +99,8 @@ class ExceptionEngine:
                 with self.db.transaction() as conn:
                     case_store.resolve(conn, chunk, stamp, AUTO_PREFIX + "the facts no longer show this problem",
                                        "auto_resolved")
-        result = RefreshResult(len(new), len(changed), len(gone), len(findings), time.perf_counter() - started)
+            still_open = open_exceptions(self.db.reader(), now).total  # what the queue and the KPI count too
+        result = RefreshResult(len(new), len(changed), len(gone), still_open, time.perf_counter() - started)
         if self.hub and (new or changed or gone):
             self.hub.publish("exceptions.changed", opened=result.opened, resolved=result.resolved)
         return result
@@ -111,6 +113,22 @@ class ExceptionEngine:
                 f"SELECT cause_key FROM exceptions WHERE cause_key IN ({', '.join('?' * len(chunk))}) "
                 f"AND resolved_at IS NOT NULL AND resolution NOT LIKE 'auto: %'", chunk))
         return [f for f in new if f.cause_key not in closed]
+
+
+# A warning yields to the fact that overtook it on the same order: once an attempt has failed (or the promise has
+# passed), "at risk" was about a delivery that is no longer coming, and the failed attempt's fix (contact the
+# customer, reschedule) is the one to make. One order then shows one row for its delivery, never both.
+OUTRANKED_BY = {"at_risk": ("failed_attempt", "late")}
+
+
+def one_per_order_and_cause(findings: dict[str, Finding]) -> dict[str, Finding]:
+    """Drop the findings a stronger cause on the same order outranks (OUTRANKED_BY)."""
+    kinds_by_order: dict[int, set[str]] = {}
+    for finding in findings.values():
+        if finding.order_id is not None:
+            kinds_by_order.setdefault(finding.order_id, set()).add(finding.kind)
+    return {key: finding for key, finding in findings.items()
+            if not kinds_by_order.get(finding.order_id, set()).intersection(OUTRANKED_BY.get(finding.kind, ()))}
 
 
 def _chunks(items: list, size: int = _CHUNK):

@@ -5,12 +5,14 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Callable
 
 from ..domain import Money
 from ..domain.timeutil import UTC, to_iso, utcnow
 from ..store import Database
 from ..store.shop_clock import day_start, shop_day, shop_zone
 from .kpi_cache import DailyCache, DayStore, utc_days
+from .open_exceptions import open_at
 
 _HOUR = 3600.0
 ROWS_VERSION = 1  # of every family's stored day rows (kpi_days.version); the SQL text is part of it too
@@ -167,7 +169,8 @@ DEFINITIONS = {
     "order_to_door_p90": "90 % of deliveries in the period reached the door within this time of the order being placed.",
     "cost_per_delivery": "What carriers and own vans charged, divided by the deliveries in the period (those with a known cost).",
     "cost_per_parcel": "What was charged, divided by the parcels delivered in the period (orders with a known cost).",
-    "exceptions_opened": "Exception cases opened in the period, of every kind.",
+    "open_exceptions": "Exception cases open and not snoozed at the end of the period (right now, for a period up to "
+                       "today): what the Needs attention queue shows. The trend is the count at the end of each day or hour.",
     "mean_time_to_resolve": "Average time from a case opening to it being resolved, for cases resolved in the period.",
     "failed_attempts": "Delivery attempts that failed in the period (each attempt counts).",
     "returned": "Delivery shipments that came back to the shop in the period.",
@@ -185,8 +188,9 @@ def _ratio(numerator, denominator) -> float | None:
 class KpiService:
     """All KPI numbers for the panels; reads only, so it can run in a worker on its own connection."""
 
-    def __init__(self, db: Database, *, currency: str = "USD") -> None:
+    def __init__(self, db: Database, *, currency: str = "USD", clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self.clock = clock  # "now" for the counts of open cases
         self.currency = currency
         self.families: dict[str, DailyCache] = {}  # by name; each keeps its days in memory and in the store
         self.day_store = DayStore()  # shared, so one refusal by a busy store pauses every family's writes
@@ -265,13 +269,9 @@ class KpiService:
         add("cost_per_parcel", "Cost per parcel", "money", delivered, lambda r: r["cost"], lambda r: r["costed_parcels"],
             better="lower", filter=KpiFilter("orders", ("delivered",), **orders_in))
         cases_in = orders_in
-        add("exceptions_opened", "Exceptions", "count", self._bucketed("exceptions_opened", "case_opened",
-            "SELECT substr(opened_at, 1, ?) AS b, count(*) AS n FROM exceptions WHERE opened_at >= ? AND opened_at < ? GROUP BY b",
-            width, span), lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
-        add("mean_time_to_resolve", "Time to resolve", "hours", self._bucketed("time_to_resolve", "case_resolved",
-            "SELECT substr(resolved_at, 1, ?) AS b, count(*) AS n, "
-            "sum((julianday(resolved_at) - julianday(opened_at)) * 24) AS hours FROM exceptions "
-            "WHERE resolved_at >= ? AND resolved_at < ? GROUP BY b", width, span),
+        resolved = self._bucketed("time_to_resolve", "case_resolved", self._RESOLVED_SQL, width, span)
+        kpis.append(self._open_exceptions(period, buckets, width, span, resolved, KpiFilter("exceptions", **cases_in)))
+        add("mean_time_to_resolve", "Time to resolve", "hours", resolved,
             lambda r: r["hours"], lambda r: r["n"], better="lower", filter=KpiFilter("exceptions", **cases_in))
         add("failed_attempts", "Failed attempts", "count", self._bucketed("failed_attempts", "failed_event",
             "SELECT substr(event_time, 1, ?) AS b, count(*) AS n FROM tracking_events WHERE status = 'failed_attempt' "
@@ -295,6 +295,27 @@ class KpiService:
             "FROM notifications WHERE created_at >= ? AND created_at < ? GROUP BY b", width, span),
             lambda r: r["sent"], lambda r: r["tried"], filter=KpiFilter("orders", **orders_in))
         return kpis
+
+    _OPENED_SQL = ("SELECT substr(opened_at, 1, ?) AS b, count(*) AS n FROM exceptions "
+                   "WHERE opened_at >= ? AND opened_at < ? GROUP BY b")
+    _RESOLVED_SQL = ("SELECT substr(resolved_at, 1, ?) AS b, count(*) AS n, "
+                     "sum((julianday(resolved_at) - julianday(opened_at)) * 24) AS hours FROM exceptions "
+                     "WHERE resolved_at >= ? AND resolved_at < ? GROUP BY b")
+
+    def _open_exceptions(self, period: Period, buckets: list[str], width: int, span: tuple[str, str], resolved: list,
+                         filter: KpiFilter) -> KpiValue:
+        """Open exceptions (control.open_exceptions, the queue's own count) at the period's end and the previous one's;
+        the trend walks from the count at the period's start through each bucket's openings and resolutions."""
+        now = self.clock()
+        value, previous = open_at(self.conn, period.end, now), open_at(self.conn, period.start, now)
+        opened = {r["b"]: r["n"] for r in self._bucketed("exceptions_opened", "case_opened", self._OPENED_SQL, width, span)}
+        closed = {r["b"]: r["n"] for r in resolved}
+        trend, running, now_key = [], previous, to_iso(now)[:width]
+        for bucket in buckets:
+            running += opened.get(bucket, 0) - closed.get(bucket, 0)
+            trend.append(None if bucket > now_key else float(value if bucket == now_key else running))
+        return KpiValue("open_exceptions", "Open exceptions", float(value), float(previous), "count",
+                        DEFINITIONS["open_exceptions"], tuple(trend), "lower", self.currency, filter)
 
     def _bucketed(self, name: str, topic: str, sql: str, width: int, span: tuple[str, str]) -> list:
         """A (bucket, measures...) query over the span; by UTC day it is served from the family's daily cache."""

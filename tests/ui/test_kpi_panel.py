@@ -48,7 +48,7 @@ def test_cards_show_values_with_definitions(panel):
 
 def test_clicking_a_kpi_emits_its_filter(qtbot, panel):
     with qtbot.waitSignal(panel.kpiClicked) as signal:
-        qtbot.mouseClick(panel.cards["exceptions_opened"], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.cards["open_exceptions"], Qt.MouseButton.LeftButton)
     assert signal.args[0].target == "exceptions"
     with qtbot.waitSignal(panel.kpiClicked) as signal:
         qtbot.mouseClick(panel.cards["on_time_rate"], Qt.MouseButton.LeftButton)
