@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..services.jobs import FAILED, OFF, RUNNING, STOPPED, WAITING, JobRunner, JobStatus
+from .plain import plain_tooltip
 
 STATE_WORDS = {WAITING: "waiting for its next run", RUNNING: "running", FAILED: "failed (will try again)",
                STOPPED: "stopped", OFF: "off"}
@@ -70,7 +71,7 @@ class BackgroundWorkDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, status.name)
                 if column == 4 and text:
-                    item.setToolTip(text)
+                    item.setToolTip(plain_tooltip(text))
                 self.table.setItem(row, column, item)
 
     def selected_job(self) -> str | None:

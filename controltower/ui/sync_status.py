@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 from ..kernel.errors import UserFacingError
 from ..kernel.events import EventHub
 from ..services.outbox import OutboxEntry, OutboxService
+from .plain import plain_tooltip
 
 _WHAT = {"book": "Book", "cancel": "Cancel booking", "return": "Book return"}
 _STATE = {"pending": "Waiting to send", "in_flight": "Sending", "unknown": "Checking with carrier",
@@ -50,7 +51,7 @@ class SyncStatusWidget(QLabel):
         if errors:
             parts.append(f"{len(errors)} error{'s' if len(errors) != 1 else ''}")
         self.setText(" · ".join(parts))
-        self.setToolTip("\n".join(["Recent carrier errors:", *errors]) if errors else "No recent carrier errors")
+        self.setToolTip(plain_tooltip("\n".join(["Recent carrier errors:", *errors])) if errors else "No recent carrier errors")
         self.setProperty("online", bool(state.get("online", True)))
         self.setStyleSheet("" if state.get("online", True) else "color: #b00020; font-weight: bold;")
 
@@ -108,7 +109,7 @@ class OutboxPanel(QWidget):
                       _clock(entry.next_attempt_at) if entry.state in ("pending", "unknown") else "", entry.last_error)
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)  # plain text: carrier messages are never interpreted as markup
-                item.setToolTip(value)
+                item.setToolTip(plain_tooltip(value))
                 self.table.setItem(row, column, item)
             if selected is not None and entry.id == selected.id:
                 self.table.selectRow(row)

@@ -22,6 +22,20 @@
   function safeStatus(value) {
     return STATUSES.indexOf(value) >= 0 ? value : "planned";
   }
+  // A div icon whose look is set through the DOM (element.style), never a style="" attribute in markup: the page's
+  // policy allows no inline style, so a value can't smuggle CSS. Only checked colours and whole pixel sizes go in.
+  var StyledIcon = L.DivIcon.extend({
+    createIcon: function (oldIcon) {
+      var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      var look = this.options.look || {};
+      var inner = div.firstChild;
+      if (inner && inner.style) {
+        if (look.borderColor) inner.style.borderColor = safeColor(look.borderColor, "");
+        if (look.size) inner.style.width = inner.style.height = Math.trunc(Number(look.size)) + "px";
+      }
+      return div;
+    }
+  });
   function escapeText(value) {  // only for Leaflet's attribution, which takes HTML
     var node = document.createElement("span");
     node.textContent = String(value || "");
@@ -48,10 +62,10 @@
       icon = L.divIcon({ className: "", html: '<div class="ct-problem' + selected + '">!</div>', iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14] });
     } else {
       var classes = "ct-stop ct-s-" + status + (routed ? " ct-routed" : "") + (stop.approximate ? " ct-approx" : "") + selected;
-      var style = routed ? ' style="border-color:' + ring + '"' : "";
       var size = routed ? 22 : 18;
-      icon = L.divIcon({ className: "", html: '<div class="' + classes + '"' + style + ">" + label + "</div>",
-                         iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
+      icon = new StyledIcon({ className: "", html: '<div class="' + classes + '">' + label + "</div>",
+                              look: { borderColor: routed ? ring : "" },
+                              iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
     }
     icons.set(key, icon);
     return icon;
@@ -370,7 +384,7 @@
     // An SVG van: a ring in the route's colour, an arrow for the heading; only numbers and checked colours go in.
     var stale = van.last_seen && (Date.now() - new Date(van.last_seen).getTime()) > 15 * 60000 ? " ct-stale" : "";
     var color = safeColor(van.color, "#333333");
-    var heading = Number(van.heading);
+    var heading = Number(van.heading) % 360;  // a number, so nothing but digits reaches the transform attribute
     var arrow = van.heading !== null && van.heading !== undefined && isFinite(heading)
       ? '<path class="ct-van-arrow" transform="rotate(' + heading + ')" d="M0,-18 L8,-5 L-8,-5 Z" fill="' + color + '"/>' : "";
     var html = '<svg class="ct-van-body' + stale + '" width="36" height="36" viewBox="-18 -18 36 36">' + arrow +
@@ -492,8 +506,8 @@
     var children = cluster.getAllChildMarkers();
     var count = children.length;
     var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 50;
-    return L.divIcon({ className: "", html: '<div class="ct-cluster" style="width:' + size + "px;height:" + size + 'px">' + count + "</div>",
-                       iconSize: [size, size] });
+    return new StyledIcon({ className: "", html: '<div class="ct-cluster">' + Math.trunc(Number(count)) + "</div>",
+                            look: { size: size }, iconSize: [size, size] });
   }
 
   function control(position, build) {

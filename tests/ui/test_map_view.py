@@ -629,3 +629,30 @@ def test_in_the_main_window_a_store_change_refreshes_the_map_under_an_open_popup
     main.deleteLater()  # now, so the page goes before its profile
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     db.close()
+
+
+def test_the_page_allows_no_inline_script_or_style_and_the_map_still_draws(qtbot, open_map):
+    view = open_map()
+    policy = js(view, qtbot, "document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+    assert "unsafe-inline" not in policy and "'sha256-" in policy and "default-src 'none'" in policy
+    # The map draws under it: folium's bootstrap (allowed by its hash), route rings and cluster sizes set through the DOM.
+    stops = [StopFeature(order_id=i, lat=45.50 + i * 0.01, lon=-122.70, status=MapStatus.EN_ROUTE, route_id=1,
+                         sequence=i, route_color="#e6194b") for i in (1, 2)]
+    view.set_stops(stops + grid(40, lat=47.0))
+    js(view, qtbot, "CT.map.setView([45.515, -122.70], 12); 0")
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-routed').length") == 2)
+    assert js(view, qtbot, "getComputedStyle(document.querySelector('.ct-routed')).borderTopColor") == "rgb(230, 25, 75)"
+    js(view, qtbot, "CT.map.setView([47.0, -122.7], 8); 0")
+    qtbot.waitUntil(lambda: js(view, qtbot, "document.querySelectorAll('.ct-cluster').length") >= 1)
+    assert js(view, qtbot, "document.querySelector('.ct-cluster').style.width") in ("30px", "36px", "42px", "50px")
+    assert view.page.errors == []  # nothing the page itself does is refused
+    # Markup that got in anyway can neither run a script nor style itself.
+    js(view, qtbot, "var s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.head.appendChild(s);"
+                    "document.body.insertAdjacentHTML('beforeend', '<div id=\"ct-probe\" style=\"width: 123px\"></div>'"
+                    " + '<style>#ct-probe { height: 77px }</style>'); 0")
+    qtbot.wait(200)
+    assert js(view, qtbot, "typeof window.__inline") == "undefined"
+    assert js(view, qtbot, "getComputedStyle(document.getElementById('ct-probe')).width") != "123px"
+    assert js(view, qtbot, "getComputedStyle(document.getElementById('ct-probe')).height") != "77px"
+    assert any("Content Security Policy" in error for error in view.page.errors)
+    view.page.errors.clear()  # those refusals were the point

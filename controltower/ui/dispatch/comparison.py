@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 
 from ...services.dispatch import QUOTE_EXPIRED, WayRow
 from .tables import read_only_table
+from ..plain import plain_tooltip
 
 COLUMNS = ("Way", "Service", "Price", "Promised by", "Estimated delivery", "On time", "Notes")
 _CHOSEN = QColor("#e3f4e1")
@@ -101,7 +102,7 @@ class ComparisonPanel(QWidget):
                  row.on_time.describe() if row.kind not in ("own_fleet", "pickup") else "", notes)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            item.setToolTip(text)  # the notes column is often wider than the panel
+            item.setToolTip(plain_tooltip(text))  # the notes column is often wider than the panel
             if c == 2:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if chosen:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from ...services.dispatch import FAILED
 from ..tasks import run_in_thread
 from .tables import read_only_table
+from ..plain import plain_tooltip
 
 COLUMNS = ("Order", "Customer", "Way", "Cost", "Why", "Result")
 
@@ -67,7 +68,7 @@ class DayReviewDialog(QDialog):
                      choice.cost.format() if choice else "", self.plan.reason(order.id), result_text)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(plain_tooltip(text))
                 if (result and result.outcome == FAILED) or (choice is None and c == 2):
                     item.setForeground(QBrush(QColor("#b3261e")))
                 self.table.setItem(r, c, item)

@@ -16,6 +16,7 @@ from .comparison import ComparisonPanel, local_time
 from .failed import FailedDeliveriesPanel
 from .review import DayReviewDialog
 from .tables import read_only_table
+from ..plain import plain_tooltip
 
 COLUMNS = ("Order", "Customer", "Option", "Promised by", "Recommended", "Cost")
 
@@ -156,7 +157,7 @@ class DispatchView(QWidget):
             choice = plan.allocation.chosen.get(order.id)
             way = choice.label if choice else plan.allocation.unplaced.get(order.id, "—")
             self.table.item(r, 4).setText(way)
-            self.table.item(r, 4).setToolTip(plan.reason(order.id))
+            self.table.item(r, 4).setToolTip(plain_tooltip(plan.reason(order.id)))
             self.table.item(r, 5).setText(choice.cost.format() if choice else "")
         self.status.setText(f"{len(self.orders)} orders awaiting a decision · day total {plan.allocation.total.format()}"
                             + "".join(f" · {note}" for note in plan.allocation.notes))

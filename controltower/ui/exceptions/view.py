@@ -18,6 +18,7 @@ from ...services.control import KIND_LABELS, ActionResult, CaseFilter, CaseRow, 
 from ...services.notifications import NotificationService
 from ..notifications.composer import MessageComposer
 from .dialogs import ReassignDialog, RebookDialog, RescheduleDialog, ResolveDialog
+from ..plain import plain_tooltip
 
 SEVERITY_COLOURS = {"critical": "#b00020", "high": "#d35400", "medium": "#b7950b", "low": "#7f8c8d"}
 
@@ -65,7 +66,7 @@ class CaseModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QBrush(QColor(SEVERITY_COLOURS[row.severity.value]))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.summary}\nSuggested: {row.suggested_action}"
+            return plain_tooltip(f"{row.summary}\nSuggested: {row.suggested_action}")
         return None
 
 

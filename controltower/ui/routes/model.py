@@ -5,6 +5,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from ...services.routing import slack_text
+from ..plain import plain_tooltip
 
 STOP_ROLE = Qt.ItemDataRole.UserRole + 1  # stop index on stop rows
 VEHICLE_ROLE = Qt.ItemDataRole.UserRole + 2  # vehicle index on every row
@@ -116,7 +117,7 @@ class RouteModel(QAbstractItemModel):
             if report.break_start is not None and brk is not None:
                 start = self.day.local(report.break_start)
                 lines.append(f"Break {start:%H:%M}–{self.day.local(report.break_start + brk.duration):%H:%M}")
-            return "\n".join(lines) or None
+            return plain_tooltip("\n".join(lines)) or None  # van names are the shop's text, never markup
         return None
 
     def _stop_data(self, report, row: int, column: int, role: int):
@@ -152,7 +153,7 @@ class RouteModel(QAbstractItemModel):
             if column == 5 and visit.slack < TIGHT_SLACK_S:
                 return QBrush(TIGHT)
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
-            return info.address
+            return plain_tooltip(info.address)
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and visit.start > visit.arrival:
             wait = (visit.start - visit.arrival) // 60
             return f"Arrives {self.day.local(visit.arrival):%H:%M} and waits {wait} min for the promised window"

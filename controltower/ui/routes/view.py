@@ -15,6 +15,7 @@ from ...services.deliveries import DeliveryService
 from ..tasks import run_in_thread
 from ..van_stops import VanStopButtons
 from .model import COLUMNS, LATE, STOP_ROLE, VEHICLE_ROLE, RouteModel
+from ..plain import plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -488,7 +489,7 @@ class RoutesView(QWidget):
             item = self.unplanned.topLevelItem(i)
             if item.data(0, STOP_ROLE) == stop:
                 item.setText(2, self.reasons[stop].text)
-                item.setToolTip(2, self.reasons[stop].text)
+                item.setToolTip(2, plain_tooltip(self.reasons[stop].text))
                 return
 
     def _render(self, select: int | None = None) -> None:
@@ -511,7 +512,7 @@ class RoutesView(QWidget):
             item = QTreeWidgetItem([info.order_ref, info.customer_name,
                                     reason.text if reason else "Being re-planned…" if self.session else "Checking why…"])
             item.setData(0, STOP_ROLE, s)
-            item.setToolTip(2, item.text(2))
+            item.setToolTip(2, plain_tooltip(item.text(2)))
             items.append(item)
         for info in self.day.unlocated:
             items.append(QTreeWidgetItem([info.order_ref, info.customer_name,

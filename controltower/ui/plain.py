@@ -1,0 +1,13 @@
+"""Untrusted text (order, customer, vehicle, carrier names, carriers' messages) shown by Qt as typed, never as rich text."""
+from __future__ import annotations
+
+from PySide6.QtGui import Qt
+
+
+def plain_tooltip(text: str | None) -> str | None:
+    """A tooltip that shows `text` as written. Qt renders any tooltip that looks like markup ("<b>Van</b>", an
+    <img>) as rich text and has no plain-text switch for tooltips, so such text goes in escaped, as rich text;
+    other text is left as it is (and wraps as plain tooltips do)."""
+    if text and Qt.mightBeRichText(text):
+        return Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
+    return text
