@@ -99,7 +99,7 @@ with open(sys.argv[1], "w", encoding="utf-8") as handle:
         handle.write(f"F-{i},Customer {i},+1 217 555 {i % 10000:04d},{i} Elm St,Springfield,62701,US,Widget,2\n")
 PY
 status=0
-"$APP" import "$OUT/orders.csv" --db "$OUT/import.db" --json >"$OUT/import.json" 2>"$OUT/import.log" || status=$?
+"$APP" import "$OUT/orders.csv" --db "$OUT/import.db" --create --json >"$OUT/import.json" 2>"$OUT/import.log" || status=$?
 [ "$status" -eq 0 ] || { cat "$OUT/import.log" >&2; fail "import exited with status $status"; }
 "$PYTHON" - "$OUT/import.json" <<'PY' || fail "the frozen import did not import every row"
 import json, sys

@@ -28,6 +28,7 @@ def main(argv: list[str]) -> int:
             print(f"No order {args.order!r} in {args.db}.", file=sys.stderr)
             return 2
         comparison = DispatchService(db).compare_now(order_id)
+        not_asked = carriers_not_asked(db)
     except UserFacingError as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -38,7 +39,32 @@ def main(argv: list[str]) -> int:
         print(json.dumps(ways, indent=2))
     else:
         _print_table(comparison)
+    for name, why in not_asked:  # on stderr with --json, so the JSON on stdout stays one list of ways
+        print(f"Not asked: {name}: {why}.", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def carriers_not_asked(db) -> list[tuple[str, str]]:
+    """(name, why) for each carrier account the comparison could not ask, so a short table is never a silent one."""
+    from ..carriers import registry
+    from ..domain.models import CarrierKind
+    from ..store import carrier_accounts
+
+    skipped = []
+    for account in carrier_accounts.all_accounts(db.reader()):
+        if account.kind in (CarrierKind.OWN_FLEET.value, CarrierKind.PICKUP.value):
+            continue  # priced in the store, always in the table
+        name = account.name or account.code
+        if not account.enabled:
+            skipped.append((name, "turned off; add its key and turn it on in Settings > Carriers"))
+            continue
+        try:
+            registry.factory_for(account.code)
+        except KeyError:
+            why = ("a sandbox courier answers only while the demo app runs (controltower --demo)"
+                   if account.code.startswith("sandbox:") else "this copy of Control Tower has no adapter for it")
+            skipped.append((name, why))
+    return skipped
 
 
 def _resolve(db, text: str) -> int | None:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..kernel.errors import UserFacingError
-from .tables import EXPORTS, export
+from .tables import EXPORTS, export, written
 
 
 def main(argv: list[str]) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         if args.what == "kpis":
             summary = _export_kpis(db, args.out, args.days or 7)
         else:
-            summary = f"{export(db.conn, args.what, args.out):,} {args.what} written to {args.out}"
+            summary = f"{written(db.conn, args.what, export(db.conn, args.what, args.out))} written to {args.out}"
     except (UserFacingError, OSError) as exc:
         print(f"controltower export: {exc}", file=sys.stderr)
         return 2

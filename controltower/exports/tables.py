@@ -102,6 +102,18 @@ def count_rows(conn, what: str) -> int:
     return conn.execute(f"SELECT count(*) {tail.split(' ORDER BY ')[0]}").fetchone()[0]
 
 
+_WRITTEN = {"orders": "orders", "shipments": "shipments", "exceptions": "exception cases"}
+
+
+def written(conn, what: str, rows: int) -> str:
+    """What `rows` rows of an export are, in words: a routes export has a row per stop ("1,067 stops on 312 routes")."""
+    if what != "routes":
+        return f"{rows:,} {_WRITTEN.get(what, what)}"
+    _, tail = _columns(what)
+    stops, routes = conn.execute(f"SELECT count(st.id), count(DISTINCT r.id) {tail.split(' ORDER BY ')[0]}").fetchone()
+    return f"{stops:,} stop{'s' * (stops != 1)} on {routes:,} route{'s' * (routes != 1)}"
+
+
 def export(conn, what: str, path: str | Path, progress: Progress | None = None) -> int:
     """Write one export to `path` (.csv or .xlsx by its extension); returns the number of data rows."""
     headers, rows = export_rows(conn, what)

@@ -1,4 +1,4 @@
-"""`controltower import FILE --db DB [--profile NAME] [--json] [--rejects OUT.csv]`: import orders from a file."""
+"""`controltower import FILE --db DB [--create] [--profile NAME] [--json] [--rejects OUT.csv]`: import orders from a file."""
 from __future__ import annotations
 
 import argparse
@@ -21,9 +21,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object with the result")
     parser.add_argument("--rejects", default=None, help="write rejected rows and reasons to this CSV")
     parser.add_argument("--progress", action="store_true", help="print progress lines on stderr")
+    parser.add_argument("--create", action="store_true", help="make a new store at --db when none is there")
     args = parser.parse_args(argv)
 
     new_store = not Path(args.db).exists()
+    if new_store and not args.create:  # a mistyped --db must not quietly become a second store
+        return _refuse(args, InputError(f"There is no store at {args.db}, so nothing was imported.",
+                                        "Check the path, or add --create to make a new store there."))
     try:
         report = _import(args)
     except UserFacingError as exc:

@@ -54,3 +54,20 @@ def test_quote_by_order_number_as_a_table_and_unknown_order(store, shop, capsys)
     assert out.startswith("Order Q-8: ") and "Own van" in out
     assert main(["quote", "--db", str(store.path), "NOPE"]) == 2
     assert "No order 'NOPE'" in capsys.readouterr().err
+
+
+def test_quote_says_which_carriers_it_did_not_ask_and_why(store, shop, quoting_account, capsys):
+    """A table of only own van and pickup is never a silent one: each carrier left out is named with its reason."""
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO carrier_accounts(code, name, kind, enabled, settings_json) VALUES "
+                     "('sandbox:zippy', 'Zippy Express (sandbox)', 'courier', 1, '{\"sandbox\": true}')")
+    add_orders(store, make_order("Q-9"))
+    assert main(["quote", "--db", str(store.path), "Q-9"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Not asked: Off: turned off; add its key and turn it on in Settings > Carriers." in lines
+    assert ("Not asked: Zippy Express (sandbox): a sandbox courier answers only while the demo app runs "
+            "(controltower --demo).") in lines
+    assert not any("Test Parcel" in line for line in lines if line.startswith("Not asked"))  # it was asked
+    assert main(["quote", "--db", str(store.path), "Q-9", "--json"]) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) and "Not asked: Off" in printed.err  # stdout stays one JSON list

@@ -173,7 +173,7 @@ def test_bulk_import_fills_the_search_index_and_keeps_its_trigger(store, tmp_pat
 def test_cli_prints_json_and_exits_0_with_rejects(tmp_path, data_dir):
     db = tmp_path / "cli.db"
     run = subprocess.run([sys.executable, "-m", "controltower.cli", "import", str(data_dir / "bad_rows.csv"), "--db", str(db),
-                          "--profile", "generic", "--json"], capture_output=True, text=True, timeout=120)
+                          "--create", "--profile", "generic", "--json"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["imported"] == 2 and result["rejected"] == 15 and result["updated"] == 0
@@ -182,12 +182,13 @@ def test_cli_prints_json_and_exits_0_with_rejects(tmp_path, data_dir):
 
 def test_cli_exits_2_when_the_file_cannot_be_read(tmp_path):
     db = tmp_path / "cli.db"
-    missing = subprocess.run([sys.executable, "-m", "controltower.cli", "import", str(tmp_path / "nope.csv"), "--db", str(db)],
+    missing = subprocess.run([sys.executable, "-m", "controltower.cli", "import", str(tmp_path / "nope.csv"), "--db", str(db),
+                              "--create"],
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "Could not open nope.csv" in missing.stderr
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    run = subprocess.run([sys.executable, "-m", "controltower.cli", "import", str(broken), "--db", str(db)],
+    run = subprocess.run([sys.executable, "-m", "controltower.cli", "import", str(broken), "--db", str(db), "--create"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "not a readable Excel workbook" in run.stderr
 

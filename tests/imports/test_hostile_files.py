@@ -128,11 +128,11 @@ def test_an_overlong_cell_is_refused_with_its_row(tmp_path):
 def test_the_cli_refuses_a_bad_file_in_one_sentence_and_makes_no_store(tmp_path, make, sentence):
     path = make(tmp_path / f"orders.{'bin' if make is junk else 'xlsx'}")
     db = tmp_path / "new-store.db"
-    plain = run_cli(str(path), "--db", str(db))
+    plain = run_cli(str(path), "--db", str(db), "--create")
     assert plain.returncode == 2, plain.stderr
     assert plain.stdout == "" and "Traceback" not in plain.stderr and sentence in plain.stderr
     assert len(plain.stderr.strip().splitlines()) == 1 and "\x1b" not in plain.stderr and "\x07" not in plain.stderr
-    as_json = run_cli(str(path), "--db", str(db), "--json")
+    as_json = run_cli(str(path), "--db", str(db), "--create", "--json")
     assert as_json.returncode == 2
     answer = json.loads(as_json.stdout)
     assert sentence in answer["error"] and answer["advice"]
