@@ -110,6 +110,7 @@ class ControlTower:
         from .orders import OrdersService
         from .outbox import OutboxService
         from .placing import PlacingService
+        from .setup import SetupService
         from .shops import ShopsService
 
         db, hub = self.db, self.hub
@@ -126,6 +127,7 @@ class ControlTower:
         self.imports = ImportService(db, hub)
         self.exports = ExportService(db, hub)
         self.shops = ShopsService(db, on_change=self._shop_changed)
+        self.setup = SetupService(db, hub)
 
     @property
     def exceptions(self):

@@ -161,6 +161,9 @@ class Areas(QObject):
         self.exceptions.watch(hub)  # the app's exception-check job re-runs the rules; the view follows its results
         self.exceptions.refresh_rules()
         self.place_orders()  # orders that came in without a position (e.g. from a shop sync) get one
+        from .setup import install
+
+        self.empty_states = install(self)  # and the setup assistant, on a real store's first start
         self.kpis.refresh()
 
     def _show_outbox(self) -> None:
@@ -234,7 +237,19 @@ class Areas(QObject):
     def edit_actions(self) -> list[tuple]:
         return [("&New order…", self.new_order, "Ctrl+N", "Take a phone or counter order"),
                 ("Carrier &accounts…", self.carrier_settings, "Ctrl+,", "Add carrier keys and test the connection"),
-                ("&Shops…", self.shop_settings, None, "Connect your Shopify or WooCommerce store: its orders come in by themselves")]
+                ("&Shops…", self.shop_settings, None, "Connect your Shopify or WooCommerce store: its orders come in by themselves"),
+                ("Se&ttings…", self.settings, None, "The shop, hours, depot, vans and drivers, email and SMS, delivery zones"),
+                ("Setup &assistant…", self.setup_assistant, None, "Walk through setting the shop up again")]
+
+    def settings(self, page: str = "shop"):
+        from .setup import open_settings
+
+        return open_settings(self.window, self.context.core, page)
+
+    def setup_assistant(self):
+        from .setup import open_setup_assistant
+
+        return open_setup_assistant(self.window, self.context.core)
 
     def shop_settings(self) -> None:
         from .settings.shops import ShopsDialog
