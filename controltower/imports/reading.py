@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import zipfile
@@ -153,32 +154,46 @@ def read_xlsx(data: bytes, source: str = "") -> Table:
     name = source or "The file"
     check_unpacked_sizes(data, name)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        records, expected = _read_first_sheet(openpyxl, data, name)
+    except InputError as exc:
+        failure = exc.with_traceback(None)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, XML and its own types for broken files
-        raise _damaged(name, exc) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        records = []
-        for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True):
-            record = [cell_text(v) for v in row]
-            for cell in record:
-                if len(cell) > MAX_CELL_CHARS:
-                    raise InputError(f"{name} has a cell of {len(cell):,} characters in row {len(records) + 1}, more "
-                                     f"than the {MAX_CELL_CHARS:,} a spreadsheet cell holds.",
-                                     "Check that cell in your spreadsheet and save the file again.")
-            records.append(record)
-        expected = rows_in_sheet(workbook._archive, sheet._worksheet_path, name)
-    except InputError:
-        raise
-    except Exception as exc:  # malformed XML in the sheet, a bad zip entry
-        raise _damaged(name, exc) from exc
-    finally:
-        workbook.close()
+        failure = _damaged(name, exc)
+    else:
+        failure = None
+    if failure is not None:
+        # Python 3.12's iterparse keeps the expat parser in a reference cycle; a parse stopped by an error and freed
+        # only at exit crashes the interpreter (exit 139). Free it now, with no traceback holding it.
+        gc.collect()
+        raise failure
     if len(records) != expected:
         raise InputError(f"{name}: read {len(records):,} rows but its sheet holds {expected:,}; nothing was imported.",
                          "Open it in your spreadsheet, save it again as .xlsx and import that file.")
     return _table(records, source, "xlsx", "")
+
+
+def _read_first_sheet(openpyxl, data: bytes, name: str) -> tuple[list[list[str]], int]:
+    """Every row of the first sheet as text, and the last row number its XML holds."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        records = []
+        rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+        try:
+            for row in rows:
+                record = [cell_text(v) for v in row]
+                for cell in record:
+                    if len(cell) > MAX_CELL_CHARS:
+                        raise InputError(f"{name} has a cell of {len(cell):,} characters in row {len(records) + 1}, more "
+                                         f"than the {MAX_CELL_CHARS:,} a spreadsheet cell holds.",
+                                         "Check that cell in your spreadsheet and save the file again.")
+                records.append(record)
+        finally:
+            rows.close()
+        return records, rows_in_sheet(workbook._archive, sheet._worksheet_path, name)
+    finally:
+        workbook.close()
 
 
 def _damaged(name: str, exc: Exception) -> InputError:

@@ -75,6 +75,12 @@ def malformed_xml(path: Path) -> Path:
     return path
 
 
+def bad_bytes_in_xml(path: Path) -> Path:
+    """A sheet whose XML holds bytes that are not UTF-8: Python 3.12's parser stops there, and freed at exit it crashed."""
+    path.write_bytes(with_sheet(workbook_bytes(10), lambda xml: xml.replace(b"Customer 3", b"Cust\xff\xfeomer")))
+    return path
+
+
 def junk(path: Path) -> Path:
     path.write_bytes(bytes(range(256)) * 64 + b"\x1b[31mred\x1b[0m\x07")  # a binary file, with a terminal escape
     return path
@@ -122,6 +128,7 @@ def test_an_overlong_cell_is_refused_with_its_row(tmp_path):
 
 @pytest.mark.parametrize("make, sentence", [
     (malformed_xml, "is not a readable Excel workbook"),
+    (bad_bytes_in_xml, "is not a readable Excel workbook"),  # exit 139 before
     (junk, "is not a CSV or Excel file: it holds binary data"),
     (zip_bomb, "zip bomb"),
 ])
