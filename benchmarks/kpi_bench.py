@@ -154,7 +154,7 @@ def main() -> int:
     parser.add_argument("--now", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.restart_child:
-        print(json.dumps(restart(args.db, Period.last_days(30, datetime.fromisoformat(args.now)))))
+        print(json.dumps(restart(args.db, Period.last_days(30, datetime.fromisoformat(args.now), zone=UTC))))
         return 0
     events = args.events if args.events is not None else 3 * args.orders
     path = args.db or Path(f"/tmp/ct-kpi-bench-{args.orders}-{events}.db")
@@ -170,7 +170,7 @@ def main() -> int:
 
     db = Database(path)
     now = END - timedelta(hours=6)
-    period = Period.last_days(30, now)
+    period = Period.last_days(30, now, zone=UTC)  # the bench store keeps no shop zone: the computer's, UTC here
     kpis = KpiService(db)
     forget_stored_days(db)
     kpi_cold_ms = timed(lambda: all_panels(kpis, period), repeat=1)  # every day of both periods computed from the store

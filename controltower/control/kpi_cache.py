@@ -1,4 +1,4 @@
-"""Per-day KPI aggregates kept in memory and in the store, so a 30-day panel adds up 60 small rows instead of scanning
+"""Per-day KPI aggregates (the shop's calendar days) kept in memory and in the store, so a 30-day panel adds up 60 small rows instead of scanning
 100,000 deliveries, and a restart reuses the days already worked out.
 
 A day's rows are used only while nothing they were computed from has changed. Triggers (migration 0008) keep a change
@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 Compute = Callable[[sqlite3.Connection, str, str], dict[str, list[dict]]]  # (conn, first day, day after last) -> day -> rows
 
-STORED_AFTER_DAYS = 2  # days at least this old (UTC) are written to the store; today and yesterday still change
+STORED_AFTER_DAYS = 2  # days at least this old are written to the store; today and yesterday still change
 WRITE_WAIT_MS = 100  # how long a cache write waits for another writer before giving up
 RETRY_AFTER_S = 30.0  # after giving up, the families leave the store alone this long (their days wait in memory)
 EVERY_DAY = "*"
@@ -75,14 +75,18 @@ class DailyCache:
     """One family of per-day rows: `family` names it in the store, `version` its row shape, `topic` what it reads."""
 
     def __init__(self, family: str, version: str, topic: str, compute: Compute, *, fresh_days: int = 0,
-                 store: DayStore | None = None, today: Callable[[], date] | None = None) -> None:
+                 store: DayStore | None = None, today: Callable[[], date] | None = None,
+                 utc_days_of: Callable[[str], tuple[str, ...]] = lambda day: (day,)) -> None:
         self.family = family
         self.version = version
         self.topic = topic
         self.compute = compute
         self.fresh_days = fresh_days
         self.store = store or DayStore()
-        self.today = today or (lambda: datetime.now(timezone.utc).date())  # buckets are UTC days
+        self.today = today or (lambda: datetime.now(timezone.utc).date())  # the days' calendar: KpiService gives the shop's
+        # The change log counts UTC days; a shop's day overlaps its UTC namesake and one neighbour (which one
+        # depends on the zone), and a change on any of them makes the day stale.
+        self.utc_days_of = utc_days_of
         self.computed_days: list[str] = []  # every day this cache computed from the store, oldest call first
         self._days: dict[str, tuple[int, list[dict]]] = {}  # day -> (change log number it was computed at, rows)
         self._unstored: set[str] = set()  # computed days old enough to store that the store could not take yet
@@ -90,15 +94,15 @@ class DailyCache:
 
     def rows(self, conn: sqlite3.Connection, days: list[str]) -> dict[str, list[dict]]:
         with self._lock:
-            changes = _changes(conn, self.topic, min(days), max(days))
+            changes = _changes(conn, self.topic, _neighbours(min(days))[0], _neighbours(max(days))[2])
             if changes is None:
                 computed = self._compute(conn, days)
                 return {day: computed.get(day, []) for day in days}
-            self._forget(lambda day, as_of: _stale(changes, day, as_of) or day >= self._fresh_from())
+            self._forget(lambda day, as_of: _stale(changes, self.utc_days_of(day), as_of) or day >= self._fresh_from())
             missing = [day for day in days if day not in self._days]
             if missing:
                 for day, (as_of, rows) in _load(conn, self.family, self.version, missing).items():
-                    if not _stale(changes, day, as_of) and day < self._fresh_from():
+                    if not _stale(changes, self.utc_days_of(day), as_of) and day < self._fresh_from():
                         self._days[day] = (as_of, rows)
                 missing = [day for day in missing if day not in self._days]
             if missing:
@@ -137,14 +141,6 @@ class DailyCache:
         return computed
 
 
-def utc_days(start_iso: str, end_iso: str) -> list[str] | None:
-    """The UTC days of [start, end) when both fall on UTC midnight, else None (then the KPI is computed directly)."""
-    if not (start_iso.endswith("T00:00:00+00:00") and end_iso.endswith("T00:00:00+00:00")):
-        return None
-    first, end = date.fromisoformat(start_iso[:10]), date.fromisoformat(end_iso[:10])
-    return [(first + timedelta(days=n)).isoformat() for n in range((end - first).days)]
-
-
 def _runs(days: list[str]) -> Iterator[tuple[str, str]]:
     """(first, last) of each run of consecutive days in a sorted list."""
     first = previous = days[0]
@@ -156,8 +152,13 @@ def _runs(days: list[str]) -> Iterator[tuple[str, str]]:
     yield first, previous
 
 
-def _stale(changes: dict[str, int], day: str, as_of: int) -> bool:
-    return max(changes.get(day, 0), changes.get(EVERY_DAY, 0)) > as_of
+def _stale(changes: dict[str, int], utc_days: tuple[str, ...], as_of: int) -> bool:
+    return max(changes.get(near, 0) for near in (*utc_days, EVERY_DAY)) > as_of
+
+
+def _neighbours(day: str) -> tuple[str, str, str]:
+    moment = date.fromisoformat(day)
+    return ((moment - timedelta(days=1)).isoformat(), day, (moment + timedelta(days=1)).isoformat())
 
 
 def _changes(conn: sqlite3.Connection, topic: str, first: str, last: str) -> dict[str, int] | None:

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Callable
 
 from ..domain import Money
-from ..domain.timeutil import UTC, to_iso, utcnow
+from ..domain.timeutil import UTC, from_iso, to_iso, utcnow
 from ..store import Database
 from ..store.shop_clock import day_start, shop_day, shop_zone
-from .kpi_cache import DailyCache, DayStore, utc_days
+from .kpi_cache import DailyCache, DayStore
 from .open_exceptions import open_at
 
 _HOUR = 3600.0
-ROWS_VERSION = 1  # of every family's stored day rows (kpi_days.version); the SQL text is part of it too
+ROWS_VERSION = 2  # of every family's stored day rows (kpi_days.version); the SQL text and the shop's zone are part of it
+# 2: days are the shop's calendar days (1 kept UTC days)
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,16 @@ class Period:
     def hourly(self) -> bool:
         return self.end - self.start <= timedelta(days=1)
 
-    def buckets(self) -> list[str]:
-        """Trend bucket keys: UTC hours for a day or less, else UTC days (prefixes of the stored ISO text)."""
-        step, width = (timedelta(hours=1), 13) if self.hourly else (timedelta(days=1), 10)
+    def buckets(self, zone: tzinfo = UTC) -> list[str]:
+        """Trend bucket keys: UTC hours for a day or less (prefixes of the stored ISO text), else the calendar days
+        in `zone` (the shop's) that the period covers."""
+        if not self.hourly:
+            first, last = self.start.astimezone(zone).date(), (self.end - timedelta(microseconds=1)).astimezone(zone).date()
+            return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
         keys, moment = [], self.start
         while moment < self.end:
-            keys.append(to_iso(moment)[:width])
-            moment += step
+            keys.append(to_iso(moment)[:13])
+            moment += timedelta(hours=1)
         return keys
 
 
@@ -203,20 +208,50 @@ class KpiService:
     def _family(self, name: str, topic: str, compute, *sql: str) -> DailyCache:
         """A per-day cache over the change-log `topic` (see kpi_cache). Its version is the family's SQL, so rows
         stored by a build with other SQL are never read; bump ROWS_VERSION when Python changes the rows instead."""
-        version = f"{ROWS_VERSION}.{hashlib.sha1(''.join(sql).encode()).hexdigest()[:12]}"
+        # The zone is part of the version: a day's rows are that zone's day, never read as another zone's.
+        version = f"{ROWS_VERSION}.{hashlib.sha1(''.join(sql).encode()).hexdigest()[:12]}.{self._zone_name()}"
         # Shipment families learn of every change to their days; the others also re-read the days where news lands.
         fresh_days = 0 if topic in ("ship_done", "ship_created") else 2
         family = self.families[name] = DailyCache(name, version, topic, compute, fresh_days=fresh_days,
-                                                   store=self.day_store)
+                                                   store=self.day_store, today=lambda: shop_day(self.conn),
+                                                   utc_days_of=self._utc_days_of)
         return family
 
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.reader()
 
+    def _zone_name(self) -> str:
+        zone = self.zone()
+        return getattr(zone, "key", None) or str(zone)
+
     def zone(self) -> tzinfo:
         """The shop's zone, whose calendar days the periods cover (store.shop_clock)."""
         return shop_zone(self.conn)
+
+    def _shop_days(self, start_iso: str, end_iso: str) -> list[str] | None:
+        """The shop's calendar days of [start, end) when both are the shop's midnights, else None (then the KPI is
+        computed directly): the days the per-day cache keeps."""
+        zone = self.zone()
+        start, end = from_iso(start_iso).astimezone(zone), from_iso(end_iso).astimezone(zone)
+        if start.timetz().replace(tzinfo=None) != time(0) or end.timetz().replace(tzinfo=None) != time(0):
+            return None
+        return [(start.date() + timedelta(days=n)).isoformat() for n in range((end.date() - start.date()).days)]
+
+    def _utc_days_of(self, day: str) -> tuple[str, ...]:
+        """The UTC dates the shop's calendar `day` overlaps (one in UTC, two elsewhere)."""
+        first, end = self._midnight(day)[:10], to_iso(from_iso(self._midnight(
+            (date.fromisoformat(day) + timedelta(days=1)).isoformat())) - timedelta(seconds=1))[:10]
+        return (first,) if first == end else (first, end)
+
+    def _midnight(self, day: str) -> str:
+        """When the shop's calendar `day` begins, as stored UTC text."""
+        return to_iso(datetime.combine(date.fromisoformat(day), time(0), self.zone()))
+
+    def _by_shop_day(self, sql: str, start_iso: str, end_iso: str) -> str:
+        """`sql` with each `substr(column, 1, width)` bucket read in the shop's calendar (see shop_day_sql)."""
+        return _BUCKET.sub(lambda m: f"substr({shop_day_sql(m[1], self.zone(), from_iso(start_iso), from_iso(end_iso))}, "
+                                     f"1, {m[2]})", sql)
 
     def last_days(self, days: int, now: datetime | None = None) -> Period:
         """The shop's last `days` days including today: "Today" at 19:10 in Portland is Portland's day, not UTC's."""
@@ -231,8 +266,9 @@ class KpiService:
         previous = period.previous()
         span = (to_iso(previous.start), to_iso(period.end))
         width = 13 if period.hourly else 10
-        cut = to_iso(period.start)[:width]
-        buckets = period.buckets()
+        zone = self.zone()
+        cut = to_iso(period.start)[:13] if period.hourly else period.start.astimezone(zone).date().isoformat()
+        buckets = period.buckets(zone)
         kpis: list[KpiValue] = []
 
         def add(key, label, unit, rows, numerator, denominator=None, better="higher", filter=None, cut=cut):
@@ -310,7 +346,8 @@ class KpiService:
         value, previous = open_at(self.conn, period.end, now), open_at(self.conn, period.start, now)
         opened = {r["b"]: r["n"] for r in self._bucketed("exceptions_opened", "case_opened", self._OPENED_SQL, width, span)}
         closed = {r["b"]: r["n"] for r in resolved}
-        trend, running, now_key = [], previous, to_iso(now)[:width]
+        now_key = to_iso(now)[:13] if width == 13 else now.astimezone(self.zone()).date().isoformat()
+        trend, running = [], previous
         for bucket in buckets:
             running += opened.get(bucket, 0) - closed.get(bucket, 0)
             trend.append(None if bucket > now_key else float(value if bucket == now_key else running))
@@ -319,13 +356,14 @@ class KpiService:
 
     def _bucketed(self, name: str, topic: str, sql: str, width: int, span: tuple[str, str]) -> list:
         """A (bucket, measures...) query over the span; by UTC day it is served from the family's daily cache."""
-        days = utc_days(*span) if width == 10 else None
+        days = self._shop_days(*span) if width == 10 else None
         if not days:
-            return self.conn.execute(sql, (width, *span)).fetchall()
+            return self.conn.execute(self._by_shop_day(sql, *span) if width == 10 else sql, (width, *span)).fetchall()
         family = self.families.get(name)
         if family is None:
-            family = self._family(name, topic, lambda conn, first, end: _by_day(
-                conn.execute(sql, (10, _midnight(first), _midnight(end)))), sql)
+            family = self._family(name, topic, lambda conn, first, end: _by_day(conn.execute(
+                self._by_shop_day(sql, self._midnight(first), self._midnight(end)),
+                (10, self._midnight(first), self._midnight(end)))), sql)
         return [row for rows in family.rows(self.conn, days).values() for row in rows]
 
     _DELIVERED_SQL = (
@@ -340,13 +378,15 @@ class KpiService:
 
     def _delivered(self, span: tuple[str, str], width: int) -> list:
         """Per bucket: deliveries, on time, with a promise, first attempt, cost, parcels, order-to-door hours."""
-        days = utc_days(*span) if width == 10 else None
+        days = self._shop_days(*span) if width == 10 else None
         if days:
             return [row for rows in self._delivered_days.rows(self.conn, days).values() for row in rows]
-        return self.conn.execute(self._DELIVERED_SQL, (width, *span)).fetchall()
+        return self.conn.execute(self._by_shop_day(self._DELIVERED_SQL, *span) if width == 10 else self._DELIVERED_SQL,
+                                 (width, *span)).fetchall()
 
     def _compute_delivered(self, conn, first: str, end: str) -> dict[str, list[dict]]:
-        return _by_day(conn.execute(self._DELIVERED_SQL, (10, _midnight(first), _midnight(end))))
+        start, end = self._midnight(first), self._midnight(end)
+        return _by_day(conn.execute(self._by_shop_day(self._DELIVERED_SQL, start, end), (10, start, end)))
 
     _DOOR_WHERE = ("FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
                    "AND s.status_as_of >= ? AND s.status_as_of < ?")
@@ -357,12 +397,13 @@ class KpiService:
                  f"AS bin, count(*) AS n {_DOOR_WHERE} GROUP BY b, bin")
 
     def _compute_door_histogram(self, conn, first: str, end: str) -> dict[str, list[dict]]:
-        return _by_day(conn.execute(self._DOOR_SQL, (_midnight(first), _midnight(end))))
+        start, end = self._midnight(first), self._midnight(end)
+        return _by_day(conn.execute(self._by_shop_day(self._DOOR_SQL, start, end), (start, end)))
 
     def _p90_door(self, period: Period, width: int) -> float | None:
         """Nearest-rank 90th percentile: the smallest time with at least 90 % of deliveries at or below it."""
         params = (to_iso(period.start), to_iso(period.end))
-        days = utc_days(*params) if width == 10 else None
+        days = self._shop_days(*params) if width == 10 else None
         if days:  # from the daily histograms, to the quarter hour
             bins: dict[int, int] = {}
             for rows in self._door_days.rows(self.conn, days).values():
@@ -448,17 +489,17 @@ class KpiService:
         f"GROUP BY b, d.id")
 
     def _scorecard_rows(self, conn, start: str, end: str, width: int) -> list[sqlite3.Row]:
-        carriers = conn.execute(self._CARRIERS_SQL, (width, start, end)).fetchall()
-        drivers = conn.execute(self._DRIVERS_SQL, (width, start, end)).fetchall()
+        carriers = conn.execute(self._by_shop_day(self._CARRIERS_SQL, start, end), (width, start, end)).fetchall()
+        drivers = conn.execute(self._by_shop_day(self._DRIVERS_SQL, start, end), (width, start, end)).fetchall()
         return list(carriers) + list(drivers)
 
     def _compute_scorecard(self, conn, first: str, end: str) -> dict[str, list[dict]]:
-        return _by_day(self._scorecard_rows(conn, _midnight(first), _midnight(end), 10))
+        return _by_day(self._scorecard_rows(conn, self._midnight(first), self._midnight(end), 10))
 
     def scorecard(self, period: Period) -> list[ScorecardRow]:
         """One row per carrier (shipments created in the period) and per own driver (their vans' stops)."""
         span = (to_iso(period.start), to_iso(period.end))
-        days = utc_days(*span)
+        days = self._shop_days(*span)
         if days:
             rows = [row for day_rows in self._score_days.rows(self.conn, days).values() for row in day_rows]
         else:
@@ -476,8 +517,32 @@ class KpiService:
                 for (kind, name), t in ordered]
 
 
-def _midnight(day: str) -> str:
-    return f"{day}T00:00:00+00:00"
+_BUCKET = re.compile(r"substr\(([a-z_.]+), 1, (\?|10)\)")
+
+
+def shop_day_sql(column: str, zone: tzinfo, start: datetime, end: datetime) -> str:
+    """SQL for the local date and time of `column` (UTC ISO text) in `zone`, for moments in [start - 1 day, end + 1 day].
+
+    The zone's offset is constant between its changes, so one CASE over the changes in the span keeps the work in
+    SQLite's C (a Python function per row would cost more than the whole query)."""
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds() // 60)
+
+    moment, last = start - timedelta(days=1), end + timedelta(days=1)
+    cases, current = [], offset(moment)
+    while moment < last:
+        step = min(moment + timedelta(days=1), last)
+        if offset(step) != current:  # a change within this day: find its minute
+            low, high = moment, step
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            cases.append(f"WHEN {column} < '{to_iso(high)}' THEN '{current:+d} minutes'")
+            current = offset(high)
+        moment = step
+    if not cases:
+        return f"datetime({column}, '{current:+d} minutes')"
+    return f"datetime({column}, CASE {' '.join(cases)} ELSE '{current:+d} minutes' END)"
 
 
 def _by_day(rows) -> dict[str, list[dict]]:

@@ -77,7 +77,7 @@ def test_each_kpi_row_holds_the_services_numbers_in_spreadsheet_units(shop, tmp_
     assert on_time["Unit"] == "%" and on_time["Better when"] == "higher" and "promised window" in on_time["Definition"]
     cost = rows["Cost per delivery"]  # ($9 + $15) / 2 now, $12 before
     assert (float(cost["Current value"]), float(cost["Previous period"]), cost["Unit"]) == (12.0, 12.0, "USD")
-    assert rows["Exceptions"]["Current value"] == "0" and rows["Exceptions"]["Unit"] == "count"
+    assert rows["Open exceptions"]["Current value"] == "0" and rows["Open exceptions"]["Unit"] == "count"
     for kpi in expected:  # every number is the service's, scaled to the unit the row names
         scale = {"percent": 100, "money": 0.01}.get(kpi.unit, 1)
         for column, value in (("Current value", kpi.value), ("Previous period", kpi.previous), ("Change", kpi.change)):
