@@ -35,6 +35,7 @@ CARRIERS = [("own_fleet", "Own vans", "own_fleet", 1), ("pickup", "In-store pick
             ("sandbox:zippy", "Zippy Express (sandbox)", "courier", 1), ("sandbox:pedal", "Pedal Post (sandbox)", "courier", 1),
             ("sandbox:metro", "Metro Runners (sandbox)", "courier", 1),
             ("easypost", "EasyPost parcel carriers (add your key)", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
+CLOSING_HOUR = 19  # the depot's closes_at below
 COURIERS = {"sandbox:zippy": "Zippy Express", "sandbox:pedal": "Pedal Post", "sandbox:metro": "Metro Runners"}
 # Carrier status codes as their trackers report them, for a believable raw history.
 _RAW = {"courier": {S.BOOKED: "pending", S.PICKED_UP: "pickup_complete", S.IN_TRANSIT: "pickup_complete",
@@ -70,6 +71,22 @@ class _Day:
         return self.rng.choices(list(DeliveryOption), weights=[38, 14, 20, 18, 10])[0]
 
     def window(self, option: DeliveryOption, created: datetime) -> TimeWindow:
+        """The promise, always within the shop's delivery hours (07:00 to closing): a window that would end after
+        closing ends at closing, and one that would start in the last hour moves to the next morning."""
+        window = self._window(option, created)
+        if option is DeliveryOption.PICKUP or window.end <= self.closes:
+            return window
+        if window.start <= self.closes - timedelta(hours=1):
+            return TimeWindow(window.start, self.closes)
+        morning = self.opens + timedelta(days=1)
+        return TimeWindow(morning, min(morning + (window.end - window.start), self.closes + timedelta(days=1)))
+
+    @property
+    def closes(self) -> datetime:
+        """The shop closes at 19:00 (the depot's hours): no van is promised after that."""
+        return self.opens.replace(hour=CLOSING_HOUR)
+
+    def _window(self, option: DeliveryOption, created: datetime) -> TimeWindow:
         rng = self.rng
         if option is DeliveryOption.SCHEDULED:
             start = self.centre + timedelta(hours=rng.choice([-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]))
@@ -221,7 +238,7 @@ def _write_setup(conn) -> None:
                 "shop.phone": SHOP["phone"], "demo": "1"}
     shop_settings.put(conn, settings)
     depot_id = fleet.add_depot(conn, SHOP["name"], GeoPoint(SHOP["lat"], SHOP["lon"]), street=SHOP["street"], city=city.CITY,
-                               postcode=SHOP["postcode"], country=city.COUNTRY, opens_at="09:00", closes_at="19:00")
+                               postcode=SHOP["postcode"], country=city.COUNTRY, opens_at="09:00", closes_at=f"{CLOSING_HOUR}:00")
     carrier_accounts.add(conn, [StoredAccount(code, name, kind, bool(enabled), {"sandbox": True} if code.startswith("sandbox:") else {})
                                 for code, name, kind, enabled in CARRIERS])
     for name, driver, parcels, grams, skills in VANS:
