@@ -98,11 +98,12 @@ class DailyCache:
             if changes is None:
                 computed = self._compute(conn, days)
                 return {day: computed.get(day, []) for day in days}
-            self._forget(lambda day, as_of: _stale(changes, self.utc_days_of(day), as_of) or day >= self._fresh_from())
+            fresh_from = self._fresh_from()  # once per call: it reads the shop's day
+            self._forget(lambda day, as_of: _stale(changes, self.utc_days_of(day), as_of) or day >= fresh_from)
             missing = [day for day in days if day not in self._days]
             if missing:
                 for day, (as_of, rows) in _load(conn, self.family, self.version, missing).items():
-                    if not _stale(changes, self.utc_days_of(day), as_of) and day < self._fresh_from():
+                    if not _stale(changes, self.utc_days_of(day), as_of) and day < fresh_from:
                         self._days[day] = (as_of, rows)
                 missing = [day for day in missing if day not in self._days]
             if missing:

@@ -1,9 +1,11 @@
 """KPIs over a period, each with the previous period, a daily trend and its definition; scorecards per carrier and driver."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Callable
@@ -11,7 +13,7 @@ from typing import Callable
 from ..domain import Money
 from ..domain.timeutil import UTC, from_iso, to_iso, utcnow
 from ..store import Database
-from ..store.shop_clock import day_start, shop_day, shop_zone
+from ..store.shop_clock import day_in, day_start, shop_day, shop_zone
 from .kpi_cache import DailyCache, DayStore
 from .open_exceptions import open_at
 
@@ -190,6 +192,38 @@ def _ratio(numerator, denominator) -> float | None:
     return None if not denominator or numerator is None else numerator / denominator
 
 
+def _one_zone_per_call(method):
+    """Read the shop's zone once for the whole call (it is asked for per day, hundreds of times a refresh)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        holder = self._one_zone
+        if getattr(holder, "zone", None) is not None:  # already inside one
+            return method(self, *args, **kwargs)
+        holder.zone = shop_zone(self.conn)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            holder.zone = None
+    return wrapper
+
+
+@functools.lru_cache(maxsize=256)
+def _shop_days_of(zone: tzinfo, start_iso: str, end_iso: str) -> tuple[str, ...] | None:
+    start, end = from_iso(start_iso).astimezone(zone), from_iso(end_iso).astimezone(zone)
+    if start.timetz().replace(tzinfo=None) != time(0) or end.timetz().replace(tzinfo=None) != time(0):
+        return None
+    return tuple((start.date() + timedelta(days=n)).isoformat() for n in range((end.date() - start.date()).days))
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_days_of(zone: tzinfo, day: str) -> tuple[str, ...]:
+    """The UTC dates the shop's calendar `day` overlaps in `zone` (one in UTC, two elsewhere)."""
+    start = datetime.combine(date.fromisoformat(day), time(0), zone)
+    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), zone) - timedelta(seconds=1)
+    first, last = to_iso(start)[:10], to_iso(end)[:10]
+    return (first,) if first == last else (first, last)
+
+
 class KpiService:
     """All KPI numbers for the panels; reads only, so it can run in a worker on its own connection."""
 
@@ -213,7 +247,7 @@ class KpiService:
         # Shipment families learn of every change to their days; the others also re-read the days where news lands.
         fresh_days = 0 if topic in ("ship_done", "ship_created") else 2
         family = self.families[name] = DailyCache(name, version, topic, compute, fresh_days=fresh_days,
-                                                   store=self.day_store, today=lambda: shop_day(self.conn),
+                                                   store=self.day_store, today=lambda: day_in(self.zone(), utcnow()),
                                                    utc_days_of=self._utc_days_of)
         return family
 
@@ -221,28 +255,32 @@ class KpiService:
     def conn(self) -> sqlite3.Connection:
         return self.db.reader()
 
+    @property
+    def _one_zone(self) -> threading.local:
+        """Per thread: the zone read at the start of a refresh, so hundreds of day conversions ask the store once."""
+        held = self.__dict__.get("_zone_holder")
+        if held is None:
+            held = self.__dict__.setdefault("_zone_holder", threading.local())
+        return held
+
     def _zone_name(self) -> str:
         zone = self.zone()
         return getattr(zone, "key", None) or str(zone)
 
     def zone(self) -> tzinfo:
-        """The shop's zone, whose calendar days the periods cover (store.shop_clock)."""
-        return shop_zone(self.conn)
+        """The shop's zone, whose calendar days the periods cover (store.shop_clock); read once per refresh."""
+        held = getattr(self._one_zone, "zone", None)
+        return held if held is not None else shop_zone(self.conn)
 
     def _shop_days(self, start_iso: str, end_iso: str) -> list[str] | None:
         """The shop's calendar days of [start, end) when both are the shop's midnights, else None (then the KPI is
         computed directly): the days the per-day cache keeps."""
-        zone = self.zone()
-        start, end = from_iso(start_iso).astimezone(zone), from_iso(end_iso).astimezone(zone)
-        if start.timetz().replace(tzinfo=None) != time(0) or end.timetz().replace(tzinfo=None) != time(0):
-            return None
-        return [(start.date() + timedelta(days=n)).isoformat() for n in range((end.date() - start.date()).days)]
+        days = _shop_days_of(self.zone(), start_iso, end_iso)
+        return None if days is None else list(days)
 
     def _utc_days_of(self, day: str) -> tuple[str, ...]:
         """The UTC dates the shop's calendar `day` overlaps (one in UTC, two elsewhere)."""
-        first, end = self._midnight(day)[:10], to_iso(from_iso(self._midnight(
-            (date.fromisoformat(day) + timedelta(days=1)).isoformat())) - timedelta(seconds=1))[:10]
-        return (first,) if first == end else (first, end)
+        return _utc_days_of(self.zone(), day)
 
     def _midnight(self, day: str) -> str:
         """When the shop's calendar `day` begins, as stored UTC text."""
@@ -262,6 +300,7 @@ class KpiService:
         start, end = day_start(self.conn, first), day_start(self.conn, max(last, first) + timedelta(days=1))
         return Period(start, end, f"{first:%d %b} to {max(last, first):%d %b}")
 
+    @_one_zone_per_call
     def panels(self, period: Period) -> list[KpiValue]:
         previous = period.previous()
         span = (to_iso(previous.start), to_iso(period.end))
@@ -446,6 +485,7 @@ class KpiService:
         "FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.status = 'delivered' AND s.kind = 'delivery' "
         "AND s.status_as_of >= ? AND s.status_as_of < ? GROUP BY b, s.carrier, o.delivery_option")
 
+    @_one_zone_per_call
     def cost_breakdown(self, period: Period) -> list[CostRow]:
         """Cost per delivery and per parcel by carrier and by delivery option."""
         rows = self._bucketed("costs", "ship_done", self._COSTS_SQL, 10, (to_iso(period.start), to_iso(period.end)))
@@ -496,6 +536,7 @@ class KpiService:
     def _compute_scorecard(self, conn, first: str, end: str) -> dict[str, list[dict]]:
         return _by_day(self._scorecard_rows(conn, self._midnight(first), self._midnight(end), 10))
 
+    @_one_zone_per_call
     def scorecard(self, period: Period) -> list[ScorecardRow]:
         """One row per carrier (shipments created in the period) and per own driver (their vans' stops)."""
         span = (to_iso(period.start), to_iso(period.end))
