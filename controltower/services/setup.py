@@ -19,7 +19,7 @@ from ..domain import Address, GeoPoint
 from ..kernel.errors import InputError
 from ..kernel.events import EventHub
 from ..store import Database, fleet, shop_clock
-from ..store.secrets import get_secret, set_secret
+from ..store.secrets import SecretStoreError, get_secret, set_secret
 
 __all__ = ["SetupService", "ShopDetails", "DepotDetails", "VanDetails", "Senders", "SetupProgress", "Zone"]
 
@@ -122,6 +122,14 @@ _US_ZONES = ((-115.0, "America/Los_Angeles"), (-102.0, "America/Denver"), (-87.5
              (180.0, "America/New_York"))
 _CA_ZONES = ((-120.0, "America/Vancouver"), (-102.0, "America/Edmonton"), (-90.0, "America/Winnipeg"),
              (-64.0, "America/Toronto"), (180.0, "America/Halifax"))
+
+
+def _saved(account: str, field: str) -> bool:
+    """Whether the keychain holds this secret; a computer without a keychain shows the page with nothing saved."""
+    try:
+        return bool(get_secret(account, field))
+    except SecretStoreError:
+        return False
 
 
 class SetupService:
@@ -264,17 +272,21 @@ class SetupService:
         values = {name: value for name, value in values.items() if value is not None}
         if "smtp_port" in values:
             values["smtp_port"] = int(values["smtp_port"])
-        return Senders(**values, smtp_password_saved=bool(get_secret("smtp", "password")),
-                       twilio_token_saved=bool(get_secret("twilio", "auth_token")))
+        return Senders(**values, smtp_password_saved=_saved("smtp", "password"),
+                       twilio_token_saved=_saved("twilio", "auth_token"))
 
     def save_senders(self, senders: Senders, *, smtp_password: str = "", twilio_token: str = "") -> None:
         """The sender settings; a typed password or token goes to the keychain (empty: keep the saved one)."""
         for name, key in _SENDER_KEYS.items():
             self.db.set_setting(key, str(getattr(senders, name)))
-        if smtp_password:
-            set_secret("smtp", "password", smtp_password)
-        if twilio_token:
-            set_secret("twilio", "auth_token", twilio_token)
+        try:
+            if smtp_password:
+                set_secret("smtp", "password", smtp_password)
+            if twilio_token:
+                set_secret("twilio", "auth_token", twilio_token)
+        except SecretStoreError as exc:
+            raise InputError(f"The password was not saved: {exc}.",
+                             "Unlock or install this computer's keychain, then save again.") from exc
 
     def send_test_email(self, to: str) -> str:
         """Send one test mail with the saved settings (blocking: call from a worker); the server's Message-ID back."""

@@ -163,3 +163,23 @@ def test_the_settings_window_changes_a_van_and_says_a_mistake_on_its_page(qtbot,
     assert settings.save() is True
     assert [v.name for v in core.setup.vans()] == ["Van A"] and core.setup.vans()[0].id == van.id
     window.close()
+
+
+def test_a_computer_without_a_keychain_still_shows_the_senders_page_and_says_why_a_password_is_not_saved(qtbot, store,
+                                                                                                       monkeypatch):
+    import keyring
+    from keyring.errors import NoKeyringError
+
+    def no_keychain(*_args):
+        raise NoKeyringError("No recommended backend was available.")
+
+    monkeypatch.setattr(keyring, "get_password", no_keychain)
+    monkeypatch.setattr(keyring, "set_password", no_keychain)
+    window = open_window(qtbot, store)
+    qtbot.waitUntil(lambda: getattr(window.areas, "setup_wizard", None) is not None, timeout=5_000)
+    senders = window.areas.setup_wizard.pages["senders"]
+    senders.smtp_host.setText("mail.rosecity.example")
+    senders.smtp_password.setText("s3cret")
+    assert senders.commit() is False
+    assert senders.message.text().startswith("The password was not saved") and "keychain" in senders.message.text()
+    window.close()

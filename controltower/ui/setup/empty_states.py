@@ -21,7 +21,8 @@ class EmptyState(QWidget):
         self.title = QLabel(f"<h2>{title}</h2>")
         self.explanation = QLabel(explanation)
         self.explanation.setWordWrap(True)
-        self.explanation.setMaximumWidth(640)
+        self.explanation.setFixedWidth(560)
+        self.explanation.setMinimumHeight(self.explanation.heightForWidth(560))  # centred layouts would squash it
         for label in (self.title, self.explanation):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)

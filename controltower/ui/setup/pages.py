@@ -292,8 +292,8 @@ def _number(text: str, what: str, kind=float):
 
 class VansPage(SetupPage):
     key, title_text = "vans", "Vans and drivers"
-    subtitle_text = ("Each van's room, what it costs to run, its driver's shift and break: the route planner fills "
-                     "them in this order. Costs are in your currency (0.40 per km, 25.00 per hour).")
+    subtitle_text = ("Each van's room, what it costs to run, and its driver's shift and break, as the route planner "
+                     "uses them. Costs are in your currency (0.40 per km, 25.00 per hour).")
     HEADERS = ["Van", "Parcels", "Weight (kg)", "Cost per km", "Cost per hour", "Shift start", "Shift end",
                "Break (min)", "Driver", "Driver's phone"]
 
