@@ -2,7 +2,8 @@
 
 States: pending (to send, nothing has reached the carrier or it said no-effect), in_flight (being sent
 now), unknown (sent but the answer was lost: resolve by idempotent replay or lookup before anything
-else), done, failed (the carrier refused; visible to the user), cancelled (by the user before sending).
+else), done, failed (the carrier refused; visible to the user), cancelled (by the user before sending),
+refund_pending (a cancel the carrier took as a label refund request: its decision is asked again later).
 Functions take a connection; writers call them inside `Database.transaction()`.
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ class OutboxEntry:
     @property
     def refund_pending(self) -> bool:
         """A cancel the carrier accepted as a refund request only: its status is asked again, never re-sent."""
-        return bool(self.result.get("refund_pending"))
+        return self.state == "refund_pending" or bool(self.result.get("refund_pending"))
 
     @property
     def cancellable(self) -> bool:
@@ -88,7 +89,7 @@ def get(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
 def due(conn: sqlite3.Connection, now: datetime, limit: int = 200) -> list[OutboxEntry]:
     """Entries to send now, oldest first; an entry waits while an earlier one for its shipment is open."""
     rows = conn.execute(
-        "SELECT * FROM outbox o WHERE o.state IN ('pending', 'unknown') AND o.next_attempt_at <= ? "
+        "SELECT * FROM outbox o WHERE o.state IN ('pending', 'unknown', 'refund_pending') AND o.next_attempt_at <= ? "
         "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.shipment_id = o.shipment_id AND e.id < o.id "
         "AND e.state IN ('pending', 'in_flight', 'unknown')) ORDER BY o.id LIMIT ?",
         (to_iso(now), limit),
@@ -136,7 +137,7 @@ def mark_in_flight(conn: sqlite3.Connection, entry_id: int) -> bool:
     """Claim an entry for sending; False when it was withdrawn (or claimed) meanwhile."""
     return conn.execute(
         "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ? "
-        "WHERE id = ? AND state IN ('pending', 'unknown')", (to_iso(utcnow()), entry_id)).rowcount == 1
+        "WHERE id = ? AND state IN ('pending', 'unknown', 'refund_pending')", (to_iso(utcnow()), entry_id)).rowcount == 1
 
 
 def mark_done(conn: sqlite3.Connection, entry_id: int, result: dict) -> None:
@@ -157,13 +158,16 @@ def retry_later(conn: sqlite3.Connection, entry_id: int, error: str, at: datetim
 
 def await_refund(conn: sqlite3.Connection, entry_id: int, raw_status: str, at: datetime) -> None:
     """The carrier took the cancel as a refund request ("submitted", "QUEUED"): ask again at `at`."""
-    _set(conn, entry_id, "pending", error=f"refund {raw_status}: waiting for the carrier's decision",
+    _set(conn, entry_id, "refund_pending", error=f"refund {raw_status}: waiting for the carrier's decision",
          next_attempt_at=at, result={"refund_pending": raw_status or "submitted"})
 
 
 def recover_after_crash(conn: sqlite3.Connection) -> int:
     """Entries left in flight by a crash may have reached the carrier: mark them unknown to reconcile."""
     now = to_iso(utcnow())
+    # A refund check only reads: it goes back to waiting for the carrier's decision, never to a re-sent cancel.
+    conn.execute("UPDATE outbox SET state = 'refund_pending', next_attempt_at = ?, updated_at = ? "
+                 "WHERE state = 'in_flight' AND result_json LIKE '%\"refund_pending\"%'", (now, now))
     return conn.execute(
         "UPDATE outbox SET state = 'unknown', result_json = ?, next_attempt_at = ?, "
         "last_error = 'the app stopped while this was being sent', updated_at = ? WHERE state = 'in_flight'",
