@@ -58,3 +58,136 @@ def store(tmp_path):
     database = Database(tmp_path / "store.db")
     yield database
     database.close()
+
+
+# No process outlives its test. Every subprocess.Popen is recorded; one a test started and left running is killed
+# (with its own children) at the test's end and fails it; at the session's end every helper process still running
+# below this one is killed and fails the run. (A SIGKILL test once left a sync child running for minutes.)
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_started: list[subprocess.Popen] = []
+_popen_init = subprocess.Popen.__init__
+_STARTED_IN_CALL = pytest.StashKey[list]()
+# Children that are not a test's to stop: Qt's web engine and multiprocessing's pools and trackers (they end with us).
+_HELPERS = ("QtWebEngineProcess", "from multiprocessing", "multiprocessing.")
+
+
+def _recording_init(self, *args, **kwargs):
+    _popen_init(self, *args, **kwargs)
+    _started.append(self)
+
+
+subprocess.Popen.__init__ = _recording_init
+
+
+def _parents() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, session id) of every process, read from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            found[int(entry.name)] = (int(fields[1]), int(fields[3]))
+    return found
+
+
+def _descendants(root: int, sessions: set[int] = frozenset()) -> list[int]:
+    """Processes below `root`, plus any left in `sessions` (children of a killed child are adopted by init)."""
+    parents = _parents()
+    below, grew = {pid for pid, (_, sid) in parents.items() if sid in sessions and pid != root}, True
+    while grew:
+        more = {pid for pid, (ppid, _) in parents.items() if (ppid == root or ppid in below) and pid not in below}
+        below |= more
+        grew = bool(more)
+    return sorted(below)
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_process_tree(process: subprocess.Popen) -> None:
+    """SIGKILL a child, its children and anything left in its own session, and reap it."""
+    own_session = {process.pid} if _session_of(process.pid) == process.pid else set()
+    for pid in [process.pid, *_descendants(process.pid, own_session)]:
+        _kill(pid)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _session_of(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    first = len(_started)
+    yield
+    item.stash[_STARTED_IN_CALL] = _started[first:]
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind(request):
+    """Fails a test that leaves a process it started running, after killing it (and its children)."""
+    yield
+    left = [p for p in request.node.stash.get(_STARTED_IN_CALL, []) if p.poll() is None]
+    del _started[:]
+    for process in left:
+        kill_process_tree(process)
+    if left:
+        pytest.fail("left running (killed now): " + "; ".join(f"{p.pid} {p.args}" for p in left), pytrace=False)
+
+
+@pytest.fixture
+def child_processes():
+    """Starts helper processes (`start(args, **popen_kwargs)`), each in its own session, and kills each with
+    everything it started when the test ends, passed or failed."""
+    started: list[subprocess.Popen] = []
+
+    def start(args, **kwargs) -> subprocess.Popen:
+        process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        kill_process_tree(process)
+
+
+_leftovers: list[str] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for pid in _descendants(os.getpid()):
+        command = _command(pid)
+        if not any(helper in command for helper in _HELPERS):
+            _kill(pid)
+            _leftovers.append(f"{pid} {command}")
+    if _leftovers:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _leftovers:
+        terminalreporter.section("processes left behind (killed)")
+        for line in _leftovers:
+            terminalreporter.write_line(line)

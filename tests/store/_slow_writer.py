@@ -1,25 +1,36 @@
-"""A writer process for the crash test: imports N orders with their lines in one transaction, slowly."""
+"""A writer process for the crash test: the real import of a 10,000-order file (one transaction), slowed to a
+stop at each point the test may kill it. At each point it prints the point's name and how many orders its open
+transaction has written, then waits for a line on stdin before going on."""
 import sys
-import time
-from datetime import datetime, timezone
 
-from controltower.domain import Address, DeliveryOption, Money, Order, OrderLine
+from controltower.imports import GENERIC, assemble, import_file, importer
 from controltower.store import Database
-from controltower.store import orders as order_store
+
+assemble.CHUNK_ROWS = 2_000  # five slices, so there are points between the first rows and the last
 
 
-def orders(count: int):
-    now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
-    for n in range(count):
-        yield Order(f"K-{n:05d}", f"Customer {n}", Address(f"{n} Oak St", "Portland", "97214"), DeliveryOption.STANDARD, now,
-                    value=Money(1000), lines=(OrderLine("A", "Pot", 1), OrderLine("B", "Soil", 2), OrderLine("C", "Fern", 1)))
-        if n == count // 3:
-            print("halfway", flush=True)  # the test kills us after this
-            time.sleep(30)
+def pause(db: Database, point: str) -> None:
+    written = db.conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    lines = db.conn.execute("SELECT count(*) FROM order_lines").fetchone()[0]
+    print(point, written, lines, flush=True)
+    sys.stdin.readline()
 
 
 if __name__ == "__main__":
     db = Database(sys.argv[1])
-    with db.transaction() as conn:
-        order_store.upsert_orders(conn, orders(int(sys.argv[2])))
+    record = importer._record
+
+    def record_then_pause(conn, *args):  # the last write before COMMIT
+        record(conn, *args)
+        pause(db, "before-commit")
+
+    importer._record = record_then_pause
+    saved = [0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "saving":
+            saved[0] += 1
+            pause(db, "committed" if done == total else f"slice-{saved[0]}")
+
+    import_file(db, sys.argv[2], GENERIC, progress=progress)
     print("done", flush=True)

@@ -18,18 +18,18 @@ from .helpers import book
 BOOKINGS = 90
 
 
-def sync_process(db_path, base_url) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "controltower.sync.run", "--db", str(db_path), "--sandbox-url", base_url,
-                             "--concurrency", "2", "--timeout", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def sync_process(start, db_path, base_url) -> subprocess.Popen:
+    return start([sys.executable, "-m", "controltower.sync.run", "--db", str(db_path), "--sandbox-url", base_url,
+                  "--concurrency", "2", "--timeout", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(store):
+def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(store, child_processes):
     faults = Faults(rate=0.2, hang_s=0.8, retry_after_s=0.1, latency_ms=(15, 40))
     with SandboxNetwork(seed=9, faults=faults) as sandbox:
         companies = ("zippy", "pedal", "metro")
         writes = [book(store, order_id, companies[n % 3]) for n, order_id in enumerate(make_orders(store, BOOKINGS, "K"))]
 
-        victim = sync_process(store.path, sandbox.base_url)
+        victim = sync_process(child_processes, store.path, sandbox.base_url)
         deadline = time.monotonic() + 60
         while len(sandbox.bookings()) < BOOKINGS // 3 and time.monotonic() < deadline and victim.poll() is None:
             time.sleep(0.01)
@@ -39,7 +39,7 @@ def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(store):
         counts = outbox.counts(store.reader())
         assert counts.get("done", 0) < BOOKINGS  # really mid-batch
 
-        survivor = sync_process(store.path, sandbox.base_url)
+        survivor = sync_process(child_processes, store.path, sandbox.base_url)
         out, err = survivor.communicate(timeout=120)
         assert survivor.returncode == 0, err.decode()[-2000:]
         made = sandbox.bookings()
