@@ -11,6 +11,55 @@ from controltower.store.migrations import applied_versions
 from pathlib import Path
 
 V1 = Path(__file__).parent.parent / "data" / "store_v1.db"
+OLD_STORES = sorted((Path(__file__).parent.parent / "data").glob("store_v*.db"))
+# Tables a migration may add rows to (each old row must still be there, unchanged).
+GROWS = {"schema_migrations"}
+
+
+def every_table(conn) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Each table's columns and all its rows, in rowid order (column order for tables without one)."""
+    tables = {}
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')]
+        tables[name] = (columns, table_rows(conn, name, columns))
+    return tables
+
+
+def table_rows(conn, name: str, columns: list[str]) -> list[tuple]:
+    selected = ", ".join(f'"{c}"' for c in columns)
+    try:
+        return [tuple(r) for r in conn.execute(f'SELECT {selected} FROM "{name}" ORDER BY rowid')]
+    except sqlite3.OperationalError:  # WITHOUT ROWID (full-text search's own tables)
+        return sorted(tuple(r) for r in conn.execute(f'SELECT {selected} FROM "{name}"'))
+
+
+@pytest.mark.parametrize("old_store", OLD_STORES, ids=lambda p: p.name)
+def test_every_row_of_every_table_survives_migration(tmp_path, old_store):
+    copy = tmp_path / "old.db"
+    shutil.copy(old_store, copy)
+    raw = sqlite3.connect(copy)
+    before = every_table(raw)
+    raw.close()
+    assert sum(len(rows) for _, rows in before.values()) > 1000  # a store with data, not an empty schema
+
+    db = Database(copy)
+    try:
+        assert db.schema_version == latest_version()
+        now = every_table(db.conn)
+        for table, (columns, rows) in before.items():
+            assert table in now, f"{table} was dropped"
+            kept = set(now[table][0])
+            assert kept >= set(columns), f"{table} lost columns {set(columns) - kept}"
+            after = table_rows(db.conn, table, columns)  # the old columns, read by name
+            if table in GROWS:
+                assert set(rows) <= set(after), f"{table} lost rows"
+                continue
+            assert len(after) == len(rows), f"{table}: {len(rows)} rows before, {len(after)} after"
+            changed = [(old, new) for old, new in zip(rows, after) if old != new]
+            assert not changed, f"{table}: {len(changed)} rows changed, first {changed[0]}"
+        assert db.integrity_ok()
+    finally:
+        db.close()
 
 
 def test_v1_file_migrates_with_data_intact(tmp_path):
