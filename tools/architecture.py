@@ -25,7 +25,7 @@ from controltower.store.owners import OWNERS  # noqa: E402
 LAYERS = [
     ("Wiring", ["app", "cli"]),
     ("UI", ["ui"]),
-    ("Services", ["services"]),
+    ("Services", ["services", "api"]),
     ("Demo (sandbox couriers, generated days)", ["demo"]),
     ("Core", ["control", "dispatch", "routing", "sync", "imports", "exports", "geocoding", "maps"]),
     ("Adapters and store", ["carriers", "store"]),

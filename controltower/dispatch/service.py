@@ -177,11 +177,12 @@ class DispatchService:
             answers = await gather_quotes(couriers, request, settings.quote_timeout_s, budget=self.budget)
         return [q for a in answers for q in a.quotes]
 
-    def create_order(self, order: Order) -> int:
+    def create_order(self, order: Order, *, actor: str = "user") -> int:
         with self.db.transaction() as conn:
             result = upsert_orders(conn, [order])
             order_id = result.ids[order.order_ref.strip()]
-            audit.record(conn, "order.create", "order", order_id, after={"order_ref": order.order_ref, "option": order.delivery_option.value})
+            audit.record(conn, "order.create", "order", order_id, after={"order_ref": order.order_ref, "option": order.delivery_option.value},
+                         actor=actor)
         self.hub.publish("orders.changed", ids=[order_id])
         return order_id
 

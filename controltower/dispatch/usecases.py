@@ -176,6 +176,28 @@ class DeliveryActions:
                         notification_ids=notes)
         return self._run(work, then)
 
+    def cancel_order(self, order_id: int, reason: str, *, then: Then | None = None) -> Done:
+        """The shop will not send this order. Refused while a shipment is live: cancel the booking first."""
+        from ..store.orders import mark_cancelled
+        from ..store.shipments import shipments_for_order
+
+        def work(conn: sqlite3.Connection) -> Done:
+            order = get_order(conn, order_id)
+            if order is None:
+                raise NotFound(f"Order {order_id} is not in the store.")
+            if order.status.is_final:
+                raise InputError(f"Order {order.order_ref} is already {order.status.label.lower()}.")
+            live = [s for s in shipments_for_order(conn, order_id)
+                    if not s.status.is_final and s.status is not ShipmentStatus.FAILED_ATTEMPT]
+            if live:
+                raise InputError(f"Order {order.order_ref} has a live booking with {live[0].carrier}.",
+                                 "Cancel the booking first (Orders view), then the order.")
+            mark_cancelled(conn, order_id)
+            audit.record(conn, "order.cancel", "order", order_id, before={"status": order.status.value},
+                         after={"status": "cancelled", "reason": reason}, actor=self.actor)
+            return Done(f"Order {order.order_ref} cancelled", order_id)
+        return self._run(work, then)
+
     # ------------------------------------------------------------------ a van's stop worked
     def mark_delivered(self, stop_id: int, *, then: Then | None = None) -> Done:
         """The driver delivered (or, for a collection, picked up) at this stop."""

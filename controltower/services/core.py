@@ -39,6 +39,7 @@ class Cadence:
     store_check: float = 86400.0  # SQLite's full integrity check, daily; the quick one runs at every open
     store_check_first_after: float = 600.0
     shop_default_minutes: float = 10.0
+    webhooks: float = 5.0
 
 
 @dataclass
@@ -128,6 +129,10 @@ class ControlTower:
         self.exports = ExportService(db, hub)
         self.shops = ShopsService(db, on_change=self._shop_changed)
         self.setup = SetupService(db, hub)
+        from ..api.tokens import ApiTokens
+        from ..api.webhooks import WebhookService
+
+        self.api_tokens, self.webhooks = ApiTokens(db), WebhookService(db, hub, clock=self.clock)
 
     @property
     def exceptions(self):
@@ -177,6 +182,9 @@ class ControlTower:
         self.jobs.add(PeriodicJob("store-check", "Store check", self._check_store, cadence.store_check,
                                   first_after=cadence.store_check_first_after, clock=self.clock))
         self._add_shop_jobs()
+        from ..api.jobs import add_api_jobs
+
+        add_api_jobs(self)
 
     def _add_sync_job(self) -> None:
         if not self.options.sync:

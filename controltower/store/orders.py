@@ -272,6 +272,11 @@ def mark_returned(conn: sqlite3.Connection, order_id: int) -> None:
     conn.execute("UPDATE orders SET status = 'returned', updated_at = ? WHERE id = ?", (to_iso(utcnow()), order_id))
 
 
+def mark_cancelled(conn: sqlite3.Connection, order_id: int) -> None:
+    """The shop will not send this order (it has no live shipment)."""
+    conn.execute("UPDATE orders SET status = 'cancelled', updated_at = ? WHERE id = ?", (to_iso(utcnow()), order_id))
+
+
 def set_positions(conn: sqlite3.Connection, positions: Iterable[tuple[int, GeoPoint]]) -> None:
     """Where each order's address is on the map: (order id, position with its precision and confidence)."""
     conn.executemany("UPDATE orders SET lat = ?, lon = ?, geo_precision = ?, geo_confidence = ? WHERE id = ?",

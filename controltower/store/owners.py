@@ -38,6 +38,11 @@ OWNERS: dict[str, str] = {
     "tile_freshness": "controltower.maps.tiles",
     "metadata": "controltower.maps.tiles",
     "schema_migrations": MIGRATIONS,
+    "webhook_endpoints": "controltower.api.webhook_store",
+    "webhook_outbox": "controltower.api.webhook_store",
+    "webhook_attempts": "controltower.api.webhook_store",
+    "webhook_seen": "controltower.api.webhook_store",
+    "webhook_cursors": "controltower.api.webhook_store",
 }
 
 

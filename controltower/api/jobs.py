@@ -1,0 +1,43 @@
+"""The core's two jobs for other tools: the local API (a ServiceJob, off unless the shop turns it on) and
+"Webhooks out" (a PeriodicJob, run at once when the hub says something changed)."""
+from __future__ import annotations
+
+from ..services.jobs import PeriodicJob, ServiceJob
+from .server import LocalApiServer, api_enabled
+
+_CHANGES = ("orders.changed", "shipments.changed", "exceptions.changed", "sync.refreshed")
+
+
+def add_api_jobs(core) -> None:
+    if api_enabled(core.db):
+        holder: dict = {}
+
+        def start() -> None:
+            holder["server"] = server = LocalApiServer(core)
+            server.start()
+            job.report(result=f"serving on {server.base_url}/v1 (docs at /v1/docs)")
+
+        async def stop() -> None:
+            server = holder.pop("server", None)
+            if server is not None:
+                await server.stop_async()
+
+        job = ServiceJob("local-api", "Local API", start, stop, clock=core.clock)
+        core.jobs.add(job)
+    else:
+        core.jobs.add_off("local-api", "Local API", "off: turn it on in Settings (api.enabled)")
+    hooks = PeriodicJob("webhooks", "Webhooks out", core.webhooks.run_once, core.options.cadence.webhooks,
+                        first_after=core.options.cadence.webhooks, clock=core.clock)
+    core.jobs.add(hooks)
+    for topic in _CHANGES:
+        core.hub.subscribe(topic, lambda _topic, _payload: _wake(hooks))
+
+
+def _wake(job: PeriodicJob) -> None:
+    """Hub handlers run on the publisher's thread; the job's wake-up belongs to the loop's."""
+    wake, task = job._wake, job._task
+    if wake is not None and task is not None:
+        try:
+            task.get_loop().call_soon_threadsafe(wake.set)
+        except RuntimeError:  # the loop has closed: the app is going away
+            pass
