@@ -11,7 +11,7 @@ from .model import Plan, Problem
 @dataclass(frozen=True)
 class Reason:
     stop: int
-    code: str  # skill, locked, capacity, window, shift, full, fits
+    code: str  # window_over, day_over, skill, locked, capacity, window, shift, full, fits
     text: str
 
 
@@ -20,6 +20,9 @@ def explain_unplanned(problem: Problem, plan: Plan) -> list[Reason]:
 
 
 def explain_stop(problem: Problem, plan: Plan, s: int) -> Reason:
+    over = _too_late(problem, s)
+    if over is not None:
+        return over
     stop = problem.stops[s]
     vans = list(range(len(problem.vehicles)))
     skilled = [v for v in vans if not (stop.required_skills - problem.vehicles[v].skills)]
@@ -68,6 +71,26 @@ def explain_stop(problem: Problem, plan: Plan, s: int) -> Reason:
     return Reason(s, "full", f"The day is full: adding it anywhere causes {found}. Add a vehicle or extend a shift.")
 
 
+def _too_late(problem: Problem, s: int) -> Reason | None:
+    """A plan made after the promise or after the vans' day: no position on any route can help, so say that plainly."""
+    now = problem.planned_at
+    if now is None:
+        return None
+    stop = problem.stops[s]
+    vans = range(len(problem.vehicles))
+    last_end = max((min(problem.vehicles[v].shift_end, problem.depots[problem.vehicles[v].depot].closes) for v in vans),
+                   default=0)
+    day_over = bool(problem.vehicles) and not any(problem.time_left(v) for v in vans)
+    # A window that ends with the vans' day (a stop without a promise) is not the customer's time: the day is over.
+    if stop.window_end <= now and not (day_over and stop.window_end >= last_end):
+        return Reason(s, "window_over", f"Its promised time ended at {problem.local_time(stop.window_end)}, before now "
+                                        f"({problem.local_time(now)}): agree a new time with the customer, then plan it for that day.")
+    if day_over:
+        return Reason(s, "day_over", f"The vans' day is over (the last shift ended at {problem.local_time(last_end)}, it is "
+                                     f"{problem.local_time(now)} now): plan it on tomorrow's routes.")
+    return None
+
+
 def _kind(violation: str) -> str:
     if "capacity" in violation:
         return "capacity"
@@ -86,10 +109,7 @@ def _name(problem: Problem, v: int) -> str:
 
 
 def _clock(problem: Problem, seconds: int) -> str:
-    moment = problem.clock(seconds)
-    if moment is None:
-        return str(seconds)
-    return moment.strftime("%H:%M")
+    return problem.local_time(seconds)
 
 
 def slack_text(seconds: int) -> str:

@@ -5,6 +5,7 @@ from array import array
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 # Times are integer seconds from the problem's day origin; distances are integer metres. The benchmark
 # reader uses tenths of a Solomon unit for both, which is why nothing here assumes a unit beyond "integer".
@@ -112,6 +113,8 @@ class Problem:
     matrix: TravelMatrix
     day_origin: datetime | None = None  # what time 0 means, tz-aware; None for abstract benchmarks
     name: str = ""
+    timezone: str = "UTC"  # the shop's zone, for the times a person reads (reasons)
+    planned_at: int | None = None  # when the plan is made (seconds from day_origin): windows and shifts before it are over
 
     def __post_init__(self) -> None:
         if len(self.matrix) != len(self.depots) + len(self.stops):
@@ -153,6 +156,18 @@ class Problem:
 
     def clock(self, seconds: int) -> datetime | None:
         return None if self.day_origin is None else self.day_origin + timedelta(seconds=seconds)
+
+    def local_time(self, seconds: int) -> str:
+        """HH:MM in the shop's zone (seconds as they are for abstract problems)."""
+        moment = self.clock(seconds)
+        return str(seconds) if moment is None else moment.astimezone(ZoneInfo(self.timezone)).strftime("%H:%M")
+
+    def time_left(self, vehicle: int) -> int:
+        """Seconds the vehicle can still work: its shift inside its depot's hours, from now on (never negative)."""
+        van = self.vehicles[vehicle]
+        depot = self.depots[van.depot]
+        start = max(van.shift_start, depot.opens, self.planned_at if self.planned_at is not None else van.shift_start)
+        return max(0, min(van.shift_end, depot.closes) - start)
 
     def with_vehicles(self, vehicles: tuple[PlanningVehicle, ...]) -> "Problem":
         return replace(self, vehicles=vehicles)

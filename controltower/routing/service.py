@@ -73,6 +73,16 @@ class RoutingDay:
     def local(self, seconds: int) -> datetime:
         return (self.problem.day_origin + timedelta(seconds=seconds)).astimezone(ZoneInfo(self.timezone))
 
+    @property
+    def closed_note(self) -> str:
+        """A plain sentence when no van can drive any more on this day (planned after closing), else ""."""
+        problem = self.problem
+        if problem.planned_at is None or any(problem.time_left(v) for v in range(len(problem.vehicles))):
+            return ""
+        tomorrow = date.fromisoformat(self.plan_date) + timedelta(days=1)
+        return (f"The vans' day on {date.fromisoformat(self.plan_date):%a %d %b} is over: nothing more can be planned "
+                f"for it. Choose {tomorrow:%a %d %b} to plan tomorrow.")
+
 
 @dataclass(frozen=True)
 class PlanComparison:
@@ -129,7 +139,15 @@ class RoutingService:
         return shop_zone_name(self.db.reader())
 
     def default_date(self) -> str:
-        return shop_today(self.db.reader(), self.clock())
+        """The shop's today while its vans can still drive; after the last van's day has ended, tomorrow."""
+        conn, now = self.db.reader(), self.clock()
+        today = shop_today(conn, now)
+        ends = [min(_minutes(r["shift_end"] or "18:00"), _minutes(r["closes_at"] or "23:59")) for r in conn.execute(
+            "SELECT v.shift_end, d.closes_at FROM vehicles v LEFT JOIN depots d ON d.id = v.depot_id WHERE v.active = 1")]
+        local_now = now.astimezone(ZoneInfo(self.timezone()))
+        if ends and local_now.hour * 60 + local_now.minute >= max(ends):
+            return (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+        return today
 
     def load_day(self, plan_date: str | date | None = None) -> RoutingDay:
         plan_date = (plan_date.isoformat() if isinstance(plan_date, date) else plan_date) or self.default_date()
@@ -184,7 +202,8 @@ class RoutingService:
         places = [d.place for d in depots] + [s.place for s in stops]
         hours = (min(v.shift_start for v in vehicles) // 3600, -(-max(v.shift_end for v in vehicles) // 3600))
         matrix = self.matrix_provider().matrix(places, hours)
-        problem = Problem(depots, tuple(vehicles), tuple(stops), matrix, day_origin=origin, name=f"own vans {plan_date}")
+        problem = Problem(depots, tuple(vehicles), tuple(stops), matrix, day_origin=origin, name=f"own vans {plan_date}",
+                          timezone=str(tz), planned_at=now_s)
         plan = Plan(tuple(tuple(i for _, i in sorted(placed.get(v, []))) for v in range(len(vehicles))), "saved")
         return RoutingDay(plan_date, problem, tuple(infos), tuple(vehicle_infos), plan, frozenset(locked),
                           str(tz), matrix.warning, dispatched, tuple(unlocated))
@@ -195,7 +214,8 @@ class RoutingService:
                             "LEFT JOIN drivers d ON d.id = v.driver_id WHERE v.active = 1 ORDER BY v.id").fetchall()
         for r in rows:
             start, end = at(r["shift_start"], "08:00"), at(r["shift_end"], "18:00")
-            start = max(start, now_s)  # a plan made mid-day starts now, not at this morning's shift start
+            # A plan made mid-day starts now, not at this morning's shift start; one made after the shift has none left.
+            start = min(max(start, now_s), end)
             brk = None
             if r["break_minutes"] and end - start > 5 * 3600:
                 middle, duration = (start + end) // 2, 60 * r["break_minutes"]
@@ -347,6 +367,11 @@ def _seconds(origin: datetime, tz: ZoneInfo, plan_date: str, hhmm: str) -> int:
     hours, minutes = (int(x) for x in hhmm.split(":")[:2])
     local = datetime.combine(date.fromisoformat(plan_date), clock_time(min(hours, 23), minutes), tz)
     return int((local.astimezone(UTC) - origin).total_seconds())
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = (int(x) for x in hhmm.split(":")[:2])
+    return 60 * hours + minutes
 
 
 def _address(row) -> str:

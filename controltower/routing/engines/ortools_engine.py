@@ -41,8 +41,10 @@ def solve_ortools(problem: Problem, deadline: float, warm_start: Plan | None = N
         time_dim.CumulVar(index).SetRange(stop.window_start, min(stop.window_end, horizon))
     for v, van in enumerate(problem.vehicles):
         depot = problem.depots[van.depot]
-        time_dim.CumulVar(routing.Start(v)).SetRange(max(van.shift_start, depot.opens), horizon)
-        time_dim.CumulVar(routing.End(v)).SetRange(0, min(van.shift_end, depot.closes))
+        earliest = min(max(van.shift_start, depot.opens), horizon)
+        time_dim.CumulVar(routing.Start(v)).SetRange(earliest, horizon)
+        # A van whose day is over (a plan made after closing) stays home rather than making the whole model infeasible.
+        time_dim.CumulVar(routing.End(v)).SetRange(0, max(min(van.shift_end, depot.closes), earliest))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
     _add_loads(problem, manager, routing)

@@ -84,9 +84,11 @@ def build_data(problem: Problem):
         shift_end = min(van.shift_end, depot.closes)
         if van.driver_break:  # PyVRP has no breaks: keep the break's length free at the end of the shift
             shift_end -= van.driver_break.duration
+        earliest = min(max(van.shift_start, depot.opens), shift_end)
         types.append(pyvrp.VehicleType(
+            # A van whose day is over (a plan made after closing) gets no time rather than an impossible shift.
             len(members), capacity=list(van.capacity), start_depot=van.depot, end_depot=van.depot,
-            tw_early=max(van.shift_start, depot.opens), tw_late=shift_end, profile=profile,
+            tw_early=earliest, tw_late=max(shift_end, earliest), profile=profile,
             name=van.key,
         ))
     data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)

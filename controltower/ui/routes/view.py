@@ -248,6 +248,8 @@ class RoutesView(QWidget):
         messages = [day.warning] if day.warning else []
         if day.dispatched:
             messages.append("This day is dispatched: changes you save go to the drivers' next run sheets.")
+        if day.closed_note:
+            messages.append(day.closed_note)
         self.status.setText(" ".join(messages) or f"{len(day.stops)} stops to plan on {day.plan_date}.")
         self._re_evaluate()
         for c in range(len(COLUMNS)):  # once per day, not on every change
@@ -381,6 +383,9 @@ class RoutesView(QWidget):
         self.progress.setValue(100)
         if session.error:
             self.status.setText(f"The solver failed: {session.error}")
+        elif session.best is not None and self.evaluation is not None and not self._planned_stops():
+            self.status.setText(" ".join(filter(None, [
+                f"Nothing could be planned on {self.day.plan_date}: why is listed under each stop.", self.day.closed_note])))
         elif session.best is not None and self.evaluation is not None:
             self.status.setText(f"Re-optimised (best plan found after {session.best.at:.1f} s, {session.best.plan.engine}): "
                                 f"{self.evaluation.distance / 1000:.1f} km, {len(self.evaluation.unplanned)} not planned. "
@@ -526,10 +531,22 @@ class RoutesView(QWidget):
         hours = sum(r.duration for r in e.routes) / 3600
         text = (f"{used} vans, {sum(len(r.visits) for r in e.routes)} stops planned, {len(e.unplanned)} not planned, "
                 f"{e.distance / 1000:.1f} km, {hours:.1f} van-hours")
-        text += f", {late} late" if late else ", every promise kept" if not e.violations else ""
+        kept = not e.violations and self._planned_stops()  # promises on the vans kept; never said of an empty plan
+        text += f", {late} late" if late else ", every promise kept" if kept else ""
         if e.violations and not late:
             text += f" — {len(e.violations)} problems: {e.violations[0]}"
         self.totals.setText(text)
+        self._offer_save()
+
+    def _planned_stops(self) -> int:
+        return sum(len(r.visits) for r in self.evaluation.routes) if self.evaluation is not None else 0
+
+    def _offer_save(self) -> None:
+        """A plan with no stop on any van is nothing to keep or hand to drivers (e.g. re-optimised after closing)."""
+        empty = not self._planned_stops()
+        for button in (self.save_button, self.dispatch_button, self.export_button):
+            button.setEnabled(self.session is None and not empty)
+        self.save_button.setToolTip("No stop is planned: there is nothing to save" if empty else "")
 
     def _set_busy(self, busy: bool) -> None:
         self.optimise_button.setEnabled(not busy)
@@ -538,6 +555,8 @@ class RoutesView(QWidget):
         for w in (self.up_button, self.down_button, self.lock_button, self.move_button, self.unplan_button,
                   self.save_button, self.dispatch_button, self.export_button):
             w.setEnabled(not busy)
+        if not busy:
+            self._offer_save()
 
     def shutdown(self) -> None:
         """Ends a running solve (the main window calls this on close)."""
