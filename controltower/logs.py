@@ -7,11 +7,8 @@ import os
 import re
 from pathlib import Path
 
-_SECRETS = re.compile(
-    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?"
-    r"|(?:api[_-]?key|access[_-]?token|token|secret|password|client_secret)[\"']?\s*[:=]\s*[\"']?"
-    r"|bearer\s+|basic\s+)([^\s\"',;&]+)"
-)
+from .kernel.redact import redact
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # International numbers (+…), (503) 555-0100 and 503-555-0100 shapes; dates and times are left alone.
 _PHONE = re.compile(r"(?<![\w+])\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[-.\s]\d{4}\b|\b\d{3}[-.\s]\d{3}[-.\s]\d{4}\b")
@@ -19,7 +16,7 @@ _PHONE = re.compile(r"(?<![\w+])\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[-.\s]\d{4
 
 def scrub(text: str) -> str:
     """Mask anything that looks like a credential, an email address or a phone number."""
-    text = _SECRETS.sub(lambda m: m.group(1) + "***", text)
+    text = redact(text)  # credential-shaped values and the accounts' own keys, in any wrapping
     text = _EMAIL.sub("<email>", text)
     return _PHONE.sub("<phone>", text)
 

@@ -19,6 +19,7 @@ from typing import ClassVar
 from ..domain import Money, Quote, ShipmentStatus, TrackingEvent
 from ..domain.models import Address, CarrierKind, GeoPoint
 from ..kernel.errors import UserFacingError
+from ..kernel.redact import redact, remember_secret
 
 DEFAULT_TIMEOUT_S = 20.0
 
@@ -206,9 +207,10 @@ class CarrierError(UserFacingError):
 
     def __init__(self, carrier: str, message: str, *, carrier_message: str = "", code: str = "",
                  http_status: int | None = None, advice: str = "") -> None:
-        super().__init__(message, advice or self.default_advice)
+        # Where a carrier's answer becomes our text: an echoed key stops here, before any store or log sees it.
+        super().__init__(redact(message), advice or self.default_advice)
         self.carrier = carrier
-        self.carrier_message = carrier_message
+        self.carrier_message = redact(carrier_message)
         self.code = code
         self.http_status = http_status
         self.body = None  # the carrier's parsed error body, when there was one
@@ -296,6 +298,10 @@ class CarrierAdapter(abc.ABC):
         # the Uber Direct adapter, and its shipments must still say "sandbox:zippy".
         self.code = config.code or type(self).code
         self.name = config.name or type(self).name
+        public = {f.name for f in self.fields_for(self.code) if not f.secret}
+        for name, value in config.credentials.items():
+            if name not in public:  # whatever the carrier echoes of it is masked in every error text we keep
+                remember_secret(value)
 
     @classmethod
     def fields_for(cls, code: str) -> tuple[CredentialField, ...]:

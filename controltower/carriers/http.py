@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 import httpx
 
+from ..kernel.redact import redact, redact_value
 from .base import (
     DEFAULT_TIMEOUT_S,
     AuthFailed,
@@ -128,7 +129,7 @@ class CarrierHttp:
                 return response.content
             return self._json(response, is_write)
         error = self._error(response, method, path, is_write)
-        error.body = _body(response)  # carriers put useful ids in error bodies (Uber's duplicate_delivery)
+        error.body = redact_value(_body(response))  # carriers put useful ids in error bodies (Uber's duplicate_delivery)
         raise error
 
     def _json(self, response: httpx.Response, is_write: bool) -> Any:
@@ -197,7 +198,7 @@ def _body(response: httpx.Response) -> Any:
 
 
 def _describe(exc: Exception) -> str:
-    return str(exc) or type(exc).__name__
+    return redact(str(exc)) or type(exc).__name__
 
 
 class reading_response:

@@ -5,11 +5,16 @@ import json
 import sqlite3
 
 from ..domain.timeutil import to_iso, utcnow
+from ..kernel.redact import redact_value
 
 
 def record(conn: sqlite3.Connection, action: str, entity: str, entity_id: object = "", *,
            before: dict | None = None, after: dict | None = None, actor: str = "user") -> int:
-    """Append one entry; call inside the transaction that makes the change so both land together."""
+    """Append one entry; call inside the transaction that makes the change so both land together.
+
+    Before and after are stored with any credential masked (a carrier error that echoed a key).
+    """
+    before, after = redact_value(before), redact_value(after)
     cursor = conn.execute(
         "INSERT INTO audit_log(at, actor, action, entity, entity_id, before_json, after_json) VALUES (?,?,?,?,?,?,?)",
         (to_iso(utcnow()), actor, action, entity, str(entity_id),

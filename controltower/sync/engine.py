@@ -220,6 +220,7 @@ class SyncEngine:
 
     async def _after_error(self, entry: outbox.OutboxEntry, error: CarrierError) -> None:
         self.note_error(error)
+        log.warning("%s %s of shipment %s: %s", entry.carrier, entry.operation, entry.shipment_id, error.message)
         if isinstance(error, RateLimited):
             pause = error.retry_after if error.retry_after is not None else self.policy.backoff.delay(1, rng=self._rng)
             self.gate(entry.carrier).pause(pause)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.timeutil import from_iso, to_iso, utcnow
+from ..kernel.redact import redact, redact_value
 
 OPEN_STATES = ("pending", "in_flight", "unknown")
 OPERATIONS = ("book", "cancel", "return")
@@ -125,6 +126,9 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def _set(conn: sqlite3.Connection, entry_id: int, state: str, *, error: str | None = None,
          next_attempt_at: datetime | None = None, result: dict | None = None) -> None:
+    # The last net before the file: error text and results never keep a credential, whoever wrote them.
+    error = None if error is None else redact(error)
+    result = None if result is None else redact_value(result)
     conn.execute(
         "UPDATE outbox SET state = ?, last_error = COALESCE(?, last_error), "
         "next_attempt_at = ?, result_json = COALESCE(?, result_json), updated_at = ? WHERE id = ?",

@@ -46,7 +46,8 @@ async def run_engine(store, carrier, *, until_refund_settled: bool = False) -> d
     try:
         await engine.run_until_idle(timeout=10)
         for _ in range(500 if until_refund_settled else 0):  # a refund check is not queued work: wait for it
-            if not outbox.counts(store.reader()).get("refund_pending"):
+            counts = outbox.counts(store.reader())
+            if not counts.get("refund_pending") and not counts.get("in_flight"):  # in flight: the check is under way
                 break
             await asyncio.sleep(0.01)
     finally:

@@ -8,6 +8,7 @@ import httpx
 
 from ...domain import Quote, TrackingEvent
 from ...domain.models import CarrierKind
+from ...kernel.redact import remember_secret
 from ..base import (
     AdapterConfig, AuthFailed, Booking, CancelResult, Capability, CarrierAdapter, ConnectionResult,
     CredentialField, RateLimit, ProofOfDelivery, RequestRejected, ShipmentRequest,
@@ -59,6 +60,7 @@ class UberDirectAdapter(CarrierAdapter):
             body = await self.auth_http.request("POST", self.auth_url, data=form, write=False)
             with reading_response(self.code):
                 self._token = body["access_token"]
+                remember_secret(self._token)  # a minted token is as secret as the key it came from
                 self._token_expires = time.monotonic() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN_S
             return self._token
 
