@@ -42,6 +42,62 @@ def computer_in_utc(monkeypatch):
     monkeypatch.setattr(shop_clock, "computer_zone", lambda: timezone.utc)
 
 
+# Item 10 of issue 17: the suite on a fixed shop clock. CT_TEST_SHOP_TIME (or --shop-time) names one of three
+# shop times; every test that does not set its own clock then runs there (time-machine, ticking), so a rule that
+# reads "now" is tried on a Monday morning, a Saturday evening after closing and the night the clocks go back.
+# `.ci/run` runs the tests marked time_sensitive at each of them, in a fresh HOME.
+SHOP_TIMES = {
+    "monday-0845": (2026, 11, 23, 8, 45, 0),
+    "saturday-1910": (2026, 11, 28, 19, 10, 0),
+    "dst-change": (2026, 11, 1, 1, 30, 0),  # the first 01:30 (PDT): an hour later it is 01:30 again (PST)
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--shop-time", default=os.environ.get("CT_TEST_SHOP_TIME", ""), choices=["", *SHOP_TIMES],
+                     help="run tests that set no clock of their own at this time in Portland (CT_TEST_SHOP_TIME)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "time_sensitive: the result depends on 'now' (KPIs, exception rules, dispatch "
+                                       "options and slots, ETAs, demo generation, routing days); CI runs these at "
+                                       "each shop time (--shop-time)")
+
+
+# Modules whose every test reads "now" through the code under test; a test elsewhere says so with the marker itself.
+TIME_SENSITIVE_MODULES = (
+    "control/test_eta.py", "control/test_kpi_cache.py", "control/test_kpi_shop_days.py", "control/test_kpis.py",
+    "control/test_open_exceptions.py", "control/test_rules.py", "control/test_notify_shop_zone.py",
+    "dispatch/test_options.py", "dispatch/test_day.py", "dispatch/test_allocate.py", "dispatch/test_shop_day_reattempt.py",
+    "routing/test_service.py", "routing/test_after_hours.py", "test_demo.py", "test_demo_hours.py",
+    "ui/test_kpi_panel.py", "ui/test_kpis_shop_day.py", "ui/test_exceptions_queue.py", "ui/test_routes_view.py",
+    "store/test_shop_clock.py", "imports/test_export_kpis.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.removeprefix("tests/").split("::")[0] in TIME_SENSITIVE_MODULES:
+            item.add_marker(pytest.mark.time_sensitive)
+
+
+@pytest.fixture(autouse=True)
+def shop_time(request):
+    """Travels to the chosen shop time for the test; a test's own time_machine.travel still wins inside it."""
+    name = request.config.getoption("--shop-time")
+    if not name:
+        yield None
+        return
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    moment = datetime(*SHOP_TIMES[name], tzinfo=ZoneInfo("America/Los_Angeles"))
+    with time_machine.travel(moment, tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring():
     backend = MemoryKeyring()
