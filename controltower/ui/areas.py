@@ -62,7 +62,8 @@ class Areas(QObject):
 
         self.control = context.core.control
         self.engine = context.core.exceptions
-        view = ExceptionQueueView(self.control, self.engine, notifications=context.core.notifications)
+        view = ExceptionQueueView(self.control, self.engine, notifications=context.core.notifications,
+                                  carrier_names=context.core.orders.carrier_names)
         view.orderActivated.connect(self._show_order)
         view.actionDone.connect(lambda text: self.window.statusBar().showMessage(text, 10_000))
         return view
@@ -238,7 +239,7 @@ class Areas(QObject):
         return [("&New order…", self.new_order, "Ctrl+N", "Take a phone or counter order"),
                 ("Carrier &accounts…", self.carrier_settings, "Ctrl+,", "Add carrier keys and test the connection"),
                 ("&Shops…", self.shop_settings, None, "Connect your Shopify or WooCommerce store: its orders come in by themselves"),
-                ("Se&ttings…", self.settings, None, "The shop, hours, depot, vans and drivers, email and SMS, delivery zones"),
+                ("Se&ttings…", lambda: self.settings(), None, "The shop, hours, depot, vans and drivers, email and SMS, delivery zones"),
                 ("Setup &assistant…", self.setup_assistant, None, "Walk through setting the shop up again")]
 
     def settings(self, page: str = "shop"):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from .. import __version__
 from .areas import build_areas
@@ -24,7 +24,6 @@ class MainWindow(QMainWindow):
         self.context = context
         self.setWindowTitle(f"Control Tower — {context.core.shop_name()}"
                             + (" (demo)" if context.demo else ""))
-        self.resize(1600, 1000)
         self.areas = build_areas(self, context)
         self.setCentralWidget(self.areas.map)
         self.docks: dict[str, QDockWidget] = {}
@@ -53,10 +52,31 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.docks[name] = dock
 
+    def fit_screen(self, screen_size: QSize | None = None) -> None:
+        """1600x1000, or less on a smaller screen: a laptop's 1280x800 shows everything, with KPI cards compact."""
+        if screen_size is None:
+            screen = self.screen() or QApplication.primaryScreen()
+            offscreen = QApplication.platformName() == "offscreen"  # its screen is a nominal 800x800: not a real one
+            screen_size = screen.availableGeometry().size() if screen and not offscreen else QSize(1600, 1000)
+        self.resize(min(1600, screen_size.width()), min(1000, screen_size.height()))
+        short = self.height() < 900
+        self.areas.kpis.set_compact(short)
+        if short:  # the KPIs share the bottom with the work tabs: "Needs attention" needs the height (one row before)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["kpis"])
+            self.tabifyDockWidget(self.docks["work"], self.docks["kpis"])
+            self.docks["kpis"].raise_()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        width, height = self.width(), self.height()
+        # Between the KPIs and the work tabs "Needs attention" had room for one row at 1280x800 (three at 1600x1000).
+        self.resizeDocks([self.docks["work"]], [int(height * 0.36)], Qt.Orientation.Vertical)
+        if not self.areas.kpis.compact:
+            self.resizeDocks([self.docks["kpis"]], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["exceptions"]], [int(width * 0.55)], Qt.Orientation.Horizontal)
+
     def _restore(self) -> None:
-        self.resizeDocks([self.docks["work"]], [430], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["kpis"]], [230], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["exceptions"]], [430], Qt.Orientation.Horizontal)
+        self.fit_screen()
         settings = QSettings()
         if not self.context.demo or settings.value("restore_in_demo", False, bool):
             geometry, state = settings.value("window/geometry"), settings.value("window/state")

@@ -11,3 +11,12 @@ def plain_tooltip(text: str | None) -> str | None:
     if text and Qt.mightBeRichText(text):
         return Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
     return text
+
+
+def carrier_text(code: str | None, names: dict[str, str]) -> str:
+    """A carrier as the shop knows it: the account's own name ("Zippy Express (sandbox)"), never its code."""
+    if not code:
+        return "—"
+    if code in names:
+        return names[code]
+    return "Own van" if code == "own_fleet" else code.split(":")[-1].replace("_", " ").title()

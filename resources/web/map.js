@@ -535,7 +535,6 @@
       "Stops": CT.layers.stops, "Problems": CT.layers.problems, "Routes": CT.layers.routes, "Vans": CT.layers.vans,
       "Depots": CT.layers.depots, "Map tiles": CT.layers.tiles, "Built-in background": CT.layers.background,
     }, { collapsed: true, position: "topright" }).addTo(map);
-    control("bottomleft", function () { CT.badge = el("div", "ct-badge"); return CT.badge; });
     control("topleft", function () {
       var button = el("button", "ct-fit", "Fit");
       button.title = "Zoom to the selected stops, or to everything";
@@ -543,6 +542,8 @@
       button.addEventListener("click", function () { CT.fit(null); });
       return button;
     });
+    // Under Fit in the same corner, stacked by Leaflet: in the bottom-left corner it covered Fit on a short map.
+    control("topleft", function () { CT.badge = el("div", "ct-badge"); return CT.badge; });
     control("bottomright", function () {
       CT.legend = el("div", "ct-legend");
       if (document.documentElement.clientHeight < 420) CT.legend.classList.add("ct-collapsed");  // a small map keeps its room

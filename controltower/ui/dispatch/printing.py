@@ -6,6 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QDialog
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
 
@@ -44,6 +45,6 @@ def print_pdf(path: Path, parent=None) -> QPrintDialog:
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(f"Print {Path(path).name}")
     dialog.accepted.connect(lambda: render_pdf_to_printer(Path(path), printer))
-    dialog.open()
+    QDialog.open(dialog)  # PySide6's QPrintDialog.open wants (receiver, member): the plain one takes none
     dialog._printer = printer  # keep the printer alive as long as the dialog
     return dialog

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
     QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,7 @@ from ...services.control import KIND_LABELS, ActionResult, CaseFilter, CaseRow, 
 from ...services.notifications import NotificationService
 from ..notifications.composer import MessageComposer
 from .dialogs import ReassignDialog, RebookDialog, RescheduleDialog, ResolveDialog
-from ..plain import plain_tooltip
+from ..plain import carrier_text, plain_tooltip
 
 SEVERITY_COLOURS = {"critical": "#b00020", "high": "#d35400", "medium": "#b7950b", "low": "#7f8c8d"}
 
@@ -32,17 +32,22 @@ def age_text(opened: datetime, now: datetime) -> str:
     return f"{minutes // 1440} d"
 
 
+SEVERITY, WHAT_HAPPENED, SUGGESTED = 0, 5, 7  # "What happened" stretches; the other two go first when narrow
+
+
 class CaseModel(QAbstractTableModel):
     COLUMNS = ("Severity", "Problem", "Order", "Customer", "Carrier", "What happened", "Open for", "Suggested")
 
-    def __init__(self) -> None:
+    def __init__(self, carrier_names=dict) -> None:
         super().__init__()
+        self.carrier_names = carrier_names  # () -> {code: the account's name}, read at each reload
+        self.names: dict[str, str] = {}
         self.rows: list[CaseRow] = []
         self.now = utcnow()
 
     def set_rows(self, rows: list[CaseRow]) -> None:
         self.beginResetModel()
-        self.rows, self.now = rows, utcnow()
+        self.rows, self.now, self.names = rows, utcnow(), self.carrier_names()
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -62,11 +67,11 @@ class CaseModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             # Plain text cells: Qt item views do not interpret HTML, so untrusted names show as typed.
             return (row.severity.value.capitalize(), row.kind_label, row.order_ref, row.customer_name,
-                    row.carrier.replace("_", " "), row.summary, age_text(row.opened_at, self.now), row.suggested_action)[column]
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+                    carrier_text(row.carrier, self.names), row.summary, age_text(row.opened_at, self.now), row.suggested_action)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column in (SEVERITY, 1):  # the problem too: Severity may be hidden
             return QBrush(QColor(SEVERITY_COLOURS[row.severity.value]))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tooltip(f"{row.summary}\nSuggested: {row.suggested_action}")
+            return plain_tooltip(f"{row.severity.value.capitalize()}: {row.summary}\nSuggested: {row.suggested_action}")
         return None
 
 
@@ -85,7 +90,7 @@ class ExceptionQueueView(QWidget):
     rulesChecked = Signal()  # a run of the rules finished and the queue shows its result
 
     def __init__(self, service: ControlService, engine: ExceptionEngine | None = None, parent=None, *,
-                 notifications: NotificationService) -> None:
+                 notifications: NotificationService, carrier_names=dict) -> None:
         super().__init__(parent)
         self.service = service
         self.engine = engine
@@ -115,13 +120,13 @@ class ExceptionQueueView(QWidget):
         for widget in (self.severity, self.search, self.show_snoozed, self.shown, self.refresh_button):
             filters.addWidget(widget)
 
-        self.model = CaseModel()
+        self.model = CaseModel(carrier_names)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.table.setWordWrap(False)
 
         self.buttons = {
@@ -138,11 +143,10 @@ class ExceptionQueueView(QWidget):
             "resolve": "Close the selected cases with a reason",
             "snooze": "Hide the selected cases for two hours",
         }
-        actions = QHBoxLayout()
-        for key, button in self.buttons.items():
+        actions = QGridLayout()  # two rows: one row of seven made the queue 750 px wide at least
+        for position, (key, button) in enumerate(self.buttons.items()):
             button.setToolTip(tips[key])
-            actions.addWidget(button)
-        actions.addStretch(1)
+            actions.addWidget(button, position // 4, position % 4)
         self.message = QLabel()
         self.message.setWordWrap(True)
 
@@ -167,6 +171,25 @@ class ExceptionQueueView(QWidget):
         self.buttons["resolve"].clicked.connect(self.open_resolve)
         self.buttons["snooze"].clicked.connect(self.snooze)
         self.reload()
+
+    def _size_columns(self) -> None:
+        """Short columns fit their contents and headers, "What happened" takes the rest (its full text in the tooltip)."""
+        header = self.table.horizontalHeader()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(WHAT_HAPPENED, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SUGGESTED, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(SUGGESTED, header.fontMetrics().horizontalAdvance("Contact the customer") + 16)
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("Open for") + 24)
+
+    def resizeEvent(self, event) -> None:
+        """Narrower than all eight columns need (a laptop): Severity (the problem's colour says it) and Suggested
+        (in every row's tooltip) give their room to "What happened"."""
+        narrow = event.size().width() < 900
+        self.table.setColumnHidden(SEVERITY, narrow)
+        self.table.setColumnHidden(SUGGESTED, narrow)
+        super().resizeEvent(event)
 
     # --- reading ---
 

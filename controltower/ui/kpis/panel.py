@@ -59,6 +59,7 @@ class KpiCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.kpi: KpiValue | None = None
+        self.compact = False  # no trend line: a laptop screen keeps its height for the queue
         self.title = QLabel()
         self.title.setStyleSheet(f"color: {NEUTRAL}")
         self.value = QLabel("–")
@@ -85,7 +86,12 @@ class KpiCard(QFrame):
         self.setToolTip(f"{kpi.definition}\nPrevious period: {kpi.display(kpi.previous)}\nClick to see the "
                         f"{'cases' if kpi.filter.target == 'exceptions' else 'orders'} behind it.")
         self.trend.set_points(kpi.trend)
-        self.trend.setVisible(bool(kpi.trend))
+        self.trend.setVisible(bool(kpi.trend) and not self.compact)
+
+    def set_compact(self, compact: bool) -> None:
+        self.compact = compact
+        if self.kpi is not None:
+            self.show_kpi(self.kpi)
 
     def mouseReleaseEvent(self, event) -> None:
         if self.kpi is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -118,6 +124,7 @@ class KpiPanel(QWidget):
         super().__init__(parent)
         self.service = service
         self.columns = columns
+        self.compact = False
         self._now = now
         self.period_box = QComboBox()
         for label, days in PERIODS:
@@ -225,6 +232,7 @@ class KpiPanel(QWidget):
             card = self.cards.get(kpi.key)
             if card is None:
                 card = self.cards[kpi.key] = KpiCard()
+                card.set_compact(self.compact)
                 card.clicked.connect(lambda value: self.kpiClicked.emit(value.filter))
                 self.grid.addWidget(card, position // self.columns, position % self.columns)
             card.show_kpi(kpi)
@@ -232,6 +240,12 @@ class KpiPanel(QWidget):
         self._fill_costs(costs)
         self.status.setText(f"{period.label}, compared with the period before")
         self.updated.emit()
+
+    def set_compact(self, compact: bool) -> None:
+        """Cards without their trend lines, for a short screen."""
+        self.compact = compact
+        for card in self.cards.values():
+            card.set_compact(compact)
 
     def _fill_costs(self, rows) -> None:
         self.costs.setRowCount(len(rows))
