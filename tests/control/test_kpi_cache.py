@@ -5,6 +5,7 @@ import threading
 from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 
 from controltower.control import kpi_cache, kpis as kpis_module
 from controltower.control.actions import ControlService
@@ -16,7 +17,14 @@ from controltower.store.db import connect
 
 from control_facts import Facts
 
-TODAY = datetime.now(UTC).date()
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # the clock these tests set: never the day they happen to run
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 def ago(days: int, hour: int = 0) -> datetime:
