@@ -124,7 +124,7 @@ def customer_price(settings: ShopSettings, option: DeliveryOption, request: Deli
 def delivery_options(settings: ShopSettings, request: DeliveryRequest, capacity: FleetCapacity | None = None,
                      courier_quotes: list[Quote] = ()) -> list[DeliveryOffer]:
     """Every option for this order, available ones first in the order a customer reads them."""
-    zone = settings.zone_for(request.lat, request.lon, request.postcode)
+    zone = zone_of(settings, request)
     surcharge = zone.surcharge_minor if zone else 0
     now_local = request.ordered_at.astimezone(settings.tz)
     today = now_local.date()
@@ -136,6 +136,17 @@ def delivery_options(settings: ShopSettings, request: DeliveryRequest, capacity:
         pickup_offer(settings, request, now_local),
     ]
     return sorted(offers, key=lambda o: not o.available)
+
+
+def zone_of(settings: ShopSettings, request: DeliveryRequest):
+    """The shop's zone the order falls in: by its position, by a zone's postcode list, or, before it is placed, by
+    the shop's own postcode (the shop is there, so a radius around the shop covers it)."""
+    lat, lon = request.lat, request.lon
+    if lat is None or lon is None:
+        same = request.postcode.replace(" ", "").upper() == settings.shop_postcode.replace(" ", "").upper()
+        if same and request.postcode.strip() and (settings.shop_lat or settings.shop_lon):
+            lat, lon = settings.shop_lat, settings.shop_lon
+    return settings.zone_for(lat, lon, request.postcode)
 
 
 def _standard(settings, request, in_zone, surcharge, today) -> DeliveryOffer:

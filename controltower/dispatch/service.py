@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..carriers.base import CarrierAdapter
-from ..domain import CarrierKind, DeliveryOption, Order
+from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Order
 from ..domain.money import exponent
 from ..domain.timeutil import to_iso, utcnow
 from ..kernel.errors import NotFound
@@ -176,6 +176,12 @@ class DispatchService:
             couriers = [a for a in adapters if CarrierKind(getattr(a, "kind", CarrierKind.PARCEL)) is CarrierKind.COURIER]
             answers = await gather_quotes(couriers, request, settings.quote_timeout_s, budget=self.budget)
         return [q for a in answers for q in a.quotes]
+
+    async def locate(self, address: Address) -> GeoPoint | None:
+        """Where a typed address is (New order dialog), by the app's geocoder; None when nobody can place it."""
+        from ..geocoding import build_geocoder
+
+        return await build_geocoder(self.db).geocode(address, interactive=True)
 
     def create_order(self, order: Order, *, actor: str = "user") -> int:
         with self.db.transaction() as conn:

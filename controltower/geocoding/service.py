@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..domain import Address
+from ..domain.geo import km_too_far
 from ..store.orders import set_positions
 from .base import Geocoder
 from .cache import CachedGeocoder
@@ -28,6 +29,7 @@ class GeocodeReport:
     approximate: int = 0  # placed by postcode or city only
     unplaced: list[UnplacedAddress] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    far: int = 0  # placed far from the shop: kept with no confidence, for a pin check (an address case opens)
 
 
 def build_geocoder(db) -> CachedGeocoder:
@@ -40,8 +42,12 @@ def build_geocoder(db) -> CachedGeocoder:
     return CachedGeocoder(db, providers)
 
 
-async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | None = None, hub=None) -> GeocodeReport:
-    """Give every order without a position (or the given ones) one; a batch never uses look-up-only services."""
+async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | None = None, hub=None,
+                         shop: tuple[float, float, float] | None = None) -> GeocodeReport:
+    """Give every order without a position (or the given ones) one; a batch never uses look-up-only services.
+
+    shop: (lat, lon, widest zone in km). A position past the shop's area is more likely a wrong match than a
+    customer: it is kept for the map but with no confidence, so it shows as approximate until a person checks it."""
     conn = db.reader()
     if order_ids is None:
         rows = conn.execute("SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
@@ -53,7 +59,7 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
             rows += conn.execute(f"SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
                                  f"WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
     updates, unplaced, errors = [], [], []
-    approximate = 0
+    approximate = far = 0
     for row in rows:
         address = Address(row["street"], row["city"], row["postcode"], row["country"], row["line2"], row["region"])
         point = await geocoder.geocode(address, remember=False)
@@ -62,6 +68,8 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
             unplaced.append(UnplacedAddress(row["id"], row["order_ref"], address.one_line(), reason))
             errors.extend(e for e in geocoder.last_errors if e not in errors)
             continue
+        if shop is not None and km_too_far(point.lat, point.lon, *shop) is not None:
+            point, far = replace(point, confidence=0.0), far + 1
         approximate += point.precision.is_approximate
         updates.append((row["id"], point))
     def save() -> None:  # one transaction for positions and cache, off the event loop
@@ -73,4 +81,4 @@ async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | No
     if updates and hub is not None:
         ids = [order_id for order_id, _point in updates]
         hub.publish("orders.changed", ids=ids if len(ids) <= 500 else None)
-    return GeocodeReport(len(updates), approximate, unplaced, errors)
+    return GeocodeReport(len(updates), approximate, unplaced, errors, far)

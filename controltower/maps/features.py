@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..domain import ShipmentStatus
+from ..domain.geo import CONFIDENCE_FLOOR
 from ..domain.timeutil import from_iso
 from ..store import Database
 from ..store.shop_clock import shop_today, shop_zone
@@ -146,7 +147,7 @@ def _address(row) -> str:
 
 
 _STOPS_SQL = """
-SELECT o.id, o.order_ref, o.customer_name, o.street, o.city, o.postcode, o.lat, o.lon, o.geo_precision,
+SELECT o.id, o.order_ref, o.customer_name, o.street, o.city, o.postcode, o.lat, o.lon, o.geo_precision, o.geo_confidence,
        o.status, o.promised_start, o.promised_end,
        s.status AS stop_status, s.sequence, s.route_id,
        (SELECT e.summary FROM exceptions e WHERE e.order_id = o.id AND e.resolved_at IS NULL
@@ -177,7 +178,8 @@ def stop_features(db: Database, day: str) -> list[StopFeature]:
             order_ref=row["order_ref"], customer=row["customer_name"], address=_address(row),
             window=_window_label(row["promised_start"], row["promised_end"], zone),
             route_id=row["route_id"], sequence=row["sequence"], route_color=colors.get(row["route_id"], ""),
-            approximate=row["geo_precision"] in ("postcode", "city", "unknown"), exception=summary,
+            approximate=row["geo_precision"] in ("postcode", "city", "unknown") or row["geo_confidence"] < CONFIDENCE_FLOOR,
+            exception=summary,
         )
     return sorted(best.values(), key=lambda stop: stop.order_id)
 

@@ -14,6 +14,7 @@ from ..store.orders import get_order, set_positions
 class PlacingReport:
     placed: int
     unplaced: int  # addresses no geocoder could place: raised as address problems by the exception rules
+    far: int = 0  # placed far from the shop: flagged for a pin check (an address problem too)
 
 
 class PlacingService:
@@ -22,10 +23,14 @@ class PlacingService:
 
     async def place_new_orders(self) -> PlacingReport:
         """Give every open order without a position one (cache, then the user's geocoder, then offline postcodes)."""
+        from ..dispatch.settings import load_settings
         from ..geocoding import build_geocoder, geocode_orders
 
-        report = await geocode_orders(self.db, build_geocoder(self.db), hub=self.hub)
-        return PlacingReport(report.placed, len(report.unplaced))
+        settings = load_settings(self.db.reader())
+        area_km = max((zone.radius_km or 0.0 for zone in settings.zones), default=0.0)
+        report = await geocode_orders(self.db, build_geocoder(self.db), hub=self.hub,
+                                      shop=(settings.shop_lat, settings.shop_lon, area_km))
+        return PlacingReport(report.placed, len(report.unplaced), report.far)
 
     def move_pin(self, order_id: int, lat: float, lon: float, *, actor: str = "user") -> None:
         """The user dragged a stop to where the address really is: saved as exact, with an audit entry."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from ...services.dispatch import DeliveryRequest
 from ...domain import Address, DeliveryOption, GeoPoint, Money, Order
+from ...domain.geo import km_too_far
 from ...domain.timeutil import utcnow
 from ..tasks import run_in_thread
 
@@ -23,6 +24,8 @@ class NewOrderDialog(QDialog):
         self.service, self.clock = service, clock
         self.offers = []
         self.created_id: int | None = None
+        self.located: GeoPoint | None = None  # where the geocoder placed the typed address (no typed position)
+        self._located_for: Address | None = None
         settings = service.settings
         self.order_ref = QLineEdit(f"PH-{datetime.now():%y%m%d-%H%M%S}")
         self.customer = QLineEdit()
@@ -62,15 +65,50 @@ class NewOrderDialog(QDialog):
         self._timer.timeout.connect(self.update_options)
         for widget in (self.postcode, self.position):
             widget.textChanged.connect(lambda _t: self._timer.start())
+        # A typed address is placed by the app's geocoder (off the UI thread), so an address in the shop's zones
+        # is offered the zone's options without anybody typing coordinates.
+        self._locate_timer = QTimer(self, singleShot=True, interval=500)
+        self._locate_timer.timeout.connect(self.locate_address)
+        for widget in (self.street, self.city, self.postcode):
+            widget.textChanged.connect(lambda _t: self._locate_timer.start())
         for spin in (self.parcels, self.weight, self.basket):
             spin.valueChanged.connect(lambda _v: self._timer.start())
         self.update_options()
         self.resize(520, 640)
 
+    def _address(self) -> Address:
+        return Address(self.street.text().strip(), self.city.text().strip(), self.postcode.text().strip(),
+                       self.service.settings.shop_country)
+
+    def locate_address(self) -> None:
+        """Ask the geocoder where the typed address is, in a worker; the options follow when it answers."""
+        address = self._address()
+        if self.position.text().strip() or not (address.postcode or address.city) or address == self._located_for:
+            return
+        self._located_for, self.located = address, None
+
+        def done(point) -> None:
+            if address != self._located_for:
+                return  # the address changed while it was being looked up: a newer look-up follows
+            self.located = point
+            settings = self.service.settings
+            far = None if point is None else km_too_far(point.lat, point.lon, settings.shop_lat, settings.shop_lon)
+            self.position.setPlaceholderText(
+                "lat, lon (the address is not on the map: type its position)" if point is None
+                else f"found {far:,.0f} km from the shop: check the address, or type its position" if far is not None
+                else f"found on the map: {point.lat:.4f}, {point.lon:.4f} ({point.precision.value}); type to correct")
+            self.update_options()
+
+        def failed(error) -> None:
+            self._located_for = None
+            self.problem.setText(f"The address could not be looked up on the map: {error}")
+
+        self.locate_task = run_in_thread(lambda: asyncio.run(self.service.locate(address)), done, failed)
+
     def _location(self) -> GeoPoint | None:
         text = self.position.text().strip()
         if not text:
-            return None
+            return self.located if self._located_for == self._address() else None
         try:
             lat, lon = (float(part) for part in text.replace(";", ",").split(","))
             return GeoPoint(lat, lon)
@@ -87,7 +125,7 @@ class NewOrderDialog(QDialog):
     def _draft(self, request: DeliveryRequest, option=DeliveryOption.SAME_DAY, window=None) -> Order:
         return Order(
             self.order_ref.text().strip() or "draft", self.customer.text().strip() or "Customer",
-            Address(self.street.text().strip(), self.city.text().strip(), self.postcode.text().strip(), self.service.settings.shop_country),
+            self._address(),
             option, request.ordered_at, phone=self.phone.text().strip(), email=self.email.text().strip(),
             location=self._location(), promised_window=window, parcels=request.parcels, weight_g=request.weight_g,
             value=request.basket_value, source="phone",
