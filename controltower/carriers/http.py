@@ -1,6 +1,7 @@
-"""The one HTTP helper all carrier clients share: a timeout on every call, failures mapped to typed errors."""
+"""The one HTTP helper all carrier clients share: bounded calls (read timeout, overall deadline, answer size), failures mapped to typed errors."""
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -33,6 +34,17 @@ log = logging.getLogger(__name__)
 # which Uber Direct documents as its own processing timeout rather than a request that never arrived).
 _WRITE_UNCERTAIN_STATUSES = {408, 500, 502, 504}
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# No carrier answer we use comes near these; past them the answer is stopped, not read whole into memory.
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # labels and other documents (expect_json=False)
+# The read timeout bounds each pause; a server trickling a byte per pause would still hold a call for ever.
+DEADLINE_PER_TIMEOUT = 3
+_DROPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}  # the body we keep is decoded
+
+
+class AnswerTooLarge(Exception):
+    """Raised inside `CarrierHttp` when an answer passes its size limit; turned into a CarrierError there."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,11 @@ class CarrierHttp:
     def __init__(self, carrier: str, base_url: str, *, name: str = "", timeout_s: float = DEFAULT_TIMEOUT_S,
                  headers: Mapping[str, str] | None = None, auth_headers: Callable[[], Mapping[str, str]] | None = None,
                  error_parser: ErrorParser = generic_error_info, classify: ErrorClassifier | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, deadline_s: float | None = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.carrier = carrier  # the account code the errors carry
+        self.deadline_s = deadline_s if deadline_s is not None else DEADLINE_PER_TIMEOUT * timeout_s
+        self.max_response_bytes = max_response_bytes
         self.name = name or carrier  # how messages name the carrier to the user
         self.error_parser = error_parser
         self.classify = classify
@@ -104,18 +119,33 @@ class CarrierHttp:
 
     async def request(self, method: str, path: str, *, json_body: Any = None, data: Mapping[str, str] | None = None,
                       params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-                      write: bool | None = None, expect_json: bool = True) -> Any:
+                      write: bool | None = None, expect_json: bool = True, max_bytes: int | None = None) -> Any:
         """The parsed JSON body of a 2xx answer, or a CarrierError subclass.
 
         `write` (default: any non-GET) marks calls that change something at the carrier: a lost
-        answer to one of those is an UnknownOutcome, never a plain CarrierDown.
+        answer to one of those is an UnknownOutcome, never a plain CarrierDown. The whole call,
+        answer included, ends by `deadline_s`; an answer past `max_bytes` (default: 10 MB, documents
+        50 MB) is stopped, never read whole.
         """
         method = method.upper()
         is_write = method in _WRITE_METHODS if write is None else write
         if self.auth_headers is not None:
             headers = {**self.auth_headers(), **(headers or {})}
+        limit = max_bytes or (self.max_response_bytes if expect_json else max(self.max_response_bytes, MAX_DOCUMENT_BYTES))
         try:
-            response = await self.client.request(method, path, json=json_body, data=data, params=params, headers=headers)
+            async with asyncio.timeout(self.deadline_s):
+                response = await self._bounded(method, path, limit, json=json_body, data=data, params=params,
+                                               headers=headers)
+        except TimeoutError as exc:  # the deadline; httpx's own timeouts are TransportErrors below
+            said = f"{self.name} did not finish answering {method} {path} within {self.deadline_s:g} s"
+            if is_write:
+                raise UnknownOutcome(self.carrier, f"{said}; it may have taken effect") from exc
+            raise CarrierDown(self.carrier, said) from exc
+        except AnswerTooLarge as exc:
+            said = f"{self.name} sent an answer to {method} {path} larger than {_size(limit)}; we stopped reading it"
+            if is_write:  # it may have said yes: we cannot tell to what
+                raise UnknownOutcome(self.carrier, f"{said}; it may have taken effect") from exc
+            raise MalformedResponse(self.carrier, said) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the carrier: safe to retry even for writes.
             raise CarrierDown(self.carrier, f"could not reach {self.name}: {_describe(exc)}") from exc
@@ -131,6 +161,23 @@ class CarrierHttp:
         error = self._error(response, method, path, is_write)
         error.body = redact_value(_body(response))  # carriers put useful ids in error bodies (Uber's duplicate_delivery)
         raise error
+
+    async def _bounded(self, method: str, path: str, limit: int, **kwargs: Any) -> httpx.Response:
+        """The answer read as a stream and kept in memory only up to `limit` bytes."""
+        async with self.client.stream(method, path, **kwargs) as streamed:
+            declared = streamed.headers.get("Content-Length", "")
+            if streamed.is_success and declared.isdigit() and int(declared) > limit:
+                raise AnswerTooLarge(int(declared))
+            body = bytearray()
+            async for chunk in streamed.aiter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    if streamed.is_success:
+                        raise AnswerTooLarge(len(body))
+                    del body[limit:]  # an error page: its start says what went wrong
+                    break
+        headers = [(name, value) for name, value in streamed.headers.multi_items() if name.lower() not in _DROPPED_HEADERS]
+        return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
 
     def _json(self, response: httpx.Response, is_write: bool) -> Any:
         if not response.content:
@@ -195,6 +242,10 @@ def _body(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, UnicodeDecodeError):
         return response.text
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:g} MB" if count >= 1024 * 1024 else f"{count:,} bytes"
 
 
 def _describe(exc: Exception) -> str:
