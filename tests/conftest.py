@@ -62,6 +62,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "time_sensitive: the result depends on 'now' (KPIs, exception rules, dispatch "
                                        "options and slots, ETAs, demo generation, routing days); CI runs these at "
                                        "each shop time (--shop-time)")
+    config.addinivalue_line("markers", "wall_clock: the test runs the app in a child process, which reads the real "
+                                       "clock, so both sides must read it (no shop-time travel)")
 
 
 # Modules whose every test reads "now" through the code under test; a test elsewhere says so with the marker itself.
@@ -85,7 +87,7 @@ def pytest_collection_modifyitems(config, items):
 def shop_time(request):
     """Travels to the chosen shop time for the test; a test's own time_machine.travel still wins inside it."""
     name = request.config.getoption("--shop-time")
-    if not name:
+    if not name or request.node.get_closest_marker("wall_clock"):
         yield None
         return
     from datetime import datetime

@@ -125,6 +125,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.wall_clock  # the CLI child reads the real clock, so the facts are written at the real now too
 def test_cli_exports_the_last_days_in_the_shop_zone_and_says_when_it_cannot_write(store, tmp_path):
     fill(store, utcnow())
     store.set_setting("shop.timezone", "Europe/Berlin")
