@@ -53,3 +53,9 @@ def test_events_in_any_arrival_order_lead_to_the_same_status():
 def test_newer_but_illegal_event_is_kept_as_history_not_applied():
     outcome = apply_event(Timeline(S.DELIVERED, T0), S.IN_TRANSIT, T0 + timedelta(hours=1))
     assert not outcome.applied and outcome.timeline.status is S.DELIVERED
+
+
+def test_an_event_stamped_the_same_second_as_the_current_status_still_moves_it_on():
+    # Carriers stamp to the second or the minute: 'out for delivery' and 'delivered' often share one timestamp.
+    outcome = apply_event(Timeline(S.OUT_FOR_DELIVERY, T0), S.DELIVERED, T0)
+    assert outcome.applied and outcome.timeline.status is S.DELIVERED
