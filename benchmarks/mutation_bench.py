@@ -266,6 +266,8 @@ def main() -> None:
         for package in packages:
             folders = PACKAGE_TESTS[package]
             baseline, seconds = sandbox.run_tests(folders, args.timeout * 2)
+            if baseline != "survived":  # once more: a timing test can miss under load on a shared machine
+                baseline, seconds = sandbox.run_tests(folders, args.timeout * 2)
             if baseline != "survived":
                 print(f"{package}: its tests fail unmutated ({baseline}, {seconds:.0f} s); skipped", flush=True)
                 results[package] = {"skipped": f"tests {baseline} unmutated"}
