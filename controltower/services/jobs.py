@@ -121,13 +121,21 @@ class PeriodicJob(_Job):
                 self._set(state=FAILED)  # stays visible as failed until a run succeeds
             delay = self.every
 
-    async def stop(self) -> None:
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop after the run in progress, if any: a run in a worker thread can't be cancelled, and the app closes
+        the store right after (a run still writing then would use a closed connection)."""
         self._stopping = True
         if self._wake is not None:
             self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+            except asyncio.TimeoutError:  # a run that hangs: give up on it (its thread is abandoned)
+                log.error("background job %s did not finish its run within %.0f s", self.name, timeout_s)
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+            except Exception:  # the loop's own failure was logged where it happened
+                pass
             self._task = None
         self._set(state=STOPPED, next_run=None)
 

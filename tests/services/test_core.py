@@ -242,3 +242,30 @@ def test_the_app_moves_a_return_on_when_its_shipment_is_collected(tmp_path, cloc
     assert core.db.scalar("SELECT status FROM returns WHERE id = ?", (case.id,)) == "on_the_way"
     assert core.jobs.status("returns").last_result == "1 return(s) moved on"
     core.close()
+
+
+def test_stopping_the_app_waits_for_a_job_run_in_progress_so_nothing_writes_after_the_store_closes(tmp_path, clock):
+    import threading
+
+    from controltower.services.jobs import JobRunner, PeriodicJob
+
+    started, finished = threading.Event(), []
+
+    def slow_run() -> str:
+        started.set()
+        threading.Event().wait(0.5)  # a slow send or check, in its worker thread
+        finished.append(True)
+        return "done"
+
+    runner = JobRunner()
+    runner.add(PeriodicJob("slow", "Slow job", slow_run, 3600))
+
+    async def main() -> None:
+        runner.start()
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await runner.stop()
+        assert finished == [True]  # stop() returned only after the run ended: the store may close now
+
+    asyncio.run(main())
+    assert runner.status("slow").state == STOPPED and runner.status("slow").last_result == "done"
