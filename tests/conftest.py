@@ -171,6 +171,14 @@ def _command(pid: int) -> str:
         return "?"
 
 
+def _exited(pid: int) -> bool:
+    """The process has ended (a zombie waiting to be reaped) or is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
 def _kill(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
@@ -237,6 +245,8 @@ _leftovers: list[str] = []
 def pytest_sessionfinish(session, exitstatus):
     for pid in _descendants(os.getpid()):
         command = _command(pid)
+        if _exited(pid):  # a zombie (exited, not yet reaped, e.g. Qt's web helper at teardown) is not running
+            continue
         if not any(helper in command for helper in _HELPERS):
             _kill(pid)
             _leftovers.append(f"{pid} {command}")
@@ -249,3 +259,22 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("processes left behind (killed)")
         for line in _leftovers:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def web_pages_go_before_their_profiles():
+    """At the end of the run, delete what the tests' windows left for later (their web pages) while the application
+    still exists: a map page outliving its profile crashes the interpreter on exit (exit 139 after a green run)."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
