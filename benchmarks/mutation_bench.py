@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_TESTS = {
     "domain": ["tests/domain", "tests/store"],
     "store": ["tests/store"],
-    "sync": ["tests/sync"],
+    # test_shared_budget counts requests per wall-clock second across two processes: under a mutant run's load it
+    # misses by one and would stop the unmutated run (it is not left out of the suite, only out of this sample).
+    "sync": ["tests/sync", "--deselect",
+             "tests/sync/test_shared_budget.py::test_tracking_and_quotes_from_two_processes_share_one_budget"],
     "carriers": ["tests/carriers"],
     "control": ["tests/control"],
     "imports": ["tests/imports"],
@@ -180,6 +183,7 @@ class Sandbox:
         self.env = {**os.environ, "PYTHONPATH": str(self.dir), "PYTHONPYCACHEPREFIX": str(self.dir / ".pycache"),
                     "QT_QPA_PLATFORM": "offscreen"}
         self._bump = 0
+        self.last_failure = ""
 
     def check_imports_the_copy(self) -> None:
         where = subprocess.run([sys.executable, "-c", "import controltower; print(controltower.__file__)"],
@@ -191,9 +195,11 @@ class Sandbox:
         started = time.monotonic()
         try:
             process = subprocess.Popen([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *folders],
-                                       cwd=self.dir, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
-            code = process.wait(timeout=timeout)
+                                       cwd=self.dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       start_new_session=True, text=True)
+            output, _ = process.communicate(timeout=timeout)
+            code = process.returncode
+            self.last_failure = next((line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))), "")
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
@@ -269,7 +275,8 @@ def main() -> None:
             if baseline != "survived":  # once more: a timing test can miss under load on a shared machine
                 baseline, seconds = sandbox.run_tests(folders, args.timeout * 2)
             if baseline != "survived":
-                print(f"{package}: its tests fail unmutated ({baseline}, {seconds:.0f} s); skipped", flush=True)
+                print(f"{package}: its tests fail unmutated ({baseline}, {seconds:.0f} s: {sandbox.last_failure}); skipped",
+                      flush=True)
                 results[package] = {"skipped": f"tests {baseline} unmutated"}
                 continue
             counts = {"killed": 0, "survived": 0, "timeout": 0}
