@@ -71,7 +71,7 @@ class OrdersView(QWidget):
         self.option_filter.currentIndexChanged.connect(self._apply_filters)
 
         self.date_enabled = QCheckBox("Promised from")
-        today = QDate.currentDate()
+        today = QDate.fromString(self.service.shop_today(), Qt.DateFormat.ISODate)  # the shop's day, not UTC's
         self.date_from = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
         for widget in (self.date_from, self.date_to):
