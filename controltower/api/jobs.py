@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from ..services.jobs import PeriodicJob, ServiceJob
-from .server import LocalApiServer, api_enabled
 
 _CHANGES = ("orders.changed", "shipments.changed", "exceptions.changed", "sync.refreshed")
+
+
+def api_enabled(db) -> bool:
+    return (db.get_setting("api.enabled") or "0") in ("1", "true", "yes")
 
 
 def add_api_jobs(core) -> None:
@@ -13,6 +16,8 @@ def add_api_jobs(core) -> None:
         holder: dict = {}
 
         def start() -> None:
+            from .server import LocalApiServer  # the web framework loads only when the API is on (~0.3 s)
+
             holder["server"] = server = LocalApiServer(core)
             server.start()
             job.report(result=f"serving on {server.base_url}/v1 (docs at /v1/docs)")
@@ -34,10 +39,4 @@ def add_api_jobs(core) -> None:
 
 
 def _wake(job: PeriodicJob) -> None:
-    """Hub handlers run on the publisher's thread; the job's wake-up belongs to the loop's."""
-    wake, task = job._wake, job._task
-    if wake is not None and task is not None:
-        try:
-            task.get_loop().call_soon_threadsafe(wake.set)
-        except RuntimeError:  # the loop has closed: the app is going away
-            pass
+    job.run_soon()

@@ -16,10 +16,6 @@ log = logging.getLogger(__name__)
 DEFAULT_PORT = 8765
 
 
-def api_enabled(db) -> bool:
-    return (db.get_setting("api.enabled") or "0") in ("1", "true", "yes")
-
-
 class LocalApiServer:
     """Start it, and it serves until `stop()`; `port` is the port it got (ask for 0 in tests)."""
 

@@ -174,7 +174,10 @@ class WebhookService:
             if not error:
                 store.delivered(conn, message, now, status, ms)
                 return True
-            store.failed(conn, message, now, status, error, ms, _next_attempt(message, now))
+            next_attempt = _next_attempt(message, now)
+            store.failed(conn, message, now, status, error, ms, next_attempt)
+            if next_attempt is None:  # its last try within the 24 hours failed too: the endpoint is turned off
+                store.set_enabled(conn, message.endpoint_id, False, "no delivery succeeded for 24 hours")
         log.info("webhook %s to %s failed: %s", message.message_id, url, error)
         return False
 

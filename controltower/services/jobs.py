@@ -83,6 +83,15 @@ class PeriodicJob(_Job):
         if self._wake is not None:
             self._wake.set()
 
+    def run_soon(self) -> None:
+        """Run at once, from any thread (hub handlers run on the publisher's): the wake-up is the loop's."""
+        wake, task = self._wake, self._task
+        if wake is not None and task is not None:
+            try:
+                task.get_loop().call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the loop has closed: the app is going away
+                pass
+
     async def run_once(self) -> JobStatus:
         """One run now, on the calling loop; the status says how it went."""
         self._set(state=RUNNING)
