@@ -53,8 +53,10 @@ def test_tracking_and_quotes_from_two_processes_share_one_budget(tmp_path):
         assert [child.returncode for child in children] == [0, 0], outputs
     methods = [method for _, method in fake.arrivals]
     assert methods.count("GET") == calls and methods.count("POST") == calls  # tracking polls and quotes, both served
-    # 30 a second published: alone, each process would spend up to 24 a second (48 together).
-    assert fake.busiest_second() <= 30, fake.busiest_second()
+    # 30 a second published: the shared budget spends at most 28.5 in any second (24 refilled + 4.5 burst), alone
+    # each process would spend up to 28.5 (57 together, 56-69 measured without sharing). Arrivals are counted at
+    # the server, after the network and a loaded machine's scheduling have bunched them a little: 2 of slack.
+    assert fake.busiest_second() <= 30 + 2, fake.busiest_second()
     rate, burst = bucket(RateLimit(30, 1.0))
     first, last = fake.arrivals[0][0], fake.arrivals[-1][0]
     assert last - first >= (2 * calls - burst) / rate - 0.3
