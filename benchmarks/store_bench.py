@@ -170,6 +170,19 @@ def main() -> int:
         "scroll_page_ms": round(scroll_ms, 1), "background_count_ms": round(count_ms, 1), "build_s": round(build_s, 1),
     }
     print(json.dumps(result))
+    # Tear the views down while the application still exists, after their background reads have finished: left to
+    # the interpreter's exit, a view was deleted under a live QObject ("shared QObject was deleted directly", exit 139).
+    from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(30_000)
+    for open_view_ in views:
+        open_view_.close()
+        open_view_.deleteLater()
+    views.clear()
+    view = None
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    db.close()
     return 0
 
 
