@@ -1,7 +1,8 @@
 """Conversions every carrier mapping needs: units, times and money from carriers' wire formats."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 
 from ..domain import Money
@@ -36,6 +37,30 @@ def parse_time(value: object) -> datetime | None:
     if moment.tzinfo is None:  # carriers that omit the zone mean UTC
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
+
+
+def transit_days(*values: object) -> int | None:
+    """Days in transit from the first usable value: a whole number (EasyPost `delivery_days`, Shippo
+    `estimated_days`) or text naming one ("Delivery in 2 business days", Shippo `duration_terms`)."""
+    for value in values:
+        if isinstance(value, bool) or value in (None, ""):
+            continue
+        if isinstance(value, (int, float)) and int(value) == value and value >= 0:
+            return int(value)
+        found = re.search(r"(\d+)\s*(?:business\s+)?days?", str(value), re.IGNORECASE)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def time_of_day(value: object) -> time | None:
+    """A wall-clock time such as Shippo's `arrives_by` "08:30:00"; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
 
 
 def rfc3339(moment: datetime | None) -> str | None:

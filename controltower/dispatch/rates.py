@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterable, Sequence
 
 from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, RateLimited, ShipmentRequest
 from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote
 from ..domain.geo import haversine_km
-from ..domain.timeutil import from_iso, to_iso
+from ..domain.timeutil import UTC, from_iso, to_iso
 from ..sync.gate import CarrierGate, SharedBudget
 from .options import DeliveryRequest, local_moment, pickup_offer
 from .settings import ShopSettings
@@ -105,6 +105,40 @@ def shipment_request(order: Order, settings: ShopSettings, reference: str, ready
         pickup_location=GeoPoint(settings.shop_lat, settings.shop_lon), dropoff_location=order.location,
         dropoff_instructions=order.notes,
     )
+
+
+# ---------------------------------------------------------------- ETAs from days in transit
+
+
+def add_business_days(day: date, days: int) -> date:
+    """The day `days` business days (Monday to Friday) after `day`: Friday + 1 is Monday, so is Saturday + 1."""
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def transit_eta(quote: Quote, settings: ShopSettings, shipped: datetime) -> Quote:
+    """A quote with no date but days in transit, dated: that many business days after the shop's ship day, by the
+    carrier's `arrives_by` time or else the end of that day, in the shop's zone. Other quotes come back unchanged."""
+    if quote.estimated_delivery is not None or quote.transit_days is None:
+        return quote
+    day = add_business_days(shipped.astimezone(settings.tz).date(), quote.transit_days)
+    by = quote.arrives_by or time(23, 59, 59)
+    return replace(quote, estimated_delivery=datetime.combine(day, by, settings.tz).astimezone(UTC))
+
+
+def transit_note(quote: Quote) -> str:
+    """Why a dated-from-transit ETA is less sure than a carrier's own time, in the row's detail."""
+    days = quote.transit_days
+    return (f"ETA estimated from {days} business day{'' if days == 1 else 's'} in transit "
+            "(the carrier gave no date; weekends skipped, holidays not known)")
+
+
+def dated_quotes(answers: Iterable[CarrierAnswer], settings: ShopSettings, shipped: datetime) -> list[Quote]:
+    """Every answer's quotes, those with only days in transit dated (what is kept in the store)."""
+    return [transit_eta(q, settings, shipped) for a in answers for q in a.quotes]
 
 
 # ---------------------------------------------------------------- own fleet: cheapest insertion
@@ -336,7 +370,8 @@ def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettin
             rows.append(WayRow(answer.carrier, answer.name, answer.kind.value, "", None, promised_by, None,
                                records.get(answer.carrier, OnTimeRecord()), error=answer.error or "no quote for this order"))
         for quote in answer.quotes:
-            rows.append(row_for(quote, answer.name, answer.kind.value))
+            dated = transit_eta(quote, settings, now)
+            rows.append(row_for(dated, answer.name, answer.kind.value, transit_note(quote) if dated is not quote else ""))
     if pickup is not None:
         rows.append(row_for(pickup, "In-store pickup", CarrierKind.PICKUP.value))
     return sorted(rows, key=lambda r: (not r.usable, not r.keeps_promise, r.price.amount_minor if r.price else 0, r.carrier, r.service))

@@ -26,7 +26,7 @@ from .options import DeliveryOffer, DeliveryRequest, delivery_options, load_flee
 from .day import day_problem, price_vans_together, van_parcels_left, van_seconds_left
 from .policy import Decision, Preferences, carrier_shares, choose, load_preferences, save_preferences
 from .rates import (
-    CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
+    CarrierAnswer, Insertion, OnTimeRecord, WayRow, carrier_name, compare, dated_quotes, gather_quotes, on_time_records, own_fleet_insertion, pickup_quote,
     save_quotes, shipment_request,
 )
 from .settings import ShopSettings, load_settings, save_settings
@@ -238,7 +238,7 @@ class DispatchService:
         shares = carrier_shares(conn, now) if shares is None else shares
         decision = choose(rows, self.preferences, shares, left_out)
         with self.db.transaction() as wconn:
-            save_quotes(wconn, order_id, [q for a in answers for q in a.quotes], now)
+            save_quotes(wconn, order_id, dated_quotes(answers, settings, now), now)
         comparison = Comparison(order, tuple(rows), decision, now, insertion)
         if not left_out:
             self._recent[order_id] = comparison

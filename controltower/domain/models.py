@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
 from .money import Money
@@ -180,6 +180,11 @@ class Quote:
     order_id: int | None = None
     external_id: str = ""
     id: int | None = None
+    # A parcel carrier that gives no date often gives days in transit (business days from the ship date) and
+    # sometimes the time of day it arrives by (local at the destination): dispatch turns them into an ETA in the
+    # shop's zone (carriers know no zone), one less sure than a carrier's own time.
+    transit_days: int | None = None
+    arrives_by: time | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at

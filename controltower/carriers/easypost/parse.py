@@ -5,7 +5,7 @@ from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
-from ..units import decimal_money, parse_time
+from ..units import decimal_money, parse_time, transit_days
 
 CODE = "easypost"
 S = ShipmentStatus
@@ -93,6 +93,7 @@ def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
             price=decimal_money(rate["rate"], rate.get("currency")),
             estimated_delivery=parse_time(rate.get("delivery_date")),
             external_id=f"{shipment_id}/{rate['id']}",
+            transit_days=transit_days(rate.get("delivery_days"), rate.get("est_delivery_days")),
         ))
     return sorted(result, key=lambda q: q.price.amount_minor)
 

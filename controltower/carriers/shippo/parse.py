@@ -5,7 +5,7 @@ from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
-from ..units import decimal_money, parse_time
+from ..units import decimal_money, parse_time, time_of_day, transit_days
 from .requests import booking_ref, carrier_token
 
 CODE = "shippo"
@@ -98,6 +98,8 @@ def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
             carrier=carrier, service=f"{rate['provider']}:{level.get('token') or level.get('name', '')}",
             price=decimal_money(rate["amount"], rate.get("currency")),
             external_id=rate["object_id"],
+            transit_days=transit_days(rate.get("estimated_days"), rate.get("days"), rate.get("duration_terms")),
+            arrives_by=time_of_day(rate.get("arrives_by")),
         ))
     return sorted(result, key=lambda q: q.price.amount_minor)
 
