@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -118,6 +118,9 @@ class Booking:
     estimated_pickup: datetime | None = None
     estimated_delivery: datetime | None = None
     raw_status: str = ""
+    # The carrier's estimate names only a day (a date, or midnight "Z"): the store dates it by the end of that day in
+    # the shop's zone, which carriers don't know (read as UTC it lands a day early west of Greenwich).
+    delivery_day: date | None = None
 
     @property
     def tracking_ref(self) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 
 from ..domain import Money
@@ -37,6 +37,24 @@ def parse_time(value: object) -> datetime | None:
     if moment.tzinfo is None:  # carriers that omit the zone mean UTC
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
+
+
+def parse_estimate(value: object) -> tuple[datetime | None, date | None]:
+    """A carrier's delivery estimate as (moment, None), or (None, day) when it names only a day: a bare date, or
+    midnight UTC (EasyPost `est_delivery_date` "2026-12-08T00:00:00Z", Shippo `eta`), which carriers send for a day
+    they give no time for. The day is dated later, in the shop's zone."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return None, date.fromisoformat(text)
+        except ValueError:
+            return None, None
+    moment = parse_time(value)
+    if moment is not None and moment.time() == time(0) and isinstance(value, str) \
+            and re.search(r"(Z|[+-]00:?00)$", value.strip()):
+        return None, moment.date()
+    return moment, None
 
 
 def transit_days(*values: object) -> int | None:

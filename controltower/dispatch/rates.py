@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 from ..carriers.base import CarrierAdapter, CarrierError, Contact, Parcel, RateLimited, ShipmentRequest
 from ..domain import Address, CarrierKind, DeliveryOption, GeoPoint, Money, Order, Quote
 from ..domain.geo import haversine_km
-from ..domain.timeutil import UTC, from_iso, to_iso
+from ..domain.timeutil import UTC, end_of_day, from_iso, to_iso
 from ..sync.gate import CarrierGate, SharedBudget
 from .options import DeliveryRequest, local_moment, pickup_offer
 from .settings import ShopSettings
@@ -120,9 +120,14 @@ def add_business_days(day: date, days: int) -> date:
 
 
 def transit_eta(quote: Quote, settings: ShopSettings, shipped: datetime) -> Quote:
-    """A quote with no date but days in transit, dated: that many business days after the shop's ship day, by the
-    carrier's `arrives_by` time or else the end of that day, in the shop's zone. Other quotes come back unchanged."""
-    if quote.estimated_delivery is not None or quote.transit_days is None:
+    """A quote with no time, dated in the shop's zone: a carrier's date-only day by its end; else days in transit,
+    that many business days after the shop's ship day, by the carrier's `arrives_by` time or else the end of that
+    day. Other quotes come back unchanged."""
+    if quote.estimated_delivery is not None:
+        return quote
+    if quote.delivery_day is not None:  # the carrier's own day, by its end here (not a day early west of UTC)
+        return replace(quote, estimated_delivery=end_of_day(quote.delivery_day, settings.tz))
+    if quote.transit_days is None:
         return quote
     day = add_business_days(shipped.astimezone(settings.tz).date(), quote.transit_days)
     by = quote.arrives_by or time(23, 59, 59)
@@ -371,7 +376,8 @@ def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettin
                                records.get(answer.carrier, OnTimeRecord()), error=answer.error or "no quote for this order"))
         for quote in answer.quotes:
             dated = transit_eta(quote, settings, now)
-            rows.append(row_for(dated, answer.name, answer.kind.value, transit_note(quote) if dated is not quote else ""))
+            from_transit = dated is not quote and quote.delivery_day is None
+            rows.append(row_for(dated, answer.name, answer.kind.value, transit_note(quote) if from_transit else ""))
     if pickup is not None:
         rows.append(row_for(pickup, "In-store pickup", CarrierKind.PICKUP.value))
     return sorted(rows, key=lambda r: (not r.usable, not r.keeps_promise, r.price.amount_minor if r.price else 0, r.carrier, r.service))

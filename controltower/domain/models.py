@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from .money import Money
@@ -185,6 +185,8 @@ class Quote:
     # shop's zone (carriers know no zone), one less sure than a carrier's own time.
     transit_days: int | None = None
     arrives_by: time | None = None
+    # A carrier estimate that names only a day ("2026-12-08", or midnight "Z"): by the end of it in the shop's zone.
+    delivery_day: date | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 UTC = timezone.utc
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The last second of the calendar `day` in `zone`, in UTC: what "by that day" means for a date-only estimate."""
+    return datetime.combine(day, time(23, 59, 59), zone).astimezone(UTC)
 
 
 def require_aware(moment: datetime, what: str = "time") -> datetime:

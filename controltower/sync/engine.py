@@ -19,10 +19,11 @@ from ..carriers.base import (
 )
 from ..domain import ShipmentStatus
 from ..domain.status import can_transition
-from ..domain.timeutil import utcnow
+from ..domain.timeutil import end_of_day, utcnow
 from ..kernel.events import EventHub
 from ..store import Database, audit
 from ..store.shipments import get_shipment, set_status, update_booking
+from ..store.shop_clock import shop_zone
 from . import outbox
 from .codec import request_from_json
 from .gate import CarrierGate, CarrierGates
@@ -293,9 +294,16 @@ def _retry_later(conn, entry_id: int, message: str, at, outcome_unknown: bool) -
     outbox.retry_later(conn, entry_id, message, at, outcome_unknown=outcome_unknown)
 
 
+def booking_eta(conn, booking: Booking):
+    """The booking's ETA; a date-only estimate is by the end of that day in the shop's zone."""
+    if booking.estimated_delivery is None and booking.delivery_day is not None:
+        return end_of_day(booking.delivery_day, shop_zone(conn))
+    return booking.estimated_delivery
+
+
 def _record_booking(conn, entry: outbox.OutboxEntry, booking: Booking) -> None:
     update_booking(conn, entry.shipment_id, tracking_number=booking.tracking_number, external_id=booking.external_id,
-                   cost=booking.cost, eta=booking.estimated_delivery, service=booking.service)
+                   cost=booking.cost, eta=booking_eta(conn, booking), service=booking.service)
     shipment = get_shipment(conn, entry.shipment_id)
     if shipment is not None and shipment.status != ShipmentStatus.BOOKED and can_transition(shipment.status, ShipmentStatus.BOOKED):
         set_status(conn, entry.shipment_id, ShipmentStatus.BOOKED, actor="sync", reason=f"booked with {entry.carrier}")

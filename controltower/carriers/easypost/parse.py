@@ -5,7 +5,7 @@ from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
-from ..units import decimal_money, parse_time, transit_days
+from ..units import decimal_money, parse_estimate, parse_time, transit_days
 
 CODE = "easypost"
 S = ShipmentStatus
@@ -88,10 +88,11 @@ def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
     shipment_id = shipment["id"]
     result = []
     for rate in shipment.get("rates") or []:
+        moment, day = parse_estimate(rate.get("delivery_date"))
         result.append(Quote(
             carrier=carrier, service=f"{rate['carrier']}:{rate['service']}",
             price=decimal_money(rate["rate"], rate.get("currency")),
-            estimated_delivery=parse_time(rate.get("delivery_date")),
+            estimated_delivery=moment, delivery_day=day,
             external_id=f"{shipment_id}/{rate['id']}",
             transit_days=transit_days(rate.get("delivery_days"), rate.get("est_delivery_days")),
         ))
@@ -119,6 +120,7 @@ def booking(shipment: dict, our_reference: str, carrier: str = CODE) -> Booking:
     rate = shipment.get("selected_rate") or {}
     tracker = shipment.get("tracker") or {}
     status = shipment.get("status") or tracker.get("status") or "pre_transit"
+    moment, day = parse_estimate(tracker.get("est_delivery_date"))
     return Booking(
         carrier=carrier, our_reference=shipment.get("reference") or our_reference, external_id=shipment["id"],
         tracking_number=shipment.get("tracking_code") or "",
@@ -126,7 +128,7 @@ def booking(shipment: dict, our_reference: str, carrier: str = CODE) -> Booking:
         cost=decimal_money(rate["rate"], rate.get("currency")) if rate else None,
         status=map_status(STATUS_MAP, status, CODE) if status != "unknown" else S.BOOKED,
         label=label(shipment), tracking_url=tracker.get("public_url") or "",
-        estimated_delivery=parse_time(tracker.get("est_delivery_date")), raw_status=status,
+        estimated_delivery=moment, delivery_day=day, raw_status=status,
     )
 
 

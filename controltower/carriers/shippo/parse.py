@@ -5,7 +5,7 @@ from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
 from ..status import map_status
-from ..units import decimal_money, parse_time, time_of_day, transit_days
+from ..units import decimal_money, parse_estimate, parse_time, time_of_day, transit_days
 from .requests import booking_ref, carrier_token
 
 CODE = "shippo"
@@ -107,6 +107,7 @@ def quotes(shipment: dict, carrier: str = CODE) -> list[Quote]:
 def booking(transaction: dict, rate: dict, our_reference: str, carrier: str = CODE) -> Booking:
     token = carrier_token(rate["provider"])
     level = rate.get("servicelevel") or {}
+    moment, day = parse_estimate(transaction.get("eta"))
     return Booking(
         carrier=carrier, our_reference=transaction.get("metadata") or our_reference,
         external_id=booking_ref(transaction["object_id"], token, transaction["tracking_number"]),
@@ -115,7 +116,7 @@ def booking(transaction: dict, rate: dict, our_reference: str, carrier: str = CO
         cost=decimal_money(rate["amount"], rate.get("currency")),
         label=Label("PDF", transaction.get("label_url") or "") if transaction.get("label_url") else None,
         tracking_url=transaction.get("tracking_url_provider") or "",
-        estimated_delivery=parse_time(transaction.get("eta")), raw_status=transaction.get("status", ""),
+        estimated_delivery=moment, delivery_day=day, raw_status=transaction.get("status", ""),
     )
 
 
