@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlite3
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from ..domain.timeutil import from_iso, to_iso, utcnow
-from ..store.shop_clock import shop_day
+from ..store.shop_clock import shop_day, shop_zone
 
 OWN_FLEET = "own_fleet"
 # Statuses in which a shipment is still on its way to the customer.
@@ -164,3 +164,24 @@ def format_eta(eta: Eta) -> str:
     if eta.eta is None:
         return "no ETA yet"
     return f"{to_iso(eta.eta)} ({eta.source}, {round(eta.confidence * 100)}% sure)"
+
+
+def likely_window(moment: datetime, confidence: float, zone: tzinfo, now: datetime) -> str:
+    """An ETA as a shop owner says it: "likely 14:10–14:40" in the shop's time, wider the less sure it is
+    (±5 min when sure, ±15 min at 65 %, ±45 min with no confidence), with the day when it is not today."""
+    half = timedelta(minutes=max(5, 5 * round((1 - max(0.0, min(1.0, confidence))) * 45 / 5)))
+    start, end = (moment - half).astimezone(zone), (moment + half).astimezone(zone)
+    start -= timedelta(minutes=start.minute % 5, seconds=start.second, microseconds=start.microsecond)
+    if end.minute % 5 or end.second or end.microsecond:
+        end += timedelta(minutes=5 - end.minute % 5) - timedelta(seconds=end.second, microseconds=end.microsecond)
+    return f"likely {day_words(start, now.astimezone(zone))}{start:%H:%M}–{end:%H:%M}"
+
+
+def day_words(moment: datetime, today: datetime) -> str:
+    """'' today, 'tomorrow ', else 'Tue 9 Jun ' (both in the same zone)."""
+    days = (moment.date() - today.date()).days
+    if days == 0:
+        return ""
+    if days == 1:
+        return "tomorrow "
+    return f"{moment:%a} {moment.day} {moment:%b} "

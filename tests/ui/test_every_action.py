@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QInputDialog,
-    QMessageBox, QPushButton, QRadioButton, QToolButton, QWidget,
+    QLabel, QListView, QMessageBox, QPushButton, QRadioButton, QToolButton, QWidget,
 )
 
 from controltower.demo.sandbox.adapters import register_sandbox, unregister_sandbox
@@ -29,8 +29,14 @@ SKIPPED_BUTTONS = {
     "Close": "closes the dialog under test (it is closed with Cancel afterwards)",
 }
 # Pressed, then waited for (at most LONG_WAIT_S) until the area is idle again: solves and comparisons.
-LONG_RUNNING = ("optimise", "optimize", "plan", "solve", "compare", "dispatch the day", "check now")
+LONG_RUNNING = ("optimise", "optimize", "plan", "solve", "compare", "dispatch the day", "check now", "ask couriers")
 LONG_WAIT_S = 20.0
+# Work in flight says so on screen ("Asking couriers…", "Asking the carriers…"): waited for before looking at the answer.
+BUSY_PREFIXES = ("Asking",)
+# An answer that is an error shown in place rather than in a message box ("Could not compare: …").
+ERROR_WORDS = ("could not", "has no attribute", "traceback")
+# Not errors here: the test's couriers are at an address nothing answers, so a connection test says so.
+EXPECTED_OFFLINE = ("could not reach",)
 
 
 class Watcher:
@@ -44,6 +50,14 @@ class Watcher:
         self.opened.append(f"message: {title}")
         if icon in (QMessageBox.Icon.Critical, QMessageBox.Icon.Warning):
             self.errors.append(f"{title}: {text}")
+
+
+def _visible_texts(scope: QWidget | None = None, labels_only: bool = False) -> list[str]:
+    """The visible labels' (and buttons') texts under `scope`, else in every window."""
+    kinds = (QLabel,) if labels_only else (QLabel, QPushButton)
+    tops = [scope] if scope is not None else [top for top in QApplication.topLevelWidgets() if top.isVisible()]
+    return [widget.text() for top in tops for kind in kinds for widget in top.findChildren(kind)
+            if widget.isVisible() and widget.text()]
 
 
 def _text(widget: QAbstractButton) -> str:
@@ -94,6 +108,7 @@ class Presser:
         self.qtbot, self.window, self.watcher = qtbot, window, watcher
         self.pressed: list[str] = []
         self.skipped: list[str] = []
+        self.scope: QWidget | None = None  # the area or dialog being pressed: its "Asking…" labels are waited for
         self.modal_timer = QTimer(interval=150)
         self.modal_timer.timeout.connect(self._close_modal)  # a dialog run with exec() would otherwise block here
         self.modal_timer.start()
@@ -120,18 +135,42 @@ class Presser:
 
     def _busy(self) -> bool:
         routes = self.window.areas.routes.widget
-        return bool(routes is not None and getattr(routes, "busy", lambda: False)())
+        if routes is not None and getattr(routes, "busy", lambda: False)():
+            return True
+        scope = self.scope if self.scope is not None and self.scope.isVisible() else None
+        return scope is not None and any(text.startswith(BUSY_PREFIXES) for text in _visible_texts(scope))
+
+    def wait_idle(self) -> None:
+        deadline = time.monotonic() + LONG_WAIT_S
+        while time.monotonic() < deadline and self._busy():
+            self.qtbot.wait(100)
+
+    def check_shown_errors(self, label: str) -> None:
+        """An error written into a label (a failed comparison, couriers that could not be asked) counts as one."""
+        for text in _visible_texts(labels_only=True):
+            if any(word in text.lower() for word in ERROR_WORDS) and not any(w in text.lower() for w in EXPECTED_OFFLINE):
+                error = f"{label}: shows {text!r}"
+                if error not in self.watcher.errors:
+                    self.watcher.errors.append(error)
 
     def press(self, label: str, trigger, depth: int = 0) -> None:
         before = self.top_levels()
         before_widgets = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         self.pressed.append(label)
+        self.modal_timer.start()  # a full interval before it looks: a dialog shown with open() is pressed, not raced
         trigger()
+        if depth == 0:
+            self.qtbot.wait(60)
+            for widget in QApplication.topLevelWidgets():
+                if isinstance(widget, QDialog) and widget.isVisible() and id(widget) not in before:
+                    widget._every_action_busy = True  # pressed below, then closed here
         self.settle(label)
+        self.check_shown_errors(label)
         for widget in [w for w in QApplication.topLevelWidgets() if w.isVisible() and id(w) not in before]:
             self.watcher.opened.append(f"{label} -> {widget.windowTitle() or type(widget).__name__}")
             self._check_box(widget)
             if isinstance(widget, QDialog) and not isinstance(widget, QMessageBox) and depth == 0:
+                self.walk_lists(widget, f"{label} / ")
                 self.press_all(widget, f"{label} / ", depth + 1)
             if widget.isVisible() and isinstance(widget, QDialog):
                 widget.reject()
@@ -142,6 +181,13 @@ class Presser:
 
     def press_all(self, area: QWidget, prefix: str, depth: int = 0) -> None:
         """Every enabled push or tool button under `area`, a row selected first in each of its tables."""
+        outer, self.scope = self.scope, area
+        try:
+            self._press_all(area, prefix, depth)
+        finally:
+            self.scope = outer
+
+    def _press_all(self, area: QWidget, prefix: str, depth: int = 0) -> None:
         self._select_first_rows(area)
         done: set[int] = set()
         while True:
@@ -161,6 +207,29 @@ class Presser:
             if not area.isVisible():
                 return
             self._select_first_rows(area)
+
+    def walk_lists(self, dialog: QWidget, prefix: str) -> None:
+        """Each row of a dialog's lists selected in turn (each carrier account of Carrier accounts is opened)."""
+        outer, self.scope = self.scope, dialog
+        for view in dialog.findChildren(QListView):
+            model = view.model()
+            if not view.isVisibleTo(dialog) or model is None:
+                continue
+            for row in range(model.rowCount()):
+                self.pressed.append(f"{prefix}select {model.index(row, 0).data()}")
+                view.setCurrentIndex(model.index(row, 0))
+                self.qtbot.wait(30)
+                self.wait_idle()
+                self.check_shown_errors(f"{prefix}select {model.index(row, 0).data()}")
+        self.scope = outer
+
+    def select_and_wait(self, area: QWidget, label: str) -> None:
+        """A row selected (the Dispatch area compares the selected order), its answer waited for and looked at."""
+        self.scope = area
+        self._select_first_rows(area)
+        self.qtbot.wait(120)
+        self.wait_idle()
+        self.check_shown_errors(label)
 
     @staticmethod
     def _in_button_box(button: QWidget) -> bool:
@@ -204,6 +273,7 @@ def test_every_action_and_button_of_the_demo_window_works(demo_window, qtbot, ca
         window.docks["work"].raise_()
         window.work_tabs.setCurrentIndex(index)
         qtbot.wait(200)
+        presser.select_and_wait(window.work_tabs.widget(index), f"{window.work_tabs.tabText(index)}: select a row")
         presser.press_all(window.work_tabs.widget(index), f"{window.work_tabs.tabText(index)}: ")
     window.docks["kpis"].raise_()
     presser.press_all(areas.kpis, "KPIs: ")

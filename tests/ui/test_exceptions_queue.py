@@ -234,3 +234,20 @@ def test_a_long_queue_shows_the_most_urgent_first_and_says_so(queue, store):
     critical = [c for c in queue.model.rows if c.severity.value == "critical"]
     assert len(critical) == 301 and queue.model.rows[:301] == critical
     assert critical[0].opened_at <= critical[1].opened_at  # oldest first within a severity
+
+
+def test_an_eta_shows_as_a_likely_window_in_the_shops_time(qtbot, store):
+    """Issue 17 item 8: "ETA 120 min after the promise (carrier, 70% sure)" reads as a window on the shop's clock."""
+    store.set_setting("shop.timezone", "America/Los_Angeles")  # NOW is 15:00 there
+    f = Facts(store)
+    order = f.order(name="Rita Risk", ref="RISK-1", promised_end=NOW + timedelta(hours=1))
+    f.shipment(order, status=S.IN_TRANSIT, carrier="zippy", eta=NOW + timedelta(hours=3))  # the carrier's estimate: 70 % sure
+    engine = ExceptionEngine(store)
+    engine.refresh()
+    view = ExceptionQueueView(ControlService(store), engine, notifications=NotificationService(store))
+    qtbot.addWidget(view)
+    view.show()
+    row = row_of(view, "RISK-1", "at_risk")
+    shown = [view.model.index(row, c).data() for c in range(view.model.columnCount())]
+    assert "Arrives after its promise (16:00): likely 17:45–18:15" in shown
+    assert not any("% sure" in str(text) or " min " in str(text) for text in shown)

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from controltower.demo import generate
+from controltower.domain import ShipmentStatus as S
 from controltower.services.orders import OrdersService
 from controltower.store import Database
 from controltower.ui.orders import OrdersView
@@ -115,3 +116,22 @@ def test_untrusted_names_show_as_text(qtbot, view):
     view.select_order(1)
     view.detail.show_order(1)
     assert "<img src=x onerror=alert(1)>" in view.detail.toPlainText()
+
+
+def test_detail_shows_statuses_and_carriers_in_plain_words(view):
+    """Issue 17 item 8: no status or carrier codes ("in_transit", "pre_transit", "sandbox:zippy") in the detail."""
+    order_id = view.service.db.scalar(
+        "SELECT s.order_id FROM shipments s JOIN tracking_events t ON t.shipment_id = s.id "
+        "WHERE s.carrier LIKE '%:%' AND t.status LIKE '%\\_%' ESCAPE '\\' AND t.raw_code LIKE '%\\_%' ESCAPE '\\' LIMIT 1")
+    assert order_id is not None
+    view.detail.show_order(order_id)
+    shown = view.detail.toPlainText()
+    codes = view.service.db.query(
+        "SELECT DISTINCT t.status, t.raw_code, s.carrier FROM tracking_events t JOIN shipments s ON s.id = t.shipment_id "
+        "WHERE s.order_id = ?", (order_id,))
+    for row in codes:
+        for code in row:
+            if code and ("_" in code or ":" in code):
+                assert code not in shown
+    status = next(row[0] for row in codes if "_" in row[0])
+    assert S(status).label in shown

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Callable, Iterable
 
@@ -49,6 +49,11 @@ class Facts:
     @cached_property
     def etas(self) -> list[eta_module.Eta]:
         return eta_module.estimate_all(self.conn, self.now, self.open_shipments)
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The shop's time zone: times in case summaries are the shop's clock."""
+        return eta_module.shop_zone(self.conn)
 
     @cached_property
     def open_shipments(self) -> list[sqlite3.Row]:

@@ -5,7 +5,9 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser
 
+from ...domain.status import ShipmentStatus
 from ...services.orders import OrdersService
+from ..plain import carrier_text
 
 
 class OrderDetail(QTextBrowser):
@@ -44,19 +46,30 @@ class OrderDetail(QTextBrowser):
         if order.lines:
             items = "".join(f"<li>{line.quantity} × {e(line.name)} <span style='color:#777'>{e(line.sku)}</span></li>" for line in order.lines)
             parts.append(f"<p><b>Items</b></p><ul>{items}</ul>")
+        names = self.service.carrier_names() if detail.shipments else {}
         for item in detail.shipments:
             shipment = item.shipment
             cost = shipment.cost.format() if shipment.cost else "—"
-            parts.append(f"<p><b>Shipment</b> ({e(shipment.kind)}) via {e(shipment.carrier)} {e(shipment.service)}<br>"
+            # Plain words: the status's label and the account's name, never their codes ("in_transit", "sandbox:pedal");
+            # the carrier's own code for an event ("pre_transit") is left out, its own words are shown.
+            parts.append(f"<p><b>{e(shipment.kind.replace('_', ' ').capitalize())}</b> via "
+                         f"{e(carrier_text(shipment.carrier, names))} {e(shipment.service.replace('_', ' '))}<br>"
                          f"Tracking {e(shipment.tracking_number) or '—'} · cost {e(cost)} · {e(shipment.status.label)}</p>")
             rows = "".join(
-                f"<tr><td>{e(self.local_time(ev.event_time))}</td><td>{e(ev.status)}</td>"
-                f"<td>{e(ev.raw_code)}</td><td>{e(ev.raw_text)}{'' if ev.applied else ' <i>(history only)</i>'}</td></tr>"
+                f"<tr><td>{e(self.local_time(ev.event_time))}</td><td>{e(_status_label(ev.status))}</td>"
+                f"<td>{e(ev.raw_text)}{'' if ev.applied else ' <i>(history only)</i>'}</td></tr>"
                 for ev in item.events)
             if rows:
                 parts.append(f"<table cellspacing=4><tr><th align=left>When</th><th align=left>Status</th>"
-                             f"<th align=left>Carrier code</th><th align=left>Text</th></tr>{rows}</table>")
+                             f"<th align=left>What the carrier said</th></tr>{rows}</table>")
         if detail.history:
             items = "".join(f"<li>{e(self.local_time(a.at))}: {e(a.action)} by {e(a.actor)}</li>" for a in detail.history)
             parts.append(f"<p><b>History</b></p><ul>{items}</ul>")
         self.setHtml("".join(parts))
+
+
+def _status_label(status: str) -> str:
+    try:
+        return ShipmentStatus(status).label
+    except ValueError:
+        return status.replace("_", " ").capitalize()
