@@ -229,6 +229,7 @@ class KpiService:
 
     def __init__(self, db: Database, *, currency: str = "USD", clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
+        self._one_zone = threading.local()  # per thread: the zone read at the start of a refresh (_one_zone_per_call)
         self.clock = clock  # "now" for the counts of open cases
         self.currency = currency
         self.families: dict[str, DailyCache] = {}  # by name; each keeps its days in memory and in the store
@@ -254,14 +255,6 @@ class KpiService:
     @property
     def conn(self) -> sqlite3.Connection:
         return self.db.reader()
-
-    @property
-    def _one_zone(self) -> threading.local:
-        """Per thread: the zone read at the start of a refresh, so hundreds of day conversions ask the store once."""
-        held = self.__dict__.get("_zone_holder")
-        if held is None:
-            held = self.__dict__.setdefault("_zone_holder", threading.local())
-        return held
 
     def _zone_name(self) -> str:
         zone = self.zone()

@@ -37,10 +37,6 @@ class JobStatus:
     runs: int = 0
     every_s: float | None = None
 
-    @property
-    def healthy(self) -> bool:
-        return self.state not in (FAILED,)
-
 
 class _Job:
     """What both kinds share: a name, a title, a status kept up to date and announced."""

@@ -44,8 +44,3 @@ OWNERS: dict[str, str] = {
     "webhook_seen": "controltower.api.webhook_store",
     "webhook_cursors": "controltower.api.webhook_store",
 }
-
-
-def tables_of(module: str) -> list[str]:
-    """The tables one module owns, in the order above."""
-    return [table for table, owner in OWNERS.items() if owner == module]

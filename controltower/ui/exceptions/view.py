@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
@@ -102,7 +102,6 @@ class ExceptionQueueView(QWidget):
         self._signals.failed.connect(self._show_error)
         self._signals.changed.connect(self.reload)
         self._worker: threading.Thread | None = None
-        self._timer: QTimer | None = None
 
         self.chips = QHBoxLayout()
         self.chip_buttons: dict[str, QToolButton] = {}
@@ -260,12 +259,6 @@ class ExceptionQueueView(QWidget):
     def watch(self, hub) -> None:
         """Reload when any part of the app publishes exceptions.changed (safe from worker threads)."""
         hub.subscribe("exceptions.changed", lambda _topic, _payload: self._signals.changed.emit())
-
-    def start_auto_refresh(self, interval_ms: int = 60_000) -> None:
-        """Re-run the rules every interval (time alone makes deliveries late), in a worker thread."""
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self.refresh_rules)
-        self._timer.start(interval_ms)
 
     def refresh_rules(self) -> None:
         if self.engine is None or (self._worker and self._worker.is_alive()):
