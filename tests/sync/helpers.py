@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 from contextlib import asynccontextmanager
 
 from controltower.demo.sandbox import sandbox_adapters
@@ -31,3 +32,10 @@ def book(store, order_id: int, company: str = "zippy", **request_changes):
     request = dataclasses.replace(same_day_request(), **request_changes)
     with store.transaction() as conn:
         return enqueue_booking(conn, order_id=order_id, carrier=f"sandbox:{company}", request=request)
+
+
+def free_port() -> int:
+    """A port nobody listens on (yet): a carrier that is unreachable until the test starts it there."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
 from datetime import datetime, timezone
 
 import pytest
@@ -13,7 +12,7 @@ from controltower.domain.models import GeoPoint
 from controltower.sync import outbox
 from controltower.sync.backoff import Backoff
 
-from .helpers import FAST, book, running_engine
+from .helpers import FAST, book, free_port, running_engine
 
 pytestmark = pytest.mark.anyio
 
@@ -43,14 +42,8 @@ async def test_a_refused_write_says_the_carriers_words_once(store, order_ids):
     assert entry.last_error.lower().count("outside our delivery area") == 1, entry.last_error
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_when_the_network_is_back_every_waiting_write_goes_at_once_not_at_its_backoff_time(store, order_ids):
-    port = _free_port()
+    port = free_port()
     # Each failed write waits a minute; while offline only the oldest one probes.
     slow = dataclasses.replace(FAST, backoff=Backoff(base_s=60, cap_s=60), offline_probe_s=60.0,
                                concurrency={"sandbox:zippy": 1})

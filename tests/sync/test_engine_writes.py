@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 
 import pytest
 
@@ -13,7 +12,7 @@ from controltower.kernel.events import EventHub
 from controltower.store.shipments import get_shipment
 from controltower.sync import CannotCancel, cancel_write, enqueue_cancel, outbox
 
-from .helpers import FAST, book, running_engine
+from .helpers import FAST, book, free_port, running_engine
 
 pytestmark = pytest.mark.anyio
 
@@ -89,14 +88,8 @@ async def test_a_refused_booking_is_visible_not_retried(store, order_ids, sandbo
     assert sandbox.bookings() == []
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_offline_writes_wait_visibly_then_go_out_in_order(store, order_ids):
-    port = _free_port()
+    port = free_port()
     hub, states = EventHub(), []
     hub.subscribe("sync.state", lambda _t, payload: states.append(payload))
     writes = [book(store, order_id, "zippy") for order_id in order_ids[:4]]
