@@ -38,6 +38,12 @@ def _major_units(minor: str, currency: str) -> str:
     return f"round({minor} / (CASE upper({currency}){cases} ELSE 100.0 END), 3)"
 
 
+def _carrier_name(code: str) -> str:
+    """SQL for a carrier as the shop reads it: its account's name, never its code (domain.carriers.carrier_label)."""
+    return (f"COALESCE((SELECT a.name FROM carrier_accounts a WHERE a.code = {code} AND a.name != ''), "
+            f"CASE {code} WHEN 'own_fleet' THEN 'Own van' WHEN 'pickup' THEN 'Pickup at the shop' ELSE {code} END)")
+
+
 # What each export holds: the columns (header, SQL expression) and the query's tail. Never user text in SQL.
 # Amounts and distances are numbers (rounded in SQL), so a spreadsheet can add them up.
 EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
@@ -48,11 +54,11 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Longitude", "o.lon"), ("Position precision", "o.geo_precision"), ("Delivery option", "o.delivery_option"),
         ("Deliver from (UTC)", "o.promised_start"), ("Deliver by (UTC)", "o.promised_end"), ("Parcels", "o.parcels"),
         ("Weight (g)", "o.weight_g"), ("Value", _major_units("o.value_minor", "o.currency")), ("Currency", "o.currency"),
-        ("Status", "o.status"), ("Carrier", "o.carrier"), ("Source", "o.source"), ("Notes", "o.notes"),
+        ("Status", "o.status"), ("Carrier", _carrier_name("o.carrier")), ("Source", "o.source"), ("Notes", "o.notes"),
         ("Items", "(SELECT group_concat(l.quantity || ' x ' || l.name, '; ') FROM order_lines l WHERE l.order_id = o.id)"),
     ), "FROM orders o ORDER BY o.created_at, o.id"),
     "shipments": ((
-        ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Kind", "s.kind"), ("Carrier", "s.carrier"),
+        ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Kind", "s.kind"), ("Carrier", _carrier_name("s.carrier")),
         ("Service", "s.service"), ("Tracking number", "s.tracking_number"), ("Status", "s.status"),
         ("Status as of (UTC)", "s.status_as_of"), ("Promised by (UTC)", "s.promised_by"), ("ETA (UTC)", "s.eta"),
         ("Cost", _major_units("s.cost_minor", "s.currency")),

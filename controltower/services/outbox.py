@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..kernel.events import EventHub
-from ..store import Database
+from ..store import Database, carrier_accounts
 from ..sync import outbox
 from ..sync.outbox import OutboxEntry
 from ..sync.writes import cancel_write
@@ -19,6 +19,10 @@ class OutboxService:
     def queued(self) -> list[OutboxEntry]:
         """Writes not yet settled (waiting, sending, being checked, refused), oldest first."""
         return outbox.queued(self.db.reader())
+
+    def carrier_names(self) -> dict[str, str]:
+        """Carrier code -> the name the shop gave the account (the panel shows names, never codes)."""
+        return carrier_accounts.names(self.db.reader())
 
     def cancel(self, entry_id: int) -> OutboxEntry:
         """Withdraw a write that has not reached the carrier (a withdrawn booking cancels its shipment).

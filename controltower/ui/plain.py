@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import Qt
 
+from ..domain.carriers import carrier_label
+
 
 def plain_tooltip(text: str | None) -> str | None:
     """A tooltip that shows `text` as written. Qt renders any tooltip that looks like markup ("<b>Van</b>", an
@@ -15,8 +17,4 @@ def plain_tooltip(text: str | None) -> str | None:
 
 def carrier_text(code: str | None, names: dict[str, str]) -> str:
     """A carrier as the shop knows it: the account's own name ("Zippy Express (sandbox)"), never its code."""
-    if not code:
-        return "—"
-    if code in names:
-        return names[code]
-    return "Own van" if code == "own_fleet" else code.split(":")[-1].replace("_", " ").title()
+    return carrier_label(code, names)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 from ..kernel.errors import UserFacingError
 from ..kernel.events import EventHub
 from ..services.outbox import OutboxEntry, OutboxService
-from .plain import plain_tooltip
+from .plain import carrier_text, plain_tooltip
 
 _WHAT = {"book": "Book", "cancel": "Cancel booking", "return": "Book return"}
 _STATE = {"pending": "Waiting to send", "in_flight": "Sending", "unknown": "Checking with carrier",
@@ -102,9 +102,10 @@ class OutboxPanel(QWidget):
     def refresh(self) -> None:
         selected = self.selected_entry()
         self.entries = self.service.queued()
+        names = self.service.carrier_names() if self.entries else {}
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
-            values = (str(entry.id), entry.carrier, _WHAT.get(entry.operation, entry.operation), str(entry.shipment_id or ""),
+            values = (str(entry.id), carrier_text(entry.carrier, names), _WHAT.get(entry.operation, entry.operation), str(entry.shipment_id or ""),
                       _STATE.get(entry.state, entry.state), str(entry.attempts),
                       _clock(entry.next_attempt_at) if entry.state in ("pending", "unknown") else "", entry.last_error)
             for column, value in enumerate(values):

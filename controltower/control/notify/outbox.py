@@ -7,7 +7,9 @@ from datetime import datetime
 
 import phonenumbers
 
+from ...domain.carriers import carrier_label
 from ...domain.timeutil import from_iso, to_iso, utcnow
+from ...store import carrier_accounts
 from ...store.shop_clock import shop_zone
 from .templates import TemplateSet
 
@@ -55,7 +57,7 @@ def order_values(conn: sqlite3.Connection, order_id: int) -> dict[str, str]:
         "shop_name": shop[0] if shop else "our shop",
         "customer_name": order["customer_name"],
         "order_ref": order["order_ref"],
-        "carrier": (shipment["carrier"] if shipment else "").replace("_", " "),
+        "carrier": carrier_label(shipment["carrier"], carrier_accounts.names(conn)) if shipment else "",
         "eta": local_text(conn, eta),
         "eta_window": window,
         "new_eta": local_text(conn, eta),

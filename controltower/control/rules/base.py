@@ -8,7 +8,9 @@ from functools import cached_property
 from typing import Callable, Iterable
 
 from ...domain import Severity
+from ...domain.carriers import carrier_label
 from ...domain.timeutil import to_iso
+from ...store import carrier_accounts
 from .. import eta as eta_module
 
 
@@ -54,6 +56,14 @@ class Facts:
     def zone(self) -> tzinfo:
         """The shop's time zone: times in case summaries are the shop's clock."""
         return eta_module.shop_zone(self.conn)
+
+    @cached_property
+    def carrier_names(self) -> dict[str, str]:
+        return carrier_accounts.names(self.conn)
+
+    def carrier_name(self, code: str | None) -> str:
+        """The carrier as case texts name it: the account's own name ("Pedal Couriers (sandbox)"), never its code."""
+        return carrier_label(code, self.carrier_names)
 
     @cached_property
     def open_shipments(self) -> list[sqlite3.Row]:

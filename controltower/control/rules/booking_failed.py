@@ -16,7 +16,7 @@ def booking_failed(facts: Facts):
         no_courier = "courier" in error.lower() or "accept" in error.lower()
         yield Finding(
             "booking_failed", Severity.CRITICAL, f"booking_failed:{row['id']}",
-            ("No courier accepted the job" if no_courier else f"{row['carrier'].replace('_', ' ')} refused the booking") + f": {error}",
+            ("No courier accepted the job" if no_courier else f"{facts.carrier_name(row['carrier'])} refused the booking") + f": {error}",
             "Re-book with another carrier from the quotes, or give it to your own driver",
             row["order_id"], row["shipment_id"],
         )

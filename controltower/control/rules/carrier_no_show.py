@@ -31,7 +31,7 @@ def carrier_no_show(facts: Facts):
         minutes = (facts.now - expected).total_seconds() / 60
         yield Finding(
             "carrier_no_show", Severity.HIGH, f"no_show:{row['id']}",
-            f"{row['carrier'].replace('_', ' ')} has not collected the parcel, {minutes:.0f} min after the expected pickup",
+            f"{facts.carrier_name(row['carrier'])} has not collected the parcel, {minutes:.0f} min after the expected pickup",
             "Call the carrier, or re-book with another one",
             row["order_id"], row["id"],
         )

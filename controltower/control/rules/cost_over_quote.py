@@ -20,7 +20,7 @@ def cost_over_quote(facts: Facts):
         over = Money(row["cost_minor"] - row["quoted_cost_minor"], row["currency"])
         yield Finding(
             "cost_over_quote", Severity.LOW, f"cost:{row['id']}",
-            f"{row['carrier'].replace('_', ' ')} charged {over} more than quoted "
+            f"{facts.carrier_name(row['carrier'])} charged {over} more than quoted "
             f"({Money(row['cost_minor'], row['currency'])} vs {Money(row['quoted_cost_minor'], row['currency'])})",
             "Dispute the charge with the carrier", row["order_id"], row["id"],
         )

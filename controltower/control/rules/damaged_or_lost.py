@@ -20,7 +20,7 @@ def damaged_or_lost(facts: Facts):
             continue
         yield Finding(
             "damaged_or_lost", Severity.CRITICAL, f"damaged:{row['id']}",
-            f"{row['carrier'].replace('_', ' ')} reports: {row['raw_text'] or row['raw_code']}",
+            f"{facts.carrier_name(row['carrier'])} reports: {row['raw_text'] or row['raw_code']}",
             "Send a replacement or refund, and file a claim with the carrier",
             row["order_id"], row["id"],
         )

@@ -12,7 +12,7 @@ def failed_attempt(facts: Facts):
             continue
         yield Finding(
             "failed_attempt", Severity.HIGH, f"failed_attempt:{row['id']}:{row['status_as_of']}",
-            f"Delivery attempt failed ({row['carrier'].replace('_', ' ')})",
+            f"Delivery attempt failed ({facts.carrier_name(row['carrier'])})",
             "Contact the customer and reschedule, or start a return",
             row["order_id"], row["id"],
         )

@@ -15,7 +15,7 @@ def late(facts: Facts):
         hours = (facts.now - promised).total_seconds() / 3600
         yield Finding(
             "late", Severity.CRITICAL if hours >= 4 else Severity.HIGH, f"late:{row['id']}",
-            f"{_overdue(hours)} past the promised time ({row['carrier'].replace('_', ' ')}, {row['status'].replace('_', ' ')})",
+            f"{_overdue(hours)} past the promised time ({facts.carrier_name(row['carrier'])}, {row['status'].replace('_', ' ')})",
             "Reschedule with the customer, or re-book with a faster option",
             row["order_id"], row["id"],
         )

@@ -13,7 +13,7 @@ def returned_to_sender(facts: Facts):
     ):
         yield Finding(
             "returned_to_sender", Severity.MEDIUM, f"rts:{row['id']}",
-            f"{row['carrier'].replace('_', ' ')}: parcel {'returned' if row['status'] == 'returned' else 'on its way back'} to the shop",
+            f"{facts.carrier_name(row['carrier'])}: parcel {'returned' if row['status'] == 'returned' else 'on its way back'} to the shop",
             "Contact the customer: re-send or refund",
             row["order_id"], row["id"],
         )

@@ -47,7 +47,7 @@ def stalled(facts: Facts):
             continue
         yield Finding(
             "stalled", Severity.MEDIUM, f"stalled:{row['id']}",
-            f"No tracking news for {quiet.total_seconds() / 3600:.0f} h ({row['carrier'].replace('_', ' ')} usually "
+            f"No tracking news for {quiet.total_seconds() / 3600:.0f} h ({facts.carrier_name(row['carrier'])} usually "
             f"updates within {normal.total_seconds() / 3600:.0f} h)",
             "Ask the carrier for a trace; re-book if it is lost",
             row["order_id"], row["id"],

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.timeutil import UTC
+from ..plain import carrier_text
 
 RESOLVE_REASONS = ("Customer agreed to wait", "Delivered after all", "Refunded", "Replacement sent", "Carrier fixed it",
                    "Not a real problem")
@@ -37,12 +38,12 @@ class _Form(QDialog):
 class RebookDialog(_Form):
     """Other carriers' quotes for the order, cheapest first."""
 
-    def __init__(self, quotes, parent=None) -> None:
+    def __init__(self, quotes, parent=None, carrier_names: dict[str, str] | None = None) -> None:
         super().__init__("Re-book with another carrier", parent)
         self.quotes = QListWidget()
         for quote in quotes:
             eta = quote.estimated_delivery
-            text = f"{quote.carrier} {quote.service}: {quote.price}"
+            text = f"{carrier_text(quote.carrier, carrier_names or {})} {quote.service.replace('_', ' ')}: {quote.price}"
             item = QListWidgetItem(text + (f", arrives {eta:%a %H:%M}" if eta else ""))
             item.setData(Qt.ItemDataRole.UserRole, quote.id)
             self.quotes.addItem(item)

@@ -306,7 +306,7 @@ class ExceptionQueueView(QWidget):
     def open_rebook(self) -> None:
         (case,) = self.selected()
         quotes = self.service.rebook_quotes(case.order_id, case.carrier)
-        dialog = RebookDialog(quotes, self)
+        dialog = RebookDialog(quotes, self, self.model.names)
         self._open(dialog, lambda: dialog.quote_id() and self._run(lambda: self.service.rebook(case.id, dialog.quote_id())))
 
     def open_reschedule(self) -> None:
