@@ -102,6 +102,7 @@ class ControlTower:
         from ..control.actions import ControlService
         from ..control.kpis import KpiService
         from .accounts import AccountsService
+        from .area import AreaService
         from .backups import BackupService
         from .deliveries import DeliveryService
         from .exports import ExportService
@@ -129,6 +130,7 @@ class ControlTower:
         self.exports = ExportService(db, hub)
         self.shops = ShopsService(db, on_change=self._shop_changed)
         self.setup = SetupService(db, hub)
+        self.area = AreaService(db, hub, self.data_dir)  # the shop's offline area: basemap, addresses, roads
         from ..api.tokens import ApiTokens
         from ..api.webhooks import WebhookService
 

@@ -1,0 +1,111 @@
+"""The shop's area (offline basemap, house-level addresses, road graph): which package is in use, and building one.
+
+    area = core.area
+    area.current()                 # the shop's AreaPackage, or None (then: postcodes and straight lines, as before)
+    area.start_build(pbf_path)     # AreaFileError at once for a missing, empty or foreign file; AreaBusy if one runs
+    area.building                  # True while a build runs
+    area.cancel()                  # ends the build; the current package stays as it was
+    area.installed(); area.use(package)
+
+The build runs in a child process (controltower.area.build). Its news arrives as hub events, published on the
+asyncio loop that called start_build (the UI's, with qasync), else on a watcher thread:
+    area.progress(stage, done, total)   total 0 when not known; stages: "checking the file", then each part's own
+    area.built(folder, name)            the new package is the shop's area from now on
+    area.failed(message, advice)        nothing changed
+    area.cancelled()                    nothing changed
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from pathlib import Path
+
+from ..area.build import AreaBuildProcess
+from ..area.package import SETTING, AreaPackage, areas_folder, installed, shop_package, slug_for
+from ..area.source import AreaFileError, precheck
+from ..kernel.errors import UserFacingError
+from ..kernel.events import EventHub
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AreaService", "AreaBusy", "AreaFileError", "AreaPackage"]
+
+
+class AreaBusy(UserFacingError):
+    """A build is already running."""
+
+
+class AreaService:
+    def __init__(self, db, hub: EventHub, data_dir: Path) -> None:
+        self.db, self.hub, self.data_dir = db, hub, Path(data_dir)
+        self._build: AreaBuildProcess | None = None
+        self._cancelled = False
+        self._lock = threading.Lock()
+
+    def current(self) -> AreaPackage | None:
+        """The shop's area package, or None when none is chosen or it can't be read."""
+        return shop_package(self.db, self.data_dir)
+
+    def installed(self) -> list[AreaPackage]:
+        """Every package built in this data folder."""
+        return installed(self.data_dir)
+
+    def use(self, package: AreaPackage | None) -> None:
+        """Make a built package the shop's area (None: no area)."""
+        self.db.set_setting(SETTING, package.slug if package is not None else "")
+
+    @property
+    def building(self) -> bool:
+        return self._build is not None and not self._build.finished
+
+    def start_build(self, pbf_path: str | Path, *, parts: tuple[str, ...] | None = None) -> Path:
+        """Start building the package of an extract in a child process; returns the folder it will be built in.
+        parts: only these ("addresses", "roads", "basemap"; tests and tools), else all."""
+        pbf_path = precheck(pbf_path)
+        with self._lock:
+            if self.building:
+                raise AreaBusy("An area is already being built.", "Wait for it to finish, or cancel it first.")
+            out_dir = areas_folder(self.data_dir) / slug_for(pbf_path)
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self._cancelled = False
+            self._build = AreaBuildProcess(pbf_path, out_dir, parts).start()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        threading.Thread(target=self._watch, args=(self._build, loop), name="area-build-watcher", daemon=True).start()
+        return out_dir
+
+    def cancel(self) -> None:
+        """Stop the running build (nothing happens when none runs)."""
+        build = self._build
+        if build is not None and not build.finished:
+            self._cancelled = True
+            build.cancel()
+
+    def _watch(self, build: AreaBuildProcess, loop: asyncio.AbstractEventLoop | None) -> None:
+        def publish(topic: str, **payload) -> None:
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(functools.partial(self.hub.publish, topic, **payload))
+            elif loop is None:
+                self.hub.publish(topic, **payload)
+
+        while True:
+            for message in build.messages():
+                kind = message[0]
+                if kind == "progress":
+                    publish("area.progress", stage=message[1], done=message[2], total=message[3])
+                elif kind == "done":
+                    package = AreaPackage.load(message[1])
+                    self.use(package)
+                    publish("area.built", folder=str(package.folder), name=package.name)
+                elif kind == "failed" and not self._cancelled:
+                    log.warning("area build failed: %s", message[1])
+                    publish("area.failed", message=message[1], advice=message[2] if len(message) > 2 else "")
+            if build.finished:
+                if self._cancelled:
+                    publish("area.cancelled")
+                return
+            threading.Event().wait(0.1)
