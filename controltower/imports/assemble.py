@@ -151,6 +151,8 @@ def checked_chunks(table: Table, profile: ImportProfile, progress: Progress | No
                    cancel: threading.Event | None = None, pool: Executor | None = None) -> Iterator[CheckedChunk]:
     """The file checked a slice at a time, in file order: the first slice is the rows without an order number,
     then orders in slices of about CHUNK_ROWS rows, checked in `pool` (worker processes) when one is given."""
+    if not profile.timezone:
+        raise ValueError("the profile reads bare times in no zone: check with profile.in_zone(the shop's zone)")
     columns = profile.resolve(table.headers)
     used = sorted({i for indexes in columns.values() for i in indexes})
     headers = [table.headers[i] for i in used]

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from ..store import audit
 from ..store.orders import BulkWriter
+from ..store.shop_clock import shop_zone_name
 from . import assemble
 from .assemble import ImportCancelled, Prepared, Progress, RowProblem, checked_chunks, gc_paused, stop_if_cancelled
 from .bulk import save_rows
@@ -61,7 +62,9 @@ def import_file(db, path: str | Path, profile: ImportProfile | None = None, *, p
 
 def import_table(db, table: Table, profile: ImportProfile, *, progress: Progress | None = None,
                  cancel: threading.Event | None = None, hub=None, pool: Executor | None = None) -> ImportReport:
-    """Check and save in one go: each slice of the file is saved while the next is checked, all in one transaction."""
+    """Check and save in one go: each slice of the file is saved while the next is checked, all in one transaction.
+    Times written without an offset are the shop's (its zone from store.shop_clock), unless the profile names one."""
+    profile = profile.in_zone(shop_zone_name(db.reader()))
     with worker_pool(len(table.rows) if pool is None else 0) as own_pool:
         pool = pool or own_pool
         problems: list[RowProblem] = []

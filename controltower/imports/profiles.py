@@ -53,7 +53,13 @@ class ImportProfile:
     default_option: str = "standard"
     weight_unit: str = "g"  # g, kg, lb, oz
     date_order: str = "ymd"  # how to read 03/04/2025: "dmy" or "mdy"; ISO dates always work
-    timezone: str = "UTC"  # for times written without an offset
+    # The zone of times written without an offset: "" is the shop's own (store.shop_clock), filled in by in_zone()
+    # when a file is checked against a store; a shop's export writes its local times bare.
+    timezone: str = ""
+
+    def in_zone(self, zone_name: str) -> "ImportProfile":
+        """This profile reading bare times in `zone_name` (the shop's), unless it names a zone of its own."""
+        return self if self.timezone else replace(self, timezone=zone_name)
 
     def resolve(self, headers: list[str]) -> dict[str, list[int]]:
         """For each field, the indexes of its candidate columns present in this file."""
@@ -90,6 +96,9 @@ class ImportProfile:
     def from_json(cls, text: str) -> "ImportProfile":
         data = json.loads(text)
         data["columns"] = {k: tuple(v) for k, v in data["columns"].items()}
+        if data.get("timezone") == "UTC":
+            # Saved before bare times meant the shop's zone: "UTC" was the default, never a choice (no screen sets it).
+            data["timezone"] = ""
         return cls(**data)
 
 

@@ -9,6 +9,7 @@ from ..imports.background import ImportProcess, start_import
 from ..imports.profiles import FIELDS, all_profile_names, load_profile, normalise_header, save_profile
 from ..imports.session import PREVIEW_ROWS, CheckSession, CheckSummary, TableHead
 from ..store import Database
+from ..store.shop_clock import shop_zone_name
 
 __all__ = ["ImportService", "ImportProfile", "ImportReport", "ImportProcess", "Table", "FIELDS", "normalise_header",
            "PREVIEW_ROWS", "CheckSession", "CheckSummary", "TableHead"]
@@ -28,6 +29,10 @@ class ImportService:
     def load_profile(self, name: str) -> ImportProfile:
         """A saved or built-in mapping by name; KeyError when there is none."""
         return load_profile(self.db, name)
+
+    def in_shop_zone(self, profile: ImportProfile) -> ImportProfile:
+        """The mapping as a check reads it: times written without an offset are in the shop's zone."""
+        return profile.in_zone(shop_zone_name(self.db.reader()))
 
     def save_profile(self, profile: ImportProfile) -> None:
         save_profile(self.db, profile)

@@ -42,12 +42,12 @@ def test_worker_processes_check_exactly_like_one_process(tmp_path, monkeypatch):
     path = tmp_path / "mixed.csv"
     write_mixed(path, 3000)
     table = read_table(path)
-    alone = prepare(table, GENERIC)
+    alone = prepare(table, GENERIC.in_zone("UTC"))
     monkeypatch.setattr(assemble, "CHUNK_ROWS", 700)  # several slices, so they really spread over the workers
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     with worker_pool(len(table.rows)) as pool:
         assert pool is not None or os.cpu_count() == 1
-        together = prepare(table, GENERIC, pool=pool)
+        together = prepare(table, GENERIC.in_zone("UTC"), pool=pool)
     assert alone.ready > 2500 and alone.rejected_orders > 150  # the file really has both
     assert _timeless(together.records) == _timeless(alone.records)
     assert together.problems == alone.problems
@@ -115,7 +115,7 @@ def test_streamed_import_reports_what_a_prepared_one_does(store, tmp_path):
     path = tmp_path / "mixed.csv"
     write_mixed(path, 800)
     table = read_table(path)
-    prepared = prepare(table, GENERIC)
+    prepared = prepare(table, GENERIC.in_zone("UTC"))
     steps: list[tuple[str, int, int]] = []
     report = import_table(store, table, GENERIC, progress=lambda *step: steps.append(step))
     assert report.imported == prepared.ready

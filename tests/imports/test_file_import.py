@@ -115,7 +115,7 @@ def test_every_kind_of_bad_row_is_listed_with_row_column_and_reason(store, data_
 
 def test_rejects_csv_lists_original_rows_with_reasons(tmp_path, data_dir):
     table = read_table(data_dir / "bad_rows.csv")
-    prepared = prepare(table, GENERIC)
+    prepared = prepare(table, GENERIC.in_zone("UTC"))
     out = tmp_path / "rejects.csv"
     assert write_rejects(out, table, prepared.problems, prepared.rejected_rows) == 15
     with open(out, encoding="utf-8-sig", newline="") as handle:
@@ -127,7 +127,7 @@ def test_rejects_csv_lists_original_rows_with_reasons(tmp_path, data_dir):
 
 def test_fixed_rejects_can_be_imported_again(store, tmp_path, data_dir):
     table = read_table(data_dir / "bad_rows.csv")
-    prepared = prepare(table, GENERIC)
+    prepared = prepare(table, GENERIC.in_zone("UTC"))
     out = tmp_path / "rejects.csv"
     write_rejects(out, table, prepared.problems, prepared.rejected_rows)
     text = out.read_text(encoding="utf-8-sig").replace("ABCDE", "62704")

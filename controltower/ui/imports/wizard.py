@@ -242,7 +242,7 @@ class ImportWizard(QDialog):
         """Check the whole file with the current mapping and fixes in the check process; the newest request wins."""
         if self.table is None or self.profile is None or self._session is None:
             return
-        self._checking = self._session.check(self.profile, self._fixes)
+        self._checking = self._session.check(self.service.in_shop_zone(self.profile), self._fixes)
         self._problems = []
         self.summary.setText(f"Checking {self.table.total_rows:,} rows…")
         self._refresh_buttons()
