@@ -27,7 +27,7 @@ LAYERS = [
     ("UI", ["ui"]),
     ("Services", ["services", "api"]),
     ("Demo (sandbox couriers, generated days)", ["demo"]),
-    ("Core", ["control", "dispatch", "routing", "sync", "imports", "exports", "geocoding", "maps", "area"]),
+    ("Core", ["control", "dispatch", "routing", "sync", "imports", "exports", "geocoding", "maps", "area", "forecast"]),
     ("Adapters and store", ["carriers", "store"]),
     ("Domain", ["domain"]),
     ("Shared kernel", ["kernel", "logs"]),

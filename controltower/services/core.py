@@ -106,6 +106,7 @@ class ControlTower:
         from .backups import BackupService
         from .deliveries import DeliveryService
         from .exports import ExportService
+        from .forecast import ForecastService
         from .imports import ImportService
         from .map import MapService
         from .notifications import NotificationService
@@ -130,6 +131,7 @@ class ControlTower:
         self.exports = ExportService(db, hub)
         self.shops = ShopsService(db, on_change=self._shop_changed)
         self.setup = SetupService(db, hub)
+        self.forecast = ForecastService(db, hub, clock=self.clock)  # demand forecast; refresh() is heavy (issue 21)
         self.area = AreaService(db, hub, self.data_dir)  # the shop's offline area: basemap, addresses, roads
         from ..api.tokens import ApiTokens
         from ..api.webhooks import WebhookService

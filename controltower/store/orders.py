@@ -296,6 +296,47 @@ def follow_delivery(conn: sqlite3.Connection, shipment_id: int) -> None:
     )
 
 
+def set_repeat_rule(conn: sqlite3.Connection, order_id: int, rule: str) -> None:
+    """The order's RFC 5545 repeat rule ('FREQ=WEEKLY;BYDAY=FR'; '' for a one-off). Check it first (forecast.recurring)."""
+    conn.execute("UPDATE orders SET repeat_rule = ? WHERE id = ?", (rule.strip(), order_id))
+
+
+class RepeatingOrder(NamedTuple):
+    """An order that repeats: its rule, first promised moment (ISO UTC), option and where it goes."""
+
+    id: int
+    order_ref: str
+    repeat_rule: str
+    promised_start: str | None
+    created_at: str
+    delivery_option: str
+    lat: float | None
+    lon: float | None
+    postcode: str
+
+
+def repeating_orders(conn: sqlite3.Connection) -> list[RepeatingOrder]:
+    """Every order with a repeat rule that is not cancelled (the forecast's recurring known demand)."""
+    return [RepeatingOrder._make(row) for row in conn.execute(
+        "SELECT id, order_ref, repeat_rule, promised_start, created_at, delivery_option, lat, lon, postcode FROM orders "
+        "WHERE repeat_rule <> '' AND status <> 'cancelled' ORDER BY id")]
+
+
+def demand_rows(conn: sqlite3.Connection, since: str | None = None) -> sqlite3.Cursor:
+    """(day, delivery_option, lat, lon, postcode) of every order not cancelled whose shop day (the promise's day, else
+    the day it was made) is `since` (ISO date) or later: what the demand forecast counts."""
+    return conn.execute(
+        "SELECT day, delivery_option, lat, lon, postcode FROM (SELECT COALESCE(delivery_date, substr(created_at, 1, 10)) "
+        "AS day, delivery_option, lat, lon, postcode, status FROM orders) WHERE status <> 'cancelled' AND day >= ?",
+        (since or "0000-00-00",))
+
+
+def slot_rows(conn: sqlite3.Connection, since: str) -> sqlite3.Cursor:
+    """(delivery_date, delivery_option, promised_start) of orders not cancelled promised on `since` (ISO date) or later."""
+    return conn.execute("SELECT delivery_date, delivery_option, promised_start FROM orders "
+                        "WHERE delivery_date >= ? AND status <> 'cancelled'", (since,))
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

@@ -1,0 +1,139 @@
+"""The days the forecast treats specially: public holidays (the `holidays` package), retail peaks, and the shop's
+own closures and promotions (the shop_days table, owned here), each with the lift it had the last time."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import numpy as np
+
+from ..domain.timeutil import to_iso
+from .model import CalendarEvent
+
+KINDS = ("closure", "promotion")
+# Weeks of the Christmas shopping run-up, by the last day of each (a lift is measured per week, not per day).
+_RUN_UP = (("Christmas run-up, 3 weeks before", 4, 10), ("Christmas run-up, 2 weeks before", 11, 17),
+           ("Christmas run-up, last week", 18, 23))
+_PEAK_NAMES = {"Valentine's Day", "Mother's Day", "Father's Day", "Halloween", "Christmas Eve", "New Year's Eve",
+               "Easter Sunday", "Good Friday", "Saint Patrick's Day"}
+
+
+class BadShopDay(ValueError):
+    """A closure or promotion the shop can't save (unknown kind, bad date)."""
+
+
+# ---------------------------------------------------------------- the shop's own days (shop_days)
+def add_shop_day(conn: sqlite3.Connection, day: date, kind: str, name: str, now: datetime) -> int:
+    if kind not in KINDS:
+        raise BadShopDay(f"'{kind}' is not a kind of shop day: use one of {', '.join(KINDS)}")
+    if not isinstance(day, date):
+        raise BadShopDay("a shop day needs a date")
+    cursor = conn.execute("INSERT INTO shop_days(day, kind, name, created_at) VALUES (?, ?, ?, ?)",
+                          (day.isoformat(), kind, name.strip() or kind.capitalize(), to_iso(now)))
+    return int(cursor.lastrowid)
+
+
+def remove_shop_day(conn: sqlite3.Connection, day_id: int) -> bool:
+    return conn.execute("DELETE FROM shop_days WHERE id = ?", (day_id,)).rowcount > 0
+
+
+def shop_days(conn: sqlite3.Connection, start: date | None = None, end: date | None = None) -> list[CalendarEvent]:
+    rows = conn.execute("SELECT id, day, kind, name FROM shop_days WHERE day >= ? AND day <= ? ORDER BY day, id",
+                        ((start or date.min).isoformat(), (end or date.max).isoformat()))
+    return [CalendarEvent(date.fromisoformat(day), name, kind, closed=(kind == "closure"), id=row_id)
+            for row_id, day, kind, name in rows]
+
+
+# ---------------------------------------------------------------- holidays and peaks
+@lru_cache(maxsize=32)
+def _country_days(country: str, region: str | None, years: tuple[int, ...]) -> tuple[tuple[date, str, str], ...]:
+    """(day, name, kind) of public holidays and unofficial days (Valentine's, Mother's Day...) in those years."""
+    import holidays
+
+    found: list[tuple[date, str, str]] = []
+    try:
+        public = holidays.country_holidays(country, subdiv=region or None, years=years)
+    except (NotImplementedError, KeyError):
+        return ()  # a country the package doesn't know: only the shop's own days and the computed peaks
+    found += [(day, name, "public_holiday") for day, name in public.items()]
+    try:
+        unofficial = holidays.country_holidays(country, subdiv=region or None, years=years,
+                                               categories=(holidays.UNOFFICIAL,))
+        found += [(day, name, "peak") for day, name in unofficial.items() if name in _PEAK_NAMES]
+    except (NotImplementedError, KeyError, ValueError):
+        pass
+    return tuple(found)
+
+
+def calendar_days(country: str, region: str | None, start: date, end: date) -> list[CalendarEvent]:
+    """Public holidays and retail peaks between start and end (inclusive), by day."""
+    years = tuple(range(start.year, end.year + 1))
+    events = [CalendarEvent(day, name, kind) for day, name, kind in _country_days(country, region, years)]
+    for year in years:
+        thanksgiving = _fourth_thursday_of_november(year)
+        events.append(CalendarEvent(thanksgiving + timedelta(days=1), "Black Friday", "peak"))
+        events.append(CalendarEvent(thanksgiving + timedelta(days=4), "Cyber Monday", "peak"))
+        for name, first, last in _RUN_UP:
+            for day_of_month in range(first, last + 1):
+                events.append(CalendarEvent(date(year, 12, day_of_month), name, "peak"))
+    return sorted((e for e in events if start <= e.day <= end), key=lambda e: (e.day, e.name))
+
+
+def _fourth_thursday_of_november(year: int) -> date:
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
+# ---------------------------------------------------------------- lift measured the last time
+def baseline(counts: np.ndarray, index: int, special: np.ndarray) -> float | None:
+    """A normal such day around `index`: the mean of the same weekday 1-4 weeks before and after, special days left out."""
+    around = [index + 7 * k for k in (-4, -3, -2, -1, 1, 2, 3, 4)]
+    values = [counts[i] for i in around if 0 <= i < len(counts) and not special[i]]
+    return float(np.mean(values)) if len(values) >= 2 else None
+
+
+def measure_lifts(events: list[CalendarEvent], first: date, counts: np.ndarray) -> list[CalendarEvent]:
+    """Each event with the lift its name had the last time it fell inside the history (counts from `first`).
+
+    A lift is orders that day over a normal such day; a week-long event's lift is the mean over its days. An event
+    whose last lift was below 0.1 means the shop was closed: it is marked closed."""
+    special = np.zeros(len(counts), dtype=bool)
+    for event in events:
+        index = (event.day - first).days
+        if 0 <= index < len(counts):
+            special[index] = True
+    ratios: dict[str, dict[int, list[float]]] = {}  # name -> year -> ratios
+    for event in events:
+        index = (event.day - first).days
+        if not 0 <= index < len(counts):
+            continue
+        normal = baseline(counts, index, special)
+        if normal is not None and normal > 0:
+            ratios.setdefault(event.name, {}).setdefault(event.day.year, []).append(counts[index] / normal)
+    measured: list[CalendarEvent] = []
+    for event in events:
+        years = ratios.get(event.name, {})
+        earlier = [year for year in years if year < event.day.year]
+        if not earlier:
+            measured.append(event)
+            continue
+        last = max(earlier)
+        lift = float(np.mean(years[last]))
+        last_day = max(e.day for e in events if e.name == event.name and e.day.year == last)
+        measured.append(replace(event, lift=round(lift, 3), last_seen=last_day, closed=event.closed or lift < 0.1))
+    return measured
+
+
+def note_for(events: list[CalendarEvent]) -> str:
+    """What the forecast area says about a day's events ('Closed: Christmas Day', "Valentine's Day: +62 % last time")."""
+    parts = []
+    for event in events:
+        if event.closed:
+            parts.append(f"Closed: {event.name}")
+        elif event.lift is not None:
+            parts.append(f"{event.name}: {round((event.lift - 1) * 100):+d} % last time")
+        else:
+            parts.append(f"{event.name} (not seen in the history yet)")
+    return "; ".join(parts)
