@@ -155,6 +155,34 @@ class TileCache:
                 raise
             self._conn.execute("COMMIT")
 
+    def put_permanent(self, tiles: list[tuple[int, int, int, bytes]]) -> None:
+        """Tiles that never go stale (an area package's own drawing), as (z, x, y, png), in one transaction."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?)",
+                                       [(z, x, self._tms_row(z, y), data) for z, x, y, data in tiles])
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def set_metadata(self, values: dict[str, str]) -> None:
+        """MBTiles metadata rows (name, attribution, bounds, minzoom…)."""
+        with self._lock:
+            self._conn.executemany("INSERT OR REPLACE INTO metadata(name, value) VALUES (?, ?)", list(values.items()))
+
+    def metadata(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._conn.execute("SELECT name, value FROM metadata").fetchall())
+
+    def seal(self) -> None:
+        """Fold the write-ahead log into the file and leave WAL mode: the file alone is the whole tile set, and it
+        opens read-only even where no -shm file can be made beside it."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("PRAGMA journal_mode = DELETE")
+
     def extend(self, z: int, x: int, y: int, expires_at: datetime) -> None:
         """The server said the cached copy is still good (HTTP 304)."""
         with self._lock:
@@ -390,6 +418,41 @@ def save_tile_source(settings, source: TileSource | None) -> None:
               str(source.max_zoom))
     for key, value in zip(_SETTING_KEYS, values):
         settings.set_setting(key, value)
+
+
+@dataclass(frozen=True)
+class PackagedBasemap:
+    """An area package's own street map (drawn from its extract): shown offline over the online tiles, in its box."""
+
+    name: str
+    tiles: TileCache  # read-only
+    attribution: str
+    bounds: Area
+    min_zoom: int
+    max_zoom: int
+    version: str  # another build, another version: the page never shows an earlier build's tiles from its cache
+
+    def to_page(self) -> dict:
+        """What the map page needs to show it."""
+        box = self.bounds
+        return {"name": self.name, "attribution": self.attribution, "bounds": [box.south, box.west, box.north, box.east],
+                "min_zoom": self.min_zoom, "max_zoom": self.max_zoom, "version": self.version}
+
+
+def open_packaged_basemap(path: str | Path, *, name: str, attribution: str, version: str) -> PackagedBasemap:
+    """A basemap.mbtiles written by controltower.area.basemap, opened read-only; ValueError when it is not one."""
+    try:
+        tiles = TileCache(path, readonly=True)
+    except sqlite3.Error as exc:
+        raise ValueError(f"{path} can't be opened ({exc})") from exc
+    try:
+        metadata = tiles.metadata()
+        west, south, east, north = (float(part) for part in metadata["bounds"].split(","))
+        return PackagedBasemap(name, tiles, attribution, Area(south, west, north, east),
+                               int(metadata["minzoom"]), int(metadata["maxzoom"]), version)
+    except (KeyError, ValueError, sqlite3.Error) as exc:
+        tiles.close()
+        raise ValueError(f"{path} is not a basemap of an area package ({exc})") from exc
 
 
 def default_cache_path() -> Path:
