@@ -5,7 +5,7 @@ import math
 import random
 from itertools import groupby
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,9 @@ from ..store.shop_clock import shop_today, shop_zone
 from ..store.carrier_accounts import StoredAccount
 from ..store import orders as order_store
 from ..store import shipments as shipment_store
+from ..forecast.model import SeriesKey
 from . import city
+from .history import Demand, write_history
 
 S = ShipmentStatus
 SHOP = {"name": "Rose City Plants & Home", "street": "2325 SE Hawthorne Blvd", "postcode": "97214",
@@ -204,15 +206,28 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
         tz = shop_zone(conn)  # the zone just set: the demo's days are the shop's days, as the app will read them
         now = (now or utcnow()).astimezone(tz)
         history = 0
+        demand = Demand(now.date(), city.COUNTRY, city.REGION, seed)
         for back in range(history_days, 0, -1):
             centre = (now - timedelta(days=back)).replace(hour=13, minute=0, second=0, microsecond=0)
             day = _Day(rng, tz, now, centre, prefix=f"#{(now - timedelta(days=back)):%m%d}-")
-            history += _write_day(conn, day, rng.randrange(110, 190), rng)
+            history += _write_day(conn, day, demand.count(centre.date()), rng)
         today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-")
         _write_day(conn, today, count_today, rng, plan_routes=True)
+        history += _write_past_demand(conn, demand, now.date() - timedelta(days=history_days))
     _settle_history(db, rng, now)
     db.close()
     return DemoSummary(path, count_today, history, now)
+
+
+def _write_past_demand(conn, demand: Demand, before: date) -> int:
+    """Two years of daily counts before the detailed days, split over zones and options as the detailed orders are."""
+    from ..dispatch.settings import load_settings
+    from ..forecast.history import load_history
+
+    settings = load_settings(conn)
+    detailed = load_history(conn, settings, demand.today + timedelta(days=1))
+    shares = {cell: float(counts.sum()) for cell, counts in detailed.cells.items() if counts.sum() > 0}
+    return write_history(conn, demand, before, shares or {(SeriesKey.OUTSIDE, DeliveryOption.STANDARD.value): 1.0})
 
 
 def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
@@ -235,7 +250,7 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
 
 def _write_setup(conn) -> None:
     settings = {"shop.name": SHOP["name"], shop_clock.SETTING: city.TIMEZONE, "shop.currency": city.CURRENCY,
-                "shop.phone": SHOP["phone"], "demo": "1"}
+                "shop.phone": SHOP["phone"], "shop.region": city.REGION, "demo": "1"}
     shop_settings.put(conn, settings)
     depot_id = fleet.add_depot(conn, SHOP["name"], GeoPoint(SHOP["lat"], SHOP["lon"]), street=SHOP["street"], city=city.CITY,
                                postcode=SHOP["postcode"], country=city.COUNTRY, opens_at="09:00", closes_at=f"{CLOSING_HOUR}:00")
