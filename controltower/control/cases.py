@@ -13,6 +13,7 @@ KIND_LABELS = {
     "address_problem": "Address problem", "booking_failed": "Booking failed", "carrier_no_show": "Carrier no-show",
     "damaged_or_lost": "Damaged or lost", "returned_to_sender": "Returned to sender",
     "customer_unreachable": "Customer unreachable", "cost_over_quote": "Cost over quote", "complaint": "Complaint",
+    "low_rating": "Low rating",
 }
 
 

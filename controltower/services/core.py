@@ -40,6 +40,8 @@ class Cadence:
     store_check_first_after: float = 600.0
     shop_default_minutes: float = 10.0
     webhooks: float = 5.0
+    ratings: float = 120.0  # customers' replies: the SMS provider's message list and the shop's mailbox
+    ratings_first_after: float = 20.0
 
 
 @dataclass
@@ -137,6 +139,9 @@ class ControlTower:
         from ..api.webhooks import WebhookService
 
         self.api_tokens, self.webhooks = ApiTokens(db), WebhookService(db, hub, clock=self.clock)
+        from .ratings import RatingsService
+
+        self.ratings = RatingsService(db, hub, clock=self.clock)
 
     @property
     def exceptions(self):
@@ -185,6 +190,8 @@ class ControlTower:
                                   first_after=cadence.backup_first_after, clock=self.clock))
         self.jobs.add(PeriodicJob("store-check", "Store check", self._check_store, cadence.store_check,
                                   first_after=cadence.store_check_first_after, clock=self.clock))
+        self.jobs.add(PeriodicJob("ratings", "Customer ratings", self.ratings.read_replies, cadence.ratings,
+                                  first_after=cadence.ratings_first_after, clock=self.clock))
         self._add_shop_jobs()
         from ..api.jobs import add_api_jobs
 

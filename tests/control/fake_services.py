@@ -12,7 +12,8 @@ from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, urlparse
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -136,7 +137,7 @@ class FakeTwilio:
                 if form["To"] in fake.unsubscribed:
                     return self._reply(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})
                 message = {"sid": "SM" + uuid.uuid4().hex, "to": form["To"], "from": form.get("From"), "body": form["Body"],
-                           "status": "queued", "date_created": dt.datetime.now(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")}
+                           "status": "queued", "direction": "outbound-api", "date_created": dt.datetime.now(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")}
                 fake.messages.append(message)
                 if fake.after_accept:
                     fake.after_accept(len(fake.messages))
@@ -146,11 +147,48 @@ class FakeTwilio:
                 url = urlparse(self.path)
                 if not self._authorised():
                     return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                to = parse_qs(url.query).get("To", [None])[0]
-                self._reply(200, {"messages": [m for m in fake.messages if to is None or m["to"] == to]})
+                fake.list_requests.append(self.path)
+                self._reply(200, fake.page(url.path, parse_qs(url.query)))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.list_requests: list[str] = []
+
+    def inbound(self, sender: str, body: str, at: dt.datetime, to: str = "+15005550006") -> dict:
+        """A customer's text to the shop's number, as Twilio lists it (direction inbound, status received)."""
+        message = {"sid": "SM" + uuid.uuid4().hex, "account_sid": self.account_sid, "to": to, "from": sender,
+                   "body": body, "status": "received", "direction": "inbound", "num_segments": "1",
+                   "date_created": _rfc2822(at), "date_updated": _rfc2822(at), "date_sent": _rfc2822(at)}
+        self.messages.append(message)
+        return message
+
+    def page(self, path: str, query: dict[str, list[str]]) -> dict:
+        """The Messages list resource as Twilio publishes it: newest first, filtered by To, From and DateSent</>,
+        `PageSize` per page, `next_page_uri` to the next one (null on the last) with Page and PageToken."""
+        one = {key: values[0] for key, values in query.items()}
+        after = _iso(one.get("DateSent>")) if "DateSent>" in one else None
+        before = _iso(one.get("DateSent<")) if "DateSent<" in one else None
+
+        def keep(message: dict) -> bool:
+            sent = _parse_rfc2822(message.get("date_sent") or message["date_created"])
+            return ((not one.get("To") or message["to"] == one["To"]) and (not one.get("From") or message["from"] == one["From"])
+                    and (after is None or sent >= after) and (before is None or sent <= before))
+
+        found = sorted((m for m in self.messages if keep(m)),
+                       key=lambda m: _parse_rfc2822(m.get("date_sent") or m["date_created"]), reverse=True)
+        size = int(one.get("PageSize", 50))
+        number = int(one.get("Page", 0))
+        chunk = found[number * size:(number + 1) * size]
+        filters = {k: v for k, v in one.items() if k not in ("Page", "PageToken")}
+
+        def uri(page_number: int) -> str:
+            return f"{path}?{urlencode(filters | {'Page': page_number, 'PageToken': f'PASM{page_number}'})}"
+
+        more = (number + 1) * size < len(found)
+        return {"messages": chunk, "page": number, "page_size": size, "start": number * size,
+                "end": number * size + max(len(chunk) - 1, 0), "uri": uri(number), "first_page_uri": uri(0),
+                "next_page_uri": uri(number + 1) if more else None,
+                "previous_page_uri": uri(number - 1) if number else None}
 
     def __enter__(self) -> "FakeTwilio":
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -159,3 +197,18 @@ class FakeTwilio:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _rfc2822(moment: dt.datetime) -> str:
+    return format_datetime(moment.astimezone(dt.timezone.utc), usegmt=False).replace("-0000", "+0000")
+
+
+def _parse_rfc2822(text: str) -> dt.datetime:
+    return parsedate_to_datetime(text)
+
+
+def _iso(text: str) -> dt.datetime:
+    """Twilio's DateSent filters: a date (YYYY-MM-DD, that day from midnight GMT) or an ISO 8601 moment."""
+    if len(text) == 10:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -63,6 +63,7 @@ def order_values(conn: sqlite3.Connection, order_id: int) -> dict[str, str]:
         "new_eta": local_text(conn, eta),
         "tracking_url": (tracking_base[0].rstrip("/") + "/" + tracking) if tracking_base and tracking else "",
         "next_steps": "Reply to this message to choose a new time.",
+        "rating_question": "",  # filled only for customers who agreed to be asked (ratings.asking)
     }
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-EVENTS = ("booked", "out_for_delivery", "delayed", "delivered", "failed_attempt", "return_started", "custom")
+EVENTS = ("booked", "out_for_delivery", "delayed", "delivered", "failed_attempt", "return_started", "custom",
+          "rating_followup")
 CHANNELS = ("email", "sms")
 SMS_MAX = 1600  # Twilio's limit for one message body, in UTF-16 code units (an emoji counts two)
 SUBJECT_MAX = 200

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from ...domain.timeutil import from_iso, to_iso, utcnow
 from ...store import Database, settings
+from ..ratings.asking import queue_delivered
 from .outbox import enqueue
 from .templates import TemplateSet
 
@@ -45,6 +46,10 @@ class StatusNotifier:
                     continue
                 # One message per shipment and status; each failed attempt is its own news.
                 key = f"{row['status']}:{row['id']}" + (f":{row['status_as_of']}" if row["status"] == "failed_attempt" else "")
+                if row["status"] == "delivered":  # asks for a rating where the customer agreed to it
+                    queued += len(queue_delivered(tx, row["order_id"], row["id"], dedup_key=key, now=now,
+                                                  templates=self.templates))
+                    continue
                 queued += len(enqueue(tx, row["order_id"], row["status"], dedup_key=key, templates=self.templates))
             settings.put(tx, {_MARK: newest})
         return queued
