@@ -501,7 +501,8 @@ class KpiService:
         " AND t.status = 'failed_attempt')) AS first_attempt, "
         "sum(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS cost, "
         "count(CASE WHEN s.status = 'delivered' THEN s.cost_minor END) AS costed, "
-        "sum(EXISTS (SELECT 1 FROM exceptions e WHERE e.shipment_id = s.id AND e.kind != 'complaint')) AS with_exception, "
+        "sum(EXISTS (SELECT 1 FROM exceptions e WHERE e.shipment_id = s.id AND e.kind NOT IN ('complaint', 'low_rating'))) "
+        "AS with_exception, "
         "count(CASE WHEN s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 THEN 1 END) AS quoted, "
         "sum(s.cost_minor IS NOT NULL AND s.quoted_cost_minor > 0 AND abs(s.cost_minor - s.quoted_cost_minor) <= 0.05 * s.quoted_cost_minor) AS accurate, "
         "sum((SELECT count(*) FROM exceptions e WHERE e.order_id = s.order_id AND e.kind = 'complaint')) AS complaints ")
@@ -549,6 +550,18 @@ class KpiService:
                              _ratio(t["with_exception"], t["volume"]), _ratio(t["accurate"], t["quoted"]), t["complaints"],
                              self.currency)
                 for (kind, name), t in ordered]
+
+    def csat(self, period: Period) -> list["CsatRow"]:
+        """Customers' ratings per driver, van, carrier and delivery option, with how many were asked and replied."""
+        from .csat import csat_rows
+
+        return csat_rows(self.conn, to_iso(period.start), to_iso(period.end))
+
+    def low_score_reasons(self, period: Period) -> list["ReasonRow"]:
+        """Why low ratings in the period were low (the follow-up's answers)."""
+        from .csat import low_score_reasons
+
+        return low_score_reasons(self.conn, to_iso(period.start), to_iso(period.end))
 
 
 _BUCKET = re.compile(r"substr\(([a-z_.]+), 1, (\?|10)\)")

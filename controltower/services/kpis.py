@@ -2,6 +2,7 @@
 The UI imports these from here, never from `control`."""
 from __future__ import annotations
 
+from ..control.csat import CsatRow, ReasonRow
 from ..control.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
 
-__all__ = ["KpiService", "KpiFilter", "KpiValue", "Period", "ScorecardRow"]
+__all__ = ["CsatRow", "KpiService", "KpiFilter", "KpiValue", "Period", "ReasonRow", "ScorecardRow"]

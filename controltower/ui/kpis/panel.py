@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ...services.kpis import KpiFilter, KpiService, KpiValue, Period, ScorecardRow
+from ...services.kpis import CsatRow, KpiFilter, KpiService, KpiValue, Period, ReasonRow, ScorecardRow
 from ...domain import Money
 
 PERIODS = (("Today", 1), ("Last 7 days", 7), ("Last 30 days", 30), ("Custom…", None))
@@ -119,6 +119,13 @@ class KpiPanel(QWidget):
                       "Shipments that had at least one exception case, of the volume",
                       "Charged within 5 % of the quote, of shipments with both", "Complaint cases logged for these orders")
 
+    CSAT_COLUMNS = ("By", "Who", "Asked", "Replies", "Response rate", "CSAT", "Average", "Low (1-2)")
+    CSAT_TIPS = ("Driver, van, carrier or delivery option", "",
+                 "Delivered orders whose rating question went out in the period",
+                 "Customers who replied with a score", "Replies of those asked",
+                 "Replies of 4 or 5, of the replies (a delivery nobody rated is never counted as satisfied)",
+                 "Average score of the replies", "Replies of 1 or 2 (each opened a case)")
+
     def __init__(self, service: KpiService, parent=None, *, now=None, columns: int = 5, tables_apart: bool = False) -> None:
         """`tables_apart`: the scorecard and cost tables go in `self.tables` for the caller to place (e.g. a tab)."""
         super().__init__(parent)
@@ -148,25 +155,26 @@ class KpiPanel(QWidget):
         self.cards: dict[str, KpiCard] = {}
         self.grid = QGridLayout()
         self.grid.setSpacing(6)
-        self.scorecard = QTableWidget(0, len(self.SCORECARD_COLUMNS))
-        self.scorecard.setHorizontalHeaderLabels(self.SCORECARD_COLUMNS)
-        for column, tip in enumerate(self.SCORECARD_TIPS):
-            self.scorecard.horizontalHeaderItem(column).setToolTip(tip)
-        self.scorecard.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.scorecard.verticalHeader().hide()
-        self.scorecard.horizontalHeader().setStretchLastSection(True)
+        self.scorecard = _table(self.SCORECARD_COLUMNS, self.SCORECARD_TIPS)
 
         self.costs = QTableWidget(0, 4)
         self.costs.setHorizontalHeaderLabels(("By", "Deliveries", "Cost / delivery", "Cost / parcel"))
         self.costs.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.costs.verticalHeader().hide()
         self.costs.setToolTip("What was charged for deliveries in the period, by carrier and by delivery option")
+        self.csat = _table(self.CSAT_COLUMNS, self.CSAT_TIPS)
+        self.reasons = _table(("Why", "Low scores", "Share"))
+        self.reasons.setToolTip("What customers who rated 1 or 2 answered to the one follow-up question")
         tables = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(QLabel("Scorecard: carriers and own drivers"))
         left.addWidget(self.scorecard)
+        left.addWidget(QLabel("Customer ratings: satisfied (4-5) of the replies, beside how many replied"))
+        left.addWidget(self.csat)
         right.addWidget(QLabel("Costs by carrier and option"))
         right.addWidget(self.costs)
+        right.addWidget(QLabel("Why low scores were low"))
+        right.addWidget(self.reasons)
         tables.addLayout(left, 3)
         tables.addLayout(right, 1)
 
@@ -217,15 +225,16 @@ class KpiPanel(QWidget):
                 kpis = self.service.panels(period)
                 scorecard = self.service.scorecard(period)
                 costs = self.service.cost_breakdown(period)
+                ratings = (self.service.csat(period), self.service.low_score_reasons(period))
             except Exception as exc:  # shown, not swallowed
                 self._signals.failed.emit(f"Could not compute the KPIs: {exc}")
                 return
-            self._signals.done.emit((generation, period, costs), kpis, scorecard)
+            self._signals.done.emit((generation, period, costs, ratings), kpis, scorecard)
 
         threading.Thread(target=work, name="kpis", daemon=True).start()
 
     def _show(self, tagged, kpis: list[KpiValue], scorecard: list[ScorecardRow]) -> None:
-        generation, period, costs = tagged
+        generation, period, costs, (csat, reasons) = tagged
         if generation != self._generation:
             return  # an older period's numbers arrived late
         for position, kpi in enumerate(kpis):
@@ -238,6 +247,7 @@ class KpiPanel(QWidget):
             card.show_kpi(kpi)
         self._fill_scorecard(scorecard)
         self._fill_costs(costs)
+        self._fill_ratings(csat, reasons)
         self.status.setText(f"{period.label}, compared with the period before")
         self.updated.emit()
 
@@ -257,20 +267,42 @@ class KpiPanel(QWidget):
         self.costs.resizeColumnsToContents()
 
     def _fill_scorecard(self, rows: list[ScorecardRow]) -> None:
-        def pct(value):
-            return "–" if value is None else f"{value * 100:.0f}%"
+        _fill(self.scorecard, [(row.name.replace("_", " "), row.kind.capitalize(), f"{row.volume:,}", _pct(row.on_time_rate),
+                                _pct(row.first_attempt_rate), _money(row.cost_per_delivery, row.currency),
+                                _pct(row.exception_rate), _pct(row.quote_accuracy), str(row.complaints)) for row in rows], 2)
 
-        self.scorecard.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            cost = _money(row.cost_per_delivery, row.currency)
-            cells = (row.name.replace("_", " "), row.kind.capitalize(), f"{row.volume:,}", pct(row.on_time_rate),
-                     pct(row.first_attempt_rate), cost, pct(row.exception_rate), pct(row.quote_accuracy), str(row.complaints))
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.scorecard.setItem(r, c, item)
-        self.scorecard.resizeColumnsToContents()
+    def _fill_ratings(self, rows: list[CsatRow], reasons: list[ReasonRow]) -> None:
+        _fill(self.csat, [(row.group.capitalize(), row.name.replace("_", " "), f"{row.asked:,}", f"{row.replies:,}",
+                           _pct(row.response_rate), _pct(row.csat),
+                           "–" if row.average is None else f"{row.average:.1f}", f"{row.low:,}") for row in rows], 2)
+        _fill(self.reasons, [(row.label, f"{row.count:,}", _pct(row.share)) for row in reasons], 1)
+
+
+def _table(columns, tips=()) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    for column, tip in enumerate(tips):
+        table.horizontalHeaderItem(column).setToolTip(tip)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]], numbers_from: int) -> None:
+    """Text cells; the numbers (columns from `numbers_from` on) right-aligned."""
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c >= numbers_from:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
 
 
 def _money(value: float | None, currency: str) -> str:
