@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "area.json"
 FORMAT = 1  # the manifest's own layout; a package of a later format is refused, not misread
 SETTING = "area.package"  # the shop's chosen package: its folder name under <data dir>/areas
-PART_FILES = {"addresses": "addresses.db", "roads": "roads.db", "basemap": "basemap.mbtiles"}
+PART_FILES = {"addresses": "addresses.db", "roads": "roads.npz", "basemap": "basemap.mbtiles"}
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
 
 

@@ -113,9 +113,9 @@ class DispatchService:
         self.hub = hub or EventHub()
         self.clock = clock
         if matrix_provider is None:  # price vans on the same travel estimate the route planner uses
-            from ..routing.matrix import OfflineMatrixProvider
+            from ..routing.service import ShopMatrixProvider
 
-            matrix_provider = OfflineMatrixProvider()
+            matrix_provider = ShopMatrixProvider(db)
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
         self._recent: dict[int, Comparison] = {}  # order id -> its latest comparison, reused while fresh

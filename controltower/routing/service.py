@@ -16,10 +16,11 @@ from ..store.shop_clock import shop_today, shop_zone_name
 from . import plans
 from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_stop, explain_unplanned
-from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider
+from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider, RoadMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
 from .repair import repair
 from .session import PlanningSession
+from .travel_compare import TravelComparison, compare_travel, planning_hours
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,37 @@ class StoreMatrixCache:
                                                 json.dumps(matrix.duration)))
 
 
+def shop_matrix_provider(db) -> MatrixProvider:
+    """The shop's travel times: its OSRM server when one is set, else its area's road graph, else straight lines."""
+    url = db.get_setting(OSRM_URL_SETTING)
+    if url:
+        return OsrmMatrixProvider(url, cache=StoreMatrixCache(db))
+    from ..area.package import shop_package
+
+    package = shop_package(db)
+    roads = package.part_path("roads") if package is not None else None
+    if roads is None:
+        return OfflineMatrixProvider()
+    from ..area.graph import load_cached
+    from ..area.speeds import load_speed_profile
+
+    try:
+        return RoadMatrixProvider(load_cached(roads), load_speed_profile(db))
+    except (OSError, ValueError) as exc:  # a damaged or old graph: plan as before, and say so in the log
+        log.warning("the area's road graph can't be used (%s): travel times are straight-line estimates", exc)
+        return OfflineMatrixProvider()
+
+
+class ShopMatrixProvider:
+    """The shop's provider chosen afresh on each call, so a new area or OSRM server applies without a restart."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    def matrix(self, places, hours: tuple[int, int] = (0, 24)) -> TravelMatrix:
+        return shop_matrix_provider(self.db).matrix(places, hours)
+
+
 class RoutingService:
     """Qt-free use cases behind the Routes area. Construct once with the store; the UI polls sessions it starts."""
 
@@ -131,8 +163,7 @@ class RoutingService:
     def matrix_provider(self) -> MatrixProvider:
         if self._matrix_provider is not None:
             return self._matrix_provider
-        url = self.db.get_setting(OSRM_URL_SETTING)
-        return OsrmMatrixProvider(url, cache=StoreMatrixCache(self.db)) if url else OfflineMatrixProvider()
+        return shop_matrix_provider(self.db)
 
     def timezone(self) -> str:
         """The shop's zone by name (store.shop_clock), the one its plan dates and shifts are in."""
@@ -200,8 +231,7 @@ class RoutingService:
                 if row["locked"]:
                     locked.add(index)
         places = [d.place for d in depots] + [s.place for s in stops]
-        hours = (min(v.shift_start for v in vehicles) // 3600, -(-max(v.shift_end for v in vehicles) // 3600))
-        matrix = self.matrix_provider().matrix(places, hours)
+        matrix = self.matrix_provider().matrix(places, planning_hours(vehicles))
         problem = Problem(depots, tuple(vehicles), tuple(stops), matrix, day_origin=origin, name=f"own vans {plan_date}",
                           timezone=str(tz), planned_at=now_s)
         plan = Plan(tuple(tuple(i for _, i in sorted(placed.get(v, []))) for v in range(len(vehicles))), "saved")
@@ -280,6 +310,14 @@ class RoutingService:
         """explain(stop) -> Reason for one unplanned stop, so a caller can spread the work over time."""
         problem = self.problem_with_locks(day, plan, locked)
         return lambda stop: explain_stop(problem, plan, stop)
+
+    def compare_travel(self, day: RoutingDay, plan: Plan) -> TravelComparison:
+        """What-if: the plan's distance, driving time and late stops on straight lines and on the shop's streets.
+        LookupError when the shop has no road graph (no area built, or an OSRM server set instead)."""
+        provider = shop_matrix_provider(self.db) if self._matrix_provider is None else self._matrix_provider
+        if not isinstance(provider, RoadMatrixProvider):
+            raise LookupError("Build the shop's area (Settings, Area) to compare with travel on its streets.")
+        return compare_travel(day.problem, plan, provider)
 
     def start_planning(self, day: RoutingDay, plan: Plan | None = None, locked: frozenset[int] | set[int] = frozenset(),
                        seconds: float | None = None) -> PlanningSession:

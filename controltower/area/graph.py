@@ -1,0 +1,327 @@
+"""The road graph loaded for routing: snaps points to the nearest road and gives distance and travel-time matrices.
+
+Routing runs on the edge-expanded graph the build wrote (a vertex per arc, an edge per allowed turn), so one-ways
+and turn restrictions hold. Each point becomes a source vertex (to both directions of its road, part-way along) and
+a target vertex (reached from the turns onto its road, part-way along); scipy's Dijkstra (C, one call per block of
+sources) does the search. Durations and distances ride in one float64 weight, seconds*1000 in the high bits and
+decimetres in the low ones, so the distance reported is that of the fastest route, exactly (integer sums below 2**53).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from .roads import EARTH_RADIUS_M, GRAPH_VERSION
+from .speeds import SpeedProfile
+
+log = logging.getLogger(__name__)
+
+LOW_BITS = 2.0**24  # decimetres below, milliseconds above: 1,677 km of road and 149 hours of driving fit
+SAMPLE_SPACING_M = 20.0  # points along the roads in the snapping index
+MAX_SNAP_M = 500.0  # a point farther than this from any drivable road is "off the graph"
+BBOX_MARGIN_M = 2000.0  # stops this far past the area's edge are still planned (straight-line to the nearest roads)
+CIRCUITY = 1.35  # the straight-line fallback: great-circle distance times this, as routing.matrix does
+RECENT_MATRICES = 4  # answers kept per graph
+SOURCE_BLOCK = 64  # sources per Dijkstra call: bounds memory to SOURCE_BLOCK x vertices
+
+
+class OutsideArea(ValueError):
+    """Points outside the area the road graph covers."""
+
+    def __init__(self, indexes: Sequence[int], source: str) -> None:
+        self.indexes = tuple(indexes)
+        shown = ", ".join(str(i + 1) for i in self.indexes[:8]) + (" ..." if len(self.indexes) > 8 else "")
+        super().__init__(f"{len(self.indexes)} of the points (number {shown}) are outside the area of the street map "
+                         f"({source}); use an area extract that covers them.")
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where a point meets the road graph: a segment, how far along it (0..1), and how far the point is from it."""
+
+    segment: int
+    along: float
+    offset_m: float
+
+
+@dataclass(frozen=True)
+class RoadMatrix:
+    """Metres and seconds between all points by road; `straight_line[i, j]` marks pairs estimated as the crow flies
+    (a point off the roads, or no way by road, e.g. one-way dead ends), with the reason in `notes`."""
+
+    distance_m: np.ndarray
+    duration_s: np.ndarray
+    straight_line: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+def _hours_of(depart: datetime | int | tuple[int, int]) -> int | tuple[int, int]:
+    return depart.hour if isinstance(depart, datetime) else depart
+
+
+class RoadGraph:
+    """A built road graph in memory. `RoadGraph.load(path)`, then `snap(...)` and `matrix(...)`."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self.meta = meta
+        for name, value in arrays.items():
+            setattr(self, name, value)
+        self.lat0 = math.radians((meta["bbox"][0] + meta["bbox"][2]) / 2)
+        self._recent: OrderedDict[tuple, RoadMatrix] = OrderedDict()
+        self._recent_lock = threading.Lock()
+        self._keep_main_component()
+        self._index_samples()
+        # Turns grouped by the arc they lead onto: a target part-way along an arc is reached from these.
+        order = np.argsort(self.turn_to, kind="stable")
+        self._into_order = order
+        self._into_start = np.searchsorted(self.turn_to[order], np.arange(len(self.arc_segment) + 1))
+        # A segment's arc in each direction (-1 where it may not be driven that way).
+        n_seg = len(self.seg_u)
+        self.seg_arc_fwd = np.full(n_seg, -1, np.int64)
+        self.seg_arc_bwd = np.full(n_seg, -1, np.int64)
+        arcs = np.arange(len(self.arc_segment))
+        main_fwd, main_bwd = self.arc_forward & self._main_arc, ~self.arc_forward & self._main_arc
+        self.seg_arc_fwd[self.arc_segment[main_fwd]] = arcs[main_fwd]
+        self.seg_arc_bwd[self.arc_segment[main_bwd]] = arcs[main_bwd]
+
+    def _keep_main_component(self) -> None:
+        """Points snap only to arcs of the largest strongly connected part of the graph: from anywhere on it a van
+        can reach anywhere else on it and come back. Bits cut off by the extract's edge or reached only against a
+        one-way would leave a stop unreachable."""
+        n_arcs = len(self.arc_segment)
+        turns = csr_matrix((np.ones(len(self.turn_from)), (self.turn_from, self.turn_to)), shape=(n_arcs, n_arcs))
+        _count, labels = connected_components(turns, directed=True, connection="strong")
+        self._main_arc = labels == np.bincount(labels).argmax()
+        self.main_segments = np.zeros(len(self.seg_u), bool)
+        self.main_segments[self.arc_segment[self._main_arc]] = True
+
+    @classmethod
+    def load(cls, path: Path) -> "RoadGraph":
+        with np.load(Path(path), allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files if name != "meta"}
+            meta = json.loads(str(data["meta"]))
+        if meta.get("version") != GRAPH_VERSION:
+            raise ValueError(f"{Path(path).name} was built by another version of Control Tower: rebuild the area.")
+        return cls(arrays, meta)
+
+    # ----- geometry -----
+    def _xy(self, lat, lon) -> np.ndarray:
+        """Metres on a local flat projection (equirectangular at the area's middle latitude)."""
+        lat, lon = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+        return np.column_stack([lon * math.cos(self.lat0) * EARTH_RADIUS_M, lat * EARTH_RADIUS_M])
+
+    def _index_samples(self) -> None:
+        """A KD-tree over points every SAMPLE_SPACING_M along every piece of road shape."""
+        xy = self._xy(self.shape_lat, self.shape_lon)
+        self._shape_xy = xy
+        piece_start = np.arange(len(xy) - 1)
+        is_piece = np.ones(len(xy) - 1, bool)
+        is_piece[self.shape_offsets[1:-1] - 1] = False  # no piece between one segment's end and the next's start
+        point_segment = np.repeat(np.arange(len(self.seg_u)), np.diff(self.shape_offsets))
+        is_piece &= self.main_segments[point_segment[:-1]]
+        piece_start = piece_start[is_piece]
+        a, b = xy[piece_start], xy[piece_start + 1]
+        lengths = np.hypot(*(b - a).T)
+        samples = np.maximum(1, np.ceil(lengths / SAMPLE_SPACING_M)).astype(np.int64) + 1
+        owner = np.repeat(np.arange(len(piece_start)), samples)
+        step = np.arange(len(owner)) - np.repeat(np.cumsum(samples) - samples, samples)
+        frac = step / (samples[owner] - 1)
+        points = a[owner] + (b - a)[owner] * frac[:, None]
+        self._piece_start = piece_start
+        self._sample_piece = owner
+        self._tree = cKDTree(points)
+        # The segment each shape point belongs to, and how far along that segment it lies (metres, flat).
+        seg_of_point = np.repeat(np.arange(len(self.seg_u)), np.diff(self.shape_offsets))
+        step_len = np.zeros(len(xy))
+        step_len[1:] = np.hypot(*(xy[1:] - xy[:-1]).T)
+        step_len[self.shape_offsets[:-1]] = 0.0
+        cumulative = np.cumsum(step_len)
+        seg_base = cumulative[self.shape_offsets[:-1]]
+        self._point_along = cumulative - seg_base[seg_of_point]
+        self._seg_flat_len = np.maximum(self._point_along[self.shape_offsets[1:] - 1], 1e-6)
+        self._point_segment = seg_of_point
+
+    def snap(self, lat: Sequence[float], lon: Sequence[float], candidates: int = 8) -> list[Snap]:
+        """The nearest point on a drivable road for each (lat, lon)."""
+        xy = self._xy(lat, lon)
+        _dist, idx = self._tree.query(xy, k=min(candidates, self._tree.n))
+        idx = np.atleast_2d(idx).reshape(len(xy), -1)
+        pieces = self._piece_start[self._sample_piece[idx]]  # (n, k) shape-point index of each piece's start
+        a, b = self._shape_xy[pieces], self._shape_xy[pieces + 1]
+        ab = b - a
+        t = np.clip(((xy[:, None, :] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+        nearest = a + ab * t[..., None]
+        gap = np.hypot(*(xy[:, None, :] - nearest).transpose(2, 0, 1))
+        best = gap.argmin(axis=1)
+        rows = np.arange(len(xy))
+        piece = pieces[rows, best]
+        segment = self._point_segment[piece]
+        along_m = self._point_along[piece] + t[rows, best] * np.hypot(*ab[rows, best].T)
+        along = np.clip(along_m / self._seg_flat_len[segment], 0.0, 1.0)
+        return [Snap(int(s), float(f), float(g)) for s, f, g in zip(segment, along, gap[rows, best])]
+
+    def outside(self, lat: Sequence[float], lon: Sequence[float], margin_m: float = BBOX_MARGIN_M) -> list[int]:
+        """Indexes of the points beyond the graph's bounding box (plus a margin)."""
+        south, west, north, east = self.meta["bbox"]
+        dlat = math.degrees(margin_m / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(self.lat0), 0.01)
+        lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+        out = (lat < south - dlat) | (lat > north + dlat) | (lon < west - dlon) | (lon > east + dlon)
+        return np.flatnonzero(out | ~np.isfinite(lat) | ~np.isfinite(lon)).tolist()
+
+    # ----- travel -----
+    def arc_seconds(self, hours: int | tuple[int, int], profile: SpeedProfile) -> np.ndarray:
+        """Seconds to drive each arc at those hours (the slowest of a span): class speed, capped by a tagged limit."""
+        kmh = np.array(profile.class_kmh())[self.seg_class]
+        limit = self.seg_maxspeed.astype(float)
+        kmh = np.where(limit > 0, np.minimum(kmh, limit), kmh) * profile.factor(hours)
+        return (self.seg_length_m / (kmh / 3.6))[self.arc_segment]
+
+    def matrix(self, points: Sequence[tuple[float, float]], depart: datetime | int | tuple[int, int],
+               profile: SpeedProfile | None = None) -> RoadMatrix:
+        """Metres and seconds between all (lat, lon) points for a van leaving at `depart` (a time, an hour of the
+        day, or a span of hours [first, last) planned at its slowest hour). Raises OutsideArea for points beyond
+        the area; pairs the roads cannot join are estimated in a straight line and marked."""
+        profile = profile or SpeedProfile()
+        hours = _hours_of(depart)
+        key = (tuple(map(tuple, points)), hours, profile.to_json())
+        with self._recent_lock:
+            if key in self._recent:  # a day is loaded again after each change: same stops, same answer
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        result = self._matrix(points, hours, profile)
+        with self._recent_lock:
+            self._recent[key] = result
+            while len(self._recent) > RECENT_MATRICES:
+                self._recent.popitem(last=False)
+        return result
+
+    def _matrix(self, points: Sequence[tuple[float, float]], hours: int | tuple[int, int],
+                profile: SpeedProfile) -> RoadMatrix:
+        lat = np.array([p[0] for p in points], float)
+        lon = np.array([p[1] for p in points], float)
+        n = len(points)
+        if n == 0:
+            empty = np.zeros((0, 0), np.int64)
+            return RoadMatrix(empty, empty, np.zeros((0, 0), bool))
+        if outside := self.outside(lat, lon):
+            raise OutsideArea(outside, self.meta.get("source", "the area"))
+        snaps = self.snap(lat, lon)
+        seconds = self.arc_seconds(hours, profile)
+        found = self._route(snaps, seconds)
+        # The walk from a point to its road: counted at the slowest road speed of the hour.
+        access_m = np.array([s.offset_m for s in snaps])
+        access_speed = min(profile.class_kmh()) * profile.factor(hours) / 3.6
+        with np.errstate(invalid="ignore"):  # inf - inf where no road joins a pair: replaced below
+            time_ms = np.floor(found / LOW_BITS)
+            metres = (found - time_ms * LOW_BITS) / 10 + access_m[:, None] + access_m[None, :]
+            secs = time_ms / 1000 + (access_m[:, None] + access_m[None, :]) / access_speed
+        off_graph = access_m > MAX_SNAP_M
+        straight = ~np.isfinite(found) | off_graph[:, None] | off_graph[None, :]
+        np.fill_diagonal(straight, False)
+        notes = []
+        if off_graph.any():
+            notes.append(f"{int(off_graph.sum())} point(s) are more than {MAX_SNAP_M:.0f} m from a road a van may "
+                         "drive on: their travel is a straight-line estimate.")
+        unreachable = int((~np.isfinite(found)).sum())
+        if unreachable:
+            notes.append(f"{unreachable} pair(s) have no way between them by road (one-way dead ends, roads cut by "
+                         "the area's edge): their travel is a straight-line estimate.")
+        if straight.any():
+            crow = _haversine_m(lat, lon) * CIRCUITY
+            slowest = min(kmh for kmh in profile.class_kmh() if kmh >= 20) * profile.factor(hours) / 3.6
+            metres = np.where(straight, crow, np.nan_to_num(metres))
+            secs = np.where(straight, crow / slowest, np.nan_to_num(secs))
+            for note in notes:
+                log.info("road matrix: %s", note)
+        distance = np.rint(metres).astype(np.int64)
+        duration = np.ceil(secs - 1e-9).astype(np.int64)
+        np.fill_diagonal(distance, 0)
+        np.fill_diagonal(duration, 0)
+        for shared in (distance, duration, straight):  # answers are kept and handed out again: nobody may edit one
+            shared.setflags(write=False)
+        return RoadMatrix(distance, duration, straight, tuple(notes))
+
+    def _route(self, snaps: list[Snap], arc_seconds: np.ndarray) -> np.ndarray:
+        """Packed (ms, dm) weights of the fastest way between every pair of snapped points; inf where none."""
+        n_arcs, n = len(self.arc_segment), len(snaps)
+        arc_ms = np.rint(arc_seconds * 1000)
+        arc_dm = np.rint(self.seg_length_m[self.arc_segment] * 10)
+
+        def packed(arcs: np.ndarray, share: np.ndarray, penalty_s: np.ndarray | float = 0.0) -> np.ndarray:
+            ms = np.rint(arc_ms[arcs] * share + np.asarray(penalty_s) * 1000)
+            return np.maximum(ms * LOW_BITS + np.rint(arc_dm[arcs] * share), 1.0)  # an explicit zero is no edge
+
+        seg = np.array([s.segment for s in snaps])
+        along = np.array([s.along for s in snaps])
+        sources = n_arcs + np.arange(n)
+        targets = n_arcs + n + np.arange(n)
+        rows, cols, weights = [self.turn_from], [self.turn_to], [packed(self.turn_to, np.ones(len(self.turn_to)),
+                                                                         self.turn_penalty_s)]
+        for arcs, remaining in ((self.seg_arc_fwd[seg], 1 - along), (self.seg_arc_bwd[seg], along)):
+            has = arcs >= 0
+            # Leaving a point: the rest of its road to the arc's end.
+            rows.append(sources[has])
+            cols.append(arcs[has])
+            weights.append(packed(arcs[has], remaining[has]))
+            # Arriving at a point: a turn onto its road, then the part of the road before the point.
+            for point in np.flatnonzero(has):
+                arc = arcs[point]
+                turns = self._into_order[self._into_start[arc]:self._into_start[arc + 1]]
+                rows.append(self.turn_from[turns])
+                cols.append(np.full(len(turns), targets[point]))
+                weights.append(packed(np.full(len(turns), arc), np.full(len(turns), 1 - remaining[point]),
+                                      self.turn_penalty_s[turns]))
+        # Two points on one road: straight along it, when that is the way it may be driven.
+        same = seg[:, None] == seg[None, :]
+        for arcs, ahead in ((self.seg_arc_fwd[seg], along[None, :] >= along[:, None]),
+                            (self.seg_arc_bwd[seg], along[None, :] <= along[:, None])):
+            i, j = np.nonzero(same & ahead & (arcs[:, None] >= 0))
+            rows.append(sources[i])
+            cols.append(targets[j])
+            weights.append(packed(arcs[i], np.abs(along[j] - along[i])))
+        size = n_arcs + 2 * n
+        rows_a, cols_a, data = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+        # Keep the cheapest of parallel edges (csr would add them up).
+        order = np.lexsort((data, cols_a, rows_a))
+        rows_a, cols_a, data = rows_a[order], cols_a[order], data[order]
+        first = np.ones(len(rows_a), bool)
+        first[1:] = (rows_a[1:] != rows_a[:-1]) | (cols_a[1:] != cols_a[:-1])
+        graph = csr_matrix((data[first], (rows_a[first], cols_a[first])), shape=(size, size))
+        result = np.empty((n, n))
+        for start in range(0, n, SOURCE_BLOCK):
+            block = sources[start:start + SOURCE_BLOCK]
+            result[start:start + len(block)] = dijkstra(graph, directed=True, indices=block)[:, targets]
+        np.fill_diagonal(result, 0.0)
+        return result
+
+
+def _haversine_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lat), np.radians(lon)
+    a = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
+         + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+@lru_cache(maxsize=2)
+def _cached(path: str, mtime_ns: int, size: int) -> RoadGraph:
+    return RoadGraph.load(Path(path))
+
+
+def load_cached(path: Path) -> RoadGraph:
+    """The graph at `path`, loaded once per version of the file (planning asks for it on every day it loads)."""
+    stat = Path(path).stat()
+    return _cached(str(path), stat.st_mtime_ns, stat.st_size)

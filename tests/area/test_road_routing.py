@@ -1,0 +1,125 @@
+"""Planning a day on the shop's streets: once the shop has an area with a road graph, the day's matrix, the plan, the
+run sheet's times and the what-if all come from the roads, at the speeds of the hours the vans drive."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from controltower.area.build import build_area
+from controltower.area.package import SETTING
+from controltower.area.speeds import SpeedProfile, save_speed_profile
+from controltower.domain.timeutil import UTC
+from controltower.routing.matrix import OfflineMatrixProvider
+from controltower.routing.model import SolveOptions
+from controltower.routing.runsheet import run_sheets
+from controltower.routing.service import RoutingService
+from controltower.routing.solve import solve
+
+from .conftest import HELSINKI
+
+MORNING = lambda: datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # noqa: E731  (06:00 in Helsinki)
+# Street corners of the shipped extract's centre (lat, lon).
+DEPOT = (60.1699, 24.9384)
+STOPS = [(60.1655, 24.9420), (60.1712, 24.9460), (60.1745, 24.9390), (60.1770, 24.9500), (60.1668, 24.9508),
+         (60.1730, 24.9445), (60.1690, 24.9480), (60.1760, 24.9420)]
+
+
+@pytest.fixture
+def helsinki_day(store):
+    """A Helsinki shop with one van (08:00-16:00) and eight own-van orders for Monday 7 December 2026."""
+    from controltower.domain import Address, DeliveryOption, GeoPoint, Order, Shipment
+    from controltower.store import orders as order_store
+    from controltower.store import shipments as shipment_store
+
+    store.set_setting("shop.timezone", "Europe/Helsinki")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO depots(name, lat, lon, opens_at, closes_at) VALUES ('Shop', ?, ?, '07:00', '20:00')",
+                     DEPOT)
+        conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end, "
+                     "break_minutes, depot_id) VALUES ('Van A', 40, 400000, '08:00', '16:00', 0, 1)")
+        orders = [Order(f"#H{i + 1}", f"Customer {i + 1}", Address(f"Katu {i + 1}", "Helsinki", "00100"),
+                        DeliveryOption.STANDARD, datetime(2026, 12, 6, tzinfo=UTC), location=GeoPoint(lat, lon))
+                  for i, (lat, lon) in enumerate(STOPS)]
+        ids = order_store.upsert_orders(conn, orders).ids
+        for order in orders:
+            shipment_store.create_shipment(conn, Shipment(order_id=ids[order.order_ref], carrier="own_fleet"))
+        conn.execute("UPDATE orders SET delivery_date = '2026-12-07'")
+    build_area(HELSINKI, store.path.parent / "areas" / "helsinki", parts=("roads",))
+    store.set_setting(SETTING, "helsinki")
+    return store
+
+
+def test_a_day_in_the_area_is_planned_and_timed_on_its_streets(helsinki_day):
+    service = RoutingService(helsinki_day, clock=MORNING)
+
+    day = service.load_day("2026-12-07")
+
+    assert day.problem.matrix.source == "road" and day.warning == ""
+    places = [d.place for d in day.problem.depots] + [s.place for s in day.problem.stops]
+    line = OfflineMatrixProvider().matrix(places, (8, 16))
+    assert np.array(day.problem.matrix.distance).tolist() != line.distance  # streets, not the straight line
+    plan, _ = solve(service.problem_with_locks(day, day.plan, day.locked), SolveOptions(seconds=1.0))
+    assert sum(len(r) for r in plan.routes) == len(STOPS)
+
+    # The run sheet's first arrival is the van's start plus the drive to that stop on the streets.
+    evaluation = service.evaluate(day, plan)
+    sheet = run_sheets(day, plan, evaluation)[0]
+    first = plan.routes[0][0]
+    drive = day.problem.matrix.duration[0][1 + first]
+    assert sheet.rows[0][1] == f"{day.local(8 * 3600 + drive):%H:%M}"
+    service.save_plan(day, plan)
+    arrivals = helsinki_day.query("SELECT planned_arrival FROM stops WHERE sequence = 1")
+    assert arrivals[0][0] == (datetime(2026, 12, 7, 6, 0, tzinfo=UTC) + timedelta(seconds=drive)).isoformat()
+
+
+def test_the_shops_own_speed_profile_sets_the_days_times(helsinki_day):
+    service = RoutingService(helsinki_day, clock=MORNING)
+    usual = service.load_day("2026-12-07").problem.matrix
+
+    save_speed_profile(helsinki_day, SpeedProfile().with_rush(0.3))
+    slower = service.load_day("2026-12-07").problem.matrix
+
+    assert slower.distance == usual.distance
+    assert all(s > u for s_row, u_row in zip(slower.duration, usual.duration) for s, u in zip(s_row, u_row) if u)
+
+
+def test_the_what_if_compares_the_plan_on_straight_lines_and_on_the_streets(helsinki_day):
+    service = RoutingService(helsinki_day, clock=MORNING)
+    day = service.load_day("2026-12-07")
+    plan, _ = solve(service.problem_with_locks(day, day.plan, day.locked), SolveOptions(seconds=1.0))
+
+    comparison = service.compare_travel(day, plan)
+
+    assert comparison.streets.source == "road" and comparison.straight_line.source == "offline"
+    assert comparison.streets.distance_m == service.evaluate(day, plan).distance
+    assert comparison.straight_line.distance_m != comparison.streets.distance_m
+    assert comparison.streets.driving_s > 0 and comparison.straight_line.driving_s > 0
+    assert comparison.text().startswith("On the streets: ")
+
+
+def test_without_an_area_the_day_is_planned_on_straight_lines_and_the_what_if_says_why(store):
+    store.set_setting("shop.timezone", "UTC")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO depots(name, lat, lon) VALUES ('Shop', 60.17, 24.94)")
+        conn.execute("INSERT INTO vehicles(name, capacity_parcels, capacity_weight_g, shift_start, shift_end) "
+                     "VALUES ('Van A', 40, 400000, '08:00', '16:00')")
+    service = RoutingService(store, clock=MORNING)
+    day = service.load_day("2026-12-07")
+
+    assert day.problem.matrix.source == "offline"
+    with pytest.raises(LookupError, match="Build the shop's area"):
+        service.compare_travel(day, day.plan)
+
+
+def test_stops_outside_the_area_are_planned_on_straight_lines_with_a_warning(helsinki_day):
+    with helsinki_day.transaction() as conn:
+        conn.execute("UPDATE orders SET lat = 60.45, lon = 22.27 WHERE order_ref = '#H3'")  # Turku
+    service = RoutingService(helsinki_day, clock=MORNING)
+
+    day = service.load_day("2026-12-07")
+
+    assert day.problem.matrix.source == "offline"
+    assert "outside the area of the street map (Helsinki.osm.pbf)" in day.warning
+    assert "straight-line estimates" in day.warning
