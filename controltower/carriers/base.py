@@ -187,6 +187,8 @@ class AdapterConfig:
     base_url: str = ""  # empty = the adapter's production default; tests point it at 127.0.0.1
     timeout_s: float = DEFAULT_TIMEOUT_S
     name: str = ""  # the account's name for messages ("Zippy Couriers"); empty = the adapter's own name
+    # The shop's zone (IANA name): where a carrier's local time with no place is read (carriers.local_time).
+    local_zone: str = ""
 
     def credential(self, name: str) -> str:
         value = self.credentials.get(name, "")

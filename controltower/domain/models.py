@@ -27,7 +27,8 @@ class DeliveryOption(StrEnum):
 class GeoPrecision(StrEnum):
     """How exactly a position is known, best first."""
 
-    ROOFTOP = "rooftop"
+    ROOFTOP = "rooftop"  # the house itself
+    INTERPOLATED = "interpolated"  # between known house numbers of its street
     STREET = "street"
     POSTCODE = "postcode"
     CITY = "city"

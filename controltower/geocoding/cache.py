@@ -70,3 +70,9 @@ class CachedGeocoder:
             "ON CONFLICT(address_key) DO UPDATE SET lat=excluded.lat, lon=excluded.lon, precision=excluded.precision, "
             "confidence=excluded.confidence, provider=excluded.provider, created_at=excluded.created_at", self.pending)
         self.pending = []
+
+
+def forget_approximate(conn) -> int:
+    """Forget remembered misses and postcode- or town-level answers (inside the caller's transaction): a better
+    offline source (the shop's new area package) answers those addresses again. Returns how many were forgotten."""
+    return conn.execute("DELETE FROM geocode_cache WHERE precision IN ('unknown', 'postcode', 'city')").rowcount

@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 
+from ..area.package import shop_package
 from ..domain import Address
 from ..domain.geo import km_too_far
 from ..store.orders import set_positions
+from .area import AreaAddressGeocoder
 from .base import Geocoder
 from .cache import CachedGeocoder
 from .nominatim import NominatimGeocoder
@@ -33,11 +35,16 @@ class GeocodeReport:
 
 
 def build_geocoder(db) -> CachedGeocoder:
-    """The providers the user chose in settings (`geocoding.nominatim_url`), with the offline postcodes last."""
+    """The providers the user chose in settings (`geocoding.nominatim_url`), then the offline ones: the shop's area
+    package (house level) when it has one, the postcode centroids last."""
     providers: list[Geocoder] = []
     url = db.get_setting("geocoding.nominatim_url")
     if url:
         providers.append(NominatimGeocoder(url, email=db.get_setting("geocoding.contact_email", "") or ""))
+    area = shop_package(db)
+    addresses = area.part_path("addresses") if area is not None else None
+    if addresses is not None:
+        providers.append(AreaAddressGeocoder(addresses))
     providers.append(OfflinePostcodeGeocoder())
     return CachedGeocoder(db, providers)
 

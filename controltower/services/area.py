@@ -53,8 +53,14 @@ class AreaService:
         return installed(self.data_dir)
 
     def use(self, package: AreaPackage | None) -> None:
-        """Make a built package the shop's area (None: no area)."""
-        self.db.set_setting(SETTING, package.slug if package is not None else "")
+        """Make a built package the shop's area (None: no area). Addresses placed only roughly so far (postcode,
+        town, not found) are looked up again next time: the area may know their houses."""
+        from ..geocoding.cache import forget_approximate
+        from ..store import settings
+
+        with self.db.transaction() as conn:
+            settings.put(conn, {SETTING: package.slug if package is not None else ""})
+            forget_approximate(conn)
 
     @property
     def building(self) -> bool:

@@ -38,6 +38,10 @@ OWNERS: dict[str, str] = {
     "tile_freshness": "controltower.maps.tiles",
     "metadata": "controltower.maps.tiles",
     "schema_migrations": MIGRATIONS,
+    "address_points": "controltower.area.address_build",  # the area package's addresses.db, not the store
+    "address_streets": "controltower.area.address_build",
+    "address_postcodes": "controltower.area.address_build",
+    "address_meta": "controltower.area.address_build",
     "rating_consents": "controltower.control.ratings.store",
     "rating_requests": "controltower.control.ratings.store",
     "ratings": "controltower.control.ratings.store",

@@ -5,6 +5,8 @@ from `enabled_adapters` (the sync child's factory: `controltower.sync.accounts:e
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..carriers import accounts as described
 from ..carriers import registry
 from ..carriers.accounts import Account, check_connection  # noqa: F401  (the settings dialog's one door)
@@ -12,6 +14,7 @@ from ..carriers.base import AdapterConfig, CarrierAdapter
 from ..domain.models import CarrierKind
 from ..store import carrier_accounts, secrets
 from ..store.carrier_accounts import StoredAccount
+from ..store.shop_clock import shop_zone_name
 from ..store.secrets import SecretStoreError  # noqa: F401  (what save_account raises when the keychain is shut)
 
 BUILT_IN_KINDS = (CarrierKind.OWN_FLEET.value, CarrierKind.PICKUP.value)  # priced in the store, no network
@@ -62,8 +65,9 @@ def adapter_config(db, code: str, typed: dict[str, str] | None = None, settings:
     except secrets.SecretStoreError:
         keys = {}  # the adapter then says which key is missing
     keys.update({name: value.strip() for name, value in (typed or {}).items() if value and value.strip()})
-    return described.adapter_config(code, account.title, account.fields, keys,
-                                    account.settings if settings is None else settings)
+    config = described.adapter_config(code, account.title, account.fields, keys,
+                                      account.settings if settings is None else settings)
+    return replace(config, local_zone=shop_zone_name(db.reader()))
 
 
 def enabled_adapters(db, *, skip_kinds: tuple[str, ...] = BUILT_IN_KINDS) -> dict[str, CarrierAdapter]:

@@ -12,6 +12,7 @@ from ..base import (
     CredentialField, RateLimit, Label, NotSupported, ProofOfDelivery, ServiceUnavailable, ShipmentRequest,
 )
 from ..http import CarrierHttp, reading_response
+from ..local_time import zone_named
 from ..lookup import LookupBeforeRetry
 from . import parse, requests
 
@@ -30,6 +31,7 @@ class EasyPostAdapter(LookupBeforeRetry):
 
     def __init__(self, config: AdapterConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__(config)
+        self.local_zone = zone_named(config.local_zone)
         self.http = CarrierHttp(self.code, config.base_url or BASE_URL, name=self.name, timeout_s=config.timeout_s,
                                 auth_headers=self._auth, error_parser=parse.error_info, classify=parse.classify,
                                 transport=transport)
@@ -57,7 +59,7 @@ class EasyPostAdapter(LookupBeforeRetry):
             shipment = await self.http.request("GET", f"/shipments/{shipment_id}")
             if parse.is_purchased(shipment):  # an earlier attempt bought it: never buy twice
                 with reading_response(self.code):
-                    return parse.booking(shipment, request.our_reference, carrier=self.code)
+                    return parse.booking(shipment, request.our_reference, carrier=self.code, local_zone=self.local_zone)
         else:
             shipment = await self.http.request("POST", "/shipments", write=False,
                                                json_body=requests.create_shipment(request, is_return=is_return))
@@ -75,7 +77,7 @@ class EasyPostAdapter(LookupBeforeRetry):
                 raise
             bought = await self.http.request("GET", f"/shipments/{shipment_id}")  # bought by an earlier attempt
         with reading_response(self.code, write=True):
-            return parse.booking(bought, request.our_reference, carrier=self.code)
+            return parse.booking(bought, request.our_reference, carrier=self.code, local_zone=self.local_zone)
 
     async def find_booking_by_reference(self, our_reference: str) -> Booking | None:
         """The purchased shipment carrying our reference, scanning recent purchases newest first."""
@@ -86,7 +88,7 @@ class EasyPostAdapter(LookupBeforeRetry):
                 shipments = page["shipments"]
                 for shipment in shipments:
                     if shipment.get("reference") == our_reference and parse.is_purchased(shipment):
-                        return parse.booking(shipment, our_reference, carrier=self.code)
+                        return parse.booking(shipment, our_reference, carrier=self.code, local_zone=self.local_zone)
             if not page.get("has_more") or not shipments:
                 return None
             params["before_id"] = shipments[-1]["id"]

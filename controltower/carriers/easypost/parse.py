@@ -1,11 +1,14 @@
 """EasyPost's JSON -> our Quotes, Bookings, TrackingEvents and typed errors."""
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
+
 from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
+from ..local_time import wall_clock, zone_of_place, zone_of_text
 from ..status import map_status
-from ..units import decimal_money, parse_estimate, parse_time, transit_days
+from ..units import decimal_money, parse_estimate, transit_days
 
 CODE = "easypost"
 S = ShipmentStatus
@@ -116,11 +119,11 @@ def label(shipment: dict) -> Label | None:
     return Label(format=str(postage.get("label_file_type") or "PDF").split("/")[-1].upper(), url=url)
 
 
-def booking(shipment: dict, our_reference: str, carrier: str = CODE) -> Booking:
+def booking(shipment: dict, our_reference: str, carrier: str = CODE, local_zone: tzinfo | None = None) -> Booking:
     rate = shipment.get("selected_rate") or {}
     tracker = shipment.get("tracker") or {}
     status = shipment.get("status") or tracker.get("status") or "pre_transit"
-    moment, day = parse_estimate(tracker.get("est_delivery_date"))
+    moment, day = delivery_estimate(tracker, local_zone)
     return Booking(
         carrier=carrier, our_reference=shipment.get("reference") or our_reference, external_id=shipment["id"],
         tracking_number=shipment.get("tracking_code") or "",
@@ -132,14 +135,35 @@ def booking(shipment: dict, our_reference: str, carrier: str = CODE) -> Booking:
     )
 
 
+def delivery_estimate(tracker: dict, local_zone: tzinfo | None = None) -> tuple[datetime | None, date | None]:
+    """The tracker's delivery estimate as (moment, None) or (None, day). A time of day in `est_delivery_date` is the
+    clock where the parcel arrives, though labelled "Z" (a FedEx First Overnight 08:30 is 08:30 there, not 00:30 in
+    Los Angeles): read in the zone of `carrier_detail.destination_location`, else `local_zone` (the shop's); the
+    carrier_detail's `est_delivery_date_local` / `est_delivery_time_local` say it outright when present."""
+    detail = tracker.get("carrier_detail") or {}
+    zone = zone_of_text(detail.get("destination_location")) or local_zone
+    local_day, local_time = detail.get("est_delivery_date_local"), detail.get("est_delivery_time_local")
+    if local_day and local_time and zone is not None:
+        return wall_clock(f"{local_day}T{local_time}", zone), None
+    if local_day and not local_time:
+        return parse_estimate(str(local_day)[:10])
+    moment, day = parse_estimate(tracker.get("est_delivery_date"))
+    if moment is not None:
+        moment = wall_clock(tracker.get("est_delivery_date"), zone)
+    return moment, day
+
+
 def tracking_events(shipment: dict, carrier: str = CODE) -> list[TrackingEvent]:
+    """Each tracking detail as an event. Its `datetime` is the clock at its `tracking_location` when that names a
+    state or country (EasyPost gives it in that place's zone, still labelled "Z"), and UTC when the location is
+    empty (as EasyPost documents); an explicit non-zero offset is trusted."""
     tracker = shipment.get("tracker") or {}
     tracking_number = shipment.get("tracking_code") or tracker.get("tracking_code") or ""
     events = []
     for detail in tracker.get("tracking_details") or []:
         where = detail.get("tracking_location") or {}
         place = ", ".join(str(where[k]) for k in ("city", "state", "zip", "country") if where.get(k))
-        when = parse_time(detail["datetime"])
+        when = wall_clock(detail["datetime"], zone_of_place(where.get("state"), where.get("country")))
         if when is None:
             raise ValueError(f"tracking detail without a time: {detail!r}")
         raw_code = detail.get("status") or ""

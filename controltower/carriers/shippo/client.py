@@ -12,6 +12,7 @@ from ..base import (
     CredentialField, RateLimit, Label, ServiceUnavailable, ShipmentRequest, UnknownOutcome,
 )
 from ..http import CarrierHttp, reading_response
+from ..local_time import zone_named
 from ..lookup import LookupBeforeRetry
 from . import parse, requests
 
@@ -110,7 +111,7 @@ class ShippoAdapter(LookupBeforeRetry):
         _, carrier, number = requests.split_booking_ref(tracking_ref)
         track = await self.http.request("GET", f"/tracks/{carrier}/{number}")
         with reading_response(self.code):
-            return parse.tracking_events(track, carrier=self.code)
+            return parse.tracking_events(track, carrier=self.code, local_zone=zone_named(self.config.local_zone))
 
     async def label(self, tracking_ref: str) -> Label:
         transaction_id, _, _ = requests.split_booking_ref(tracking_ref)

@@ -1,9 +1,12 @@
 """Shippo's JSON -> our Quotes, Bookings, TrackingEvents and typed errors."""
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from ...domain import Quote, ShipmentStatus, TrackingEvent
 from ..base import BadAddress, Booking, CancelResult, CarrierError, Label, RateLimited, RequestRejected, ServiceUnavailable
 from ..http import ErrorInfo
+from ..local_time import wall_clock, zone_of_place
 from ..status import map_status
 from ..units import decimal_money, parse_estimate, parse_time, time_of_day, transit_days
 from .requests import booking_ref, carrier_token
@@ -120,7 +123,11 @@ def booking(transaction: dict, rate: dict, our_reference: str, carrier: str = CO
     )
 
 
-def tracking_events(track: dict, carrier: str = CODE) -> list[TrackingEvent]:
+def tracking_events(track: dict, carrier: str = CODE, local_zone: tzinfo | None = None) -> list[TrackingEvent]:
+    """Each status as an event. A `status_date` is the clock where the scan happened, though labelled "Z": read
+    in the zone of the entry's `location` (its state or country), else in `local_zone` (the shop's: a local
+    delivery's scans are near the shop), else as UTC. `object_created` / `object_updated` are Shippo's own UTC
+    record times, not the scan's."""
     tracking_number = track.get("tracking_number") or ""
     history = list(track.get("tracking_history") or [])
     current = track.get("tracking_status")
@@ -130,10 +137,10 @@ def tracking_events(track: dict, carrier: str = CODE) -> list[TrackingEvent]:
         history.append(current)
     events = []
     for entry in history:
-        when = parse_time(entry.get("status_date"))
+        where = entry.get("location") or {}
+        when = wall_clock(entry.get("status_date"), zone_of_place(where.get("state"), where.get("country")) or local_zone)
         if when is None:
             raise ValueError(f"tracking entry without a date: {entry!r}")
-        where = entry.get("location") or {}
         substatus = (entry.get("substatus") or {}).get("code") or ""
         status = entry["status"]
         events.append(TrackingEvent(

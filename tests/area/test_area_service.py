@@ -1,0 +1,119 @@
+"""The shop's area is built in a child process from the app's AreaService: progress on the hub, a package with its
+manifest, remembered in the shop's settings; a bad file is refused at once, a cancelled build changes nothing."""
+import json
+import threading
+
+import pytest
+
+from controltower.kernel.events import EventHub
+from controltower.services.area import AreaBusy, AreaFileError, AreaService
+from controltower.store import Database
+
+
+@pytest.fixture
+def area(tmp_path):
+    db = Database(tmp_path / "store.db")
+    yield AreaService(db, EventHub(), tmp_path)
+    db.close()
+
+
+def collect(hub: EventHub):
+    events, ended = [], threading.Event()
+
+    def on_event(topic, payload):
+        events.append((topic, payload))
+        if topic in ("area.built", "area.failed", "area.cancelled"):
+            ended.set()
+
+    hub.subscribe("*", on_event)
+    return events, ended
+
+
+def test_a_build_in_a_child_process_makes_the_package_and_the_shop_uses_it(area, helsinki, tmp_path):
+    events, ended = collect(area.hub)
+    assert area.current() is None
+
+    folder = area.start_build(helsinki, parts=("addresses",))
+
+    assert ended.wait(120), events
+    topics = [topic for topic, _payload in events]
+    assert topics[-1] == "area.built" and "area.progress" in topics
+    assert folder == tmp_path / "areas" / "helsinki"
+    manifest = json.loads((folder / "area.json").read_text(encoding="utf-8"))
+    assert manifest["source"] == {"file": "Helsinki.osm.pbf", "size_bytes": 685_110}
+    assert manifest["bbox"] == pytest.approx([24.9351762, 60.164155, 24.9534145, 60.179113])
+    assert "OpenStreetMap contributors" in manifest["attribution"]
+    assert set(manifest["parts"]) == {"addresses"}
+    package = area.current()
+    assert package.folder == folder and package.name == "Helsinki"
+    assert package.part_path("addresses") == folder / "addresses.db"
+    assert package.part_path("roads") is None
+    assert area.db.get_setting("area.package") == "helsinki"
+    assert not (tmp_path / "areas" / "helsinki.building").exists()
+
+
+def test_a_foreign_file_is_refused_before_any_build_starts(area, tmp_path):
+    table = tmp_path / "orders.osm.pbf"
+    table.write_text("order_ref,street\nA1,Mannerheimintie 5\n", encoding="utf-8")
+
+    with pytest.raises(AreaFileError, match="not an OpenStreetMap extract"):
+        area.start_build(table)
+    assert not area.building and area.current() is None
+
+
+def test_a_broken_file_found_in_the_child_is_reported_and_changes_nothing(area, helsinki, tmp_path):
+    half = tmp_path / "cut.osm.pbf"
+    half.write_bytes(helsinki.read_bytes()[:300_000])
+    events, ended = collect(area.hub)
+
+    area.start_build(half)
+
+    assert ended.wait(120)
+    topic, payload = events[-1]
+    assert topic == "area.failed"
+    assert "damaged or incomplete" in payload["message"] and "Geofabrik" in payload["advice"]
+    assert area.current() is None and not (tmp_path / "areas" / "cut").exists()
+
+
+def test_a_cancelled_build_leaves_the_current_package(area, helsinki, tmp_path):
+    events, ended = collect(area.hub)
+    area.start_build(helsinki, parts=("addresses",))
+    assert ended.wait(120)
+    built = (tmp_path / "areas" / "helsinki" / "area.json").read_text(encoding="utf-8")
+    events.clear()
+    ended.clear()
+
+    area.start_build(helsinki, parts=("addresses",))
+    with pytest.raises(AreaBusy):
+        area.start_build(helsinki)
+    area.cancel()
+
+    assert ended.wait(30)
+    assert events[-1][0] == "area.cancelled" and not area.building
+    assert (tmp_path / "areas" / "helsinki" / "area.json").read_text(encoding="utf-8") == built
+    assert not (tmp_path / "areas" / "helsinki.building").exists()
+    assert area.current().slug == "helsinki"
+
+
+def test_the_shops_area_places_addresses_at_their_house_before_the_postcode_centres(area, helsinki, tmp_path):
+    """Addresses in Helsinki land on their houses once the area is built; the postcode fallback stays for the rest."""
+    import asyncio
+
+    from controltower.domain import Address, GeoPrecision
+    from controltower.geocoding import build_geocoder
+
+    typed = Address("annank. 13", "Helsinki", "00120", "FI")
+    before = asyncio.run(build_geocoder(area.db).geocode(typed))
+    assert before is None  # Finland is not in the bundled postcodes; the miss is remembered in the store's cache
+
+    events, ended = collect(area.hub)
+    area.start_build(helsinki, parts=("addresses",))
+    assert ended.wait(120)
+    geocoder = build_geocoder(area.db)
+    after = asyncio.run(geocoder.geocode(typed))
+    elsewhere = asyncio.run(geocoder.geocode(Address("Hauptstraße 5", "Berlin", "10115", "DE")))
+
+    assert [provider.name for provider in geocoder.providers] == ["area", "offline"]
+    assert after.precision == GeoPrecision.ROOFTOP  # the remembered miss was forgotten when the area came
+    assert (after.lat, after.lon) == pytest.approx((60.16469, 24.94023), abs=1e-4)
+    assert elsewhere.precision == GeoPrecision.POSTCODE  # outside the area: the bundled postcode centres
