@@ -245,6 +245,9 @@ class RoutesView(QWidget):
         for i, v in enumerate(day.vehicles):
             self._what_if_choices.append(("longer_shift", i))
             self.what_if_combo.addItem(f"{v.name}'s shift 1 hour longer")
+        if day.problem.matrix.source == "road":  # the shop's streets: how far off the straight-line estimate is
+            self._what_if_choices.append(("travel", 0))
+            self.what_if_combo.addItem("Streets vs straight lines")
         messages = [day.warning] if day.warning else []
         if day.dispatched:
             messages.append("This day is dispatched: changes you save go to the drivers' next run sheets.")
@@ -401,6 +404,9 @@ class RoutesView(QWidget):
         day, plan, locked, before = self.day, self.plan, frozenset(self.locked), self.evaluation
         self.what_if_button.setEnabled(False)
         self.what_if_label.setText("Working out what that would change…")
+        if change == "travel":
+            run_in_thread(lambda: self.service.compare_travel(day, plan), self._travel_compared, self._failed)
+            return
         run_in_thread(lambda: self.service.start_what_if(day, plan, locked, change, vehicle, seconds=seconds),
                       lambda started: self._what_if_started(started, before), self._failed)
 
@@ -408,6 +414,10 @@ class RoutesView(QWidget):
         session, label = started
         self._what_if = (session, label, before)
         self._what_if_timer.start()
+
+    def _travel_compared(self, comparison) -> None:
+        self.what_if_button.setEnabled(True)
+        self.what_if_label.setText(comparison.text())
 
     def _poll_what_if(self) -> None:
         session, label, before = self._what_if
