@@ -56,7 +56,9 @@ def make_report(conn: sqlite3.Connection, now: datetime, horizon_days: int = 28)
     for zone in history.zones():
         zone_key = SeriesKey(zone)
         counts = history.series(zone_key)
-        if float(np.mean(counts[-SHARE_DAYS:])) >= MODEL_ZONE_FROM:
+        if np.array_equal(counts, total):
+            chosen_zone = chosen_total  # the shop's one zone: its forecast is the total's
+        elif float(np.mean(counts[-SHARE_DAYS:])) >= MODEL_ZONE_FROM:
             chosen_zone = forecast_series(counts, history.first, calendar, horizon_days)
         else:
             chosen_zone = _split(chosen_total, total, counts, "all orders")

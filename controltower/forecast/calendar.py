@@ -94,40 +94,62 @@ def baseline(counts: np.ndarray, index: int, special: np.ndarray) -> float | Non
     return float(np.mean(values)) if len(values) >= 2 else None
 
 
-def measure_lifts(events: list[CalendarEvent], first: date, counts: np.ndarray) -> list[CalendarEvent]:
-    """Each event with the lift its name had the last time it fell inside the history (counts from `first`).
+def _runs(days: list[date]) -> list[list[date]]:
+    """Days of one event grouped into occurrences: a gap of more than three days starts a new one."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and (day - runs[-1][-1]).days <= 3:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
-    A lift is orders that day over a normal such day; a week-long event's lift is the mean over its days. An event
-    whose last lift was below 0.1 means the shop was closed: it is marked closed."""
+
+def measure_lifts(events: list[CalendarEvent], first: date, counts: np.ndarray) -> list[CalendarEvent]:
+    """Each event with the lift its name had the last time it happened inside the history (counts from `first`).
+
+    A lift is orders that day over a normal such day; an occurrence spanning days (a run-up week) gives the mean
+    over its days, and a day takes the lift of the occurrence before its own. An event whose last lift was below 0.1
+    means the shop was closed: it is marked closed."""
     special = np.zeros(len(counts), dtype=bool)
     for event in events:
         index = (event.day - first).days
         if 0 <= index < len(counts):
             special[index] = True
-    ratios: dict[str, dict[int, list[float]]] = {}  # name -> year -> ratios
+    by_name: dict[str, list[date]] = {}
     for event in events:
-        index = (event.day - first).days
-        if not 0 <= index < len(counts):
-            continue
-        normal = baseline(counts, index, special)
-        if normal is not None and normal > 0:
-            ratios.setdefault(event.name, {}).setdefault(event.day.year, []).append(counts[index] / normal)
-    measured: list[CalendarEvent] = []
+        by_name.setdefault(event.name, []).append(event.day)
+    lift_of: dict[tuple[str, date], tuple[float, date]] = {}  # (name, day) -> (lift, last day seen)
+    for name, days in by_name.items():
+        previous: tuple[float, date] | None = None
+        for run in _runs(days):
+            if previous is not None:
+                for day in run:
+                    lift_of[(name, day)] = previous
+            ratios = []
+            for day in run:
+                index = (day - first).days
+                normal = baseline(counts, index, special) if 0 <= index < len(counts) else None
+                if normal:
+                    ratios.append(counts[index] / normal)
+            if ratios:
+                previous = (float(np.mean(ratios)), run[-1])
+    measured = []
     for event in events:
-        years = ratios.get(event.name, {})
-        earlier = [year for year in years if year < event.day.year]
-        if not earlier:
+        found = lift_of.get((event.name, event.day))
+        if found is None:
             measured.append(event)
-            continue
-        last = max(earlier)
-        lift = float(np.mean(years[last]))
-        last_day = max(e.day for e in events if e.name == event.name and e.day.year == last)
-        measured.append(replace(event, lift=round(lift, 3), last_seen=last_day, closed=event.closed or lift < 0.1))
+        else:
+            lift, seen = found
+            measured.append(replace(event, lift=round(lift, 3), last_seen=seen, closed=event.closed or lift < 0.1))
     return measured
 
 
 def note_for(events: list[CalendarEvent]) -> str:
     """What the forecast area says about a day's events ('Closed: Christmas Day', "Valentine's Day: +62 % last time")."""
+    closed = [event for event in events if event.closed]
+    if closed:  # a closed day is only that: what else falls on it doesn't matter
+        events = closed
     parts = []
     for event in events:
         if event.closed:

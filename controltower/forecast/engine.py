@@ -122,11 +122,12 @@ def ets(y: np.ndarray, first: date, calendar: Calendar, horizon: int) -> np.ndar
         if calendar.special(d):
             same = [clean[j] for j in range(i - 7, max(i - 36, -1), -7) if j >= 0 and not calendar.special(days[j])]
             clean[i] = float(np.mean(same)) if same else clean[i]
-    history = clean[-min(n, 3 * YEAR_DAYS):] + 1.0  # multiplicative seasonality needs positive values
+    history = clean[-min(n, 2 * YEAR_DAYS):] + 1.0  # multiplicative seasonality needs positive values
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ExponentialSmoothing(history, trend="add", damped_trend=True, seasonal="mul",
-                                     seasonal_periods=SEASON, initialization_method="estimated").fit()
+        # Heuristic start values and a local optimiser: 0.03-0.1 s a fit instead of 1-6 s (every backtest window refits).
+        model = ExponentialSmoothing(history, trend="add", damped_trend=True, seasonal="mul", seasonal_periods=SEASON,
+                                     initialization_method="heuristic").fit(use_brute=False)
         forecast = np.asarray(model.forecast(horizon)) - 1.0
     future = [first + timedelta(days=n + h) for h in range(horizon)]
     lifts = np.array([0.0 if d in calendar.closed else calendar.lifts.get(d, 1.0) for d in future])
