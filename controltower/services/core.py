@@ -67,7 +67,7 @@ class ControlTower:
         self.data_dir = data_dir or db.path.parent
         self.clock = self.options.clock
         self.jobs = JobRunner(self.hub)
-        self._dispatch = self._routing = None
+        self._dispatch = self._routing = self._forecast = None
         self.sync = None  # the running sync engine (DemoSync in demo mode), once started
         self._exception_engine = None
         self._build_services()
@@ -108,7 +108,6 @@ class ControlTower:
         from .backups import BackupService
         from .deliveries import DeliveryService
         from .exports import ExportService
-        from .forecast import ForecastService
         from .imports import ImportService
         from .map import MapService
         from .notifications import NotificationService
@@ -133,7 +132,6 @@ class ControlTower:
         self.exports = ExportService(db, hub)
         self.shops = ShopsService(db, on_change=self._shop_changed)
         self.setup = SetupService(db, hub)
-        self.forecast = ForecastService(db, hub, clock=self.clock)  # demand forecast; refresh() is heavy (issue 21)
         self.area = AreaService(db, hub, self.data_dir)  # the shop's offline area: basemap, addresses, roads
         from ..api.tokens import ApiTokens
         from ..api.webhooks import WebhookService
@@ -170,6 +168,16 @@ class ControlTower:
         return self._routing
 
     # ------------------------------------------------------------------ background work
+    @property
+    def forecast(self):
+        """The demand forecast (issue 21), made when first used: it loads numpy and the holiday calendar.
+        latest() is a cheap read; refresh() is heavy, run it in a worker or child process."""
+        if self._forecast is None:
+            from .forecast import ForecastService
+
+            self._forecast = ForecastService(self.db, self.hub, clock=self.clock)
+        return self._forecast
+
     def start(self) -> None:
         """Start every background job on the running asyncio loop (again after `stop()`, with the same jobs)."""
         if not self.jobs.names():
