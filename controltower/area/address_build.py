@@ -28,7 +28,9 @@ _STREET_CELL = 0.05  # degrees: a street name's stretches are kept apart per cel
 
 
 @dataclass
-class _Found:
+class FoundAddress:
+    """One OSM object carrying an address: a point, or a building at its centre."""
+
     street: str
     housenumber: str
     postcode: str
@@ -68,11 +70,11 @@ def _clean_street(name: str) -> str:
     return " ".join(words)
 
 
-def _read(pbf_path: Path, progress: Progress | None) -> tuple[list[_Found], dict[str, list[tuple[float, float]]]]:
+def read_addresses(pbf_path: Path, progress: Progress | None = None) -> tuple[list[FoundAddress], dict[str, list[tuple[float, float]]]]:
     """Every object with a house number, and the nodes of every named street, in one pass (plus osmium's area pass)."""
     import osmium
 
-    found: list[_Found] = []
+    found: list[FoundAddress] = []
     street_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
     seen = 0
     processor = osmium.FileProcessor(osmium.io.File(str(pbf_path), "pbf")).with_locations().with_areas()
@@ -99,15 +101,15 @@ def _read(pbf_path: Path, progress: Progress | None) -> tuple[list[_Found], dict
             continue
         street = _clean_street(tags["addr:street"])
         if street and house_key(tags["addr:housenumber"])[:1].isdigit():  # not 'Keskuskatu 5' (a second address)
-            found.append(_Found(street, tags["addr:housenumber"].split(",")[0].strip(), tags.get("addr:postcode", ""),
+            found.append(FoundAddress(street, tags["addr:housenumber"].split(",")[0].strip(), tags.get("addr:postcode", ""),
                                 tags.get("addr:city", ""), tags.get("addr:country", ""), *position,
                                 building=kind != "n"))
     return found, street_nodes
 
 
-def _places(found: list[_Found]) -> list[list[_Found]]:
+def _places(found: list[FoundAddress]) -> list[list[FoundAddress]]:
     """The objects of one address: same street and house number, within TOWN_KM of each other."""
-    groups: dict[tuple[str, str], list[list[_Found]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[list[FoundAddress]]] = defaultdict(list)
     for item in found:
         clusters = groups[(street_key(item.street), house_key(item.housenumber))]
         home = next((c for c in clusters if haversine_km(c[0].lat, c[0].lon, item.lat, item.lon) <= TOWN_KM), None)
@@ -123,7 +125,7 @@ def _most_common(values) -> str:
     return counted.most_common(1)[0][0] if counted else ""
 
 
-def _address_rows(found: list[_Found]) -> list[tuple]:
+def _address_rows(found: list[FoundAddress]) -> list[tuple]:
     """One row per address: the building's centre when a building carries it, else the mean of its points."""
     rows = []
     for cluster in _places(found):
@@ -167,7 +169,7 @@ def _street_rows(street_nodes: dict[str, list[tuple[float, float]]], address_row
 def build_address_index(pbf_path: str | Path, out_path: str | Path, progress: Progress | None = None) -> dict:
     """Write addresses.db for the extract; returns what it holds (version, addresses, streets, postcodes)."""
     pbf_path, out_path = Path(pbf_path), Path(out_path)
-    found, street_nodes = _read(pbf_path, progress)
+    found, street_nodes = read_addresses(pbf_path, progress)
     address_rows = _address_rows(found)
     street_rows = _street_rows(street_nodes, address_rows)
     by_postcode: dict[str, list[tuple[float, float]]] = defaultdict(list)
