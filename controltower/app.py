@@ -103,7 +103,7 @@ def run_app(argv: list[str]) -> int:
 
     setup_logging()
     prepare_qt_environment(headless=args.screenshot is not None)
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, QProcess
     from PySide6.QtWidgets import QApplication
 
     from .ui.schemes import register_schemes
@@ -177,6 +177,21 @@ def run_app(argv: list[str]) -> int:
 
     with loop:
         loop.run_until_complete(until_closed())
+    restored = _finish_restore(core)
     core.close()
     instance.release()
+    if restored:  # after the lock is released, or the new copy would find this one "already open"
+        QProcess.startDetached(sys.executable, sys.argv[1:] if getattr(sys, "frozen", False) else sys.argv)
     return result["code"]
+
+
+def _finish_restore(core) -> bool:
+    """A restore asked for while the app ran (File > Restore, the damaged-store alert) happens now, every job stopped."""
+    try:
+        kept = core.finish_pending_restore()
+    except Exception:
+        log.exception("the backup could not be restored; the store was left as it was")
+        return False
+    if kept is not None:
+        log.info("backup restored; the previous store is kept as %s", kept)
+    return kept is not None

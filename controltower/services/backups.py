@@ -65,6 +65,11 @@ class BackupService:
         if self.hub is not None:
             self.hub.publish(topic, message=str(exc))
 
+    def newest_good(self) -> BackupInfo | None:
+        """The newest backup in the folder that passes its check (older ones are tried in turn); None if none does.
+        Checking a backup reads all of it: call from a worker."""
+        return backup.newest_good(self.folder)
+
     def inspect(self, path: Path) -> BackupInfo:
         """What a backup file holds; raises RestoreRefused when it is not a store this app can restore."""
         return backup.inspect(path)

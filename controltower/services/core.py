@@ -70,6 +70,7 @@ class ControlTower:
         self._dispatch = self._routing = self._forecast = None
         self.sync = None  # the running sync engine (DemoSync in demo mode), once started
         self._exception_engine = None
+        self.pending_restore = None  # a checked backup to put in the store's place at exit (restore_at_exit)
         self._build_services()
 
     # ------------------------------------------------------------------ building
@@ -341,6 +342,19 @@ class ControlTower:
     async def stop(self) -> None:
         """Stop every background job (the sync engine last started, first stopped)."""
         await self.jobs.stop()
+
+    def restore_at_exit(self, path: Path):
+        """File > Restore and the damaged-store alert: the backup at `path` is checked now (a bad file is refused
+        before anything changes) and put in the store's place as the app exits, after every job has stopped: a job
+        writing during the swap would write into the file being set aside. The app then starts again on it."""
+        self.pending_restore = self.backups.inspect(Path(path))
+        return self.pending_restore
+
+    def finish_pending_restore(self) -> Path | None:
+        """After `stop()`: the pending backup goes in the store's place (the store closes); returns where the old
+        file was kept, or None when no restore was asked for."""
+        info, self.pending_restore = self.pending_restore, None
+        return None if info is None else self.backups.restore(info.path)
 
     def close(self) -> None:
         if self._exception_engine is not None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..store import backup
-from ..store.backup import BackupInfo, RestoreRefused
+from ..store.backup import BackupInfo
 from ..store.migrations import SchemaTooNew
 from ..store.problems import DiskFull, NoPermission, StoreDamaged, StoreOnNetworkDrive, StoreProblem, StoreReadOnly
 
@@ -38,12 +38,7 @@ class Recovery:
             return None
         if not self._looked:
             self._looked = True
-            for path in reversed(backup.backups(backup.folder_for(self.store_path))):
-                try:
-                    self._newest = backup.inspect(path)
-                    break
-                except RestoreRefused:
-                    continue
+            self._newest = backup.newest_good(backup.folder_for(self.store_path))
         return self._newest
 
     def restore(self, info: BackupInfo, *, now: datetime | None = None) -> Path:

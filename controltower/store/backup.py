@@ -164,6 +164,16 @@ def inspect(path: Path) -> BackupInfo:
     return BackupInfo(path, version, orders, last_order_at, _taken_at(path))
 
 
+def newest_good(folder: Path) -> BackupInfo | None:
+    """The newest backup in `folder` that passes its check (older ones are tried in turn); None if none does."""
+    for path in reversed(backups(folder)):
+        try:
+            return inspect(path)
+        except RestoreRefused:
+            continue
+    return None
+
+
 def restore(backup: Path, target: Path, *, now: datetime | None = None, kept_as: str = "replaced") -> Path:
     """Replace the store at `target` with `backup` after checking it; returns where the replaced file was kept
     (`<name>.<kept_as>-<stamp>.db`). A damaged store (kept_as="damaged") is moved aside with its -wal as it is,

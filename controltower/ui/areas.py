@@ -47,7 +47,7 @@ class Areas(QObject):
         self.sync_status = SyncStatusWidget(context.hub)
         self.background_work = BackgroundWorkButton(context.core.jobs, context.hub)
         self.outbox = OutboxPanel(core.outbox, context.hub)
-        self.backups = BackupActions(window, core.backups)
+        self.backups = BackupActions(window, core.backups, restore_at_exit=core.restore_at_exit)
         self.exports = ExportActions(window, core.exports, self.kpis)
 
     def _build_kpis(self, context: AppContext):

@@ -3,11 +3,11 @@ backup is a background job of the app)."""
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QProcess, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ..services.backups import BackupService, RestoreRefused
 from .store_problem import describe_backup
@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class BackupActions:
-    def __init__(self, window: QWidget, service: BackupService, keep_days: int | None = None) -> None:
-        self.window, self.service = window, service
+    def __init__(self, window: QWidget, service: BackupService, keep_days: int | None = None, *,
+                 restore_at_exit: Callable[[Path], object]) -> None:
+        self.window, self.service, self.restore_at_exit = window, service, restore_at_exit
         self.folder = service.folder
         self.keep_days = keep_days or service.keep_days()
 
@@ -56,13 +57,17 @@ class BackupActions:
         answer = QMessageBox.question(
             self.window, "Restore backup?",
             f"Replace the current store with this backup?\n\n{describe_backup(info)}\n\n"
-            "The current file is kept beside it, and Control Tower restarts.")
+            "Control Tower closes (background work is stopped first), keeps the current file beside it, and starts "
+            "again on the backup.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        kept = self.service.restore(Path(chosen))
-        log.info("restored %s; previous store kept as %s", chosen, kept)
-        QProcess.startDetached(sys.executable, sys.argv[1:] if getattr(sys, "frozen", False) else sys.argv)
-        QApplication.quit()
+        try:
+            self.restore_at_exit(info.path)
+        except RestoreRefused as exc:  # changed or removed since it was chosen
+            QMessageBox.warning(self.window, "Cannot restore this file", str(exc))
+            return
+        log.info("restoring %s as Control Tower closes", chosen)
+        self.window.close()
 
     def export_settings(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Export settings", "controltower-settings.json", "JSON (*.json)")

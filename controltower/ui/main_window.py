@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.db_label)
         for widget in self.areas.status_widgets():
             bar.addPermanentWidget(widget)
-        self.store_alerts = StoreAlerts(self, self.context.core.hub)
+        self.store_alerts = StoreAlerts(self, self.context.core.hub, self.context.core.backups,
+                                        self.context.core.restore_at_exit)
 
     # -- screenshot mode --------------------------------------------------------------------------------------------
     def when_ready(self, callback, timeout_ms: int = 30_000) -> None:
