@@ -178,9 +178,10 @@ def _same_day(settings, request, in_zone, surcharge, now_local, capacity, courie
         free = sum(capacity.left(s) for s in slots) if capacity is not None else 1
         if free > 0 and earliest < end_of_day:
             return DeliveryOffer(DeliveryOption.SAME_DAY, price, TimeWindow(earliest, end_of_day), CarrierKind.OWN_FLEET.value)
-    same_day_quotes = [q for q in courier_quotes if q.estimated_delivery and q.estimated_delivery <= end_of_day]
+    same_day_quotes = [q for q in courier_quotes if q.estimated_delivery and q.estimated_delivery <= end_of_day
+                       and settings.in_shop_currency(q.price)[0] is not None]
     if same_day_quotes:
-        best = min(same_day_quotes, key=lambda q: q.price.amount_minor)
+        best = min(same_day_quotes, key=lambda q: settings.in_shop_currency(q.price)[0].amount_minor)
         return DeliveryOffer(DeliveryOption.SAME_DAY, price, TimeWindow(earliest, max(best.estimated_delivery, earliest)),
                              best.carrier, note=f"by courier ({best.carrier})")
     reason = "our vans are full today" if in_zone else "outside our delivery zones and no courier can take it today"

@@ -377,7 +377,14 @@ def compare(order: Order, answers: Sequence[CarrierAnswer], settings: ShopSettin
         for quote in answer.quotes:
             dated = transit_eta(quote, settings, now)
             from_transit = dated is not quote and quote.delivery_day is None
-            rows.append(row_for(dated, answer.name, answer.kind.value, transit_note(quote) if from_transit else ""))
+            price, conversion = settings.in_shop_currency(quote.price)
+            if price is None:  # never compared, chosen or budget-checked as a plain number in another currency
+                rows.append(WayRow(quote.carrier, answer.name, answer.kind.value, quote.service, None, promised_by,
+                                   dated.estimated_delivery, records.get(quote.carrier, OnTimeRecord()),
+                                   error=conversion, detail=f"{quote.price}", quote=dated))
+                continue
+            notes = [note for note in (transit_note(quote) if from_transit else "", conversion) if note]
+            rows.append(row_for(replace(dated, price=price), answer.name, answer.kind.value, "; ".join(notes)))
     if pickup is not None:
         rows.append(row_for(pickup, "In-store pickup", CarrierKind.PICKUP.value))
     return sorted(rows, key=lambda r: (not r.usable, not r.keeps_promise, r.price.amount_minor if r.price else 0, r.carrier, r.service))

@@ -5,6 +5,7 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from ..domain.geo import haversine_km
@@ -77,6 +78,9 @@ class ShopSettings:
     quote_timeout_s: float = 8.0
     quote_reuse_minutes: float = 5.0  # a comparison this fresh is shown again rather than asking every carrier anew
     budget_minor: int | None = None  # most the shop wants to pay for one delivery
+    # Rates the shop set for quotes in other currencies, dated: {"EUR": {"rate": "1.085", "as_of": "2026-12-01"}}
+    # is 1 EUR = 1.085 of the shop's currency. A currency without one is never compared with the shop's.
+    exchange_rates: dict[str, dict] = field(default_factory=dict)
 
     # -- conversions -------------------------------------------------------
     @property
@@ -88,6 +92,20 @@ class ShopSettings:
 
     def money(self, minor: int) -> Money:
         return Money(int(minor), self.currency)
+
+    def in_shop_currency(self, price: Money) -> tuple[Money | None, str]:
+        """(the price in the shop's currency, a note on the conversion) or (None, why it can't be compared)."""
+        if price.currency == self.currency:
+            return price, ""
+        entry = self.exchange_rates.get(price.currency) or {}
+        try:
+            rate = Decimal(str(entry.get("rate", "")))
+        except InvalidOperation:
+            rate = Decimal(0)
+        if not rate.is_finite() or rate <= 0:
+            return None, f"quoted in {price.currency}; this shop works in {self.currency}"
+        as_of = entry.get("as_of") or "an undated rate"
+        return price.converted(rate, self.currency), f"{price} at {rate} {self.currency}/{price.currency} ({as_of})"
 
     def zone_for(self, lat: float | None, lon: float | None, postcode: str) -> Zone | None:
         distance = None if lat is None or lon is None else haversine_km(self.shop_lat, self.shop_lon, lat, lon)

@@ -73,6 +73,10 @@ class Money:
         value = (Decimal(self.amount_minor) * Decimal(str(factor))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         return Money(int(value), self.currency)
 
+    def converted(self, rate: Decimal | str, currency: str) -> "Money":
+        """This amount in `currency` at `rate` (units of `currency` for one unit of this one), rounded half up."""
+        return Money.parse(self.decimal * Decimal(str(rate)), currency)
+
     @property
     def decimal(self) -> Decimal:
         return Decimal(self.amount_minor) / (Decimal(10) ** exponent(self.currency))
