@@ -17,7 +17,7 @@ from ..domain.timeutil import to_iso, utcnow
 from ..kernel.errors import NotFound
 from ..kernel.events import EventHub
 from ..store import audit, carrier_accounts
-from ..store.orders import get_order, upsert_orders
+from ..store.orders import get_order, set_repeat_rule, upsert_orders
 from . import labels, returns
 from .allocate import Allocation, Choice, allocate
 from .booking import BookingReport, confirm
@@ -183,11 +183,20 @@ class DispatchService:
 
         return await build_geocoder(self.db).geocode(address, interactive=True)
 
-    def create_order(self, order: Order, *, actor: str = "user") -> int:
+    def create_order(self, order: Order, *, actor: str = "user", repeat_rule: str = "") -> int:
+        """Save a new order; `repeat_rule` (RFC 5545 RRULE, e.g. FREQ=WEEKLY) makes it a recurring delivery whose
+        coming occurrences the forecast counts as known demand (BadRepeatRule, before anything is saved, if unreadable)."""
+        from ..forecast.recurring import check_rule
+
+        start = order.promised_window.start if order.promised_window else order.created_at
+        rule = check_rule(repeat_rule, start) if repeat_rule else ""
         with self.db.transaction() as conn:
             result = upsert_orders(conn, [order])
             order_id = result.ids[order.order_ref.strip()]
-            audit.record(conn, "order.create", "order", order_id, after={"order_ref": order.order_ref, "option": order.delivery_option.value},
+            if rule:
+                set_repeat_rule(conn, order_id, rule)
+            after = {"order_ref": order.order_ref, "option": order.delivery_option.value}
+            audit.record(conn, "order.create", "order", order_id, after={**after, "repeats": rule} if rule else after,
                          actor=actor)
         self.hub.publish("orders.changed", ids=[order_id])
         return order_id

@@ -52,6 +52,9 @@ def make_report(conn: sqlite3.Connection, now: datetime, horizon_days: int = 28)
 
     chosen_total = forecast_series(total, history.first, calendar, horizon_days)
     total_forecast = _series(SeriesKey(), history, total, chosen_total, future, known, notes)
+    for cells in known.values():  # a zone or option known only from orders to come still gets its series
+        for cell in cells:
+            history.cells.setdefault(cell, np.zeros(history.days, dtype=np.int64))
     by_series: list[SeriesForecast] = []
     for zone in history.zones():
         zone_key = SeriesKey(zone)

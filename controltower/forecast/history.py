@@ -26,7 +26,13 @@ def write_days(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, str, int
 
 
 def zone_name(settings: ShopSettings, lat: float | None, lon: float | None, postcode: str) -> str:
-    zone = settings.zone_for(lat, lon, postcode or "")
+    """The zone an order counts in, as dispatch finds it (dispatch.options.zone_of): by position, by postcode list,
+    and an order not yet placed on the map in the shop's own postcode by the shop's position."""
+    postcode = postcode or ""
+    if (lat is None or lon is None) and postcode.strip() and (settings.shop_lat or settings.shop_lon) and \
+            postcode.replace(" ", "").upper() == settings.shop_postcode.replace(" ", "").upper():
+        lat, lon = settings.shop_lat, settings.shop_lon
+    zone = settings.zone_for(lat, lon, postcode)
     return zone.name if zone is not None else SeriesKey.OUTSIDE
 
 

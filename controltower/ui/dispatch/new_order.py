@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
     QSpinBox, QVBoxLayout,
 )
 
@@ -15,6 +15,11 @@ from ...domain import Address, DeliveryOption, GeoPoint, Money, Order
 from ...domain.geo import km_too_far
 from ...domain.timeutil import utcnow
 from ..tasks import run_in_thread
+
+
+# What a shop owner picks; each repeats on the first delivery's weekday or day of the month.
+REPEATS = (("Does not repeat", ""), ("Every week", "FREQ=WEEKLY"), ("Every 2 weeks", "FREQ=WEEKLY;INTERVAL=2"),
+           ("Every month", "FREQ=MONTHLY"))
 
 
 class NewOrderDialog(QDialog):
@@ -38,11 +43,14 @@ class NewOrderDialog(QDialog):
         self.parcels = QSpinBox(minimum=1, maximum=50, value=1)
         self.weight = QDoubleSpinBox(minimum=0, maximum=500, value=1.0, suffix=" kg", decimals=1)
         self.basket = QDoubleSpinBox(minimum=0, maximum=1_000_000, value=0, decimals=2, prefix=f"{settings.currency} ")
+        self.repeats = QComboBox()  # recurring deliveries (weekly flowers, monthly refills): an RFC 5545 repeat rule
+        for label, rule in REPEATS:
+            self.repeats.addItem(label, rule)
         form = QFormLayout()
         for label, widget in (("Order number", self.order_ref), ("Customer", self.customer), ("Phone", self.phone),
                               ("Email", self.email), ("Street", self.street), ("City", self.city), ("Postcode", self.postcode),
                               ("Position", self.position), ("Parcels", self.parcels), ("Weight", self.weight),
-                              ("Basket value", self.basket)):
+                              ("Basket value", self.basket), ("Repeats", self.repeats)):
             form.addRow(label, widget)
         self.options = QListWidget()
         self.courier_quotes = []
@@ -180,7 +188,7 @@ class NewOrderDialog(QDialog):
             return
         order = self._draft(self._request(), offer.option, offer.promised_window)
         try:
-            self.created_id = self.service.create_order(order)
+            self.created_id = self.service.create_order(order, repeat_rule=self.repeats.currentData() or "")
         except Exception as error:  # shown in the dialog, never swallowed
             self.problem.setText(f"Could not save the order: {error}")
             return
