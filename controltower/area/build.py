@@ -9,11 +9,8 @@ or cancelled build leaves the shop's current package as it was.
 """
 from __future__ import annotations
 
-import atexit
 import importlib
 import logging
-import multiprocessing
-import queue as queue_module
 import shutil
 import time
 import traceback
@@ -21,7 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..domain.timeutil import utcnow
-from .package import PART_FILES, AreaPackage
+from ..kernel.child import ChildProcess
+from .package import PART_FILES, AreaPackage, slug_for
 from .source import Progress, read_extract
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,7 @@ def build_area(pbf_path: str | Path, out_dir: str | Path, progress: Progress | N
     work.mkdir(parents=True)
     try:
         made = _build_parts(pbf_path, work, progress, parts)
-        package = AreaPackage(work, out_dir.name.replace("-", " ").title(), pbf_path.name, summary.size_bytes,
+        package = AreaPackage(work, slug_for(pbf_path).replace("-", " ").title(), pbf_path.name, summary.size_bytes,
                               summary.bbox, utcnow(), parts=made)
         package.write()
     except BaseException:
@@ -89,7 +87,7 @@ def _swap_in(work: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _run(pbf_path: str, out_dir: str, messages, parts: tuple[str, ...] | None = None) -> None:
+def _run(pbf_path: str, out_dir: str, parts: tuple[str, ...] | None, messages) -> None:
     """The child's whole work: every outcome ends as a message, never as silence."""
     from ..kernel.errors import UserFacingError
 
@@ -110,58 +108,17 @@ def _run(pbf_path: str, out_dir: str, messages, parts: tuple[str, ...] | None = 
         messages.put(("failed", f"The area build failed: {exc!r}", traceback.format_exc()))
 
 
-class AreaBuildProcess:
+class AreaBuildProcess(ChildProcess):
     """One build in a spawned child (never a fork of a process that runs Qt). Poll `messages()` or `wait()`."""
 
     def __init__(self, pbf_path: str | Path, out_dir: str | Path, parts: tuple[str, ...] | None = None) -> None:
         self.pbf_path, self.out_dir = Path(pbf_path), Path(out_dir)
-        context = multiprocessing.get_context("spawn")
-        self._queue = context.Queue()
         # A daemon: it starts no processes of its own, and it must not outlive the app.
-        self._process = context.Process(target=_run, args=(str(self.pbf_path), str(self.out_dir), self._queue, parts),
-                                        name="controltower-area-build", daemon=True)
-        self.finished = False
-
-    def start(self) -> "AreaBuildProcess":
-        self._process.start()
-        atexit.register(self.cancel)
-        return self
-
-    def messages(self) -> list[tuple]:
-        ended = not self._process.is_alive()  # asked before draining: its last message is already in the queue
-        found = []
-        while True:
-            try:
-                message = self._queue.get_nowait()
-            except queue_module.Empty:
-                break
-            found.append(message)
-            self.finished = self.finished or message[0] in ("done", "failed")
-        if ended and not self.finished:
-            self.finished = True
-            found.append(("failed", f"The area build stopped unexpectedly (exit code {self._process.exitcode}).",
-                          "Try again; the shop's current area is unchanged."))
-        return found
-
-    def wait(self, timeout: float | None = None) -> list[tuple]:
-        """Block until the build ends (scripts and tests); every message."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        found = []
-        while not self.finished:
-            found += self.messages()
-            if not self.finished:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError("area build still running")
-                time.sleep(0.05)
-        self._process.join(timeout=10)
-        atexit.unregister(self.cancel)
-        return found
+        super().__init__(_run, (str(self.pbf_path), str(self.out_dir), parts), name="controltower-area-build",
+                         daemon=True, unexpected_end="The area build stopped unexpectedly (exit code {code}).",
+                         advice="Try again; the shop's current area is unchanged.")
 
     def cancel(self) -> None:
         """End the child; its half-built folder is removed and the current package stays as it was."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=10)
-        self.finished = True
+        super().cancel()
         shutil.rmtree(self.out_dir.with_name(self.out_dir.name + ".building"), ignore_errors=True)
-        atexit.unregister(self.cancel)

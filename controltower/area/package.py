@@ -88,6 +88,32 @@ def slug_for(pbf_path: str | Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "area"
 
 
+def next_folder(data_dir: Path, pbf_path: str | Path) -> Path:
+    """A new folder for a build of this extract: 'helsinki-1', then 'helsinki-2'... A rebuild never replaces the
+    folder in use (Windows can't rename or delete files the app holds open); the old one is pruned later."""
+    slug = slug_for(pbf_path)
+    taken = [int(folder.name.rsplit("-", 1)[1]) for folder in areas_folder(data_dir).glob(f"{slug}-*")
+             if folder.name.rsplit("-", 1)[1].isdigit() and folder.name.rsplit("-", 1)[0] == slug]
+    return areas_folder(data_dir) / f"{slug}-{max(taken, default=0) + 1}"
+
+
+def prune(data_dir: Path, keep: str) -> list[str]:
+    """Remove the other builds of the package `keep`'s extract (and left-over half-built folders), as far as the
+    system allows now: a folder still open elsewhere stays until the next time. Returns the folders removed."""
+    import shutil
+
+    base = keep.rsplit("-", 1)[0]
+    removed = []
+    for folder in areas_folder(data_dir).glob(f"{base}-*"):
+        name = folder.name.split(".")[0]
+        if folder.name == keep or name.rsplit("-", 1)[0] != base or not name.rsplit("-", 1)[-1].isdigit():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.name)
+    return removed
+
+
 def installed(data_dir: Path) -> list[AreaPackage]:
     """Every readable package in the data folder, by name."""
     found = []

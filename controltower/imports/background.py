@@ -6,14 +6,12 @@ a process does not. Ending the child mid-save is safe: its open transaction is r
 """
 from __future__ import annotations
 
-import atexit
-import multiprocessing
-import queue as queue_module
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..kernel.child import ChildProcess
 from .profiles import ImportProfile
 
 
@@ -61,66 +59,18 @@ def _workers_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class ImportProcess:
+class ImportProcess(ChildProcess):
     """One import in a spawned child. Poll `messages()` from a timer: ("progress", phase, done, total),
-    then ("done", ImportReport, cpu_seconds of the child and its workers) or ("failed", message, advice)."""
+    then ("done", ImportReport, cpu_seconds of the child and its workers) or ("failed", message, advice).
+    `cancel()` ends the child and its unfinished transaction leaves the store as it was."""
 
     def __init__(self, job: ImportJob) -> None:
         self.job = job
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-        self._queue = context.Queue()
         # Not a daemon: it starts worker processes of its own for big files. It ends itself when this process
         # ends (exit_with_parent), and a normal exit of the app stops it first (atexit, before multiprocessing
         # would wait for it).
-        self._process = context.Process(target=_run, args=(job, self._queue), name="controltower-import")
-        self.finished = False
-
-    def start(self) -> "ImportProcess":
-        self._process.start()
-        atexit.register(self.cancel)
-        return self
-
-    def messages(self) -> list[tuple]:
-        found = []
-        while True:
-            try:
-                message = self._queue.get_nowait()
-            except queue_module.Empty:
-                break
-            found.append(message)
-            if message[0] in ("done", "failed"):
-                self.finished = True
-        if not found and not self.finished and not self._process.is_alive() and self._process.exitcode not in (0, None):
-            self.finished = True
-            found.append(("failed", f"The import stopped unexpectedly (exit code {self._process.exitcode}); nothing was saved.", ""))
-        return found
-
-    def cancel(self) -> None:
-        """Stop the import: the child is ended and its unfinished transaction leaves the store as it was."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=10)
-        self.finished = True
-        atexit.unregister(self.cancel)
-
-    def wait(self, timeout: float | None = None) -> list[tuple]:
-        """Block until the import ends (scripts and tests); returns every message."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        found = []
-        while not self.finished:
-            try:
-                message = self._queue.get(timeout=0.2)
-            except queue_module.Empty:
-                found += self.messages()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError("import still running")
-                continue
-            found.append(message)
-            if message[0] in ("done", "failed"):
-                self.finished = True
-        self._process.join(timeout=10)
-        atexit.unregister(self.cancel)
-        return found
+        super().__init__(_run, (job,), name="controltower-import", daemon=False,
+                         unexpected_end="The import stopped unexpectedly (exit code {code}); nothing was saved.")
 
 
 def start_import(db_path: str | Path, file_path: str | Path, profile: ImportProfile | None = None,

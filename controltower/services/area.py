@@ -5,7 +5,10 @@
     area.start_build(pbf_path)     # AreaFileError at once for a missing, empty or foreign file; AreaBusy if one runs
     area.building                  # True while a build runs
     area.cancel()                  # ends the build; the current package stays as it was
-    area.installed(); area.use(package)
+    area.installed(); area.use(package)   # use() also removes the older builds of that extract
+
+Each build goes to a new folder (<data dir>/areas/helsinki-1, -2, ...): the one in use is never replaced under the
+app's open files.
 
 The build runs in a child process (controltower.area.build). Its news arrives as hub events, published on the
 asyncio loop that called start_build (the UI's, with qasync), else on a watcher thread:
@@ -23,7 +26,7 @@ import threading
 from pathlib import Path
 
 from ..area.build import AreaBuildProcess
-from ..area.package import SETTING, AreaPackage, areas_folder, installed, shop_package, slug_for
+from ..area.package import SETTING, AreaPackage, installed, next_folder, prune, shop_package
 from ..area.source import AreaFileError, precheck
 from ..kernel.errors import UserFacingError
 from ..kernel.events import EventHub
@@ -61,6 +64,8 @@ class AreaService:
         with self.db.transaction() as conn:
             settings.put(conn, {SETTING: package.slug if package is not None else ""})
             forget_approximate(conn)
+        if package is not None:
+            prune(self.data_dir, package.slug)
 
     @property
     def building(self) -> bool:
@@ -73,7 +78,7 @@ class AreaService:
         with self._lock:
             if self.building:
                 raise AreaBusy("An area is already being built.", "Wait for it to finish, or cancel it first.")
-            out_dir = areas_folder(self.data_dir) / slug_for(pbf_path)
+            out_dir = next_folder(self.data_dir, pbf_path)
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             self._cancelled = False
             self._build = AreaBuildProcess(pbf_path, out_dir, parts).start()

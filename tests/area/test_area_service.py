@@ -38,7 +38,7 @@ def test_a_build_in_a_child_process_makes_the_package_and_the_shop_uses_it(area,
     assert ended.wait(120), events
     topics = [topic for topic, _payload in events]
     assert topics[-1] == "area.built" and "area.progress" in topics
-    assert folder == tmp_path / "areas" / "helsinki"
+    assert folder == tmp_path / "areas" / "helsinki-1"
     manifest = json.loads((folder / "area.json").read_text(encoding="utf-8"))
     assert manifest["source"] == {"file": "Helsinki.osm.pbf", "size_bytes": 685_110}
     assert manifest["bbox"] == pytest.approx([24.9351762, 60.164155, 24.9534145, 60.179113])
@@ -48,8 +48,8 @@ def test_a_build_in_a_child_process_makes_the_package_and_the_shop_uses_it(area,
     assert package.folder == folder and package.name == "Helsinki"
     assert package.part_path("addresses") == folder / "addresses.db"
     assert package.part_path("roads") is None
-    assert area.db.get_setting("area.package") == "helsinki"
-    assert not (tmp_path / "areas" / "helsinki.building").exists()
+    assert area.db.get_setting("area.package") == "helsinki-1"
+    assert [p.name for p in (tmp_path / "areas").iterdir()] == ["helsinki-1"]  # no half-built folder left
 
 
 def test_a_foreign_file_is_refused_before_any_build_starts(area, tmp_path):
@@ -72,14 +72,13 @@ def test_a_broken_file_found_in_the_child_is_reported_and_changes_nothing(area, 
     topic, payload = events[-1]
     assert topic == "area.failed"
     assert "damaged or incomplete" in payload["message"] and "Geofabrik" in payload["advice"]
-    assert area.current() is None and not (tmp_path / "areas" / "cut").exists()
+    assert area.current() is None and list((tmp_path / "areas").iterdir()) == []
 
 
 def test_a_cancelled_build_leaves_the_current_package(area, helsinki, tmp_path):
     events, ended = collect(area.hub)
     area.start_build(helsinki, parts=("addresses",))
     assert ended.wait(120)
-    built = (tmp_path / "areas" / "helsinki" / "area.json").read_text(encoding="utf-8")
     events.clear()
     ended.clear()
 
@@ -90,9 +89,20 @@ def test_a_cancelled_build_leaves_the_current_package(area, helsinki, tmp_path):
 
     assert ended.wait(30)
     assert events[-1][0] == "area.cancelled" and not area.building
-    assert (tmp_path / "areas" / "helsinki" / "area.json").read_text(encoding="utf-8") == built
-    assert not (tmp_path / "areas" / "helsinki.building").exists()
-    assert area.current().slug == "helsinki"
+    assert area.current().slug == "helsinki-1"
+    assert [p.name for p in (tmp_path / "areas").iterdir()] == ["helsinki-1"]
+
+
+def test_a_rebuild_goes_to_a_new_folder_and_the_old_build_is_removed(area, helsinki, tmp_path):
+    events, ended = collect(area.hub)
+    for _ in range(2):
+        ended.clear()
+        area.start_build(helsinki, parts=("addresses",))
+        assert ended.wait(120)
+
+    assert area.current().slug == "helsinki-2"
+    assert [p.name for p in (tmp_path / "areas").iterdir()] == ["helsinki-2"]
+    assert [package.slug for package in area.installed()] == ["helsinki-2"]
 
 
 def test_the_shops_area_places_addresses_at_their_house_before_the_postcode_centres(area, helsinki, tmp_path):
