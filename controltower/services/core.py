@@ -138,8 +138,10 @@ class ControlTower:
         from ..api.webhooks import WebhookService
 
         self.api_tokens, self.webhooks = ApiTokens(db), WebhookService(db, hub, clock=self.clock)
+        from .integrations import IntegrationsService
         from .ratings import RatingsService
 
+        self.integrations = IntegrationsService(db, self.api_tokens, self.webhooks)  # Settings > Local API, Webhooks
         self.ratings = RatingsService(db, hub, clock=self.clock)
 
     @property

@@ -1,6 +1,7 @@
 """Customers' ratings as the app uses them: consent to be asked, and reading the replies (the app's ratings job)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -10,11 +11,27 @@ from ..control.ratings import store
 from ..control.ratings.inbox import ImapConfig, ImapInbox, TwilioInbox
 from ..control.ratings.reader import RatingReader, ReadSummary
 from ..domain.timeutil import utcnow
-from ..kernel.errors import NotFound
+from ..kernel.errors import InputError, NotFound
 from ..kernel.events import EventHub
 from ..store import Database, audit
+from ..store.secrets import SecretStoreError, get_secret, set_secret
 
-__all__ = ["RatingsService", "ReadSummary"]
+__all__ = ["MailboxSettings", "RatingsService", "ReadSummary"]
+_MAILBOX_KEYS = {"host": "notify.imap.host", "port": "notify.imap.port", "security": "notify.imap.security",
+                 "username": "notify.imap.username", "folder": "notify.imap.mailbox", "ca_file": "notify.imap.ca_file"}
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """The shop's mailbox where customers' email replies arrive, read over IMAP (the password in the keychain)."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # ssl, starttls or none
+    username: str = ""
+    folder: str = "INBOX"
+    ca_file: str = ""
+    password_saved: bool = False
 
 
 class RatingsService:
@@ -39,6 +56,32 @@ class RatingsService:
 
     def has_consent(self, channel: str, recipient: str) -> bool:
         return store.has_consent(self.db.reader(), channel, recipient)
+
+    def mailbox(self) -> MailboxSettings:
+        values = {name: self.db.get_setting(key) for name, key in _MAILBOX_KEYS.items()}
+        values = {name: value for name, value in values.items() if value}
+        if "port" in values:
+            values["port"] = int(values["port"])
+        try:
+            saved = bool(get_secret("imap", "password"))
+        except SecretStoreError:
+            saved = False
+        return MailboxSettings(**values, password_saved=saved)
+
+    def save_mailbox(self, settings: MailboxSettings, *, password: str = "") -> None:
+        """Settings > Customer ratings; a typed password goes to the keychain (empty: keep the saved one)."""
+        if settings.host and not settings.username:
+            raise InputError("The mailbox needs its user name.", "Type the user name the mail server knows.")
+        if settings.security not in ("ssl", "starttls", "none"):
+            raise InputError(f"Unknown mailbox security {settings.security!r}.")
+        for name, key in _MAILBOX_KEYS.items():
+            self.db.set_setting(key, str(getattr(settings, name)))
+        if password:
+            try:
+                set_secret("imap", "password", password)
+            except SecretStoreError as exc:
+                raise InputError(f"The password was not saved: {exc}.",
+                                 "Unlock or install this computer's keychain, then save again.") from exc
 
     def inboxes(self) -> list:
         """Where replies can be read, as the shop set it up (Settings > Email and SMS); read anew at every run."""

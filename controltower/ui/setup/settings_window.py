@@ -16,7 +16,12 @@ class SettingsWindow(QDialog):
         self.pages: dict[str, SetupPage] = {}
         self.page_list = QListWidget()
         self.stack = QStackedWidget()
-        for page_class in PAGES:
+        from ..settings.local_api import LocalApiPage
+        from ..settings.ratings import RatingsPage
+        from ..settings.webhooks import WebhooksPage
+
+        # The assistant's pages, then those only Settings has (a new shop needs none of them on day one).
+        for page_class in (*PAGES, RatingsPage, LocalApiPage, WebhooksPage):
             widget = page_class(core)
             if hasattr(widget, "initializePage"):
                 widget.initializePage()
