@@ -40,6 +40,12 @@ class AreaPackage:
 
     @property
     def slug(self) -> str:
+        """The extract's short name ('helsinki' for Helsinki.osm.pbf), the same for every build of it."""
+        return slug_for(self.source_name)
+
+    @property
+    def folder_name(self) -> str:
+        """This build's folder under <data dir>/areas ('helsinki-2'): what the shop's setting remembers."""
         return self.folder.name
 
     def part_path(self, part: str) -> Path | None:

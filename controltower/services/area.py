@@ -62,10 +62,10 @@ class AreaService:
         from ..store import settings
 
         with self.db.transaction() as conn:
-            settings.put(conn, {SETTING: package.slug if package is not None else ""})
+            settings.put(conn, {SETTING: package.folder_name if package is not None else ""})
             forget_approximate(conn)
         if package is not None:
-            prune(self.data_dir, package.slug)
+            prune(self.data_dir, package.folder_name)
 
     @property
     def building(self) -> bool:

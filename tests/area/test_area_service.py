@@ -89,7 +89,7 @@ def test_a_cancelled_build_leaves_the_current_package(area, helsinki, tmp_path):
 
     assert ended.wait(30)
     assert events[-1][0] == "area.cancelled" and not area.building
-    assert area.current().slug == "helsinki-1"
+    assert area.current().folder_name == "helsinki-1"
     assert [p.name for p in (tmp_path / "areas").iterdir()] == ["helsinki-1"]
 
 
@@ -100,9 +100,9 @@ def test_a_rebuild_goes_to_a_new_folder_and_the_old_build_is_removed(area, helsi
         area.start_build(helsinki, parts=("addresses",))
         assert ended.wait(120)
 
-    assert area.current().slug == "helsinki-2"
+    assert area.current().folder_name == "helsinki-2" and area.current().slug == "helsinki"
     assert [p.name for p in (tmp_path / "areas").iterdir()] == ["helsinki-2"]
-    assert [package.slug for package in area.installed()] == ["helsinki-2"]
+    assert [package.folder_name for package in area.installed()] == ["helsinki-2"]
 
 
 def test_the_shops_area_places_addresses_at_their_house_before_the_postcode_centres(area, helsinki, tmp_path):
