@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..domain.geo import haversine_km
 from .address_text import house_key, house_number, range_members, street_key
-from .source import Progress
+from .source import Progress, estimated_objects
 
 VERSION = 1  # the file's layout; bump it when the tables change
 SCHEMA = """
@@ -71,21 +71,24 @@ def _clean_street(name: str) -> str:
 
 
 def read_addresses(pbf_path: Path, progress: Progress | None = None) -> tuple[list[FoundAddress], dict[str, list[tuple[float, float]]]]:
-    """Every object with a house number, and the nodes of every named street, in one pass (plus osmium's area pass)."""
+    """Every object with a house number, and the middle node of each named street's ways, in one pass (plus
+    osmium's own pass for multipolygons). Middle nodes only: a country's street nodes would not fit in memory."""
     import osmium
 
     found: list[FoundAddress] = []
     street_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    seen = 0
+    seen, estimate = 0, estimated_objects(pbf_path)
     processor = osmium.FileProcessor(osmium.io.File(str(pbf_path), "pbf")).with_locations().with_areas()
     for obj in processor:
         seen += 1
         if progress is not None and seen % 50_000 == 0:
-            progress("address index: reading", seen, 0)
+            progress("address index: reading", seen, max(seen, estimate))
         tags = obj.tags
         kind = obj.type_str()
         if kind == "w" and "highway" in tags and "name" in tags:
-            street_nodes[tags["name"]].extend((n.lat, n.lon) for n in obj.nodes if n.location.valid())
+            nodes = [(n.lat, n.lon) for n in obj.nodes if n.location.valid()]
+            if nodes:
+                street_nodes[tags["name"]].append(nodes[len(nodes) // 2])
         if "addr:housenumber" not in tags or "addr:street" not in tags:
             continue
         if kind == "n":
@@ -147,7 +150,7 @@ def _address_rows(found: list[FoundAddress]) -> list[tuple]:
 
 
 def _street_rows(street_nodes: dict[str, list[tuple[float, float]]], address_rows: list[tuple]) -> list[tuple]:
-    """Per street name and 5 km cell: the street's node nearest its stretch's middle (or its addresses' mean)."""
+    """Per street name and 5 km cell: the way middle nearest the stretch's mean (or its addresses' mean)."""
     cells: dict[tuple[str, int, int], tuple[str, list[tuple[float, float]]]] = {}
     for name, nodes in street_nodes.items():
         for lat, lon in nodes:

@@ -87,13 +87,18 @@ def precheck(path: str | Path) -> Path:
     return path
 
 
+def estimated_objects(path: Path) -> int:
+    """About how many objects the file holds, from its size: a progress bar's total, never a count."""
+    return max(1, int(Path(path).stat().st_size * _OBJECTS_PER_BYTE))
+
+
 def read_extract(path: str | Path, progress: Progress | None = None) -> ExtractSummary:
     """Check the whole file and summarise it; AreaFileError for a broken, truncated or foreign file."""
     import osmium
 
     path = precheck(path)
     size = path.stat().st_size
-    estimate = max(1, int(size * _OBJECTS_PER_BYTE))
+    estimate = estimated_objects(path)
     counts = {"n": 0, "w": 0, "r": 0}
     min_lon = min_lat = 1e9
     max_lon = max_lat = -1e9
