@@ -212,8 +212,10 @@ class Quantiles:
                 pooled = np.array([-0.35, 0.35])
             widen = math.sqrt(max(1.0, (h + 1) / columns))
             centre = float(np.median(pooled))
+            stretch = 1 + 1 / pooled.size  # split conformal's finite-sample step: the (n+1)/n quantile, not the n-th
             for name, q in (("l80", 10), ("h80", 90), ("l95", 2.5), ("h95", 97.5), ("h60", 80)):
-                out[name][h] = centre + (float(np.percentile(pooled, q)) - centre) * widen
+                level = min(max(50 + (q - 50) * stretch, 0.0), 100.0)
+                out[name][h] = centre + (float(np.percentile(pooled, level)) - centre) * widen
         return cls(out["l80"], out["h80"], out["l95"], out["h95"], out["h60"])
 
 
