@@ -13,7 +13,7 @@ from ..domain.timeutil import TimeWindow, to_iso
 from ..kernel.errors import InputError, NotFound, UserFacingError
 from ..store.orders import OrderQuery
 from .reads import routes_on
-from .shapes import CancelIn, OrderChange, OrderIn, ResolveIn, SnoozeIn, plain
+from .shapes import CancelIn, OrderChange, OrderIn, RatingConsentIn, ResolveIn, SnoozeIn, plain
 
 VERSION = "1.0.0"
 
@@ -67,7 +67,15 @@ def _order_routes(v1: APIRouter, core) -> None:
     @v1.post("/orders", tags=["orders"], status_code=201, summary="Create an order")
     def create_order(body: OrderIn, who: str = Depends(actor)) -> dict:
         order_id = core.dispatch.create_order(body.to_order(), actor=who)
+        if body.rating_consent:
+            core.ratings.set_consent(order_id, True, source="api", actor=who)
         return plain({"id": order_id, "order": core.orders.get(order_id)})
+
+    @v1.put("/orders/{order_id}/rating-consent", tags=["orders"],
+            summary="Record whether the customer agreed to be asked for a rating after delivery")
+    def rating_consent(order_id: int, body: RatingConsentIn, who: str = Depends(actor)) -> dict:
+        channels = core.ratings.set_consent(order_id, body.consented, source="api", actor=who)
+        return {"id": order_id, "consented": body.consented, "channels": channels}
 
     @v1.patch("/orders/{order_id}", tags=["orders"], summary="Change an order's promised window")
     def update_order(order_id: int, body: OrderChange, who: str = Depends(actor)) -> dict:

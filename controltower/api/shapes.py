@@ -41,6 +41,7 @@ class OrderIn(BaseModel):
     value_minor: int = Field(0, ge=0)
     currency: str = "USD"
     notes: str = ""
+    rating_consent: bool = Field(False, description="the customer agreed to be asked \"How did we do?\" after delivery")
 
     def to_order(self) -> Order:
         window = None if self.promised_window is None else TimeWindow(self.promised_window.start,
@@ -49,6 +50,12 @@ class OrderIn(BaseModel):
                      utcnow(), phone=self.phone, email=self.email, promised_window=window, parcels=self.parcels,
                      weight_g=self.weight_g, value=Money(self.value_minor, self.currency), notes=self.notes,
                      source="api")
+
+
+class RatingConsentIn(BaseModel):
+    """Whether the order's customer agreed to be asked for a rating after delivery (by SMS and email)."""
+
+    consented: bool
 
 
 class OrderChange(BaseModel):

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 EVENTS = ("order.created", "order.updated", "shipment.booked", "shipment.status_changed",
           "shipment.out_for_delivery", "shipment.delivered", "shipment.failed_attempt",
-          "exception.opened", "exception.resolved")
+          "exception.opened", "exception.resolved", "rating.received")
 TEST_EVENT = "webhook.test"
 RETRY_FOR = timedelta(hours=24)
 # After each failed attempt, wait this long (seconds) before the next (Svix's published schedule, which the
@@ -72,6 +72,7 @@ class WebhookService:
             if store.cursor(conn, "floor") is None:  # announce changes from now on, never the store's history
                 store.set_cursor(conn, "floor", to_iso(now))
                 store.set_cursor(conn, "since", to_iso(now))
+                _rating_events(conn)  # marks the ratings already there as told
             endpoint_id = store.add_endpoint(conn, url, events, now)
             secrets.set_secret(_KEYCHAIN, str(endpoint_id), secret)  # no keychain: no endpoint (rolled back)
         return endpoint_id, secret
@@ -121,7 +122,7 @@ class WebhookService:
             since = to_iso(max(datetime.fromisoformat(store.cursor(conn, "since")) - LOOK_BACK,
                                datetime.fromisoformat(floor)))
             events = _order_events(conn, since, floor) + _shipment_events(conn, since, floor) \
-                + _case_events(conn, since, floor)
+                + _case_events(conn, since, floor) + _rating_events(conn)
             count = 0
             for event_type, data in events:
                 body = json.dumps({"type": event_type, "timestamp": to_iso(now), "data": data}, sort_keys=True)
@@ -235,3 +236,14 @@ def _case_events(conn, since: str, floor: str) -> list[tuple[str, dict]]:
         if state == "resolved":
             events.append(("exception.resolved", dict(row)))
     return events
+
+
+def _rating_events(conn) -> list[tuple[str, dict]]:
+    """Ratings recorded since the last look, by id (a reply read late carries its own, earlier, time). The first look
+    marks the ratings already there as told."""
+    mark = store.cursor(conn, "rating_id")
+    rows = conn.execute("SELECT id, order_id, shipment_id, score, comment, reason, channel, received_at FROM ratings "
+                        "WHERE id > ? ORDER BY id", (int(mark or 0),)).fetchall()
+    if rows:
+        store.set_cursor(conn, "rating_id", str(rows[-1]["id"]))
+    return [] if mark is None else [("rating.received", dict(row)) for row in rows]
