@@ -38,6 +38,12 @@ class GeoPrecision(StrEnum):
     def is_approximate(self) -> bool:
         return self in (GeoPrecision.POSTCODE, GeoPrecision.CITY, GeoPrecision.UNKNOWN)
 
+    @property
+    def words(self) -> str:
+        """Where the pin is, in the shop owner's words: 'the house', 'the street', 'the postcode's centre'."""
+        return {"rooftop": "the house", "interpolated": "between known house numbers", "street": "the street",
+                "postcode": "the postcode's centre", "city": "the town's centre"}.get(self.value, "an unknown spot")
+
 
 class CarrierKind(StrEnum):
     OWN_FLEET = "own_fleet"

@@ -81,6 +81,7 @@ def test_a_house_number_not_in_the_data_is_interpolated_on_its_side_of_the_stree
     point = index.locate(Address("Annankatu 15", "Helsinki", "", "FI"))  # 15 and 17 are not in the extract
 
     assert point.precision == GeoPrecision.INTERPOLATED
+    assert point.precision.words == "between known house numbers"  # what the shop owner is told
     assert point.lat == pytest.approx(thirteen.lat + (nineteen.lat - thirteen.lat) / 3, abs=1e-7)
     assert point.lon == pytest.approx(thirteen.lon + (nineteen.lon - thirteen.lon) / 3, abs=1e-7)
     assert 0 < point.confidence < 0.8
@@ -89,7 +90,7 @@ def test_a_house_number_not_in_the_data_is_interpolated_on_its_side_of_the_stree
 def test_past_the_known_numbers_only_the_street_is_claimed(index):
     point = index.locate(Address("Annankatu 3", "Helsinki", "", "FI"))  # the extract knows 10 to 33
 
-    assert point.precision == GeoPrecision.STREET
+    assert point.precision == GeoPrecision.STREET and point.precision.words == "the street"
     assert point.confidence < 0.5
 
 

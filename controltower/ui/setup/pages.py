@@ -97,8 +97,10 @@ class ShopPage(SetupPage):
         self.name, self.street, self.city, self.postcode = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
         self.country = QLineEdit("US")
         self.country.setMaxLength(2)
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("couriers call it to collect: (503) 555-0199")
         for label, edit in (("Shop name", self.name), ("Street", self.street), ("City", self.city),
-                            ("Postcode", self.postcode), ("Country (2 letters)", self.country)):
+                            ("Postcode", self.postcode), ("Country (2 letters)", self.country), ("Shop phone", self.phone)):
             form.addRow(label, edit)
         self.find_button = QPushButton("Find on the map")
         self.find_button.clicked.connect(self.find)
@@ -125,7 +127,7 @@ class ShopPage(SetupPage):
     def load(self) -> None:
         shop = self.setup.shop()
         for edit, value in ((self.name, shop.name), (self.street, shop.street), (self.city, shop.city),
-                            (self.postcode, shop.postcode), (self.country, shop.country)):
+                            (self.postcode, shop.postcode), (self.country, shop.country), (self.phone, shop.phone)):
             edit.setText(value)
         if shop.lat is not None:
             self.lat.setValue(shop.lat)
@@ -140,7 +142,8 @@ class ShopPage(SetupPage):
                        city=self.city.text().strip(), postcode=self.postcode.text().strip(),
                        country=self.country.text().strip().upper() or "US",
                        lat=self.lat.value() if placed else None, lon=self.lon.value() if placed else None,
-                       timezone=self.timezone.currentText().strip(), currency=self.currency.currentText())
+                       timezone=self.timezone.currentText().strip(), currency=self.currency.currentText(),
+                       phone=self.phone.text().strip())
 
     def find(self) -> None:
         """Look the address up with the app's geocoder in a worker; the pin and a proposed time zone come back."""
@@ -158,8 +161,7 @@ class ShopPage(SetupPage):
             self.lon.setValue(point.lon)
             zone = self.setup.propose_zone(address.country, point.lon)
             self.timezone.setCurrentText(zone)
-            how = "the postcode's centre" if point.precision.value != "rooftop" else "the street address"
-            self.pin.setText(f"Found at {point.lat:.5f}, {point.lon:.5f} ({how}); time zone {zone}. "
+            self.pin.setText(f"Found at {point.lat:.5f}, {point.lon:.5f} ({point.precision.words}); time zone {zone}. "
                              "Check the pin and correct the numbers if it is off.")
             self.located.emit(True)
 
