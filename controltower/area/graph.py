@@ -35,7 +35,10 @@ MAX_SNAP_M = 500.0  # a point farther than this from any drivable road is "off t
 BBOX_MARGIN_M = 2000.0  # stops this far past the area's edge are still planned (straight-line to the nearest roads)
 CIRCUITY = 1.35  # the straight-line fallback: great-circle distance times this, as routing.matrix does
 RECENT_MATRICES = 4  # answers kept per graph
-SOURCE_BLOCK = 64  # sources per Dijkstra call: bounds memory to SOURCE_BLOCK x vertices
+REGION_MARGIN_M = 2000.0  # roads searched reach this far beyond the stops' box (or half its size, if larger)
+# Vertices searched per Dijkstra call (sources x graph size): scipy holds the GIL for a call, so a call is kept to
+# some tens of milliseconds (the window stays live while a day loads in a worker thread); it also bounds memory.
+VERTICES_PER_CALL = 500_000
 
 
 class OutsideArea(ValueError):
@@ -221,7 +224,10 @@ class RoadGraph:
             raise OutsideArea(outside, self.meta.get("source", "the area"))
         snaps = self.snap(lat, lon)
         seconds = self.arc_seconds(hours, profile)
-        found = self._route(snaps, seconds)
+        keep = self._near(lat, lon, snaps)
+        found = self._route(snaps, seconds, keep)
+        if keep is not None and not np.isfinite(found).all():  # the way round leaves the district: search it all
+            found = self._route(snaps, seconds)
         # The walk from a point to its road: counted at the slowest road speed of the hour.
         access_m = np.array([s.offset_m for s in snaps])
         access_speed = min(profile.class_kmh()) * profile.factor(hours) / 3.6
@@ -255,9 +261,28 @@ class RoadGraph:
             shared.setflags(write=False)
         return RoadMatrix(distance, duration, straight, tuple(notes))
 
-    def _route(self, snaps: list[Snap], arc_seconds: np.ndarray) -> np.ndarray:
-        """Packed (ms, dm) weights of the fastest way between every pair of snapped points; inf where none."""
-        n_arcs, n = len(self.arc_segment), len(snaps)
+    def _near(self, lat: np.ndarray, lon: np.ndarray, snaps: list[Snap]) -> np.ndarray | None:
+        """Arcs within reach of the points (their box plus a margin), or None when that is most of the graph: a
+        shop's district is searched, not the whole country its extract may cover."""
+        margin = max(REGION_MARGIN_M, 0.5 * max(np.ptp(lat), np.ptp(lon) * math.cos(self.lat0)) * math.pi / 180
+                     * EARTH_RADIUS_M)
+        dlat = math.degrees(margin / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(self.lat0), 0.01)
+        inside = ((self.node_lat >= lat.min() - dlat) & (self.node_lat <= lat.max() + dlat)
+                  & (self.node_lon >= lon.min() - dlon) & (self.node_lon <= lon.max() + dlon))
+        keep = inside[self.arc_tail] & inside[self.arc_head]
+        keep[np.isin(self.arc_segment, [s.segment for s in snaps])] = True
+        return None if keep.mean() > 0.8 else keep
+
+    def _route(self, snaps: list[Snap], arc_seconds: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Packed (ms, dm) weights of the fastest way between every pair of snapped points; inf where none. With
+        `keep`, only those arcs are searched (the points' own roads must be among them)."""
+        n = len(snaps)
+        keep = np.ones(len(self.arc_segment), bool) if keep is None else keep
+        n_arcs = int(keep.sum())
+        local = np.full(len(keep), -1, np.int64)  # arc -> its vertex in the searched graph
+        local[keep] = np.arange(n_arcs)
+        turn_kept = keep[self.turn_from] & keep[self.turn_to]
         arc_ms = np.rint(arc_seconds * 1000)
         arc_dm = np.rint(self.seg_length_m[self.arc_segment] * 10)
 
@@ -269,19 +294,21 @@ class RoadGraph:
         along = np.array([s.along for s in snaps])
         sources = n_arcs + np.arange(n)
         targets = n_arcs + n + np.arange(n)
-        rows, cols, weights = [self.turn_from], [self.turn_to], [packed(self.turn_to, np.ones(len(self.turn_to)),
-                                                                         self.turn_penalty_s)]
+        turn_to = self.turn_to[turn_kept]
+        rows, cols = [local[self.turn_from[turn_kept]]], [local[turn_to]]
+        weights = [packed(turn_to, np.ones(len(turn_to)), self.turn_penalty_s[turn_kept])]
         for arcs, remaining in ((self.seg_arc_fwd[seg], 1 - along), (self.seg_arc_bwd[seg], along)):
             has = arcs >= 0
             # Leaving a point: the rest of its road to the arc's end.
             rows.append(sources[has])
-            cols.append(arcs[has])
+            cols.append(local[arcs[has]])
             weights.append(packed(arcs[has], remaining[has]))
             # Arriving at a point: a turn onto its road, then the part of the road before the point.
             for point in np.flatnonzero(has):
                 arc = arcs[point]
                 turns = self._into_order[self._into_start[arc]:self._into_start[arc + 1]]
-                rows.append(self.turn_from[turns])
+                turns = turns[turn_kept[turns]]
+                rows.append(local[self.turn_from[turns]])
                 cols.append(np.full(len(turns), targets[point]))
                 weights.append(packed(np.full(len(turns), arc), np.full(len(turns), 1 - remaining[point]),
                                       self.turn_penalty_s[turns]))
@@ -302,8 +329,9 @@ class RoadGraph:
         first[1:] = (rows_a[1:] != rows_a[:-1]) | (cols_a[1:] != cols_a[:-1])
         graph = csr_matrix((data[first], (rows_a[first], cols_a[first])), shape=(size, size))
         result = np.empty((n, n))
-        for start in range(0, n, SOURCE_BLOCK):
-            block = sources[start:start + SOURCE_BLOCK]
+        per_call = max(1, VERTICES_PER_CALL // size)
+        for start in range(0, n, per_call):
+            block = sources[start:start + per_call]
             result[start:start + len(block)] = dijkstra(graph, directed=True, indices=block)[:, targets]
         np.fill_diagonal(result, 0.0)
         return result

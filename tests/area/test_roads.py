@@ -104,6 +104,19 @@ def test_a_turn_restriction_sends_the_van_round(tmp_path, restriction, to_way):
     assert m.distance_m[1, 0] == pytest.approx(200, abs=1)  # coming from the north the turn is not restricted
 
 
+def test_a_way_round_far_beyond_the_stops_is_still_found(tmp_path):
+    # The only way back along a short one-way goes 6 km north and back: beyond the district searched first.
+    nodes = {1: (0, 0), 2: (200, 0), 3: (200, 6000), 4: (0, 6000), 5: (300, 6000)}
+    ways = [(10, [1, 2], {"highway": "residential", "oneway": "yes"}), (11, [2, 3, 4, 1], {"highway": "residential"}),
+            (12, [3, 5], {"highway": "residential"})]
+    graph = graph_of(tmp_path, nodes, ways)
+
+    m = graph.matrix([at(50, 0), at(150, 0)], NIGHT)
+
+    assert not m.straight_line.any()
+    assert m.distance_m[1, 0] == pytest.approx(50 + 6000 + 200 + 6000 + 50, abs=5)
+
+
 def test_a_point_far_from_any_road_is_estimated_in_a_straight_line_and_said_so(tmp_path):
     # An island of road 1.5 km away (no way onto it) makes the area larger; the point beside it is 1.3 km from
     # any road a van can reach and leave again.
