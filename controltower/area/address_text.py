@@ -125,11 +125,13 @@ def parse_street_line(line: str) -> StreetLine:
         letter = following
     if at > 0:
         street_words = words[:at]
-    else:  # "5 Mannerheimintie": the street follows the number; a unit word or number ends it
+    else:  # "5 Mannerheimintie", "11 B 9 Erottajankatu": the street is the first run of words after the number
         street_words = []
         for word in words[1 + bool(letter):]:
-            if word in _UNIT_WORDS or word[0].isdigit():
-                break
+            if word in _UNIT_WORDS or word[0].isdigit() or (len(word) == 1 and not street_words):
+                if street_words:
+                    break
+                continue
             street_words.append(word)
     keys = [number_word + letter, number_word] if letter else [number_word]
     if "-" in number_word:
