@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from ..domain.timeutil import utcnow
 from zoneinfo import ZoneInfo, available_timezones
 
+import phonenumbers
+
 from ..dispatch.settings import Zone, load_settings, save_settings
 from ..domain import Address, GeoPoint
 from ..kernel.errors import InputError
@@ -43,6 +45,7 @@ class ShopDetails:
     closes: str = "19:00"
     same_day_cutoff: str = "14:00"
     express_cutoff: str = "17:00"
+    phone: str = ""  # the pickup phone couriers call (and refuse a booking without)
 
     @property
     def address(self) -> Address:
@@ -132,6 +135,22 @@ def _saved(account: str, field: str) -> bool:
         return False
 
 
+def shop_phone(text: str, country: str) -> str:
+    """The shop's phone in E.164 ("+15035550199"), read as a number of the shop's country when it has no +code;
+    InputError when it is missing or no real number (couriers refuse a pickup without one they can call)."""
+    raw = text.strip()
+    advice = "Type the number your staff answer, as you would dial it: (503) 555-0199 or +1 503 555 0199."
+    if not raw:
+        raise InputError("The shop needs a phone number: couriers refuse a pickup without one.", advice)
+    try:
+        number = phonenumbers.parse(raw, (country or "US").upper())
+    except phonenumbers.NumberParseException:
+        raise InputError(f"“{raw}” is not a phone number.", advice) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InputError(f"“{raw}” is not a valid phone number for {(country or 'US').upper()}.", advice)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 class SetupService:
     """The setup assistant's and the Settings window's service: plain methods over the store's owners."""
 
@@ -159,7 +178,7 @@ class SetupService:
                            settings.shop_postcode, settings.shop_country, settings.shop_lat if placed else None,
                            settings.shop_lon if placed else None, settings.timezone,
                            self._setting("shop.currency") or settings.currency, settings.opens, settings.closes,
-                           settings.same_day_cutoff, settings.express_cutoff)
+                           settings.same_day_cutoff, settings.express_cutoff, settings.shop_phone)
 
     async def locate(self, address: Address) -> GeoPoint | None:
         """Where the address is, by the app's geocoder (the user's service, then the bundled postcodes); None: not found."""
@@ -192,13 +211,14 @@ class SetupService:
         if shop.lat is None or shop.lon is None:
             raise InputError("The shop's address is not placed on the map yet.", "Press Find on the map, or type its latitude and longitude.")
         ZoneInfo(shop.timezone)  # an unknown zone is refused here, not on every later read
+        phone = shop_phone(shop.phone, shop.country)
         self.db.set_setting("shop.name", shop.name.strip())
         self.db.set_setting("shop.currency", shop.currency)
         settings = replace(load_settings(self.db.reader()), shop_name=shop.name.strip(), shop_street=shop.street,
                            shop_city=shop.city, shop_postcode=shop.postcode, shop_country=shop.country,
                            shop_lat=shop.lat, shop_lon=shop.lon, timezone=shop.timezone, currency=shop.currency,
                            opens=shop.opens, closes=shop.closes, same_day_cutoff=shop.same_day_cutoff,
-                           express_cutoff=shop.express_cutoff)
+                           express_cutoff=shop.express_cutoff, shop_phone=phone)
         save_settings(self.db, settings)
         if self.depot() is None:
             self.save_depot(DepotDetails(shop.name.strip(), shop.street, shop.city, shop.postcode, shop.country,

@@ -51,12 +51,16 @@ def test_the_first_start_of_a_real_store_walks_through_setup_and_finishing_sets_
         qtbot.keyClicks(shop.street, "2325 SE Hawthorne Blvd")
         qtbot.keyClicks(shop.city, "Portland")
         qtbot.keyClicks(shop.postcode, "97214")
+        qtbot.keyClicks(shop.phone, "503 555 01")  # a digit short: the page says so and stays
         with qtbot.waitSignal(shop.located, timeout=20_000) as found:
             click(qtbot, shop.find_button)
         assert found.args == [True]
         assert abs(shop.lat.value() - 45.51) < 0.1 and abs(shop.lon.value() + 122.64) < 0.1
         assert shop.timezone.currentText() == "America/Los_Angeles" and "Found at 45.5" in shop.pin.text()
         shop.currency.setCurrentText("USD")
+        click(qtbot, next_button)
+        assert wizard.currentPage() is shop and "not a valid phone number" in shop.message.text()
+        qtbot.keyClicks(shop.phone, "99")
         click(qtbot, next_button)
 
         hours = wizard.pages["hours"]
@@ -106,6 +110,7 @@ def test_the_first_start_of_a_real_store_walks_through_setup_and_finishing_sets_
     assert (details.name, details.postcode, details.timezone, details.currency) == (
         "Rose City Plants", "97214", "America/Los_Angeles", "USD")
     assert (details.opens, details.closes, details.same_day_cutoff) == ("09:00", "18:00", "13:30")
+    assert details.phone == "+15035550199" == load_settings(store.reader()).shop_phone  # the couriers' pickup phone
     assert shop_clock.shop_zone_name(store.reader()) == "America/Los_Angeles"  # the shop's day runs on its clock
     depot = setup.depot()
     assert (depot.name, depot.street, depot.lat, depot.lon) == ("Rose City Plants", "2325 SE Hawthorne Blvd",
@@ -150,6 +155,7 @@ def test_the_settings_window_changes_a_van_and_says_a_mistake_on_its_page(qtbot,
     shop.lat.setValue(45.5122)
     shop.lon.setValue(-122.6413)
     shop.timezone.setCurrentText("America/Los_Angeles")
+    shop.phone.setText("(503) 555-0199")
     vans = settings.show_page("vans")
     click(qtbot, vans.add_button)
     fill_cells(vans.table, 0, ["Van 1", "forty", "600", "0.40", "25.00", "08:00", "18:00", "30", "", ""])

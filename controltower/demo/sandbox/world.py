@@ -223,6 +223,7 @@ class World:
             self._bookings.append({"id": delivery.id, "customer": customer, "idempotency_key": key,
                                    "external_id": payload.get("external_id", ""),
                                    "manifest_reference": payload.get("manifest_reference", ""),
+                                   "pickup_phone_number": payload.get("pickup_phone_number", ""),
                                    "fee": fee, "created": rfc3339(now)})
             return delivery.to_json(now, customer)
 
