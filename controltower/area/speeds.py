@@ -47,7 +47,7 @@ class SpeedProfile:
 
     def class_kmh(self) -> list[float]:
         """Free-flow km/h indexed by class code (classes the profile leaves out keep the default)."""
-        return [float(self.free_flow_kmh.get(name, FREE_FLOW_KMH[name])) for name in ROAD_CLASSES]
+        return [self.kmh(name) for name in ROAD_CLASSES]
 
     def factor(self, hours: int | tuple[int, int]) -> float:
         """The share of free flow for an hour, or the slowest of the hours [first, last) a plan drives in."""
@@ -57,11 +57,16 @@ class SpeedProfile:
         last = max(last, first + 1)
         return min(self.hourly_factors[h % 24] for h in range(first, last))
 
+    def kmh(self, road_class: str) -> float:
+        """Free-flow km/h of one road class."""
+        return float(self.free_flow_kmh.get(road_class, FREE_FLOW_KMH[road_class]))
+
     def with_rush(self, slowest: float) -> "SpeedProfile":
-        """The same daily shape with its slowest hour at `slowest` (the Settings row adjusts the rush this way)."""
-        low = min(self.hourly_factors)
-        scale = (1 - slowest) / (1 - low) if low < 1 else 0.0
-        return replace(self, hourly_factors=tuple(round(1 - (1 - f) * scale, 3) for f in self.hourly_factors))
+        """The same daily shape (the default one if this profile has no rush) with its slowest hour at `slowest`:
+        Settings adjusts the rush this way."""
+        shape = self.hourly_factors if min(self.hourly_factors) < 1 else RUSH_HOUR_FACTORS
+        scale = (1 - slowest) / (1 - min(shape))
+        return replace(self, hourly_factors=tuple(round(1 - (1 - f) * scale, 3) for f in shape))
 
     def to_json(self) -> str:
         return json.dumps({"free_flow_kmh": dict(self.free_flow_kmh), "hourly_factors": list(self.hourly_factors)})

@@ -311,6 +311,17 @@ class RoutingService:
         problem = self.problem_with_locks(day, plan, locked)
         return lambda stop: explain_stop(problem, plan, stop)
 
+    def speed_profile(self):
+        """The van speeds per road class and hour the street map's travel times use (area.speeds.SpeedProfile)."""
+        from ..area.speeds import load_speed_profile
+
+        return load_speed_profile(self.db)
+
+    def save_speed_profile(self, profile) -> None:
+        from ..area.speeds import save_speed_profile
+
+        save_speed_profile(self.db, profile)
+
     def compare_travel(self, day: RoutingDay, plan: Plan) -> TravelComparison:
         """What-if: the plan's distance, driving time and late stops on straight lines and on the shop's streets.
         LookupError when the shop has no road graph (no area built, or an OSRM server set instead)."""

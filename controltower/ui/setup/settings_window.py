@@ -18,10 +18,11 @@ class SettingsWindow(QDialog):
         self.stack = QStackedWidget()
         from ..settings.local_api import LocalApiPage
         from ..settings.ratings import RatingsPage
+        from ..settings.travel import TravelTimesPage
         from ..settings.webhooks import WebhooksPage
 
         # The assistant's pages, then those only Settings has (a new shop needs none of them on day one).
-        for page_class in (*PAGES, RatingsPage, LocalApiPage, WebhooksPage):
+        for page_class in (*PAGES, TravelTimesPage, RatingsPage, LocalApiPage, WebhooksPage):
             widget = page_class(core)
             if hasattr(widget, "initializePage"):
                 widget.initializePage()
