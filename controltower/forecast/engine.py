@@ -198,10 +198,8 @@ class Quantiles:
     def from_errors(cls, errors: np.ndarray, horizon: int) -> "Quantiles":
         """Quantiles of the log errors pooled over horizon weeks (days 1-7, 8-14), later days like the last week
         widened by the square root of how much further they are."""
-        if errors.size == 0 or np.all(np.isnan(errors)):
-            errors = np.full((1, BACKTEST_HORIZON), 0.0)
-            spread = np.array([-0.35, 0.35])
-            errors = np.tile(spread[:, None], (1, BACKTEST_HORIZON))
+        if errors.size == 0 or np.all(np.isnan(errors)):  # no backtest yet: +-35 % (a guess, and it says so: no accuracy)
+            errors = np.tile(np.array([-0.35, 0.35])[:, None], (1, BACKTEST_HORIZON))
         columns = errors.shape[1]
         out = {name: np.zeros(horizon) for name in ("l80", "h80", "l95", "h95", "h60")}
         for h in range(horizon):
@@ -270,10 +268,11 @@ def forecast_series(y: np.ndarray, first: date, calendar: Calendar, horizon: int
         reason = (f"only {n} day{'s' if n != 1 else ''} of history: a model needs two weekly cycles "
                   f"({MIN_MODEL_DAYS} days)")
         p50 = np.where(closed, 0.0, recent_mean(y, first, calendar, horizon) if n else np.zeros(horizon))
-        spread = np.log1p(p50) * 0 + (0.6 if n else 1.0)
-        q = Quantiles(-spread[:horizon] * 0.65, spread[:horizon] * 0.65, -spread[:horizon], spread[:horizon],
-                      spread[:horizon] * 0.3)
-        return Chosen(SIMPLE, p50, simple_reason=reason, **interval(p50, q))
+        # Wide, plain bands (log scale: 95 % within a factor of about 1.8 either way) until a backtest can calibrate them.
+        spread = np.full(horizon, 0.6 if n else 1.0)
+        q = Quantiles(-0.65 * spread, 0.65 * spread, -spread, spread, 0.3 * spread)
+        bands = {k: np.where(closed, 0.0, v) for k, v in interval(p50, q).items()}
+        return Chosen(SIMPLE, p50, simple_reason=reason, **bands)
     starts = origins(n)
     models = models or MODELS
     tests = {name: backtest(model, y, first, calendar, starts) for name, model in models.items()}
