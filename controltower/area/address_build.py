@@ -16,6 +16,8 @@ SCHEMA = """
 CREATE TABLE address_points(id INTEGER PRIMARY KEY, street TEXT NOT NULL, street_key TEXT NOT NULL,
     housenumber TEXT NOT NULL, house_key TEXT NOT NULL, number INTEGER, postcode TEXT NOT NULL, city TEXT NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL, objects INTEGER NOT NULL, in_range INTEGER NOT NULL DEFAULT 0);
+-- in_range: 0 an address of the data, 1 a number inside a building's range ("14-20"), 2 a number placed along
+-- a mapped interpolation line (addr:interpolation) between two addresses of the data
 CREATE INDEX address_points_house ON address_points(street_key, house_key);
 CREATE TABLE address_streets(street_key TEXT NOT NULL, street TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
     weight INTEGER NOT NULL);
@@ -29,7 +31,8 @@ _STREET_CELL = 0.05  # degrees: a street name's stretches are kept apart per cel
 
 @dataclass
 class FoundAddress:
-    """One OSM object carrying an address: a point, or a building at its centre."""
+    """One OSM object carrying an address: a point, or a building at its centre (or, interpolated, a number placed
+    along a mapped interpolation line)."""
 
     street: str
     housenumber: str
@@ -39,6 +42,45 @@ class FoundAddress:
     lat: float
     lon: float
     building: bool
+    interpolated: bool = False
+
+
+_STEPS = {"even": 2, "odd": 2, "all": 1}
+
+
+def _along(path: list[tuple[float, float]], share: float) -> tuple[float, float]:
+    """The point `share` (0..1) of the way along a polyline of (lat, lon), by length."""
+    legs = [haversine_km(*a, *b) for a, b in zip(path, path[1:])]
+    goal, walked = share * sum(legs), 0.0
+    for (a, b), leg in zip(zip(path, path[1:]), legs):
+        if leg > 0 and walked + leg >= goal:
+            part = (goal - walked) / leg
+            return a[0] + part * (b[0] - a[0]), a[1] + part * (b[1] - a[1])
+        walked += leg
+    return path[-1]
+
+
+def _interpolated(way_tags, nodes: list[tuple[int, float, float]], numbered: dict[int, tuple]) -> list[FoundAddress]:
+    """The numbers between each two numbered nodes of an addr:interpolation way (odd, even or all), along it."""
+    step = _STEPS.get(way_tags.get("addr:interpolation", ""))
+    if step is None:
+        return []
+    ends = [i for i, (ref, _lat, _lon) in enumerate(nodes) if ref in numbered]
+    made = []
+    for start, end in zip(ends, ends[1:]):
+        (low_number, low_street, postcode, city), (high_number, high_street, _p, _c) = (numbered[nodes[start][0]],
+                                                                                       numbered[nodes[end][0]])
+        street = _clean_street(way_tags.get("addr:street") or low_street or high_street)
+        low, high = house_number(house_key(low_number)), house_number(house_key(high_number))
+        if not street or low is None or high is None or low == high or abs(high - low) > 2000:
+            continue
+        path = [(lat, lon) for _ref, lat, lon in nodes[start:end + 1]]
+        if high < low:
+            low, high, path = high, low, path[::-1]
+        for number in range(low + step, high, step):
+            made.append(FoundAddress(street, str(number), postcode, city, "", *_along(path, (number - low) / (high - low)),
+                                     building=False, interpolated=True))
+    return made
 
 
 def _ring_centroid(points: list[tuple[float, float]]) -> tuple[float, float] | None:
@@ -77,6 +119,7 @@ def read_addresses(pbf_path: Path, progress: Progress | None = None) -> tuple[li
 
     found: list[FoundAddress] = []
     street_nodes: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    numbered: dict[int, tuple] = {}  # node id -> (housenumber, street, postcode, city): interpolation lines' ends
     seen, estimate = 0, estimated_objects(pbf_path)
     processor = osmium.FileProcessor(osmium.io.File(str(pbf_path), "pbf")).with_locations().with_areas()
     for obj in processor:
@@ -89,6 +132,11 @@ def read_addresses(pbf_path: Path, progress: Progress | None = None) -> tuple[li
             nodes = [(n.lat, n.lon) for n in obj.nodes if n.location.valid()]
             if nodes:
                 street_nodes[tags["name"]].append(nodes[len(nodes) // 2])
+        if kind == "n" and "addr:housenumber" in tags:
+            numbered[obj.id] = (tags["addr:housenumber"], tags.get("addr:street", ""), tags.get("addr:postcode", ""),
+                                tags.get("addr:city", ""))
+        if kind == "w" and "addr:interpolation" in tags:
+            found += _interpolated(tags, [(n.ref, n.lat, n.lon) for n in obj.nodes if n.location.valid()], numbered)
         if "addr:housenumber" not in tags or "addr:street" not in tags:
             continue
         if kind == "n":
@@ -131,7 +179,7 @@ def _most_common(values) -> str:
 def _address_rows(found: list[FoundAddress]) -> list[tuple]:
     """One row per address: the building's centre when a building carries it, else the mean of its points."""
     rows = []
-    for cluster in _places(found):
+    for cluster in _places([item for item in found if not item.interpolated]):
         buildings = [item for item in cluster if item.building] or cluster
         lat = sum(item.lat for item in buildings) / len(buildings)
         lon = sum(item.lon for item in buildings) / len(buildings)
@@ -146,6 +194,12 @@ def _address_rows(found: list[FoundAddress]) -> list[tuple]:
             if (row[1], member) not in known:
                 known.add((row[1], member))
                 rows.append((*row[:3], member, int(member), *row[5:10], 1))
+    for item in found:  # numbers along interpolation lines, where the data has no such address of its own
+        key = (street_key(item.street), house_key(item.housenumber))
+        if item.interpolated and key not in known:
+            known.add(key)
+            rows.append((item.street, *key[:1], item.housenumber, key[1], house_number(key[1]), item.postcode,
+                         item.city, item.lat, item.lon, 0, 2))
     return rows
 
 
@@ -197,7 +251,9 @@ def build_address_index(pbf_path: str | Path, out_path: str | Path, progress: Pr
     finally:
         conn.close()
     addresses = sum(1 for row in address_rows if not row[10])
+    interpolated = sum(1 for row in address_rows if row[10] == 2)
     if progress is not None:
         progress("address index: written", addresses, addresses)
-    return {"version": VERSION, "addresses": addresses, "objects": len(found), "streets": len(street_rows),
+    return {"version": VERSION, "addresses": addresses, "interpolated": interpolated,
+            "objects": sum(1 for item in found if not item.interpolated), "streets": len(street_rows),
             "postcodes": len(postcode_rows), "country": country}

@@ -5,8 +5,8 @@
     index.locate(Address("Annank. 7b", "Helsinki", "", "FI"))  # a GeoPoint with its precision, or None
     index.points()                                             # every address: street, number, postcode, city, lat, lon
 
-Precision of an answer: ROOFTOP (the house is in the data), INTERPOLATED (between known numbers on its side of the
-street), STREET (the street is known, the house is not, or two streets fit the text equally well), POSTCODE (an
+Precision of an answer: ROOFTOP (the house is in the data), INTERPOLATED (along a mapped interpolation line, or
+between known numbers on its side of the street), STREET (the street is known, the house is not, or two streets fit the text equally well), POSTCODE (an
 unknown street in a postcode of the area); None past all of these (the next geocoder tries).
 """
 from __future__ import annotations
@@ -94,13 +94,15 @@ class AddressIndex:
                                       "WHERE in_range = 0 ORDER BY street_key, number, house_key").fetchall()
         return [AddressPoint(*row) for row in rows]
 
-    def _houses(self, key: str, house_keys: tuple[str, ...]) -> list[AddressPoint]:
+    def _houses(self, key: str, house_keys: tuple[str, ...]) -> list[tuple[AddressPoint, bool]]:
+        """The houses with the first of the keys the street has, each with whether it is only on an interpolation line."""
         with self._lock:
             for house in house_keys:
-                rows = self._conn.execute("SELECT street, housenumber, postcode, city, lat, lon FROM address_points "
-                                          "WHERE street_key = ? AND house_key = ?", (key, house)).fetchall()
+                rows = self._conn.execute("SELECT street, housenumber, postcode, city, lat, lon, in_range = 2 "
+                                          "FROM address_points WHERE street_key = ? AND house_key = ?",
+                                          (key, house)).fetchall()
                 if rows:
-                    return [AddressPoint(*row) for row in rows]
+                    return [(AddressPoint(*row[:6]), bool(row[6])) for row in rows]
         return []
 
     def _numbers(self, key: str) -> list[tuple[int, float, float]]:
@@ -165,20 +167,23 @@ class AddressIndex:
         for key, score in streets:
             if score < best_score - 8:
                 break
-            for row in self._houses(key, house_keys):
+            for row, on_line in self._houses(key, house_keys):
                 fits = (bool(postcode) and row.postcode == postcode) + (bool(city) and fold(city) == fold(row.city))
-                candidates.append((score, fits, row))
+                candidates.append((score, fits, row, on_line))
         if not candidates:
             return None
-        candidates.sort(key=lambda c: (-c[0], -c[1]))
-        score, fits, row = candidates[0]
-        rivals = [other for other_score, other_fits, other in candidates[1:]
+        candidates.sort(key=lambda c: (-c[0], -c[1], c[3]))
+        score, fits, row, on_line = candidates[0]
+        rivals = [other for other_score, other_fits, other, _line in candidates[1:]
                   if other_score >= score - _CLOSE_CALL and other_fits >= fits
                   and haversine_km(row.lat, row.lon, other.lat, other.lon) > _SAME_HOUSE_KM]
         if rivals:  # two streets (or two towns) fit as well: the house is a guess, and says so
             return AddressMatch(GeoPoint(row.lat, row.lon, GeoPrecision.STREET, round(0.4 * score / 100, 2)),
                                 row.street, row.housenumber, row.postcode, row.city)
         confidence = score / 100 * (0.9 if postcode and row.postcode and row.postcode != postcode else 1.0)
+        if on_line:  # a mapper's interpolation line, not a house of the data
+            return AddressMatch(GeoPoint(row.lat, row.lon, GeoPrecision.INTERPOLATED, round(0.7 * confidence, 2)),
+                                row.street, row.housenumber, row.postcode, row.city)
         return AddressMatch(GeoPoint(row.lat, row.lon, GeoPrecision.ROOFTOP, round(confidence, 2)),
                             row.street, row.housenumber, row.postcode, row.city)
 

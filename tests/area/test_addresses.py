@@ -1,5 +1,6 @@
 """Offline geocoding from the area's address index: messy addresses found at house level, unknown house numbers
 interpolated along their street, and a position that may be wrong never claims to be the house."""
+import math
 import random
 
 import osmium
@@ -126,3 +127,37 @@ def test_a_typo_that_fits_two_streets_equally_is_not_called_the_house(tmp_path):
 
     assert exact.precision == GeoPrecision.ROOFTOP
     assert either.precision == GeoPrecision.STREET and either.confidence < 0.5
+
+
+EAST_222_M = 0.002 / math.cos(math.radians(45.522))  # degrees of longitude as long as 0.002 of latitude
+
+
+def _interpolation_line(path):
+    """Maple Street 2 and 10 at the ends of a mapped even-numbers interpolation line: 222 m north, then 222 m east."""
+    with osmium.SimpleWriter(str(path)) as writer:
+        writer.add_node(osmium.osm.mutable.Node(id=1, location=(-122.680, 45.520), tags={
+            "addr:street": "Maple Street", "addr:housenumber": "2", "addr:postcode": "97205", "addr:city": "Portland"}))
+        writer.add_node(osmium.osm.mutable.Node(id=2, location=(-122.680, 45.522)))
+        writer.add_node(osmium.osm.mutable.Node(id=3, location=(-122.680 + EAST_222_M, 45.522), tags={
+            "addr:street": "Maple Street", "addr:housenumber": "10"}))
+        writer.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3], tags={"addr:interpolation": "even"}))
+        writer.add_way(osmium.osm.mutable.Way(id=2, nodes=[1, 3], tags={"highway": "residential", "name": "Maple Street"}))
+
+
+def test_numbers_along_a_mapped_interpolation_line_are_interpolated_not_houses(tmp_path):
+    _interpolation_line(tmp_path / "maple.osm.pbf")
+    built = build_address_index(tmp_path / "maple.osm.pbf", tmp_path / "addresses.db")
+    index = AddressIndex.open(tmp_path / "addresses.db")
+
+    end = index.locate(Address("2 Maple St", "Portland", "", "US"))
+    middle = index.locate(Address("6 maple street", "Portland", "97205", ""))  # half way: the corner
+    three_quarters = index.locate(Address("Maple Street 8", "Portland", "", ""))
+    quarter = index.locate(Address("4 Maple St.", "", "", ""))
+
+    assert built["interpolated"] == 3 and [p.housenumber for p in index.points()] == ["2", "10"]
+    assert end.precision == GeoPrecision.ROOFTOP
+    assert middle.precision == GeoPrecision.INTERPOLATED and middle.confidence < end.confidence
+    assert (middle.lat, middle.lon) == pytest.approx((45.522, -122.680), abs=1e-5)
+    assert quarter.precision == GeoPrecision.INTERPOLATED
+    assert (quarter.lat, quarter.lon) == pytest.approx((45.521, -122.680), abs=1e-5)
+    assert (three_quarters.lat, three_quarters.lon) == pytest.approx((45.522, -122.680 + EAST_222_M / 2), abs=1e-5)
