@@ -174,6 +174,15 @@ def test_a_whole_country_at_street_level_is_a_bulk_download(cache, server):
     assert server.requests == []
 
 
+def test_the_whole_world_on_screen_is_estimated_without_listing_its_tiles(cache):
+    """The saved-tiles dialog opened on a map zoomed out to the world: billions of street tiles, counted, not
+    listed one by one (listing them used up the memory and the app was killed)."""
+    estimate = estimate_area(cache, Area(-85.0, -180.0, 85.0, 180.0), 10, 16)
+
+    assert 5_000_000_000 < estimate.tiles <= sum(4 ** z for z in range(10, 17))
+    assert estimate.to_download == estimate.tiles
+
+
 def test_cancelling_an_area_download_stops_it(cache, server):
     fetcher = TileFetcher(cache, server.source(allows_offline_download=True))
     cancel = threading.Event()

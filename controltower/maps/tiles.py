@@ -330,13 +330,25 @@ class AreaEstimate:
         return round(self.approx_bytes / 1_000_000, 1)
 
 
+def count_tiles(area: Area, min_zoom: int, max_zoom: int) -> int:
+    """How many tiles tiles_in_area would list, worked out without listing them."""
+    total = 0
+    for z in range(min_zoom, max_zoom + 1):
+        x0, y0 = tile_xy(area.north, area.west, z)
+        x1, y1 = tile_xy(area.south, area.east, z)
+        total += (x1 - x0 + 1) * (y1 - y0 + 1)
+    return total
+
+
 def estimate_area(cache: TileCache, area: Area, min_zoom: int, max_zoom: int) -> AreaEstimate:
     """How many tiles an area needs and roughly how much disk, before the user agrees to download it."""
-    tiles = list(tiles_in_area(area, min_zoom, max_zoom))
-    missing = sum(1 for z, x, y in tiles if not cache.has(z, x, y))
     count, size = cache.stats()
     per_tile = size // count if count >= 20 else TYPICAL_TILE_BYTES
-    return AreaEstimate(len(tiles), missing, missing * per_tile)
+    total = count_tiles(area, min_zoom, max_zoom)
+    if total > MAX_AREA_TILES:  # too many to download anyway: not listed (the whole world at street zooms is billions)
+        return AreaEstimate(total, total, total * per_tile)
+    missing = sum(1 for z, x, y in tiles_in_area(area, min_zoom, max_zoom) if not cache.has(z, x, y))
+    return AreaEstimate(total, missing, missing * per_tile)
 
 
 @dataclass(frozen=True)
@@ -361,10 +373,11 @@ def download_area(fetcher: TileFetcher, area: Area, min_zoom: int, max_zoom: int
     if not source.allows_offline_download:
         raise OfflineDownloadNotAllowed(f"{source.name} does not allow saving areas for offline use.", OSM_NO_DOWNLOAD)
     max_zoom = min(max_zoom, source.max_zoom)
-    tiles = list(tiles_in_area(area, min_zoom, max_zoom))
-    if len(tiles) > MAX_AREA_TILES:
-        raise AreaTooLarge(f"That area needs {len(tiles):,} tiles, more than {MAX_AREA_TILES:,}.",
+    needed = count_tiles(area, min_zoom, max_zoom)
+    if needed > MAX_AREA_TILES:
+        raise AreaTooLarge(f"That area needs {needed:,} tiles, more than {MAX_AREA_TILES:,}.",
                            "Choose a smaller area or fewer zoom levels.")
+    tiles = list(tiles_in_area(area, min_zoom, max_zoom))
     fetched = cached = failed = size = 0
     for done, (z, x, y) in enumerate(tiles, start=1):
         if cancelled is not None and cancelled.is_set():

@@ -44,7 +44,7 @@ class Areas(QObject):
         self.exceptions = self._build_exceptions(context)
         self.routes = LazyArea(lambda: self._build_routes(context), "the route planner")
         self.dispatch = LazyArea(lambda: self._build_dispatch(context), "dispatch")
-        self.sync_status = SyncStatusWidget(context.hub)
+        self.sync_status = SyncStatusWidget(context.hub, offline=context.offline)
         self.background_work = BackgroundWorkButton(context.core.jobs, context.hub)
         self.outbox = OutboxPanel(core.outbox, context.hub)
         self.backups = BackupActions(window, core.backups, restore_at_exit=core.restore_at_exit)
@@ -115,6 +115,9 @@ class Areas(QObject):
                 log.exception("tile cache could not be opened; the map shows its offline background")
         view = MapView(tiles)
         view.ready.connect(self.refresh_map)
+        from .map.actions import MapActions
+
+        self.map_actions = MapActions(self.window, context, view)  # the Map menu; the area's streets, offline
         return view
 
     def refresh_map(self) -> None:

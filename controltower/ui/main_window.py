@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         self._action(view_menu, "&Refresh", self.areas.refresh, QKeySequence.StandardKey.Refresh)
+        map_menu = bar.addMenu("&Map")
+        for text, slot, shortcut, tip in self.areas.map_actions.actions():
+            self._action(map_menu, text, slot, shortcut, tip)
         help_menu = bar.addMenu("&Help")
         for text, slot, shortcut, tip in self.areas.help_actions():
             self._action(help_menu, text, slot, shortcut, tip)

@@ -29,19 +29,24 @@ class SyncStatusWidget(QLabel):
     state_changed = Signal(dict)
     open_queue_requested = Signal()
 
-    def __init__(self, hub: EventHub, parent: QWidget | None = None) -> None:
+    def __init__(self, hub: EventHub, parent: QWidget | None = None, *, offline: bool = False) -> None:
         super().__init__(parent)
+        self.offline = offline  # started with --offline: no sync runs, so nothing will ever say otherwise
         self.setObjectName("syncStatus")
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.state_changed.connect(self.show_state)  # queued across threads: the hub may publish from anywhere
         self._unsubscribe = hub.subscribe("sync.state", lambda _topic, payload: self.state_changed.emit(dict(payload)))
         self.destroyed.connect(lambda *_: self._unsubscribe())
-        self.show_state({"online": True, "last_sync": None, "queue": 0, "errors": []})
+        self.show_state({"online": not offline, "last_sync": None, "queue": 0, "errors": []})
 
     def show_state(self, state: dict) -> None:
-        parts = ["Online" if state.get("online", True) else "Offline: writes wait until the network is back",
-                 f"synced {_clock(state.get('last_sync'))}"]
+        if self.offline:
+            state = {**state, "online": False}
+            first = "Offline (started with --offline): carrier writes wait in the queue"
+        else:
+            first = "Online" if state.get("online", True) else "Offline: writes wait until the network is back"
+        parts = [first, f"synced {_clock(state.get('last_sync'))}"]
         queue = int(state.get("queue") or 0)
         if queue:
             parts.append(f"{queue} queued" + (f" ({state['unknown']} being checked)" if state.get("unknown") else ""))

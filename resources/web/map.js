@@ -317,6 +317,7 @@
       CT.depots.forEach(function (m) { points.push(m.getLatLng()); });
     }
     if (points.length) CT.map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 16 });
+    else if (!wanted && CT.areaBounds) showArea();  // no stops yet: the shop's area
     return points.length;
   };
 
@@ -448,6 +449,34 @@
     if (CT.tileAttribution) attribution.addAttribution(CT.tileAttribution);
   };
 
+  // The shop's area package's own street map, drawn from its OpenStreetMap extract: above the online tiles, inside
+  // its box, at its zooms (and magnified past them). Served by the app, so it shows with no network at all.
+  CT.setArea = function (info) {
+    var attribution = CT.map.attributionControl;
+    if (CT.layers.area) {
+      CT.map.removeLayer(CT.layers.area);
+      CT.layerControl.removeLayer(CT.layers.area);
+      if (CT.areaAttribution) attribution.removeAttribution(CT.areaAttribution);
+      CT.layers.area = CT.areaBounds = CT.areaAttribution = null;
+    }
+    if (!info) return false;
+    var box = info.bounds.map(Number);
+    CT.areaBounds = L.latLngBounds([box[0], box[1]], [box[2], box[3]]);
+    CT.layers.area = L.tileLayer("ct://area/{z}/{x}/{y}.png?build=" + encodeURIComponent(String(info.version || "")), {
+      bounds: CT.areaBounds, minZoom: Math.trunc(Number(info.min_zoom)) || 0, maxNativeZoom: Math.trunc(Number(info.max_zoom)) || 17,
+      maxZoom: 19, zIndex: 2, crossOrigin: false });
+    CT.layers.area.on("tileload", function () { CT.areaTilesLoaded = (CT.areaTilesLoaded || 0) + 1; });
+    CT.layers.area.addTo(CT.map);
+    CT.layerControl.addOverlay(CT.layers.area, "Streets of your area (offline)");
+    CT.areaAttribution = escapeText(info.attribution);  // the package's words, shown as text
+    if (CT.areaAttribution) attribution.addAttribution(CT.areaAttribution);
+    if (!CT.stops.size && !CT.depots.size) showArea();
+    return true;
+  };
+  function showArea() {  // its middle at street level (a whole city would fit only at zoom 11, streets unreadable)
+    CT.map.setView(CT.areaBounds.getCenter(), Math.min(16, Math.max(CT.map.getBoundsZoom(CT.areaBounds), 15)), { animate: false });
+  }
+
   CT.setOnline = function (online, message) {
     CT.online = online;
     CT.badge.textContent = message || "Offline: showing saved tiles and the built-in background map";
@@ -531,7 +560,7 @@
     CT.layers.problems = L.featureGroup().addTo(map);
     CT.layers.depots = L.featureGroup().addTo(map);
     CT.layers.vans = L.featureGroup().addTo(map);
-    L.control.layers(null, {
+    CT.layerControl = L.control.layers(null, {
       "Stops": CT.layers.stops, "Problems": CT.layers.problems, "Routes": CT.layers.routes, "Vans": CT.layers.vans,
       "Depots": CT.layers.depots, "Map tiles": CT.layers.tiles, "Built-in background": CT.layers.background,
     }, { collapsed: true, position: "topright" }).addTo(map);

@@ -2,6 +2,7 @@
 
 ct://app/<path>            files under resources/web and resources/basemap, plus the generated page
 ct://tiles/<z>/<x>/<y>.png tiles from the MBTiles cache, fetched (off the UI thread) when missing or stale
+ct://area/<z>/<x>/<y>.png  the shop's area package's own street map (drawn from its extract): never the network
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from ...domain.timeutil import utcnow
-from ...maps.tiles import MAX_CONNECTIONS, TileFetcher, TileServerUnreachable, TileUnavailable
+from ...maps.tiles import MAX_CONNECTIONS, PackagedBasemap, TileFetcher, TileServerUnreachable, TileUnavailable
 
 SCHEME = b"ct"
 PAGE_URL = "ct://app/map.html"
@@ -104,9 +105,23 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         self._page_replies.done.connect(self._page_done)
         self._page_future = None  # built (folium, ~1 s) in a worker at the first request: the UI thread never waits
         self.tiles_served = 0
+        self.area: PackagedBasemap | None = None
+        self.area_tiles_served = 0
 
     def set_tiles(self, tiles: TileFetcher | None) -> None:
         self.tiles = tiles
+
+    def set_area(self, area: PackagedBasemap | None) -> None:
+        """The shop's area package's street map (None: no package): served at ct://area/, offline."""
+        self.area = area
+        self._online = None  # the badge's words depend on it: said again at the next tile
+
+    def _offline(self, reason: str) -> None:
+        if self.area is not None:
+            self._set_online(False, f"Offline ({reason}): streets from your area file, {self.area.name}")
+        else:
+            self._set_online(False, f"Offline ({reason}): no street map saved for this area, only the built-in "
+                                    "background. Map > Streets for offline use… adds one")
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -117,6 +132,8 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         host, path = url.host(), url.path()
         if host == "tiles":
             self._serve_tile(job, path)
+        elif host == "area":
+            self._serve_area_tile(job, path)
         elif host == "app":
             self._serve_app(job, path)
         else:
@@ -182,20 +199,29 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         job.reply(mime.encode(), buffer)
 
     # -- tiles -------------------------------------------------------------------------------------
+    def _serve_area_tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
+        match = _TILE_PATH.match(path)
+        area = self.area
+        found = area.tiles.get(*(int(part) for part in match.groups())) if match and area is not None else None
+        if found is None:  # outside the area or its zooms: the layer beneath shows through
+            return job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+        self.area_tiles_served += 1
+        self._reply(job, found.data, "image/png")
+
     def _serve_tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         match = _TILE_PATH.match(path)
         if match is None:
             return job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
         z, x, y = (int(part) for part in match.groups())
         if self.tiles is None:
-            self._set_online(False, "Offline: no tile source set, showing the built-in background map")
+            self._offline("no network")
             return job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
         cached = self.tiles.cached(z, x, y)
         if cached is not None and (cached.is_fresh(utcnow()) or self.tiles.source is None):
             self.tiles_served += 1
             return self._reply(job, cached.data, "image/png")
         if self.tiles.source is None:
-            self._set_online(False, "Offline map: showing saved tiles and the built-in background map")
+            self._offline("no tile server set")
             return job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
         key = self._next_key
         self._next_key += 1
@@ -215,7 +241,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def _tile_done(self, key: int, data: bytes, failure: str) -> None:
         if failure == "unreachable":
-            self._set_online(False, "Offline: the tile server cannot be reached, showing saved tiles and the built-in background")
+            self._offline("the tile server cannot be reached")
         elif not failure:
             self._set_online(True, "")
         job = self._jobs.pop(key, None)

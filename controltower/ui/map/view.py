@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...maps.features import MapDay, to_data
 from ...maps.diff import DayChanges, MapState
-from ...maps.tiles import USER_AGENT, Area, TileFetcher
+from ...maps.tiles import USER_AGENT, Area, PackagedBasemap, TileFetcher
 from .page import page_html
 from .scheme import PAGE_URL, SCHEME, AppSchemeHandler, LocalRequestsOnly
 
@@ -76,7 +76,8 @@ class MapView(QWidget):
     stopClicked = Signal(int)
     stopMoved = Signal(int, float, float)
 
-    def __init__(self, tiles: TileFetcher | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, tiles: TileFetcher | None = None, parent: QWidget | None = None, *,
+                 area: PackagedBasemap | None = None) -> None:
         super().__init__(parent)
         self.is_ready = False
         self.state = MapState()  # what the page shows; workers plan refreshes against it (MapState.plan)
@@ -112,6 +113,8 @@ class MapView(QWidget):
         # Loaded on the next turn of the event loop, after the window's first paint has been queued.
         QTimer.singleShot(0, lambda: self.web.load(QUrl(PAGE_URL)))
         self._announce_tiles(tiles)
+        self.area: PackagedBasemap | None = None
+        self.set_area(area)
 
     @property
     def page(self) -> "MapPage":
@@ -239,6 +242,14 @@ class MapView(QWidget):
         """Switch the tile source/cache (e.g. after the user changes it in Settings)."""
         self.scheme_handler.set_tiles(tiles)
         self._announce_tiles(tiles)
+
+    def set_area(self, area: PackagedBasemap | None) -> None:
+        """Show the shop's area package's street map (offline, above the online tiles), or none."""
+        previous, self.area = self.area, area
+        self.scheme_handler.set_area(area)
+        self._call("setArea", area.to_page() if area is not None else None)
+        if previous is not None and previous is not area:
+            previous.tiles.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.scheme_handler.shutdown()
