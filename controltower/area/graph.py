@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import threading
+import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,9 +114,12 @@ class RoadGraph:
 
     @classmethod
     def load(cls, path: Path) -> "RoadGraph":
-        with np.load(Path(path), allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files if name != "meta"}
-            meta = json.loads(str(data["meta"]))
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files if name != "meta"}
+                meta = json.loads(str(data["meta"]))
+        except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"The road graph {Path(path).name} can't be read ({exc}): build the area again.") from exc
         if meta.get("version") != GRAPH_VERSION:
             raise ValueError(f"{Path(path).name} was built by another version of Control Tower: rebuild the area.")
         return cls(arrays, meta)
@@ -195,9 +199,10 @@ class RoadGraph:
 
     def matrix(self, points: Sequence[tuple[float, float]], depart: datetime | int | tuple[int, int],
                profile: SpeedProfile | None = None) -> RoadMatrix:
-        """Metres and seconds between all (lat, lon) points for a van leaving at `depart` (a time, an hour of the
-        day, or a span of hours [first, last) planned at its slowest hour). Raises OutsideArea for points beyond
-        the area; pairs the roads cannot join are estimated in a straight line and marked."""
+        """Metres and seconds between all (lat, lon) points for a van leaving at `depart`: a time (its hour read
+        in its own zone: pass the shop's local time, not UTC), an hour of the day, or a span of hours [first, last)
+        planned at its slowest hour. Raises OutsideArea for points beyond the area; pairs the roads cannot join
+        are estimated in a straight line and marked."""
         profile = profile or SpeedProfile()
         hours = _hours_of(depart)
         key = (tuple(map(tuple, points)), hours, profile.to_json())

@@ -97,3 +97,13 @@ def test_stops_outside_the_area_are_planned_on_straight_lines_with_a_warning(hel
     assert day.problem.matrix.source == "offline"
     assert "outside the area of the street map (Helsinki.osm.pbf)" in day.warning
     assert "straight-line estimates" in day.warning
+
+
+def test_a_damaged_road_graph_plans_on_straight_lines_instead(helsinki_day):
+    roads = helsinki_day.path.parent / "areas" / "helsinki" / "roads.npz"
+    roads.write_bytes(roads.read_bytes()[:4000])
+    service = RoutingService(helsinki_day, clock=MORNING)
+
+    day = service.load_day("2026-12-07")
+
+    assert day.problem.matrix.source == "offline" and len(day.stops) == len(STOPS)

@@ -161,6 +161,15 @@ def test_an_extract_without_roads_is_refused(tmp_path):
         build_road_graph(pbf, tmp_path / "roads.npz")
 
 
+def test_a_damaged_graph_file_is_refused_in_words(tmp_path):
+    graph_of(tmp_path, BLOCK, ONE_WAY)
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes((tmp_path / "roads.npz").read_bytes()[:3000])
+
+    with pytest.raises(ValueError, match="The road graph damaged.npz can't be read .*: build the area again."):
+        RoadGraph.load(damaged)
+
+
 # ----- the shipped extract -----
 @pytest.fixture(scope="module")
 def helsinki_graph(tmp_path_factory):
