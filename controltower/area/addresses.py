@@ -6,8 +6,9 @@
     index.points()                                             # every address: street, number, postcode, city, lat, lon
 
 Precision of an answer: ROOFTOP (the house is in the data), INTERPOLATED (along a mapped interpolation line, or
-between known numbers on its side of the street), STREET (the street is known, the house is not, or two streets fit the text equally well), POSTCODE (an
-unknown street in a postcode of the area); None past all of these (the next geocoder tries).
+between known numbers on its side of the street), STREET (the street is known, the house is not, or two streets fit
+the text equally well), POSTCODE (an unknown street in a postcode of the area), CITY (an unknown street in a town of
+the area); None past all of these (the next geocoder tries).
 """
 from __future__ import annotations
 
@@ -74,8 +75,9 @@ class AddressIndex:
         self._alias_list = list(self._aliases)
         self._postcodes = {code: (lat, lon) for code, lat, lon in
                            self._conn.execute("SELECT postcode, lat, lon FROM address_postcodes")}
-        self._cities = {fold(city) for (city,) in self._conn.execute("SELECT DISTINCT city FROM address_points")
-                        if city and not city.isdigit()}
+        self._cities = {fold(city): (lat, lon) for city, lat, lon in self._conn.execute(
+            "SELECT city, AVG(lat), AVG(lon) FROM address_points WHERE in_range = 0 GROUP BY city")
+            if city and not city.isdigit()}
 
     @classmethod
     def open(cls, path: str | Path) -> "AddressIndex":
@@ -128,7 +130,7 @@ class AddressIndex:
             return None
         streets = self.streets_for(line.street)
         if not streets:
-            return self._postcode_match(postcode)
+            return self._postcode_match(postcode) or self._town_match(city)
         if line.house_keys:
             found = self._house_match(streets, line.house_keys, postcode, city)
             if found is not None:
@@ -213,6 +215,12 @@ class AddressIndex:
             plat, plon = self._postcodes[postcode]
             name, lat, lon, _weight = min(stretches, key=lambda s: haversine_km(s[1], s[2], plat, plon))
         return AddressMatch(GeoPoint(lat, lon, GeoPrecision.STREET, round(0.45 * score / 100, 2)), name)
+
+    def _town_match(self, city: str) -> AddressMatch | None:
+        centre = self._cities.get(fold(city)) if city else None
+        if centre is None:
+            return None
+        return AddressMatch(GeoPoint(*centre, GeoPrecision.CITY, 0.2), "", city=city)
 
     def _postcode_match(self, postcode: str) -> AddressMatch | None:
         if postcode not in self._postcodes:

@@ -95,11 +95,13 @@ def test_past_the_known_numbers_only_the_street_is_claimed(index):
     assert point.confidence < 0.5
 
 
-def test_an_unknown_street_falls_back_to_its_postcode_or_nothing(index):
-    in_area = index.locate(Address("Tuntemattomankuja 4", "Helsinki", "00120", "FI"))
-    assert in_area.precision == GeoPrecision.POSTCODE
+def test_an_unknown_street_falls_back_to_its_postcode_its_town_or_nothing(index):
+    in_postcode = index.locate(Address("Tuntemattomankuja 4", "Helsinki", "00120", "FI"))
+    in_town = index.locate(Address("Tuntemattomankuja 4", "HELSINKI", "", "FI"))
 
-    assert index.locate(Address("Tuntemattomankuja 4", "Helsinki", "", "FI")) is None
+    assert in_postcode.precision == GeoPrecision.POSTCODE and in_postcode.confidence < 0.5
+    assert in_town.precision == GeoPrecision.CITY and in_town.confidence < in_postcode.confidence
+    assert index.locate(Address("Tuntemattomankuja 4", "", "", "FI")) is None
     assert index.locate(Address("Mannerheimintie 5", "Espoo", "02100", "FI")) is None  # a town the area has not
     assert index.locate(Address("Mannerheimintie 5", "Helsinki", "00100", "SE")) is None
 
