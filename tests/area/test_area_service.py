@@ -127,3 +127,21 @@ def test_the_shops_area_places_addresses_at_their_house_before_the_postcode_cent
     assert after.precision == GeoPrecision.ROOFTOP  # the remembered miss was forgotten when the area came
     assert (after.lat, after.lon) == pytest.approx((60.16469, 24.94023), abs=1e-4)
     assert elsewhere.precision == GeoPrecision.POSTCODE  # outside the area: the bundled postcode centres
+
+
+def test_the_whole_package_is_built_in_the_child_with_every_part(area, helsinki, tmp_path):
+    """The app's build: address index, road graph and basemap, each recorded in area.json and usable."""
+    events, ended = collect(area.hub)
+
+    folder = area.start_build(helsinki)
+
+    assert ended.wait(300), events
+    assert events[-1][0] == "area.built", events[-1]
+    stages = {payload["stage"] for topic, payload in events if topic == "area.progress"}
+    assert "checking the file" in stages and len(stages) >= 3  # each part reports its own stages
+    manifest = json.loads((folder / "area.json").read_text(encoding="utf-8"))
+    assert set(manifest["parts"]) == {"addresses", "roads", "basemap"}
+    assert not any("skipped" in info for info in manifest["parts"].values())
+    package = area.current()
+    assert all(package.part_path(part) is not None for part in ("addresses", "roads", "basemap"))
+    assert manifest["parts"]["addresses"]["addresses"] == 584
