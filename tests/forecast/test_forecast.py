@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -167,3 +168,22 @@ def test_demand_days_and_orders_are_counted_once(tmp_path, clock):
     past = history.load_history(db.reader(), load_settings(db.reader()), TODAY)
     assert past.series(SeriesKey())[-1] == 3  # the day's real orders replace its stored count
     assert past.series(SeriesKey())[-2] > 20
+
+
+def test_slot_loads_follow_the_recent_slot_shares_and_show_promises_already_made(tmp_path, clock):
+    db = make_store(tmp_path, 60)
+    portland = ZoneInfo("America/Los_Angeles")
+    afternoon = [datetime.combine(TODAY - timedelta(days=d), time(14, 0), tzinfo=portland) for d in (1, 2, 3, 4, 5, 7)]  # not Sunday the 29th
+    monday = TODAY + timedelta(days=2)  # the shop's next open day (closed on Sundays)
+    monday_morning = datetime.combine(monday, time(10, 0), tzinfo=portland)
+    with db.transaction() as conn:
+        order_store.upsert_orders(conn, [_order(f"#p-{i}", start) for i, start in enumerate(afternoon)]
+                                  + [_order("#t-1", monday_morning)])
+    report = ForecastService(db).refresh()
+    assert not [slot for slot in report.slots if slot.day == TODAY + timedelta(days=1)]  # Sunday: no slots
+    tomorrow = {slot.slot_label: slot for slot in report.slots if slot.day == monday}
+    assert list(tomorrow) == ["10:00–12:00", "12:00–14:00", "14:00–16:00", "16:00–18:00", "18:00–20:00"]
+    assert tomorrow["14:00–16:00"].p50 == pytest.approx(report.total.day(monday).p50, rel=0.01)
+    assert tomorrow["10:00–12:00"].known == 1 and tomorrow["10:00–12:00"].p50 == 1
+    assert tomorrow["16:00–18:00"].p50 == 0
+    assert all(slot.p80 >= slot.p50 for slot in report.slots)
