@@ -16,6 +16,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true", help="open a fresh demo store (sandbox carriers, a generated day)")
     parser.add_argument("--db", type=Path, help="the store file to open (default: your data folder)")
     parser.add_argument("--seed", type=int, default=7, help="seed for the demo day (same seed, same day)")
+    parser.add_argument("--demo-city", choices=["helsinki", "portland"], default="helsinki",
+                        help="the demo's city: Helsinki on the real streets of the shipped OpenStreetMap extract "
+                             "(default), or Portland on its avenue grid with straight-line travel")
     parser.add_argument("--screenshot", type=Path, help="render the main window offscreen to this PNG, then exit")
     parser.add_argument("--offline", action="store_true", help="work without the network (no carriers, no tiles)")
     return parser.parse_args(argv)
@@ -49,7 +52,10 @@ def open_core(args: argparse.Namespace, path: Path):
     """The application object over the store at `path` (in demo mode a freshly generated one)."""
     from .services.core import ControlTower
 
-    return ControlTower.open(path, demo=args.demo, seed=args.seed, offline=args.offline)
+    from .demo.cities import APP_DEMO_CITY
+
+    return ControlTower.open(path, demo=args.demo, seed=args.seed, offline=args.offline,
+                             demo_city=getattr(args, "demo_city", None) or APP_DEMO_CITY)
 
 
 def open_or_recover(args: argparse.Namespace, path: Path):

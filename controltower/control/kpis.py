@@ -227,11 +227,11 @@ def _utc_days_of(zone: tzinfo, day: str) -> tuple[str, ...]:
 class KpiService:
     """All KPI numbers for the panels; reads only, so it can run in a worker on its own connection."""
 
-    def __init__(self, db: Database, *, currency: str = "USD", clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, *, currency: str | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self._one_zone = threading.local()  # per thread: the zone read at the start of a refresh (_one_zone_per_call)
         self.clock = clock  # "now" for the counts of open cases
-        self.currency = currency
+        self._currency = currency  # None: the shop's (Settings), read at each use so a change shows at once
         self.families: dict[str, DailyCache] = {}  # by name; each keeps its days in memory and in the store
         self.day_store = DayStore()  # shared, so one refusal by a busy store pauses every family's writes
         self._delivered_days = self._family("delivered", "ship_done", self._compute_delivered, self._DELIVERED_SQL)
@@ -239,6 +239,14 @@ class KpiService:
         self._score_days = self._family("scorecard", "ship_created", self._compute_scorecard, self._CARRIERS_SQL,
                                         self._DRIVERS_SQL)
         self._fleet_days = self._family("fleet", "fleet", self._compute_fleet, self._FLEET_SQL)
+
+    @property
+    def currency(self) -> str:
+        """The shop's currency (ISO 4217): costs are shown in it, '€12.65' in a Helsinki shop, not '$12.65'."""
+        if self._currency:
+            return self._currency
+        row = self.db.reader().execute("SELECT value FROM settings WHERE key = 'shop.currency'").fetchone()
+        return (row[0] if row else None) or "USD"
 
     def _family(self, name: str, topic: str, compute, *sql: str) -> DailyCache:
         """A per-day cache over the change-log `topic` (see kpi_cache). Its version is the family's SQL, so rows

@@ -1,4 +1,5 @@
-"""A deterministic, realistic demo: one plant-and-homeware shop in Portland, today's orders and two weeks of history."""
+"""A deterministic, realistic demo: one plant-and-homeware shop (in Helsinki on real streets for the app, in Portland
+on its avenue grid for the tests' long-standing day), today's orders, two weeks of history and two years of counts."""
 from __future__ import annotations
 
 import math
@@ -25,18 +26,15 @@ from ..store import orders as order_store
 from ..store import shipments as shipment_store
 from ..forecast.model import SeriesKey
 from . import city
+from .cities import CITIES, PORTLAND, DemoCity
 from .history import Demand, write_history
 
 S = ShipmentStatus
-SHOP = {"name": "Rose City Plants & Home", "street": "2325 SE Hawthorne Blvd", "postcode": "97214",
-        "lat": 45.51225, "lon": -122.64105, "phone": "+1 503-555-0100"}
-VANS = [("Van 1 · Ford Transit", "Maria Alvarez", 60, 900_000, ""), ("Van 2 · Sprinter (chilled)", "Dev Raman", 80, 1_200_000, "fridge"),
-        ("Bike 3 · e-cargo", "Sam Whitaker", 14, 120_000, "")]
 # (code, name, kind, enabled): the sandbox couriers run on 127.0.0.1 in demo mode; the real accounts wait for keys.
 CARRIERS = [("own_fleet", "Own vans", "own_fleet", 1), ("pickup", "In-store pickup", "pickup", 1),
             ("sandbox:zippy", "Zippy Express (sandbox)", "courier", 1), ("sandbox:pedal", "Pedal Post (sandbox)", "courier", 1),
             ("sandbox:metro", "Metro Runners (sandbox)", "courier", 1),
-            ("easypost", "EasyPost parcel carriers (add your key)", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
+            ("easypost", "EasyPost (add your key)", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
 CLOSING_HOUR = 19  # the depot's closes_at below
 COURIERS = {"sandbox:zippy": "Zippy Express", "sandbox:pedal": "Pedal Post", "sandbox:metro": "Metro Runners"}
 # Carrier status codes as their trackers report them, for a believable raw history.
@@ -59,15 +57,12 @@ class DemoSummary:
 class _Day:
     """Builds one day's orders and what happened to them, as of `now`."""
 
-    def __init__(self, rng: random.Random, tz: ZoneInfo, now: datetime, centre: datetime, prefix: str) -> None:
-        self.rng, self.tz, self.now, self.centre, self.prefix = rng, tz, now, centre, prefix
+    def __init__(self, rng: random.Random, tz: ZoneInfo, now: datetime, centre: datetime, prefix: str,
+                 place: DemoCity = PORTLAND) -> None:
+        self.rng, self.tz, self.now, self.centre, self.prefix, self.city = rng, tz, now, centre, prefix, place
 
     def address(self) -> city.StreetAddress:
-        rng = self.rng
-        avenue = max(1, min(92, int(rng.gauss(30, 18))))
-        if rng.random() < 0.55:
-            return city.address_on_street(rng.randrange(len(city.EAST_WEST)), avenue, rng.random() < 0.5)
-        return city.address_on_avenue(avenue, rng.uniform(-40, 52))
+        return self.city.pick_address(self.rng)
 
     def option(self) -> DeliveryOption:
         return self.rng.choices(list(DeliveryOption), weights=[38, 14, 20, 18, 10])[0]
@@ -125,7 +120,7 @@ class _Day:
         if option is DeliveryOption.SAME_DAY:
             code = rng.choice(["sandbox:zippy", "sandbox:metro"])
             return ("own_fleet", "Same-day van") if rng.random() < 0.55 else (code, COURIERS[code])
-        return ("own_fleet", "Standard van") if rng.random() < 0.5 else ("easypost", rng.choice(["USPS Ground Advantage", "UPS Ground"]))
+        return ("own_fleet", "Standard van") if rng.random() < 0.5 else ("easypost", rng.choice(self.city.parcel_services))
 
     def order(self, number: int) -> Order:
         rng = self.rng
@@ -134,16 +129,16 @@ class _Day:
         created = self.centre - timedelta(hours=rng.uniform(6, 28)) if option in (
             DeliveryOption.STANDARD, DeliveryOption.SCHEDULED, DeliveryOption.PICKUP) else self.centre - timedelta(hours=rng.uniform(0.5, 6))
         created = min(created, self.now - timedelta(minutes=5))
-        first, last = rng.choice(city.FIRST_NAMES), rng.choice(city.LAST_NAMES)
+        first, last = rng.choice(self.city.first_names), rng.choice(self.city.last_names)
         lines = [rng.choice(city.PRODUCTS) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))]
         value = sum(p[2] for p in lines)
         weight = sum(p[3] for p in lines)
         slug = f"{first}.{last}".lower().replace("'", "").encode("ascii", "ignore").decode()
         return Order(
             order_ref=f"{self.prefix}{number:04d}", customer_name=f"{first} {last}",
-            address=Address(place.street, city.CITY, place.postcode, city.COUNTRY, region=city.REGION),
+            address=Address(place.street, self.city.name, place.postcode, self.city.country, region=self.city.region),
             delivery_option=option, created_at=created.astimezone(UTC),
-            phone=f"+1 503-555-{rng.randrange(100, 199):04d}", email=f"{slug}@example.com",
+            phone=self.city.customer_phone(rng), email=f"{slug}@example.com",
             location=GeoPoint(place.lat, place.lon, GeoPrecision.ROOFTOP, round(rng.uniform(0.85, 1.0), 2)),
             promised_window=self.window(option, created), parcels=max(1, len(lines) - rng.choice([0, 0, 1])),
             weight_g=weight, value=Money(value), notes=rng.choice(city.NOTES), source=rng.choice(["shopify", "shopify", "phone", "counter"]),
@@ -193,8 +188,9 @@ class _Day:
 
 
 def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, orders_today: int | None = None,
-             history_days: int = 14) -> DemoSummary:
-    """Write a fresh demo store at `path` (an existing file there is replaced)."""
+             history_days: int = 14, city_key: str = PORTLAND.key) -> DemoSummary:
+    """Write a fresh demo store at `path` (an existing file there is replaced), for the city `city_key` (cities.CITIES)."""
+    place = CITIES[city_key]
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -202,16 +198,16 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
     db = Database(path)
     count_today = orders_today or rng.randrange(150, 260)
     with db.transaction() as conn:
-        _write_setup(conn)
+        _write_setup(conn, place)
         tz = shop_zone(conn)  # the zone just set: the demo's days are the shop's days, as the app will read them
         now = (now or utcnow()).astimezone(tz)
         history = 0
-        demand = Demand(now.date(), city.COUNTRY, city.REGION, seed)
+        demand = Demand(now.date(), place.country, place.region or None, seed)
         for back in range(history_days, 0, -1):
             centre = (now - timedelta(days=back)).replace(hour=13, minute=0, second=0, microsecond=0)
-            day = _Day(rng, tz, now, centre, prefix=f"#{(now - timedelta(days=back)):%m%d}-")
+            day = _Day(rng, tz, now, centre, prefix=f"#{(now - timedelta(days=back)):%m%d}-", place=place)
             history += _write_day(conn, day, demand.count(centre.date()), rng)
-        today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-")
+        today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-", place=place)
         _write_day(conn, today, count_today, rng, plan_routes=True)
         history += _write_past_demand(conn, demand, now.date() - timedelta(days=history_days))
     _settle_history(db, rng, now)
@@ -248,17 +244,19 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
                                    "Handled: customer informed")
 
 
-def _write_setup(conn) -> None:
-    settings = {"shop.name": SHOP["name"], shop_clock.SETTING: city.TIMEZONE, "shop.currency": city.CURRENCY,
-                "shop.phone": SHOP["phone"], "shop.region": city.REGION, "demo": "1"}
+def _write_setup(conn, place: DemoCity) -> None:
+    shop = place.shop
+    settings = {"shop.name": shop["name"], shop_clock.SETTING: place.timezone, "shop.currency": place.currency,
+                "shop.phone": shop["phone"], "shop.region": place.region,
+                "demo": "1", "demo.city": place.key}
     shop_settings.put(conn, settings)
-    depot_id = fleet.add_depot(conn, SHOP["name"], GeoPoint(SHOP["lat"], SHOP["lon"]), street=SHOP["street"], city=city.CITY,
-                               postcode=SHOP["postcode"], country=city.COUNTRY, opens_at="09:00", closes_at=f"{CLOSING_HOUR}:00")
+    depot_id = fleet.add_depot(conn, shop["name"], GeoPoint(shop["lat"], shop["lon"]), street=shop["street"], city=place.name,
+                               postcode=shop["postcode"], country=place.country, opens_at="09:00", closes_at=f"{CLOSING_HOUR}:00")
     carrier_accounts.add(conn, [StoredAccount(code, name, kind, bool(enabled), {"sandbox": True} if code.startswith("sandbox:") else {})
                                 for code, name, kind, enabled in CARRIERS])
-    for name, driver, parcels, grams, skills in VANS:
+    for name, driver, parcels, grams, skills in place.vans:
         fleet.add_vehicle(conn, name, capacity_parcels=parcels, capacity_weight_g=grams, shift_start="08:00", shift_end="18:00",
-                          break_minutes=30, skills=skills, driver_id=fleet.add_driver(conn, driver, "+1 503-555-0150"),
+                          break_minutes=30, skills=skills, driver_id=fleet.add_driver(conn, driver, place.driver_phone),
                           depot_id=depot_id)
 
 
@@ -276,7 +274,7 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
         courier = carrier in COURIERS
         if courier and not events[-1][1].is_final:
             if plan_routes:
-                _queue_courier_booking(conn, order_id, order, carrier)  # the sync engine books it with the sandbox
+                _queue_courier_booking(conn, order_id, order, carrier, day.city)  # the sync engine books it with the sandbox
                 continue
             # Past days' couriers have finished: nothing of theirs is left for the sandbox to track.
             last_time, last = events[-1]
@@ -299,19 +297,20 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
     return count
 
 
-def _queue_courier_booking(conn, order_id: int, order: Order, carrier: str) -> None:
+def _queue_courier_booking(conn, order_id: int, order: Order, carrier: str, place: DemoCity) -> None:
     """Today's open courier deliveries wait in the outbox; at start-up the real sync engine books them."""
     from ..carriers.base import Contact, Parcel, ShipmentRequest
     from ..sync.writes import enqueue_booking
 
+    shop = place.shop
     request = ShipmentRequest(
         our_reference="pending", order_ref=order.order_ref,
-        pickup=Address(SHOP["street"], city.CITY, SHOP["postcode"], city.COUNTRY, region=city.REGION),
-        pickup_contact=Contact(SHOP["name"], SHOP["phone"].replace(" ", "").replace("-", "")),
+        pickup=Address(shop["street"], place.name, shop["postcode"], place.country, region=place.region),
+        pickup_contact=Contact(shop["name"], shop["phone"].replace(" ", "").replace("-", "")),
         dropoff=order.address, dropoff_contact=Contact(order.customer_name, order.phone.replace(" ", "").replace("-", ""), order.email),
         parcels=(Parcel(max(order.weight_g // max(order.parcels, 1), 1), quantity=order.parcels, value=order.value),),
         deliver_by=order.promised_window.end, value=order.value,
-        pickup_location=GeoPoint(SHOP["lat"], SHOP["lon"]), dropoff_location=order.location, dropoff_instructions=order.notes)
+        pickup_location=GeoPoint(shop["lat"], shop["lon"]), dropoff_location=order.location, dropoff_instructions=order.notes)
     enqueue_booking(conn, order_id=order_id, carrier=carrier, request=request)
 
 
@@ -321,14 +320,15 @@ def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentS
     plan_date = shop_today(conn, day.centre)
     route_ids = [plans.create_route(conn, plan_date, vid, "done" if done else "in_progress") for vid in vehicles]
     by_route: dict[int, list] = {rid: [] for rid in route_ids}
+    depot = (day.city.shop["lat"], day.city.shop["lon"])
     for order_id, order, status in stops:
-        angle = math.atan2(order.location.lat - SHOP["lat"], order.location.lon - SHOP["lon"])
+        angle = math.atan2(order.location.lat - depot[0], order.location.lon - depot[1])
         sector = int(((angle + math.pi) / (2 * math.pi)) * 5) % 5
         route = route_ids[min(sector // 2, len(route_ids) - 1)]
         by_route[route].append((order.promised_window.start, order_id, order, status))
     for route_id, items in by_route.items():
-        ordered = _promise_then_nearest(items)
-        here, metres, seconds = (SHOP["lat"], SHOP["lon"]), 0.0, 0.0
+        ordered = _promise_then_nearest(items, depot)
+        here, metres, seconds = depot, 0.0, 0.0
         for sequence, (_, order_id, order, status) in enumerate(ordered, start=1):
             leg = _road_metres(here, (order.location.lat, order.location.lon))
             metres, seconds = metres + leg, seconds + leg / _VAN_SPEED_MS + _SERVICE_S
@@ -338,7 +338,7 @@ def _plan_simple_routes(conn, day: _Day, stops: list[tuple[int, Order, ShipmentS
             plans.add_stop(conn, order_id, route_id=route_id, sequence=sequence, planned_arrival=arrival.astimezone(UTC),
                            status=stop_status)
         if ordered:
-            back = _road_metres(here, (SHOP["lat"], SHOP["lon"]))
+            back = _road_metres(here, depot)
             metres, seconds = metres + back, seconds + back / _VAN_SPEED_MS
         plans.set_route_totals(conn, route_id, int(metres), int(seconds))
 
@@ -351,9 +351,9 @@ def _road_metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return haversine_km(a[0], a[1], b[0], b[1]) * 1000 * 1.35
 
 
-def _promise_then_nearest(items: list) -> list:
+def _promise_then_nearest(items: list, depot: tuple[float, float]) -> list:
     """Stops in promise order; among stops promised from the same hour, the nearest next."""
-    ordered, here = [], (SHOP["lat"], SHOP["lon"])
+    ordered, here = [], depot
     for _, group in groupby(sorted(items, key=lambda item: (item[0], item[1])), key=lambda item: item[0].replace(minute=0)):
         left = list(group)
         while left:

@@ -71,19 +71,39 @@ class ControlTower:
         self.sync = None  # the running sync engine (DemoSync in demo mode), once started
         self._exception_engine = None
         self.pending_restore = None  # a checked backup to put in the store's place at exit (restore_at_exit)
+        self._demo_extract: Path | None = None  # the demo city's extract while its area package is still to be built
         self._build_services()
 
     # ------------------------------------------------------------------ building
     @classmethod
     def open(cls, path: Path, *, demo: bool = False, seed: int = 7, offline: bool = False,
-             hub: EventHub | None = None) -> "ControlTower":
-        """Open (in demo mode: first generate) the store at `path` and build everything over it."""
+             hub: EventHub | None = None, demo_city: str = "portland") -> "ControlTower":
+        """Open (in demo mode: first generate, in `demo_city`) the store at `path` and build everything over it."""
         if demo:
             from ..demo import generate
 
-            summary = generate(path, seed=seed)
+            summary = generate(path, seed=seed, city_key=demo_city)
             log.info("demo store %s: %d orders today, %d in history", path, summary.today_orders, summary.history_orders)
-        return cls(Database(path), hub=hub, options=Options(demo=demo, offline=offline))
+        core = cls(Database(path), hub=hub, options=Options(demo=demo, offline=offline))
+        if demo:
+            core._use_demo_streets(demo_city)
+        return core
+
+    def _use_demo_streets(self, city_key: str) -> None:
+        """The demo city's real streets: its extract's area package (built once into the data folder, kept across
+        demo starts) becomes the shop's area now when it is there; otherwise the 'Demo streets' job builds it."""
+        from ..area.package import installed, slug_for
+        from ..demo.cities import CITIES
+
+        extract = CITIES[city_key].extract
+        if extract is None:
+            return
+        for package in installed(self.data_dir):
+            whole = {"addresses", "roads", "basemap"} <= set(package.parts)
+            if package.slug == slug_for(extract) and package.source_size == extract.stat().st_size and whole:
+                self.area.use(package)
+                return
+        self._demo_extract = extract
 
     @property
     def store_path(self) -> Path:
@@ -204,6 +224,9 @@ class ControlTower:
         self.jobs.add(PeriodicJob("ratings", "Customer ratings", self.ratings.read_replies, cadence.ratings,
                                   first_after=cadence.ratings_first_after, clock=self.clock))
         self._add_shop_jobs()
+        if self._demo_extract is not None:
+            self.jobs.add(PeriodicJob("demo-streets", "Demo streets", self._build_demo_streets, 365 * 86400.0,
+                                      clock=self.clock))
         from ..api.jobs import add_api_jobs
 
         add_api_jobs(self)
@@ -277,6 +300,35 @@ class ControlTower:
         if changed:
             self.hub.publish("shipments.changed", ids=[])
         return f"{changed} return(s) moved on"
+
+    async def _build_demo_streets(self) -> str:
+        """The first demo start builds the demo city's area package (basemap, addresses, road graph) in a child
+        process; the map, the addresses and the routes use it as soon as it is there (area.built)."""
+        import asyncio
+
+        if self._demo_extract is None:
+            return "the demo's streets are in place"
+        ended: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def on_end(topic: str, payload: dict) -> None:  # published on this loop by the build's watcher
+            if not ended.done():
+                ended.set_result((topic, payload))
+
+        unsubscribe = [self.hub.subscribe(topic, on_end) for topic in ("area.built", "area.failed", "area.cancelled")]
+        try:
+            self.area.start_build(self._demo_extract)
+            topic, payload = await ended
+        except asyncio.CancelledError:  # the app is closing: the build's child process ends with it
+            self.area.cancel()
+            raise
+        finally:
+            for stop in unsubscribe:
+                stop()
+        if topic != "area.built":
+            raise RuntimeError(f"the demo's streets could not be built: {payload.get('message', topic)}; "
+                               "the map shows plain markers and travel is estimated in straight lines")
+        self._demo_extract = None
+        return f"the demo's streets are built ({payload.get('name', '')})"
 
     def _daily_backup(self) -> str:
         made = self.backups.daily_if_due(now=self.clock())
