@@ -1,11 +1,16 @@
-"""Runs `controltower solve-vrp` over the VRPTW instances, checks every plan itself, and reports gaps.
+"""The route planner against plain PyVRP at the same wall time, on Solomon and Gehring-Homberger 200, gaps to the BKS.
 
-    .venv/bin/python benchmarks/vrptw_bench.py --seconds 10 --set solomon
-    .venv/bin/python benchmarks/vrptw_bench.py --seconds 2 --set gh200 --limit 3
+    .venv/bin/python benchmarks/vrptw_bench.py                          # 2 instances a family, 10 s, all cores (~9 min)
+    .venv/bin/python benchmarks/vrptw_bench.py --instances 0            # all 68 instances (~23 min at 10 s)
+    .venv/bin/python benchmarks/vrptw_bench.py --quick                  # 1 instance a family, 3 s (~1.5 min)
+    .venv/bin/python benchmarks/vrptw_bench.py --family R1,RC2 --seconds 5 --workers 2
 
-Each instance runs in its own process, one at a time, exactly as the shared harness runs it. The plan is checked
-here with the rules of shared/benchmarks/vrptw/README.md, written out again on purpose: the solver's own
-evaluator is not trusted to grade its own plans. The last line is one JSON object with the headline figures.
+Per instance, in this one process and one after the other (the order alternates): our planner's search with
+--workers searches (this process and workers-1 children, sharing the best plan) until its wall-clock budget, and
+plain PyVRP (pyvrp.solve, one process, MaxRuntime of the same seconds) on the same data and seed. Every plan is
+checked here with the rules of shared/benchmarks/vrptw/README.md, written out again on purpose: the solver's own
+evaluator is not trusted to grade its own plans. The machine's load (1-minute average) is printed beside the
+figures. The last line is one JSON object with the headline figures.
 """
 from __future__ import annotations
 
@@ -15,14 +20,16 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 DEFAULT_ROOT = Path(os.environ.get("VRPTW_ROOT", Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "vrptw"))
 if not DEFAULT_ROOT.exists():
     DEFAULT_ROOT = Path("/work/shared/benchmarks/vrptw")
+SETS = ("solomon", "gh200")
 
 
 def read_instance(path: Path) -> dict:
@@ -68,20 +75,55 @@ def check_plan(instance: dict, routes: list[list[int]]) -> tuple[bool, float, st
     return not problem, round(total, 1), problem
 
 
-def run_instance(path: Path, seconds: float) -> dict:
-    cmd = [sys.executable, "-m", "controltower.cli", "solve-vrp", str(path), "--seconds", str(seconds), "--json"]
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def run_ours(problem, seconds: float, workers: int, seed: int) -> dict:
+    from controltower.routing.engines.pyvrp_parallel import parallel_search
+
     began = time.monotonic()
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
-    except subprocess.TimeoutExpired:
-        return {"error": "killed 30 s after its budget", "wall": time.monotonic() - began}
+    outcome = parallel_search(problem, began + seconds, workers=workers, seed=seed)
     wall = time.monotonic() - began
-    try:
-        answer = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        return {"error": f"exit {done.returncode}, no JSON: {done.stderr.strip()[-200:]}", "wall": wall}
-    answer["wall"] = wall
-    return answer
+    routes = [] if outcome.plan is None else [[int(problem.stops[s].key) for s in r] for r in outcome.plan.routes if r]
+    return {"routes": routes, "wall": wall, "first": outcome.first_feasible_after,
+            "iterations": sum(outcome.worker_iterations.values())}
+
+
+def run_pyvrp(problem, seconds: float, seed: int) -> dict:
+    """Plain PyVRP as its users run it: pyvrp.solve on one core until MaxRuntime."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    from controltower.routing.engines.pyvrp_engine import build_data
+
+    began = time.monotonic()
+    data, _ = build_data(problem)
+    result = pyvrp.solve(data, MaxRuntime(max(0.01, seconds - (time.monotonic() - began))), seed=seed,
+                         collect_stats=False, display=False)
+    wall = time.monotonic() - began
+    routes = [[int(problem.stops[a.idx].key) for a in route if a.is_client()] for route in result.best.routes()] \
+        if result.best.is_feasible() else []
+    return {"routes": routes, "wall": wall, "first": None, "iterations": result.num_iterations}
+
+
+def pick(files: list[Path], bks: dict, families: set[str] | None, per_family: int) -> list[Path]:
+    """Instances of the chosen families; with per_family > 0, that many a family, spread evenly over it."""
+    by_family: dict[str, list[Path]] = {}
+    for path in files:
+        family = bks[path.stem]["family"]
+        if families and family not in families and family.replace("GH200-", "") not in families:
+            continue
+        by_family.setdefault(family, []).append(path)
+    chosen = []
+    for members in by_family.values():
+        if per_family <= 0 or per_family >= len(members):
+            chosen += members
+        elif per_family == 1:
+            chosen.append(members[0])
+        else:
+            chosen += [members[round(i * (len(members) - 1) / (per_family - 1))] for i in range(per_family)]
+    return chosen
 
 
 def realistic_first_plan_seconds(stops: int = 400, repeats: int = 3) -> float:
@@ -93,58 +135,99 @@ def realistic_first_plan_seconds(stops: int = 400, repeats: int = 3) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from controltower.routing.engines.pyvrp_parallel import default_workers
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--set", choices=["solomon", "gh200"], default="solomon")
-    parser.add_argument("--limit", type=int, default=None, help="run only the first N instances")
+    parser.add_argument("--seconds", type=float, default=10.0, help="wall-clock budget per instance and solver")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="searches of ours (default: cores, at most 4)")
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
+    parser.add_argument("--family", default="", help="comma-separated families, e.g. R1,RC2 or GH200-C1")
+    parser.add_argument("--instances", type=int, default=2, help="instances per family, spread evenly; 0 = all")
+    parser.add_argument("--quick", action="store_true", help="1 instance a family at 3 s, for development")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-first-plan", action="store_true", help="skip the 400-stop first-plan measurement")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.instances, args.seconds = 1, min(args.seconds, 3.0)
+
+    from controltower.routing.solomon import read_solomon
 
     bks = {row["instance"]: row for row in csv.DictReader((args.root / "bks.csv").open())}
-    files = sorted((args.root / args.set).glob("*.txt"))[: args.limit]
-    by_family: dict[str, list[float]] = {}
-    first_by_family: dict[str, list[float]] = {}
-    feasible = 0
-    flagged = []
-    print(f"{'instance':<10} {'veh':>4} {'distance':>10} {'bks':>10} {'gap %':>7} {'first s':>8} {'wall s':>7}")
-    for path in files:
-        name = path.stem
-        ref = bks[name]
-        answer = run_instance(path, args.seconds)
-        if "error" in answer:
-            print(f"{name:<10} FAILED: {answer['error']}")
+    sets = SETS if args.set == "all" else (args.set,)
+    files = [path for s in sets for path in sorted((args.root / s).glob("*.txt"))]
+    families = {f.strip() for f in args.family.split(",") if f.strip()} or None
+    files = pick(files, bks, families, args.instances)
+    began, load_at_start = time.monotonic(), load()
+    print(f"{len(files)} instances, {args.seconds:g} s each, ours with {args.workers} workers vs PyVRP; "
+          f"{os.cpu_count()} cores, load {load_at_start}", flush=True)
+    print(f"{'instance':<10} {'veh':>4} {'ours':>9} {'veh':>4} {'pyvrp':>9} {'bks':>9} {'gap %':>6} {'pyvrp %':>7} "
+          f"{'first s':>7} {'wall s':>6} {'load':>5}")
+    results: dict[str, dict[str, list]] = {}
+    failures, over_budget = [], []
+    for number, path in enumerate(files):
+        name, ref = path.stem, bks[path.stem]
+        problem, instance = read_solomon(path), read_instance(path)
+        runs = {}
+        order = ("ours", "pyvrp") if number % 2 == 0 else ("pyvrp", "ours")
+        for who in order:
+            runs[who] = (run_ours(problem, args.seconds, args.workers, args.seed) if who == "ours"
+                         else run_pyvrp(problem, args.seconds, args.seed))
+        row = results.setdefault(ref["family"], {"gap": [], "pyvrp_gap": [], "veh": [], "pyvrp_veh": [], "first": []})
+        figures = {}
+        for who, run in runs.items():
+            ok, distance, problem_found = check_plan(instance, run["routes"])
+            if not ok:
+                failures.append(f"{name} {who}: {problem_found}")
+                figures[who] = None
+                continue
+            figures[who] = (distance, sum(1 for r in run["routes"] if r))
+            if run["wall"] > args.seconds * 1.1 + 1:
+                over_budget.append(f"{name} {who}")
+        if figures["ours"] is None or figures["pyvrp"] is None:
+            print(f"{name:<10} FAILED: {'; '.join(f for f in failures if f.startswith(name))}", flush=True)
             continue
-        ok, distance, problem = check_plan(read_instance(path), answer.get("routes", []))
-        if not ok:
-            print(f"{name:<10} INFEASIBLE: {problem}")
-            continue
-        feasible += 1
-        gap = 100 * (distance - float(ref["bks_distance"])) / float(ref["bks_distance"])
-        by_family.setdefault(ref["family"], []).append(gap)
-        if answer.get("first_solution_seconds") is not None:
-            first_by_family.setdefault(ref["family"], []).append(answer["first_solution_seconds"])
-        if answer["wall"] > args.seconds * 1.1 + 1:
-            flagged.append(name)
-        vehicles = sum(1 for r in answer["routes"] if r)
-        print(f"{name:<10} {vehicles:>4} {distance:>10.1f} {float(ref['bks_distance']):>10.1f} {gap:>7.2f} "
-              f"{answer.get('first_solution_seconds') or float('nan'):>8.2f} {answer['wall']:>7.2f}", flush=True)
+        best_known = float(ref["bks_distance"])
+        gap = lambda distance: 100 * (distance - best_known) / best_known  # noqa: E731
+        row["gap"].append(gap(figures["ours"][0]))
+        row["pyvrp_gap"].append(gap(figures["pyvrp"][0]))
+        row["veh"].append(figures["ours"][1])
+        row["pyvrp_veh"].append(figures["pyvrp"][1])
+        row["first"].append(runs["ours"]["first"])
+        print(f"{name:<10} {figures['ours'][1]:>4} {figures['ours'][0]:>9.1f} {figures['pyvrp'][1]:>4} "
+              f"{figures['pyvrp'][0]:>9.1f} {best_known:>9.1f} {row['gap'][-1]:>6.2f} {row['pyvrp_gap'][-1]:>7.2f} "
+              f"{runs['ours']['first']:>7.2f} {runs['ours']['wall']:>6.2f} {load():>5}", flush=True)
 
-    families = {f: round(statistics.mean(g), 3) for f, g in sorted(by_family.items())}
-    first = {f: round(statistics.mean(t), 3) for f, t in sorted(first_by_family.items())}
+    mean = lambda values: round(statistics.mean(values), 3) if values else None  # noqa: E731
+    per_family = {
+        family: {"gap_pct": mean(r["gap"]), "pyvrp_gap_pct": mean(r["pyvrp_gap"]), "vehicles": mean(r["veh"]),
+                 "pyvrp_vehicles": mean(r["pyvrp_veh"]), "first_plan_s": mean(r["first"]), "instances": len(r["gap"])}
+        for family, r in sorted(results.items())
+    }
     print()
-    for f in families:
-        print(f"{f:<10} mean gap {families[f]:>6.2f} %   first plan {first.get(f, float('nan')):.2f} s   ({len(by_family[f])} instances)")
-    gaps = [g for gs in by_family.values() for g in gs]
+    for family, f in per_family.items():
+        verdict = "level or ahead" if f["gap_pct"] <= f["pyvrp_gap_pct"] else "BEHIND"
+        print(f"{family:<10} ours {f['gap_pct']:>6.2f} % ({f['vehicles']:.1f} veh)   PyVRP {f['pyvrp_gap_pct']:>6.2f} % "
+              f"({f['pyvrp_vehicles']:.1f} veh)   first plan {f['first_plan_s']:.2f} s   {f['instances']} inst.   {verdict}")
+    gaps = [g for r in results.values() for g in r["gap"]]
+    pyvrp_gaps = [g for r in results.values() for g in r["pyvrp_gap"]]
     summary = {
-        "set": args.set,
+        "mean_gap_pct": mean(gaps),
+        "pyvrp_mean_gap_pct": mean(pyvrp_gaps),
+        "families_level_or_ahead": sum(f["gap_pct"] <= f["pyvrp_gap_pct"] for f in per_family.values()),
+        "families": len(per_family),
+        "per_family": per_family,
         "seconds": args.seconds,
+        "workers": args.workers,
         "instances": len(files),
-        "feasible": feasible,
-        "mean_gap_pct": round(statistics.mean(gaps), 3) if gaps else None,
-        "families": families,
-        "first_solution_s_by_family": first,
-        "over_budget": flagged,
-        "first_plan_s_400": round(realistic_first_plan_seconds(), 3),
+        "failures": failures,
+        "over_budget": over_budget,
+        "first_plan_s": mean([t for r in results.values() for t in r["first"]]),
+        "first_plan_s_400": None if args.no_first_plan else round(realistic_first_plan_seconds(), 3),
+        "cores": os.cpu_count(),
+        "load_start": load_at_start,
+        "load_end": load(),
+        "elapsed_s": round(time.monotonic() - began, 1),
     }
     print(json.dumps(summary))
     return 0

@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10.0, help="time budget for the whole run, start-up included")
     parser.add_argument("--json", action="store_true", help="print the plan as one JSON object (the only output format)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="searches on as many cores, sharing the best plan (default 1: the harness's one thread)")
     return parser
 
 
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             first.append(time.monotonic() - born)
 
     deadline = born + max(0.05, args.seconds - EXIT_MARGIN_S)
-    plan = solve_pyvrp(problem, deadline, seed=args.seed, on_plan=on_plan, started=born)
+    plan = solve_pyvrp(problem, deadline, seed=args.seed, on_plan=on_plan, started=born, workers=args.workers)
     if plan is None:
         print("no feasible plan found within the time budget", file=sys.stderr)
         return 1

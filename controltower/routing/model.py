@@ -215,4 +215,5 @@ class SolveOptions:
     seed: int = 0
     engine: str = "auto"  # auto, pyvrp, ortools
     deadline: float | None = None  # absolute time.monotonic() by which to return (overrides seconds)
+    workers: int | None = None  # searches on as many cores sharing the best plan; None: one per core (at most 4)
     extra: dict = field(default_factory=dict)

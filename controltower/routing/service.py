@@ -18,6 +18,7 @@ from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_stop, explain_unplanned
 from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider, RoadMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
+from .engines.pyvrp_parallel import default_workers
 from .repair import repair
 from .session import PlanningSession
 from .travel_compare import TravelComparison, compare_travel, planning_hours
@@ -152,11 +153,13 @@ class RoutingService:
     """Qt-free use cases behind the Routes area. Construct once with the store; the UI polls sessions it starts."""
 
     def __init__(self, db, matrix_provider: MatrixProvider | None = None, hub: EventHub | None = None,
-                 clock: Callable[[], datetime] = utcnow, solve_seconds: float = 10.0) -> None:
+                 clock: Callable[[], datetime] = utcnow, solve_seconds: float = 10.0,
+                 solve_workers: int | None = None) -> None:
         self.db = db
         self.hub = hub
         self.clock = clock
         self.solve_seconds = solve_seconds
+        self.solve_workers = solve_workers or default_workers()  # searches sharing the best plan, one per core
         self._matrix_provider = matrix_provider
 
     # ----- reading the day -----
@@ -335,14 +338,15 @@ class RoutingService:
         """Starts a solve in its own process, warm-started from `plan`; poll the returned session."""
         plan = plan or day.plan
         problem = self.problem_with_locks(day, plan, locked)
-        return PlanningSession(problem, SolveOptions(seconds=seconds or self.solve_seconds),
+        return PlanningSession(problem, SolveOptions(seconds=seconds or self.solve_seconds, workers=self.solve_workers),
                                warm_start=_warm_start(problem, plan)).start()
 
     def start_what_if(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int], change: str,
                       vehicle: int = 0, minutes: int = 60, seconds: float = 3.0) -> tuple[PlanningSession, str]:
         """Solves the day as it would be after a change (one more van, a longer shift) without changing anything."""
         problem, warm, label = what_if_problem(day, self.problem_with_locks(day, plan, locked), plan, change, vehicle, minutes)
-        return PlanningSession(problem, SolveOptions(seconds=seconds), warm_start=_warm_start(problem, warm)).start(), label
+        options = SolveOptions(seconds=seconds, workers=self.solve_workers)
+        return PlanningSession(problem, options, warm_start=_warm_start(problem, warm)).start(), label
 
     # ----- saving -----
     def save_plan(self, day: RoutingDay, plan: Plan, locked: frozenset[int] | set[int] = frozenset(),

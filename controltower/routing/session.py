@@ -1,10 +1,13 @@
 """Runs a solve in its own process: cancellable, streaming each better plan, polled without blocking."""
 from __future__ import annotations
 
+import atexit
 import multiprocessing as mp
+import multiprocessing.util  # noqa: F401 - its exit handler is registered first, so it runs after ours below
 import os
 import queue
 import time
+import weakref
 from dataclasses import dataclass
 
 from .evaluator import Evaluation
@@ -12,6 +15,15 @@ from .model import Plan, Problem, SolveOptions
 
 # A solver in a thread stalls the UI through the GIL; a spawned process does not (and starts clean under Qt).
 _CONTEXT = mp.get_context("spawn")
+_running: "weakref.WeakSet[PlanningSession]" = weakref.WeakSet()
+
+
+@atexit.register
+def _end_running_sessions() -> None:
+    """Solves still running when the app exits are ended: they start searches of their own (one per core), so they
+    cannot be daemon processes, and Python would otherwise wait for them at exit."""
+    for session in list(_running):
+        session.cancel(grace=0.2)
 
 
 @dataclass(frozen=True)
@@ -72,9 +84,10 @@ class PlanningSession:
         self._started = time.monotonic()
         self._process = _CONTEXT.Process(
             target=_worker, args=(self.problem, self.options, self.warm_start, self._queue, self._cancel),
-            daemon=True, name="controltower-solver",
+            daemon=False, name="controltower-solver",  # not a daemon: it may start a search per core
         )
         self._process.start()
+        _running.add(self)
         return self
 
     @property
@@ -124,6 +137,7 @@ class PlanningSession:
             self._process.join(1.0)
         self.poll()
         self.finished = True
+        _running.discard(self)
 
     def wait(self, timeout: float | None = None) -> PlanUpdate | None:
         """Blocks until done (scripts and tests only; the UI polls)."""
@@ -133,4 +147,6 @@ class PlanningSession:
             time.sleep(0.02)
         if self._process is not None:
             self._process.join(0.5)
+            if not self._process.is_alive():
+                _running.discard(self)
         return self.best

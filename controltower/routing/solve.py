@@ -68,8 +68,10 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(), warm_start: 
 
         pyvrp_deadline = deadline if engine == "pyvrp" else started + (deadline - started) * (1 - ORTOOLS_SHARE)
         offer = best.offer if engine == "pyvrp" else (lambda plan: best.offer(repair(problem, plan)))
-        solve_pyvrp(problem, pyvrp_deadline, seed=options.seed, warm_start=warm_start,
-                    on_plan=offer, cancelled=cancelled, started=started)
+        from .engines.pyvrp_parallel import default_workers
+
+        solve_pyvrp(problem, pyvrp_deadline, seed=options.seed, warm_start=warm_start, on_plan=offer,
+                    cancelled=cancelled, started=started, workers=options.workers or default_workers())
     if engine in ("ortools", "pyvrp+ortools") and not (cancelled and cancelled()):
         from .engines.ortools_engine import solve_ortools
 

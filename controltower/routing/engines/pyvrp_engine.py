@@ -1,7 +1,6 @@
 """PyVRP (iterated local search) for the problems it models: windows, capacities, pickups, shifts, optional stops."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -134,59 +133,15 @@ def to_solution(problem: Problem, data, fleet: _Fleet, plan: Plan):
     return pyvrp.Solution(data, routes)
 
 
-class _Stop:
-    """Stops the search at the deadline or when the caller cancels."""
-
-    def __init__(self, deadline: float, cancelled: Callable[[], bool] | None) -> None:
-        self.deadline = deadline
-        self.cancelled = cancelled
-        self.calls = 0
-
-    def __call__(self, best_cost: int) -> bool:
-        self.calls += 1
-        if time.monotonic() >= self.deadline:
-            return True
-        return bool(self.cancelled and self.calls % 16 == 0 and self.cancelled())
-
-
 def solve_pyvrp(problem: Problem, deadline: float, seed: int = 0, warm_start: Plan | None = None,
                 on_plan: Callable[[Plan], None] | None = None, cancelled: Callable[[], bool] | None = None,
-                started: float | None = None) -> Plan | None:
-    """Best feasible plan found by the deadline (time.monotonic()), or None when none was feasible."""
-    import pyvrp
-    from pyvrp import IteratedLocalSearchCallbacks, IteratedLocalSearchParams, PenaltyParams, SolveParams
+                started: float | None = None, workers: int = 1) -> Plan | None:
+    """Best feasible plan found by the deadline (time.monotonic()), or None when none was feasible.
 
-    started = time.monotonic() if started is None else started
-    data, fleet = build_data(problem)
-    best: list[Plan] = []
-    last_report = [-1e9]
+    PyVRP's iterated local search; with workers > 1, that many searches on as many cores share their best plan
+    (engines.pyvrp_parallel). The first feasible plan is reported at once, then at most a few a second.
+    """
+    from .pyvrp_parallel import parallel_search
 
-    class Report(IteratedLocalSearchCallbacks):
-        def on_start(self, ils) -> None:
-            # The search starts from a local optimum that may already be feasible (and never bettered).
-            self.on_best(ils.initial_solution)
-
-        def on_best(self, solution) -> None:
-            # Early on a new best arrives every few milliseconds: report the first, then at most a few a second.
-            if solution.is_feasible():
-                now = time.monotonic()
-                plan = to_plan(problem, fleet, solution, found_after=now - started)
-                best[:] = [plan]
-                if on_plan and now - last_report[0] >= REPORT_INTERVAL_S:
-                    last_report[0] = now
-                    on_plan(plan)
-
-    # Optional stops carry prizes: let penalties rise far enough that a broken plan never pays for one.
-    penalty = PenaltyParams(max_penalty=1e9) if any(not s.required for s in problem.stops) else PenaltyParams()
-    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=Report()), penalty=penalty, display_interval=1e9)
-    initial = to_solution(problem, data, fleet, warm_start) if warm_start else None
-    if initial is not None and initial.is_feasible():
-        Report().on_best(initial)
-    result = pyvrp.solve(data, _Stop(deadline, cancelled), seed=seed, collect_stats=False, display=False,
-                         params=params, initial_solution=initial)
-    if result.best.is_feasible():
-        plan = to_plan(problem, fleet, result.best, found_after=best[0].found_after if best else time.monotonic() - started)
-        if on_plan:
-            on_plan(plan)
-        return plan
-    return best[0] if best else None
+    return parallel_search(problem, deadline, workers=workers, seed=seed, warm_start=warm_start, on_plan=on_plan,
+                           cancelled=cancelled, started=started, report_interval=REPORT_INTERVAL_S).plan
