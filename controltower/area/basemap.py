@@ -81,10 +81,11 @@ for _link in ("motorway", "trunk", "primary", "secondary", "tertiary"):
     _style = ROAD_STYLES[_link]
     ROAD_STYLES[f"{_link}_link"] = RoadStyle(_style.rank, _style.fill, _style.casing, _style.width_17 * 0.7,
                                              max(_style.from_zoom, 12), 99)
+ROAD_STYLES["sidewalk"] = RoadStyle(1, (250, 128, 114), (255, 255, 255), 1.2, 17, 99)  # beside a street: only up close
 ROAD_STYLES["road"] = ROAD_STYLES["unclassified"]
 ROAD_STYLES["bridleway"] = ROAD_STYLES["path"]
 ROAD_STYLES["corridor"] = ROAD_STYLES["footway"]
-THIN = {"footway", "cycleway", "path", "steps", "track", "bridleway", "corridor"}  # dashed, no casing
+THIN = {"footway", "sidewalk", "cycleway", "path", "steps", "track", "bridleway", "corridor"}  # dashed, no casing
 PLACE_SIZES = {"city": (11, 14, 18), "town": (11, 15, 16), "suburb": (12, 16, 15), "quarter": (13, 16, 14),
                "neighbourhood": (14, 17, 13)}  # place -> (from zoom, to zoom, text px)
 
@@ -201,6 +202,8 @@ def read_extract(pbf_path: Path) -> MapData:
                 kind = highway
                 if highway in ("footway", "path") and tags.get("bicycle") == "designated":
                     kind = "cycleway"
+                elif highway == "footway" and tags.get("footway") in ("sidewalk", "crossing"):
+                    kind = "sidewalk"
             elif railway in ("rail", "light_rail", "narrow_gauge", "tram", "subway", "funicular", "monorail"):
                 kind = {"light_rail": "rail", "narrow_gauge": "rail", "funicular": "rail", "monorail": "rail"}.get(railway, railway)
             elif waterway in ("river", "stream", "canal", "ditch", "drain"):
@@ -407,6 +410,38 @@ def _straight_stretches(points: np.ndarray, needed: float):
         yield float(centre[0]), float(centre[1]), chord_angle, abs(middle - total / 2)
 
 
+def joined_streets(lines: list[Line]) -> list[Line]:
+    """Named ways joined end to end by name and class: a street is split into a way per block, and a name needs
+    more room than one block gives."""
+    groups: dict[tuple[str, str], list[np.ndarray]] = {}
+    for line in lines:
+        groups.setdefault((line.name, line.kind), []).append(line.points)
+    joined = []
+    for (name, kind), pieces in groups.items():
+        at_end: dict[tuple[float, float], list[int]] = {}
+        for number, piece in enumerate(pieces):
+            at_end.setdefault(tuple(piece[0]), []).append(number)
+            at_end.setdefault(tuple(piece[-1]), []).append(number)
+        used = [False] * len(pieces)
+        for number, piece in enumerate(pieces):
+            if used[number]:
+                continue
+            used[number] = True
+            chain = piece
+            for _ in range(2):  # forwards from its end, then (turned round) from its start
+                while True:
+                    following = next((other for other in at_end.get(tuple(chain[-1]), ()) if not used[other]), None)
+                    if following is None:
+                        break
+                    used[following] = True
+                    other = pieces[following]
+                    other = other if tuple(other[0]) == tuple(chain[-1]) else other[::-1]
+                    chain = np.concatenate([chain, other[1:]])
+                chain = chain[::-1]
+            joined.append(Line(kind, chain, name))
+    return joined
+
+
 def place_labels(data: MapData, zoom: int) -> list[Label]:
     """Every name shown at a zoom, placed over the whole area at once: places, then streets by rank, then parks."""
     world = TILE * (1 << zoom)
@@ -422,8 +457,8 @@ def place_labels(data: MapData, zoom: int) -> list[Label]:
             placed.take(circles)
             labels.append(Label(image, cx - image.width / 2, cy - image.height / 2))
     size = 10 if zoom <= 15 else 11 if zoom == 16 else 12
-    named = [line for line in data.lines if line.name and line.kind in ROAD_STYLES
-             and ROAD_STYLES[line.kind].label_from <= zoom and not line.tunnel]
+    named = joined_streets([line for line in data.lines if line.name and line.kind in ROAD_STYLES
+                            and ROAD_STYLES[line.kind].label_from <= zoom and not line.tunnel])
     named.sort(key=lambda line: -ROAD_STYLES[line.kind].rank)
     last_at: dict[str, list[tuple[float, float]]] = {}
     spacing = 260.0  # pixels between two names of the same street
