@@ -93,6 +93,19 @@ def load_history(conn: sqlite3.Connection, settings: ShopSettings, until: date, 
     return History(first, last, cells)
 
 
+def daily_totals(conn: sqlite3.Connection, until: date, since: date) -> tuple[date, np.ndarray]:
+    """All orders per day from `since` to the day before `until`, counted in SQL (no zones): cheap enough for a
+    window to ask, where load_history reads every order."""
+    by_day = {day: orders for day, orders in conn.execute(
+        "SELECT day, sum(orders) FROM demand_days WHERE day >= ? AND day < ? GROUP BY day",
+        (since.isoformat(), until.isoformat()))}
+    by_day.update(dict(order_store.orders_per_day(conn, since.isoformat(), until.isoformat())))
+    counts = np.zeros(max((until - since).days, 0), dtype=np.int64)
+    for day, orders in by_day.items():
+        counts[(date.fromisoformat(day) - since).days] = orders
+    return since, counts
+
+
 def known_orders(conn: sqlite3.Connection, settings: ShopSettings, start: date, end: date) -> dict[date, dict[Cell, int]]:
     """Orders already placed for shop days start..end (inclusive): known demand."""
     known: dict[date, dict[Cell, int]] = defaultdict(lambda: defaultdict(int))

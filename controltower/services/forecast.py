@@ -20,7 +20,7 @@ from ..domain.timeutil import from_iso, utcnow
 from ..forecast import calendar as shop_calendar
 from ..forecast import reports
 from ..forecast.build import events_between, make_report
-from ..forecast.history import load_history
+from ..forecast.history import daily_totals
 from ..forecast.model import CalendarEvent, ForecastReport, SeriesKey
 from ..forecast.recurring import BadRepeatRule, check_rule, next_days
 from ..kernel.events import EventHub
@@ -62,9 +62,9 @@ class ForecastService:
         settings = load_settings(conn)
         today = day_in(settings.tz, self.clock())
         start, end = start or today, end or today + timedelta(days=55)
-        history = load_history(conn, settings, today, since=min(start, today) - timedelta(days=2 * 365 + 60))
-        events = events_between(conn, settings, min(history.first, start), end)
-        measured = shop_calendar.measure_lifts(events, history.first, history.series(SeriesKey()))
+        first, totals = daily_totals(conn, today, since=min(start, today) - timedelta(days=2 * 365 + 60))
+        events = events_between(conn, settings, first, end)
+        measured = shop_calendar.measure_lifts(events, first, totals)
         return [e for e in measured if start <= e.day <= end]
 
     def add_closure(self, day: date, name: str = "Closed") -> int:

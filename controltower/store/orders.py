@@ -337,6 +337,13 @@ def slot_rows(conn: sqlite3.Connection, since: str) -> sqlite3.Cursor:
                         "WHERE delivery_date >= ? AND status <> 'cancelled'", (since,))
 
 
+def orders_per_day(conn: sqlite3.Connection, since: str, until: str) -> sqlite3.Cursor:
+    """(day, orders) for shop days since <= day < until (ISO dates) that have orders not cancelled (demand_rows' days)."""
+    return conn.execute(
+        "SELECT day, count(*) FROM (SELECT COALESCE(delivery_date, substr(created_at, 1, 10)) AS day, status FROM orders) "
+        "WHERE status <> 'cancelled' AND day >= ? AND day < ? GROUP BY day", (since, until))
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

@@ -168,6 +168,9 @@ def test_demand_days_and_orders_are_counted_once(tmp_path, clock):
     past = history.load_history(db.reader(), load_settings(db.reader()), TODAY)
     assert past.series(SeriesKey())[-1] == 3  # the day's real orders replace its stored count
     assert past.series(SeriesKey())[-2] > 20
+    # The calendar's cheap SQL count says the same, day by day.
+    first, totals = history.daily_totals(db.reader(), TODAY, since=past.first)
+    assert first == past.first and totals.tolist() == past.series(SeriesKey()).astype(int).tolist()
 
 
 def test_slot_loads_follow_the_recent_slot_shares_and_show_promises_already_made(tmp_path, clock):
