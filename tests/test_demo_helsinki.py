@@ -67,3 +67,40 @@ def test_the_portland_day_stays_on_its_grid_without_an_area(tmp_path):
     assert core.area.current() is None and core.db.get_setting("shop.currency") == "USD"
     core.close()
     assert not (tmp_path / "areas").exists()
+
+
+def test_the_demo_couriers_quote_in_the_shops_money(tmp_path):
+    import anyio
+
+    from controltower.carriers.base import Contact, Parcel, ShipmentRequest
+    from controltower.demo.sandbox import sandbox_adapters
+    from controltower.demo.sync import DemoSync
+    from controltower.domain import Money
+    from controltower.domain.models import Address, GeoPoint
+    from controltower.kernel.events import EventHub
+
+    generate(tmp_path / "demo.db", seed=7, now=NOW, city_key="helsinki")
+    db = Database(tmp_path / "demo.db")
+    demo = DemoSync(db, EventHub())
+    base_url = demo.network.start()
+    shop, house = HELSINKI.shop, helsinki_houses()[40]
+    request = ShipmentRequest(
+        our_reference="T-1", order_ref="T-1", pickup=Address(shop["street"], "Helsinki", shop["postcode"], "FI"),
+        pickup_contact=Contact(shop["name"], "+358942450100"), dropoff=Address(house.street, "Helsinki", house.postcode, "FI"),
+        dropoff_contact=Contact("Aino Virtanen", "+358405550123"), parcels=(Parcel(1500, value=Money(2500, "EUR")),),
+        value=Money(2500, "EUR"), pickup_location=GeoPoint(shop["lat"], shop["lon"]),
+        dropoff_location=GeoPoint(house.lat, house.lon))
+
+    async def ask():
+        adapter = sandbox_adapters(base_url)["sandbox:pedal"]
+        try:
+            return await adapter.quote(request)
+        finally:
+            await adapter.aclose()
+
+    try:
+        quotes = anyio.run(ask)
+        assert quotes and {q.price.currency for q in quotes} == {"EUR"}  # not dollars in a Helsinki shop
+    finally:
+        demo.network.stop()
+        db.close()

@@ -141,8 +141,8 @@ class _Day:
             phone=self.city.customer_phone(rng), email=f"{slug}@example.com",
             location=GeoPoint(place.lat, place.lon, GeoPrecision.ROOFTOP, round(rng.uniform(0.85, 1.0), 2)),
             promised_window=self.window(option, created), parcels=max(1, len(lines) - rng.choice([0, 0, 1])),
-            weight_g=weight, value=Money(value), notes=rng.choice(city.NOTES), source=rng.choice(["shopify", "shopify", "phone", "counter"]),
-            lines=tuple(OrderLine(sku, name, 1, Money(price)) for sku, name, price, _ in lines),
+            weight_g=weight, value=Money(value, self.city.currency), notes=rng.choice(city.NOTES), source=rng.choice(["shopify", "shopify", "phone", "counter"]),
+            lines=tuple(OrderLine(sku, name, 1, Money(price, self.city.currency)) for sku, name, price, _ in lines),
         )
 
     def fate(self, order: Order, carrier: str) -> list[tuple[datetime, ShipmentStatus]]:
@@ -281,10 +281,11 @@ def _write_day(conn, day: _Day, count: int, rng: random.Random, plan_routes: boo
             events.append((min(day.now, last_time + timedelta(hours=2)), S.RETURNED if last is S.RETURNING else S.DELIVERED))
         tracking = f"{carrier.split(':')[-1][:2].upper()}{order_id:08d}" if carrier not in ("own_fleet", "pickup") else f"CT-{order.order_ref.lstrip('#')}"
         base_cost = 0 if carrier in ("own_fleet", "pickup") else rng.randrange(899, 1899) if courier else rng.randrange(649, 1299)
-        cost = Money(base_cost + (rng.randrange(150, 400) if rng.random() < 0.03 else 0)) if base_cost else None
+        currency = day.city.currency
+        cost = Money(base_cost + (rng.randrange(150, 400) if rng.random() < 0.03 else 0), currency) if base_cost else None
         shipment_id = shipment_store.create_shipment(conn, Shipment(
             order_id=order_id, carrier=carrier, service=service, status=S.CREATED, tracking_number=tracking,
-            cost=cost, quoted_cost=Money(base_cost) if base_cost else None, promised_by=order.promised_window.end,
+            cost=cost, quoted_cost=Money(base_cost, currency) if base_cost else None, promised_by=order.promised_window.end,
             created_at=order.created_at))
         raw = _RAW.get("courier" if courier else carrier, {})
         shipment_store.ingest_events(conn, shipment_id, [

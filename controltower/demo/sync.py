@@ -21,7 +21,9 @@ class DemoSync:
     """The sandbox couriers plus a sync engine process for them; `speed` sandbox minutes pass per real minute."""
 
     def __init__(self, db: Database, hub: EventHub, *, speed: float = 30.0, fault_rate: float = 0.0) -> None:
-        self.network = SandboxNetwork(speed=speed, faults=Faults(rate=fault_rate, hang_s=3.0))
+        # The couriers charge in the shop's money, as a real courier where the shop is would.
+        currency = db.get_setting("shop.currency") or "USD"
+        self.network = SandboxNetwork(speed=speed, faults=Faults(rate=fault_rate, hang_s=3.0), currency=currency)
         self.speed = speed
         self.db, self.hub = db, hub
         self.engine: ProcessSyncEngine | None = None

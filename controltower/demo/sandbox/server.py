@@ -30,9 +30,10 @@ class SandboxNetwork:
     the customer id in the path picks the courier company (see couriers.COMPANIES).
     """
 
-    def __init__(self, *, speed: float = 1.0, seed: int = 7, faults: Faults | None = None, port: int = 0) -> None:
+    def __init__(self, *, speed: float = 1.0, seed: int = 7, faults: Faults | None = None, port: int = 0,
+                 currency: str = "USD") -> None:
         self.clock = SimClock(speed)
-        self.world = World(self.clock, seed=seed)
+        self.world = World(self.clock, seed=seed, currency=currency)
         self.faults = faults or Faults()
         self._port = port
         self._server: ThreadingHTTPServer | None = None

@@ -76,6 +76,7 @@ class SimDelivery:
     courier_name: str = ""
     related: list[dict] = field(default_factory=list)
     return_of: str = ""
+    currency: str = "USD"  # the couriers' money where the shop is (Uber Direct quotes in the local currency)
 
     @property
     def undeliverable_action(self) -> str:
@@ -130,7 +131,7 @@ class SimDelivery:
             "pickup_eta": rfc3339(pickup_arrival), "dropoff_eta": rfc3339(dropoff_eta),
             "pickup_deadline": rfc3339(pickup_arrival + timedelta(minutes=30)),
             "dropoff_deadline": rfc3339(self.nominal_dropoff + timedelta(minutes=30)),
-            "fee": self.fee, "currency": "usd", "tip": int(self.request.get("tip") or 0),
+            "fee": self.fee, "currency": self.currency.lower(), "tip": int(self.request.get("tip") or 0),
             "courier_imminent": imminent,
             "tracking_url": f"https://sandbox.invalid/track/{self.id}",
             "pickup": {"name": self.request.get("pickup_name", ""), "address": self.request.get("pickup_address", ""),
@@ -157,8 +158,9 @@ class World:
     """All sandbox state; every method is thread-safe (the HTTP server runs a thread per request)."""
 
     def __init__(self, clock: SimClock | None = None, seed: int = 7,
-                 companies: dict[str, CourierCompany] | None = None) -> None:
+                 companies: dict[str, CourierCompany] | None = None, currency: str = "USD") -> None:
         self.clock = clock or SimClock()
+        self.currency = currency.upper()
         self.companies = dict(companies or COMPANIES)
         self._lock = threading.RLock()
         self._random = random.Random(seed)
@@ -186,7 +188,7 @@ class World:
         quote_id = "dqt_" + uuid.uuid4().hex
         quote = {
             "kind": "delivery_quote", "id": quote_id, "created": rfc3339(now), "expires": rfc3339(now + QUOTE_LIFETIME),
-            "fee": company.base_fee_cents + round(km * company.per_km_cents), "currency": "usd", "currency_type": "USD",
+            "fee": company.base_fee_cents + round(km * company.per_km_cents), "currency": self.currency.lower(), "currency_type": self.currency,
             "dropoff_eta": rfc3339(now + timedelta(minutes=company.pickup_minutes + 2 + travel)),
             "duration": round(company.pickup_minutes + 2 + travel), "pickup_duration": round(company.pickup_minutes),
             "external_id": payload.get("external_id", ""),
@@ -263,7 +265,7 @@ class World:
         failure_at = actual + timedelta(minutes=3) if fails else None
         delivery = SimDelivery(delivery_id, company, now, pickup, dropoff, payload, fee, phases, nominal, actual,
                                failure_at, courier_name=rng.choice(["Ana", "Ben", "Chi", "Dev", "Eli", "Fay", "Gus"]),
-                               return_of=return_of)
+                               return_of=return_of, currency=self.currency)
         if fails and delivery.undeliverable_action == "return":
             delivery.phases.append((failure_at, "returned"))
         else:
