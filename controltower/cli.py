@@ -12,6 +12,7 @@ SUBCOMMANDS = {
     "quote": "controltower.dispatch.cli",
     "sync": "controltower.sync.run",
     "send-notifications": "controltower.control.notify.sender",
+    "serve-api": "controltower.api.child",  # the local API's own process (the frozen app has no -m)
 }
 
 

@@ -1,6 +1,8 @@
-"""The core's two jobs for other tools: the local API (a ServiceJob, off unless the shop turns it on) and
-"Webhooks out" (a PeriodicJob, run at once when the hub says something changed)."""
+"""The core's two jobs for other tools: the local API (a ServiceJob, off unless the shop turns it on, serving from a
+process of its own) and "Webhooks out" (a PeriodicJob, run at once when the hub says something changed)."""
 from __future__ import annotations
+
+import asyncio
 
 from ..services.jobs import PeriodicJob, ServiceJob
 
@@ -15,12 +17,16 @@ def add_api_jobs(core) -> None:
     if api_enabled(core.db):
         holder: dict = {}
 
-        def start() -> None:
-            from .server import LocalApiServer  # the web framework loads only when the API is on (~0.3 s)
+        async def start() -> None:
+            from .process import ApiProcess  # the web framework loads in the API's own process only
 
-            holder["server"] = server = LocalApiServer(core)
-            server.start()
-            job.report(result=f"serving on {server.base_url}/v1 (docs at /v1/docs)")
+            holder["server"] = server = ApiProcess(core.db.path, core.hub)
+            try:
+                await asyncio.to_thread(server.start, home=asyncio.get_running_loop())
+            except Exception as exc:  # shown in Background work; the app runs on without its API
+                job.report(error=str(exc))
+                return
+            job.report(result=f"serving on {server.base_url}/v1 (docs at /v1/docs), in its own process")
 
         async def stop() -> None:
             server = holder.pop("server", None)

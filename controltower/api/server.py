@@ -1,4 +1,5 @@
-"""The local API's server: uvicorn in its own thread (the UI thread never waits on it), on 127.0.0.1 unless the
+"""The local API's server: uvicorn in a thread of the API's own process (api/child.py; tests and scripts may serve
+it from theirs), on 127.0.0.1 unless the
 shop turns LAN access on. Settings: api.enabled (off by default), api.port, api.lan, api.rate_per_second."""
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from ..store import Database
 from ..store import secrets
 
 NAMES_SETTING = "api.clients"  # the tokens' names (a JSON list); never their values
+SERIAL_SETTING = "api.clients.serial"  # changes with every create and revoke: the API's process reloads then
 _KEYCHAIN_ACCOUNT = "local-api"
 _NAME = re.compile(r"^[\w .-]{1,40}$")
 
@@ -22,7 +23,8 @@ class ApiTokens:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.Lock()
-        self._cache: dict[str, str] | None = None  # name -> token, read from the keychain once
+        self._cache: dict[str, str] | None = None  # name -> token, read from the keychain once per change
+        self._cached_serial: str | None = None
 
     def names(self) -> list[str]:
         return json.loads(self.db.get_setting(NAMES_SETTING) or "[]")
@@ -37,13 +39,13 @@ class ApiTokens:
         token = "ct_" + random_secrets.token_urlsafe(32)
         secrets.set_secret(_KEYCHAIN_ACCOUNT, name, token)
         self.db.set_setting(NAMES_SETTING, json.dumps(self.names() + [name]))
-        self._forget()
+        self._changed()
         return token
 
     def revoke(self, name: str) -> None:
         secrets.delete_secret(_KEYCHAIN_ACCOUNT, name)
         self.db.set_setting(NAMES_SETTING, json.dumps([n for n in self.names() if n != name]))
-        self._forget()
+        self._changed()
 
     def who(self, presented: str) -> str | None:
         """The name of the token presented, or None. Every stored token is compared, each in constant time."""
@@ -54,8 +56,10 @@ class ApiTokens:
         return found
 
     def _tokens(self) -> dict[str, str]:
+        serial = self.db.get_setting(SERIAL_SETTING) or ""
         with self._lock:
-            if self._cache is None:
+            if self._cache is None or serial != self._cached_serial:  # created or revoked, maybe by another process
+                self._cached_serial = serial
                 self._cache = {}
                 for name in self.names():
                     token = secrets.get_secret(_KEYCHAIN_ACCOUNT, name)
@@ -63,6 +67,8 @@ class ApiTokens:
                         self._cache[name] = token
             return dict(self._cache)
 
-    def _forget(self) -> None:
+    def _changed(self) -> None:
+        """Every process serving the API reads the tokens again before its next request."""
+        self.db.set_setting(SERIAL_SETTING, random_secrets.token_hex(8))
         with self._lock:
             self._cache = None

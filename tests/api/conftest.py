@@ -1,7 +1,12 @@
 """A core over a fresh store with the local API served on 127.0.0.1 (a free port) and one token, "Zapier"."""
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import httpx
+import keyring
 import pytest
 
 from controltower.api.server import LocalApiServer
@@ -12,6 +17,22 @@ from controltower.services.core import ControlTower, Options
 def core(store):
     tower = ControlTower(store, options=Options(sync=False))
     yield tower
+
+
+@pytest.fixture
+def shared_keychain(tmp_path, monkeypatch):
+    """One keychain the test and the app's API process both see (the real app has the computer's keychain)."""
+    control_tests = Path(__file__).resolve().parents[1] / "control"
+    sys.path.insert(0, str(control_tests))
+    from file_keyring import FileKeyring
+
+    monkeypatch.setenv("CT_TEST_KEYRING_FILE", str(tmp_path / "keychain.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "file_keyring.FileKeyring")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(control_tests), str(Path(__file__).resolve().parents[2])]))
+    before = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield
+    keyring.set_keyring(before)
 
 
 @pytest.fixture
