@@ -24,10 +24,22 @@ PROGRESS_EVERY = 5000
 YIELD_EVERY = 50  # rows between moments the export thread lets the UI thread run (PROGRESS_EVERY is a multiple)
 
 
+# A phone number in E.164 ("+14155550100"): digits after the plus can't run anything, so it stays as written.
+_PHONE = re.compile(r"\+\d{6,15}")
+
+
 def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run, made inert with a leading apostrophe; numbers and blanks pass as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    """Text that a spreadsheet would run, made inert with a leading apostrophe; numbers, blanks and phone numbers
+    pass as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS) and not _PHONE.fullmatch(value):
         return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    """A cell of the app's own CSV export as it was before neutralise() guarded it."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) and not _PHONE.fullmatch(value[1:]):
+        return value[1:]
     return value
 
 
@@ -44,6 +56,23 @@ def _carrier_name(code: str) -> str:
             f"CASE {code} WHEN 'own_fleet' THEN 'Own van' WHEN 'pickup' THEN 'Pickup at the shop' ELSE {code} END)")
 
 
+def _item_text(column: str) -> str:
+    """SQL for an item's name in the Items cell: & and | as HTML entities, so the importer splits it back exactly
+    (it splits items only at a ";" before a key, so a name's own ";" stays)."""
+    return f"replace(replace({column}, '&', '&amp;'), '|', '&#124;')"
+
+
+# Every line of an order in one cell, in the packed form the importer reads back (imports.assemble, line_items):
+# "sku:P-1|name:Pothos|quantity:3|total:42.0;sku:…", the total in major units of the order's currency.
+_ITEMS = ("(SELECT group_concat(item, ';') FROM (SELECT 'sku:' || l.sku || '|name:' || " + _item_text("l.name")
+          + " || '|quantity:' || l.quantity || CASE WHEN l.unit_price_minor IS NULL THEN '' ELSE '|total:' || "
+          + _major_units("l.unit_price_minor * l.quantity", "o.currency") + " END AS item "
+          "FROM order_lines l WHERE l.order_id = o.id ORDER BY l.id))")
+
+# Columns whose digits are text (a leading zero, a leading +): typed as text in a workbook, so Excel keeps them.
+TEXT_COLUMNS = frozenset({"Phone", "Postcode", "Order", "Tracking number"})
+
+
 # What each export holds: the columns (header, SQL expression) and the query's tail. Never user text in SQL.
 # Amounts and distances are numbers (rounded in SQL), so a spreadsheet can add them up.
 EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
@@ -55,7 +84,7 @@ EXPORTS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         ("Deliver from (UTC)", "o.promised_start"), ("Deliver by (UTC)", "o.promised_end"), ("Parcels", "o.parcels"),
         ("Weight (g)", "o.weight_g"), ("Value", _major_units("o.value_minor", "o.currency")), ("Currency", "o.currency"),
         ("Status", "o.status"), ("Carrier", _carrier_name("o.carrier")), ("Source", "o.source"), ("Notes", "o.notes"),
-        ("Items", "(SELECT group_concat(l.quantity || ' x ' || l.name, '; ') FROM order_lines l WHERE l.order_id = o.id)"),
+        ("Items", _ITEMS),
     ), "FROM orders o ORDER BY o.created_at, o.id"),
     "shipments": ((
         ("Order", "o.order_ref"), ("Customer", "o.customer_name"), ("Kind", "s.kind"), ("Carrier", _carrier_name("s.carrier")),
@@ -199,20 +228,24 @@ def _write_xlsx(handle: IO[bytes], tables: Sequence[ExportTable]) -> None:
 def _fill_workbook(workbook, tables: Sequence[ExportTable]) -> None:
     for table in tables:
         title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:26]
-        header = [_xlsx_value(h) for h in table.headers]
-        sheet, part, filled = None, 0, XLSX_MAX_ROWS
+        text_columns = [i for i, name in enumerate(table.headers) if name in TEXT_COLUMNS]
+        sheet, part, filled, header = None, 0, XLSX_MAX_ROWS, []
         for row in table.rows:
             if filled == XLSX_MAX_ROWS:
                 part += 1
                 sheet = workbook.create_sheet(title if part == 1 else f"{title} ({part})")
+                header = [_xlsx_value(sheet, h) for h in table.headers]
                 sheet.append(header)
                 filled = 1
-            # Plain values (not a cell object each) write twice as fast; openpyxl makes a formula only of text
-            # starting with "=", which neutralise() has already made inert, so every text cell is a string.
-            sheet.append([_xlsx_value(v) for v in row])
+            # Plain values (not a cell object each) write twice as fast: a cell object only where it matters.
+            values = [_xlsx_value(sheet, v) for v in row]
+            for i in text_columns:
+                values[i] = _text_cell(sheet, values[i])
+            sheet.append(values)
             filled += 1
         if sheet is None:  # no rows: the header alone
-            workbook.create_sheet(title).append(header)
+            sheet = workbook.create_sheet(title)
+            sheet.append([_xlsx_value(sheet, h) for h in table.headers])
 
 
 def _abandon(workbook) -> None:
@@ -226,13 +259,28 @@ def _abandon(workbook) -> None:
             pass
 
 
-def _xlsx_value(value: object) -> object:
-    """A neutralised value without the control characters XML can't hold (openpyxl refuses the whole file for one).
-
-    They go first, so "\x07=cmd" can't become a formula once its bell is gone."""
+def _xlsx_value(sheet, value: object) -> object:
+    """A value without the control characters XML can't hold (openpyxl refuses the whole file for one). A workbook
+    cell is typed, so text is stored as text, never run and never given an apostrophe: openpyxl alone would make a
+    formula of text starting with "=", so that text goes in a cell typed as a string. The control characters go
+    first, so "\x07=cmd" is typed text too once its bell is gone."""
     if isinstance(value, str):
         value = _XML_ILLEGAL.sub("", value)
-    return neutralise(value)
+        if value.startswith("="):
+            return _text_cell(sheet, value)
+    return value
+
+
+def _text_cell(sheet, value: object) -> object:
+    """A cell holding `value` as text, formatted as text ("@"): Excel keeps 02134 and +1415… as typed."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
+
+    if value is None or isinstance(value, Cell):
+        return value
+    cell = WriteOnlyCell(sheet, str(value))
+    cell.data_type, cell.number_format = "s", "@"
+    return cell
 
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 
 from ..domain import utcnow
 from ..domain.timeutil import to_iso
+from ..exports.tables import unneutralise
 from ..store.orders import OrderRow, order_values
 from . import validation as check
 from .profiles import FIELDS, ImportProfile
@@ -319,6 +320,8 @@ class _Checker:
     def check(self, ref: str, rows: list[list[str]], found: list[tuple[int, str, str, str]]) -> OrderRow | None:
         """One order from its rows; every problem goes into `found` as (row in group, column, reason, cell text)."""
         columns, profile = self.columns, self.profile
+        if profile.guarded:
+            rows = [[unneutralise(value) for value in row] for row in rows]
         if len(rows) == 1:  # most orders: one row, each field read once up front
             row = rows[0]
             cells: dict[str, str] = {}

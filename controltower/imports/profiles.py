@@ -56,6 +56,7 @@ class ImportProfile:
     # The zone of times written without an offset: "" is the shop's own (store.shop_clock), filled in by in_zone()
     # when a file is checked against a store; a shop's export writes its local times bare.
     timezone: str = ""
+    guarded: bool = False  # written with the app's formula guard: "'=x" in a cell was "=x" (exports.tables)
 
     def in_zone(self, zone_name: str) -> "ImportProfile":
         """This profile reading bare times in `zone_name` (the shop's), unless it names a zone of its own."""
@@ -192,13 +193,31 @@ GENERIC = ImportProfile(
     },
 )
 
-BUILT_IN: dict[str, ImportProfile] = {p.name: p for p in (SHOPIFY, WOOCOMMERCE, GENERIC)}
+# The app's own orders export (exports.tables, "orders"): read back with nothing changed or lost (the position is
+# not in it as a field: an imported order is placed again).
+CONTROL_TOWER = ImportProfile(
+    name="controltower",
+    source="file",
+    guarded=True,
+    columns={
+        "order_ref": ("Order",), "created_at": ("Created (UTC)",), "customer_name": ("Customer",), "phone": ("Phone",),
+        "email": ("Email",), "street": ("Street",), "line2": ("Line 2",), "city": ("City",), "region": ("Region",),
+        "postcode": ("Postcode",), "country": ("Country",), "delivery_option": ("Delivery option",),
+        "promised_start": ("Deliver from (UTC)",), "promised_end": ("Deliver by (UTC)",), "parcels": ("Parcels",),
+        "weight": ("Weight (g)",), "value": ("Value",), "currency": ("Currency",), "notes": ("Notes",),
+        "line_items": ("Items",),
+    },
+)
+
+BUILT_IN: dict[str, ImportProfile] = {p.name: p for p in (SHOPIFY, WOOCOMMERCE, GENERIC, CONTROL_TOWER)}
 _SETTING_PREFIX = "imports.profile."
 
 
 def guess_profile(headers: list[str]) -> ImportProfile:
     """The built-in profile that recognises most of a file's columns (Shopify and WooCommerce by their marks)."""
     names = {normalise_header(h) for h in headers}
+    if {"created utc", "deliver by utc", "items"} <= names:
+        return CONTROL_TOWER
     if "name" in names and names & {"lineitem name", "lineitem quantity", "lineitem sku"}:
         return SHOPIFY  # older exports lack Shipping Address1 (only Shipping Street): the line-item columns are the mark
     if names & {"order number", "order id"} and names & {"shipping address 1", "billing address 1", "line items", "item name"}:
@@ -231,5 +250,5 @@ def all_profile_names(db) -> list[str]:
     return names + [n for n in saved_profile_names(db) if n not in BUILT_IN]
 
 
-__all__ = ["FIELDS", "REQUIRED", "ImportProfile", "SHOPIFY", "WOOCOMMERCE", "GENERIC", "BUILT_IN", "guess_profile",
+__all__ = ["FIELDS", "REQUIRED", "ImportProfile", "SHOPIFY", "WOOCOMMERCE", "GENERIC", "CONTROL_TOWER", "BUILT_IN", "guess_profile",
            "save_profile", "load_profile", "saved_profile_names", "all_profile_names", "normalise_header"]

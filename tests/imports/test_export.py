@@ -40,8 +40,14 @@ def test_orders_csv_has_every_formula_neutralised(orders, tmp_path):
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["Customer"] for r in rows) == sorted("'" + v for v in NASTY)
-    assert rows[0]["Phone"] == "'+12175550100"  # a leading + would be read as a formula too
-    assert rows[0]["Value"] == "19.99" and rows[0]["Items"] == "2 x Soap"
+    assert rows[0]["Phone"] == "+12175550100"  # a phone number's digits run nothing: no apostrophe in front
+    assert rows[0]["Value"] == "19.99" and rows[0]["Items"] == "sku:S|name:Soap|quantity:2"
+
+
+def test_only_a_phone_number_passes_the_guard_with_its_plus():
+    assert neutralise("+14155550100") == "+14155550100"
+    assert neutralise("+1415555010+0") == "'+1415555010+0" and neutralise("+1 (415) 555") == "'+1 (415) 555"
+    assert neutralise("+SUM(A1)") == "'+SUM(A1)" and neutralise("+12") == "'+12"
 
 
 def test_orders_xlsx_cells_are_text_never_formulas(orders, tmp_path):
@@ -51,7 +57,7 @@ def test_orders_xlsx_cells_are_text_never_formulas(orders, tmp_path):
     header = [c.value for c in sheet[1]]
     customer = header.index("Customer")
     cells = [row[customer] for row in sheet.iter_rows(min_row=2)]
-    assert sorted(c.value for c in cells) == sorted("'" + v for v in NASTY)
+    assert sorted(c.value for c in cells) == sorted(NASTY)  # as typed: a workbook cell is typed, no apostrophe
     assert all(c.data_type == "s" for c in cells)  # stored as strings: Excel shows them, never evaluates them
 
 
@@ -105,7 +111,7 @@ def test_control_characters_in_shop_text_neither_break_the_workbook_nor_hide_a_f
     sheet = openpyxl.load_workbook(tmp_path / "orders.xlsx").active
     header = [c.value for c in sheet[1]]
     customer, street = sheet.cell(2, header.index("Customer") + 1), sheet.cell(2, header.index("Street") + 1)
-    assert (customer.value, customer.data_type, street.value) == ("'=SUM(1,1)", "s", "1 Main St")
+    assert (customer.value, customer.data_type, street.value) == ("=SUM(1,1)", "s", "1 Main St")
 
 
 def test_a_table_longer_than_excel_allows_continues_on_a_second_sheet(orders, tmp_path, monkeypatch):
