@@ -50,26 +50,33 @@ def build_geocoder(db) -> CachedGeocoder:
 
 
 async def geocode_orders(db, geocoder: CachedGeocoder, order_ids: list[int] | None = None, hub=None,
-                         shop: tuple[float, float, float] | None = None) -> GeocodeReport:
+                         shop: tuple[float, float, float] | None = None, rough_too: bool = False) -> GeocodeReport:
     """Give every order without a position (or the given ones) one; a batch never uses look-up-only services.
 
     shop: (lat, lon, widest zone in km). A position past the shop's area is more likely a wrong match than a
-    customer: it is kept for the map but with no confidence, so it shows as approximate until a person checks it."""
+    customer: it is kept for the map but with no confidence, so it shows as approximate until a person checks it.
+    rough_too: open orders placed only at a postcode's or town's centre are looked up again too; their pin moves
+    only for a better answer (a street, a house)."""
     conn = db.reader()
     if order_ids is None:
-        rows = conn.execute("SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
-                            "WHERE lat IS NULL AND status NOT IN ('delivered', 'cancelled') ORDER BY id").fetchall()
+        rough = " OR geo_precision IN ('postcode', 'city', 'unknown')" if rough_too else ""
+        rows = conn.execute(f"SELECT id, order_ref, street, line2, city, region, postcode, country, lat FROM orders "
+                            f"WHERE (lat IS NULL{rough}) AND status NOT IN ('delivered', 'cancelled') "
+                            f"ORDER BY id").fetchall()
     else:
         rows = []
         for start in range(0, len(order_ids), 900):
             chunk = order_ids[start:start + 900]
-            rows += conn.execute(f"SELECT id, order_ref, street, line2, city, region, postcode, country FROM orders "
+            rows += conn.execute(f"SELECT id, order_ref, street, line2, city, region, postcode, country, lat FROM orders "
                                  f"WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
     updates, unplaced, errors = [], [], []
     approximate = far = 0
     for row in rows:
         address = Address(row["street"], row["city"], row["postcode"], row["country"], row["line2"], row["region"])
         point = await geocoder.geocode(address, remember=False)
+        placed_before = row["lat"] is not None
+        if placed_before and (point is None or point.precision.is_approximate):
+            continue  # no better than the rough pin it has
         if point is None:
             reason = "; ".join(geocoder.last_errors) or "no geocoder found this address; check the street, postcode and country"
             unplaced.append(UnplacedAddress(row["id"], row["order_ref"], address.one_line(), reason))

@@ -5,6 +5,7 @@
     area.start_build(pbf_path)     # AreaFileError at once for a missing, empty or foreign file; AreaBusy if one runs
     area.building                  # True while a build runs
     area.cancel()                  # ends the build; the current package stays as it was
+    area.close()                   # before the store closes (core.close does it)
     area.installed(); area.use(package)   # use() also removes the older builds of that extract
 
 Each build goes to a new folder (<data dir>/areas/helsinki-1, -2, ...): the one in use is never replaced under the
@@ -16,6 +17,8 @@ asyncio loop that called start_build (the UI's, with qasync), else on a watcher 
     area.built(folder, name)            the new package is the shop's area from now on
     area.failed(message, advice)        nothing changed
     area.cancelled()                    nothing changed
+    area.placed(placed, unplaced)       after area.built: open orders placed only roughly were looked up again in
+                                        the new area; `placed` of them have a better pin now (orders.changed too)
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ class AreaService:
     def __init__(self, db, hub: EventHub, data_dir: Path) -> None:
         self.db, self.hub, self.data_dir = db, hub, Path(data_dir)
         self._build: AreaBuildProcess | None = None
+        self._watcher: threading.Thread | None = None
         self._cancelled = False
         self._lock = threading.Lock()
 
@@ -86,8 +90,16 @@ class AreaService:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
-        threading.Thread(target=self._watch, args=(self._build, loop), name="area-build-watcher", daemon=True).start()
+        self._watcher = threading.Thread(target=self._watch, args=(self._build, loop), name="area-build-watcher",
+                                         daemon=True)
+        self._watcher.start()
         return out_dir
+
+    def close(self) -> None:
+        """Before the store closes: a running build is ended and its watcher (which may be saving pins) finishes."""
+        self.cancel()
+        if self._watcher is not None:
+            self._watcher.join(timeout=60)
 
     def cancel(self) -> None:
         """Stop the running build (nothing happens when none runs)."""
@@ -95,6 +107,30 @@ class AreaService:
         if build is not None and not build.finished:
             self._cancelled = True
             build.cancel()
+
+    def _place_again(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Open orders placed only roughly (a postcode's or town's centre, or nowhere) are looked up in the new area:
+        on the app's loop like all placing, else here (scripts). Announced as area.placed(placed, unplaced)."""
+        from .placing import PlacingService
+
+        def announce(report) -> None:
+            self.hub.publish("area.placed", placed=report.placed, unplaced=report.unplaced)
+
+        work = PlacingService(self.db, self.hub).place_new_orders(rough_too=True)
+        if loop is None:
+            announce(asyncio.run(work))
+            return
+        if loop.is_closed():
+            work.close()
+            return
+
+        def finished(future) -> None:
+            if future.exception() is not None:
+                log.error("placing orders in the new area failed", exc_info=future.exception())
+            else:
+                loop.call_soon_threadsafe(announce, future.result())
+
+        asyncio.run_coroutine_threadsafe(work, loop).add_done_callback(finished)
 
     def _watch(self, build: AreaBuildProcess, loop: asyncio.AbstractEventLoop | None) -> None:
         def publish(topic: str, **payload) -> None:
@@ -112,6 +148,7 @@ class AreaService:
                     package = AreaPackage.load(message[1])
                     self.use(package)
                     publish("area.built", folder=str(package.folder), name=package.name)
+                    self._place_again(loop)
                 elif kind == "failed" and not self._cancelled:
                     log.warning("area build failed: %s", message[1])
                     publish("area.failed", message=message[1], advice=message[2] if len(message) > 2 else "")

@@ -411,6 +411,7 @@ class ControlTower:
         return None if info is None else self.backups.restore(info.path)
 
     def close(self) -> None:
+        self.area.close()  # a running area build ends, and its watcher stops saving pins, before the store closes
         if self._exception_engine is not None:
             self._exception_engine.close()
         if self._dispatch is not None and hasattr(self._dispatch, "close"):

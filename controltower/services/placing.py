@@ -21,15 +21,17 @@ class PlacingService:
     def __init__(self, db: Database, hub: EventHub | None = None) -> None:
         self.db, self.hub = db, hub
 
-    async def place_new_orders(self) -> PlacingReport:
-        """Give every open order without a position one (cache, then the user's geocoder, then offline postcodes)."""
+    async def place_new_orders(self, *, rough_too: bool = False) -> PlacingReport:
+        """Give every open order without a position one (cache, then the user's geocoder, the shop's area, then
+        offline postcodes); with rough_too, orders placed only at a postcode's or town's centre get a better pin
+        where one is found (after the shop's area package arrives)."""
         from ..dispatch.settings import load_settings
         from ..geocoding import build_geocoder, geocode_orders
 
         settings = load_settings(self.db.reader())
         area_km = max((zone.radius_km or 0.0 for zone in settings.zones), default=0.0)
         report = await geocode_orders(self.db, build_geocoder(self.db), hub=self.hub,
-                                      shop=(settings.shop_lat, settings.shop_lon, area_km))
+                                      shop=(settings.shop_lat, settings.shop_lon, area_km), rough_too=rough_too)
         return PlacingReport(report.placed, len(report.unplaced), report.far)
 
     def move_pin(self, order_id: int, lat: float, lon: float, *, actor: str = "user") -> None:

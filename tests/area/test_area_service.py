@@ -13,7 +13,9 @@ from controltower.store import Database
 @pytest.fixture
 def area(tmp_path):
     db = Database(tmp_path / "store.db")
-    yield AreaService(db, EventHub(), tmp_path)
+    service = AreaService(db, EventHub(), tmp_path)
+    yield service
+    service.close()
     db.close()
 
 
@@ -145,3 +147,35 @@ def test_the_whole_package_is_built_in_the_child_with_every_part(area, helsinki,
     package = area.current()
     assert all(package.part_path(part) is not None for part in ("addresses", "roads", "basemap"))
     assert manifest["parts"]["addresses"]["addresses"] == 584
+
+
+def test_orders_placed_only_roughly_get_their_house_when_the_area_arrives(area, helsinki):
+    from datetime import datetime, timezone
+
+    from controltower.domain import Address, DeliveryOption, GeoPoint, GeoPrecision, Order
+    from controltower.store.orders import get_order, upsert_orders
+
+    def order(ref, street, postcode, location):
+        return Order(ref, "Customer " + ref, Address(street, "Helsinki", postcode, "FI"), DeliveryOption.STANDARD,
+                     datetime(2026, 12, 7, tzinfo=timezone.utc), location=location)
+
+    moved_by_hand = GeoPoint(60.1701, 24.9402, GeoPrecision.ROOFTOP, 1.0)
+    with area.db.transaction() as conn:
+        ids = upsert_orders(conn, [
+            order("ROUGH", "Annank. 13", "00120", GeoPoint(60.1650, 24.9396, GeoPrecision.POSTCODE, 0.6)),
+            order("CHECKED", "Mannerheimintie 5", "00100", moved_by_hand),  # a person put this pin: it stays
+            order("UNKNOWN", "Tuntematon tie 1", "00120", GeoPoint(60.1650, 24.9396, GeoPrecision.POSTCODE, 0.6)),
+        ]).ids
+    events, ended = collect(area.hub)
+    placed = threading.Event()
+    area.hub.subscribe("area.placed", lambda _topic, _payload: placed.set())
+
+    area.start_build(helsinki, parts=("addresses",))
+
+    assert ended.wait(120) and placed.wait(60)
+    assert [payload for topic, payload in events if topic == "area.placed"] == [{"placed": 1, "unplaced": 0}]
+    rough = get_order(area.db.reader(), ids["ROUGH"]).location
+    assert rough.precision == GeoPrecision.ROOFTOP
+    assert (rough.lat, rough.lon) == pytest.approx((60.16469, 24.94023), abs=1e-4)
+    assert get_order(area.db.reader(), ids["CHECKED"]).location == moved_by_hand
+    assert get_order(area.db.reader(), ids["UNKNOWN"]).location.precision == GeoPrecision.POSTCODE  # no better
