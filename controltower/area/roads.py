@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 GRAPH_VERSION = 1
 EARTH_RADIUS_M = 6_371_008.8
-UTURN_PENALTY_S = 60  # turning a van round in the street; at a dead end there is no other way on
+UTURN_PENALTY_S = 20  # turning a van round (as OSRM's car profile); at a dead end there is no other way on
 
 # The most specific tag present decides (a van is a goods vehicle, then a motorcar, ...).
 ACCESS_KEYS = ("goods", "motorcar", "motor_vehicle", "vehicle", "access")

@@ -55,7 +55,6 @@ def test_the_shops_own_speed_profile_sets_the_days_times(helsinki_day):
     save_speed_profile(helsinki_day, SpeedProfile().with_rush(0.3))
     slower = service.load_day("2026-12-07").problem.matrix
 
-    assert slower.distance == usual.distance
     assert all(s > u for s_row, u_row in zip(slower.duration, usual.duration) for s, u in zip(s_row, u_row) if u)
 
 
