@@ -7,7 +7,9 @@ import osmium
 import pytest
 from PIL import Image
 
-from controltower.area.basemap import LAND, ROAD_STYLES, WATER, build_basemap, mercator
+from controltower.area.basemap import build_basemap
+from controltower.area.map_data import mercator
+from controltower.area.map_style import LAND, ROAD_STYLES, WATER
 from controltower.area.package import ATTRIBUTION
 from controltower.maps.tiles import TileCache
 
