@@ -17,7 +17,9 @@ YEARS = 2
 LEVEL_TODAY = 150.0  # orders on an ordinary weekday about now
 GROWTH = 0.25  # a year
 WEEKDAY = (0.95, 0.92, 1.0, 1.05, 1.22, 1.18, 0.68)  # Monday first
-CLOSED_ON = {"New Year's Day", "Memorial Day", "Independence Day", "Labor Day", "Thanksgiving Day", "Christmas Day"}
+# The big days off, in the United States and in Finland (the holidays package's English names).
+CLOSED_ON = {"New Year's Day", "Memorial Day", "Independence Day", "Labor Day", "Thanksgiving Day", "Christmas Day",
+             "Midsummer Day", "Second Day of Christmas", "Good Friday"}
 LIFT = {"Valentine's Day": 2.3, "Mother's Day": 1.9, "Black Friday": 1.8, "Cyber Monday": 1.4, "Christmas Eve": 1.3,
         "Christmas run-up, 3 weeks before": 1.25, "Christmas run-up, 2 weeks before": 1.45,
         "Christmas run-up, last week": 1.7, "Halloween": 1.15}

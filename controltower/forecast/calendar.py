@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
+from dateutil.easter import easter
 
 from ..domain.timeutil import to_iso
 from .model import CalendarEvent
@@ -49,36 +50,53 @@ def shop_days(conn: sqlite3.Connection, start: date | None = None, end: date | N
 # ---------------------------------------------------------------- holidays and peaks
 @lru_cache(maxsize=32)
 def _country_days(country: str, region: str | None, years: tuple[int, ...]) -> tuple[tuple[date, str, str], ...]:
-    """(day, name, kind) of public holidays and unofficial days (Valentine's, Mother's Day...) in those years."""
+    """(day, name, kind) of public holidays and unofficial peak days (Valentine's, Mother's Day...) in those years,
+    named in English where the package has English names (the lifts are kept by name, the area shows them)."""
     import holidays
 
-    found: list[tuple[date, str, str]] = []
     try:
-        public = holidays.country_holidays(country, subdiv=region or None, years=years)
+        entity = holidays.country_holidays(country, subdiv=region or None, years=years[:1])
     except (NotImplementedError, KeyError):
         return ()  # a country the package doesn't know: only the shop's own days and the computed peaks
-    found += [(day, name, "public_holiday") for day, name in public.items()]
+    languages = getattr(entity, "supported_languages", ()) or ()
+    language = next((code for code in ("en_US", "en_GB") if code in languages), None)
+    public = holidays.country_holidays(country, subdiv=region or None, years=years, language=language)
+    found = [(day, name, "public_holiday") for day, name in public.items()]
     try:
         unofficial = holidays.country_holidays(country, subdiv=region or None, years=years,
-                                               categories=(holidays.UNOFFICIAL,))
+                                               categories=(holidays.UNOFFICIAL,), language=language)
         found += [(day, name, "peak") for day, name in unofficial.items() if name in _PEAK_NAMES]
-    except (NotImplementedError, KeyError, ValueError):
+    except Exception:  # noqa: BLE001 - most countries have no unofficial days (NotImplementedError, ValueError...)
         pass
     return tuple(found)
 
 
 def calendar_days(country: str, region: str | None, start: date, end: date) -> list[CalendarEvent]:
-    """Public holidays and retail peaks between start and end (inclusive), by day."""
+    """Public holidays and retail peaks between start and end (inclusive), by day. Valentine's Day and Mother's Day
+    are added where the package has no such day for the country (Mothering Sunday, three weeks before Easter, in
+    the UK and Ireland; the second Sunday of May elsewhere), as are Black Friday, Cyber Monday and the Christmas run-up."""
     years = tuple(range(start.year, end.year + 1))
     events = [CalendarEvent(day, name, kind) for day, name, kind in _country_days(country, region, years)]
+    names = {event.name for event in events}
     for year in years:
         thanksgiving = _fourth_thursday_of_november(year)
         events.append(CalendarEvent(thanksgiving + timedelta(days=1), "Black Friday", "peak"))
         events.append(CalendarEvent(thanksgiving + timedelta(days=4), "Cyber Monday", "peak"))
+        if "Valentine's Day" not in names:
+            events.append(CalendarEvent(date(year, 2, 14), "Valentine's Day", "peak"))
+        if "Mother's Day" not in names:
+            events.append(CalendarEvent(_mothers_day(country, year), "Mother's Day", "peak"))
         for name, first, last in _RUN_UP:
             for day_of_month in range(first, last + 1):
                 events.append(CalendarEvent(date(year, 12, day_of_month), name, "peak"))
     return sorted((e for e in events if start <= e.day <= end), key=lambda e: (e.day, e.name))
+
+
+def _mothers_day(country: str, year: int) -> date:
+    if country.upper() in ("GB", "UK", "IE"):
+        return easter(year) - timedelta(days=21)
+    first = date(year, 5, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7)
 
 
 def _fourth_thursday_of_november(year: int) -> date:
