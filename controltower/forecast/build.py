@@ -162,11 +162,15 @@ def _series(key: SeriesKey, history: History, counts: np.ndarray, chosen: Chosen
                     if (key.zone is None or key.zone == zone) and (key.option is None or key.option == option))
         back = (day - timedelta(days=364) - history.first).days
         last_year = float(counts[back]) if 0 <= back < n else None
-        closed = bool(chosen.p50[h] == 0) and notes.get(day, "").startswith("Closed")
+        note = notes.get(day, "")
+        closed = bool(chosen.p50[h] == 0) and note.startswith("Closed")
+        placed = sum(known.get(day, {}).values())
+        if closed and placed:  # orders are taken for it after all: only those are expected
+            closed, note = False, f"{note.removeprefix('Closed: ')}: usually closed, {placed} order(s) placed for it"
         days.append(DayForecast(
             day, *(round(max(float(getattr(chosen, name)[h]), floor), 2)
                    for name in ("p50", "p80", "lo80", "hi80", "lo95", "hi95")),
-            known=int(floor), last_year=last_year, note=notes.get(day, ""), closed=closed))
+            known=int(floor), last_year=last_year, note=note, closed=closed))
     shown = history.dates()[-400:]
     past = tuple(zip(shown, (int(v) for v in counts[-len(shown):]))) if shown else ()
     return SeriesForecast(key, past, tuple(days), chosen.method, chosen.simple_reason, accuracy_of(chosen))

@@ -190,3 +190,16 @@ def test_slot_loads_follow_the_recent_slot_shares_and_show_promises_already_made
     assert tomorrow["10:00–12:00"].known == 1 and tomorrow["10:00–12:00"].p50 == 1
     assert tomorrow["16:00–18:00"].p50 == 0
     assert all(slot.p80 >= slot.p50 for slot in report.slots)
+
+
+def test_a_closed_day_with_orders_placed_for_it_expects_just_those(tmp_path, clock):
+    db = make_store(tmp_path, 60)
+    closure = TODAY + timedelta(days=4)  # Wednesday
+    service = ForecastService(db)
+    service.add_closure(closure, "Inventory")
+    with db.transaction() as conn:
+        order_store.upsert_orders(conn, [_order(f"#w-{i}", datetime.combine(closure, time(19, 0), tzinfo=timezone.utc))
+                                         for i in range(2)])
+    day = service.refresh().total.day(closure)
+    assert (day.p50, day.hi95, day.known, day.closed) == (2, 2, 2, False)
+    assert day.note == "Inventory: usually closed, 2 order(s) placed for it"
