@@ -236,6 +236,7 @@ def build_address_index(pbf_path: str | Path, out_path: str | Path, progress: Pr
     postcode_rows = [(code, sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts), len(pts))
                      for code, pts in by_postcode.items()]
     country = _most_common(item.country for item in found)
+    countries = ",".join(sorted({item.country.upper() for item in found if len(item.country) == 2}))
     out_path.unlink(missing_ok=True)
     conn = sqlite3.connect(out_path)
     try:
@@ -247,7 +248,8 @@ def build_address_index(pbf_path: str | Path, out_path: str | Path, progress: Pr
                              street_rows)
             conn.executemany("INSERT INTO address_postcodes(postcode, lat, lon, points) VALUES (?,?,?,?)", postcode_rows)
             conn.executemany("INSERT INTO address_meta(key, value) VALUES (?, ?)",
-                             [("version", str(VERSION)), ("country", country), ("source", pbf_path.name)])
+                             [("version", str(VERSION)), ("country", country), ("countries", countries),
+                              ("source", pbf_path.name)])
     finally:
         conn.close()
     addresses = sum(1 for row in address_rows if not row[10])

@@ -63,7 +63,8 @@ class AddressIndex:
         self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         meta = dict(self._conn.execute("SELECT key, value FROM address_meta"))
-        self.country = meta.get("country", "")
+        self.country = meta.get("country", "")  # the most common; an area across a border has more
+        self._countries = set(filter(None, meta.get("countries", self.country).split(",")))
         self._streets: dict[str, list[tuple[str, float, float, int]]] = {}
         for key, name, lat, lon, weight in self._conn.execute(
                 "SELECT street_key, street, lat, lon, weight FROM address_streets ORDER BY weight DESC"):
@@ -119,8 +120,9 @@ class AddressIndex:
 
     def match(self, address: Address) -> AddressMatch | None:
         """The address's best match in the area, or None when it is not in the area at all."""
-        if address.country and self.country and address.country.upper() != self.country.upper():
-            return None
+        country = (address.country or "").strip().upper()
+        if len(country) == 2 and self._countries and country not in self._countries:
+            return None  # another country's address (a name such as "Finland" is not judged)
         line = parse_street_line(address.street or "")
         if not line.house_keys and address.line2:  # "Mannerheimintie" / "5 A 12" split over two lines
             line = parse_street_line(f"{address.street} {address.line2}")

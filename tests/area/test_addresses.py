@@ -42,6 +42,7 @@ def test_the_index_lists_the_extracts_addresses_for_the_demo(index):
     Address("Manerheimintie 5", "Helsinki", "", ""),  # a letter left out
     Address("Mannerheimintie 5 A 12", "Helsinki", "", ""),  # staircase and flat
     Address("Mannerheimintie 5, 00100 Helsinki", "", "", ""),  # the whole address on one line
+    Address("Mannerheimintie 5", "Helsinki", "", "Finland"),  # the country by name
 ])
 def test_messy_forms_of_one_address_find_its_house(index, typed):
     house = known(index, "Mannerheimintie", "5")
