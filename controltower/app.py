@@ -20,6 +20,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the demo's city: Helsinki on the real streets of the shipped OpenStreetMap extract "
                              "(default), or Portland on its avenue grid with straight-line travel")
     parser.add_argument("--screenshot", type=Path, help="render the main window offscreen to this PNG, then exit")
+    parser.add_argument("--area", choices=["forecast"],
+                        help="with --screenshot: render this work area once its data is shown (a fresh demo's forecast "
+                             "is made first, a minute or two)")
     parser.add_argument("--offline", action="store_true", help="work without the network (no carriers, no tiles)")
     return parser.parse_args(argv)
 
@@ -160,8 +163,8 @@ def run_app(argv: list[str]) -> int:
     window.show()
     result = {"code": 0}
     if args.screenshot:
-        def shoot(ok: bool) -> None:
-            image = window.grab()
+        def shoot(ok: bool, widget=None) -> None:
+            image = (widget or window).grab()
             args.screenshot.parent.mkdir(parents=True, exist_ok=True)
             saved = image.save(str(args.screenshot), "PNG")
             if not ok:
@@ -169,7 +172,10 @@ def run_app(argv: list[str]) -> int:
             result["code"] = 0 if saved and ok else 1
             window.close()
 
-        window.when_ready(shoot)
+        if args.area:
+            window.when_area_ready(args.area, lambda ok, widget: shoot(ok, widget))
+        else:
+            window.when_ready(shoot)
     # Closing the window ends the run, but background work (the sync engine process) is stopped first,
     # while the loop still runs: stopping it after Qt's own loop has quit crashes qasync.
     app.setQuitOnLastWindowClosed(False)

@@ -221,9 +221,10 @@ class RoadGraph:
     # ----- travel -----
     def arc_seconds(self, hours: int | tuple[int, int], profile: SpeedProfile) -> np.ndarray:
         """Seconds to drive each arc at those hours (the slowest of a span): class speed, capped by a tagged limit."""
-        kmh = np.array(profile.class_kmh())[self.seg_class]
+        free = np.array(profile.class_kmh())[self.seg_class]
+        now = np.array(profile.class_kmh(hours))[self.seg_class]
         limit = self.seg_maxspeed.astype(float)
-        kmh = np.where(limit > 0, np.minimum(kmh, limit), kmh) * profile.factor(hours)
+        kmh = np.where(limit > 0, np.minimum(free, limit), free) * (now / free)
         return (self.seg_length_m / (kmh / 3.6))[self.arc_segment]
 
     def matrix(self, points: Sequence[tuple[float, float]], depart: datetime | int | tuple[int, int],
@@ -262,9 +263,9 @@ class RoadGraph:
         found = self._route(snaps, seconds, keep)
         if keep is not None and not np.isfinite(found).all():  # the way round leaves the district: search it all
             found = self._route(snaps, seconds)
-        # The walk from a point to its road: counted at the slowest road speed of the hour.
+        # From a point to its road (a drive, yard or walk): at the speed of yards and lanes at that hour.
         access_m = np.array([s.offset_m for s in snaps])
-        access_speed = min(profile.class_kmh()) * profile.factor(hours) / 3.6
+        access_speed = profile.kmh("service", hours) / 3.6
         with np.errstate(invalid="ignore"):  # inf - inf where no road joins a pair: replaced below
             time_ms = np.floor(found / LOW_BITS)
             metres = (found - time_ms * LOW_BITS) / 10 + access_m[:, None] + access_m[None, :]
@@ -282,7 +283,7 @@ class RoadGraph:
                          "the area's edge): their travel is a straight-line estimate.")
         if straight.any():
             crow = _haversine_m(lat, lon) * CIRCUITY
-            slowest = min(kmh for kmh in profile.class_kmh() if kmh >= 20) * profile.factor(hours) / 3.6
+            slowest = profile.kmh("residential", hours) / 3.6
             metres = np.where(straight, crow, np.nan_to_num(metres))
             secs = np.where(straight, crow / slowest, np.nan_to_num(secs))
             for note in notes:

@@ -16,9 +16,14 @@ CLASS_CODE = {name: code for code, name in enumerate(ROAD_CLASSES)}
 FREE_FLOW_KMH = {
     "motorway": 90, "motorway_link": 50, "trunk": 70, "trunk_link": 45, "primary": 45, "primary_link": 35,
     "secondary": 40, "secondary_link": 30, "tertiary": 35, "tertiary_link": 30, "unclassified": 30,
-    "residential": 25, "living_street": 10, "service": 12, "road": 25, "pedestrian": 8,
+    "residential": 25, "living_street": 10, "service": 15, "road": 25, "pedestrian": 8,
 }
-# Share of the free-flow speed left in each hour of the day: the morning (7-9) and evening (16-18) rush are slowest.
+# How much of the rush a class feels: main roads all of it, side streets half, yards and lanes a quarter.
+RUSH_SHARE = {name: 1.0 for name in ROAD_CLASSES} | {
+    "unclassified": 0.5, "residential": 0.5, "road": 0.5, "living_street": 0.25, "service": 0.25, "pedestrian": 0.25,
+}
+# Share of the free-flow speed left on main roads in each hour of the day: the morning (7-9) and evening (16-18) rush
+# are slowest; side streets feel less of it (RUSH_SHARE).
 # The same shape as the straight-line estimate's city speeds (routing.matrix.CITY_SPEED_KMH / 32).
 RUSH_HOUR_FACTORS = (
     1.0, 1.0, 1.0, 1.0, 1.0, 0.94, 0.81, 0.62, 0.56, 0.69, 0.78, 0.78,
@@ -29,7 +34,8 @@ SETTING_KEY = "area.speed_profile"
 
 @dataclass(frozen=True)
 class SpeedProfile:
-    """Free-flow km/h per road class, and per hour of the day the share of it a van gets (1.0 = empty roads)."""
+    """Free-flow km/h per road class, and per hour of the day the share of it a van gets on main roads (1.0 = empty
+    roads; side streets lose part of what main roads lose, RUSH_SHARE)."""
 
     free_flow_kmh: Mapping[str, float] = field(default_factory=lambda: dict(FREE_FLOW_KMH))
     hourly_factors: tuple[float, ...] = RUSH_HOUR_FACTORS
@@ -45,9 +51,9 @@ class SpeedProfile:
         if not all(1 <= v <= 150 for v in self.free_flow_kmh.values()):
             raise ValueError("Road speeds must be between 1 and 150 km/h.")
 
-    def class_kmh(self) -> list[float]:
-        """Free-flow km/h indexed by class code (classes the profile leaves out keep the default)."""
-        return [self.kmh(name) for name in ROAD_CLASSES]
+    def class_kmh(self, hours: int | tuple[int, int] | None = None) -> list[float]:
+        """km/h indexed by class code, free-flow or at those hours (the slowest of a span)."""
+        return [self.kmh(name, hours) for name in ROAD_CLASSES]
 
     def factor(self, hours: int | tuple[int, int]) -> float:
         """The share of free flow for an hour, or the slowest of the hours [first, last) a plan drives in."""
@@ -57,9 +63,13 @@ class SpeedProfile:
         last = max(last, first + 1)
         return min(self.hourly_factors[h % 24] for h in range(first, last))
 
-    def kmh(self, road_class: str) -> float:
-        """Free-flow km/h of one road class."""
-        return float(self.free_flow_kmh.get(road_class, FREE_FLOW_KMH[road_class]))
+    def kmh(self, road_class: str, hours: int | tuple[int, int] | None = None) -> float:
+        """km/h on one road class: free-flow, or at those hours (the slowest of a span), as much slower as the
+        class feels the rush."""
+        free = float(self.free_flow_kmh.get(road_class, FREE_FLOW_KMH[road_class]))
+        if hours is None:
+            return free
+        return free * (1 - RUSH_SHARE[road_class] * (1 - self.factor(hours)))
 
     def with_rush(self, slowest: float) -> "SpeedProfile":
         """The same daily shape (the default one if this profile has no rush) with its slowest hour at `slowest`:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from ..domain import UTC, CarrierKind, DeliveryOption, Money, Quote, TimeWindow
 from ..domain.timeutil import require_aware, to_iso
 from .settings import ShopSettings, hhmm
+from .slot_caps import load_caps
 
 _OWN_FLEET_OPTIONS = (DeliveryOption.SAME_DAY.value, DeliveryOption.SCHEDULED.value, DeliveryOption.EXPRESS.value)
 _MIN_LEAD = timedelta(hours=1)  # a van slot or same-day run needs at least this long to pack and load
@@ -51,14 +52,18 @@ class DeliveryOffer:
 
 @dataclass
 class FleetCapacity:
-    """Own-fleet stops still free per slot: vans × stops per van per slot, less what is already promised in it."""
+    """Own-fleet stops still free per slot: vans × stops per van per slot, or the slot's cap (the capacity plan's
+    suggestion) when lower, less what is already promised in it."""
 
     vans: int
     per_van: int
     used: dict[str, int] = field(default_factory=dict)  # slot start (UTC ISO) -> stops taken
+    caps: dict[str, int] = field(default_factory=dict)  # slot start (UTC ISO) -> most stops the plan suggests
 
     def left(self, window: TimeWindow) -> int:
-        return max(self.vans * self.per_van - self.used.get(to_iso(window.start), 0), 0)
+        key = to_iso(window.start)
+        most = min(self.vans * self.per_van, self.caps.get(key, self.vans * self.per_van))
+        return max(most - self.used.get(key, 0), 0)
 
 
 def load_fleet_capacity(conn: sqlite3.Connection, settings: ShopSettings, day: date, days: int = 1) -> FleetCapacity:
@@ -74,7 +79,7 @@ def load_fleet_capacity(conn: sqlite3.Connection, settings: ShopSettings, day: d
                 (*_OWN_FLEET_OPTIONS, to_iso(slot.start), to_iso(slot.end)),
             ).fetchone()[0]
             used[to_iso(slot.start)] = taken
-    return FleetCapacity(vans, settings.slot_capacity_per_van, used)
+    return FleetCapacity(vans, settings.slot_capacity_per_van, used, load_caps(conn))
 
 
 def local_moment(settings: ShopSettings, day: date, hh_mm: str) -> datetime:

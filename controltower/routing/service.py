@@ -241,6 +241,20 @@ class RoutingService:
         return RoutingDay(plan_date, problem, tuple(infos), tuple(vehicle_infos), plan, frozenset(locked),
                           str(tz), matrix.warning, dispatched, tuple(unlocated))
 
+    def fleet_by_time_of_day(self) -> tuple[tuple[PlanningDepot, ...], tuple[PlanningVehicle, ...]]:
+        """The depots and active vans as any coming day has them, hours in seconds from local midnight."""
+        conn = self.db.reader()
+        at = lambda hhmm, default: 60 * _minutes(hhmm or default)  # noqa: E731
+        depot_rows = conn.execute("SELECT * FROM depots ORDER BY id").fetchall()
+        if not depot_rows:
+            raise LookupError("Add a depot (where the vans load) before planning vans for the forecast.")
+        depots = tuple(PlanningDepot(str(r["id"]), Place(r["lon"], r["lat"]), at(r["opens_at"], "00:00"),
+                                     at(r["closes_at"], "23:59"), r["name"]) for r in depot_rows)
+        vehicles, _ = self._vehicles(conn, {row["id"]: i for i, row in enumerate(depot_rows)}, at, 0)
+        if not vehicles:
+            raise LookupError("Add a van (with its shift and capacity) before planning vans for the forecast.")
+        return depots, tuple(vehicles)
+
     def _vehicles(self, conn, depot_index, at, now_s) -> tuple[list[PlanningVehicle], list[VehicleInfo]]:
         vehicles, infos = [], []
         rows = conn.execute("SELECT v.*, d.name AS driver_name, d.phone AS driver_phone FROM vehicles v "

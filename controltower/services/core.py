@@ -40,6 +40,8 @@ class Cadence:
     store_check_first_after: float = 600.0
     shop_default_minutes: float = 10.0
     webhooks: float = 5.0
+    forecast_check: float = 600.0  # is a shop day closed since the last forecast? (the refresh itself is a child process)
+    forecast_first_after: float = 15.0
     ratings: float = 120.0  # customers' replies: the SMS provider's message list and the shop's mailbox
     ratings_first_after: float = 20.0
 
@@ -70,6 +72,7 @@ class ControlTower:
         self._dispatch = self._routing = self._forecast = None
         self.sync = None  # the running sync engine (DemoSync in demo mode), once started
         self._exception_engine = None
+        self._capacity = None
         self.pending_restore = None  # a checked backup to put in the store's place at exit (restore_at_exit)
         self._demo_extract: Path | None = None  # the demo city's extract while its area package is still to be built
         self._build_services()
@@ -139,6 +142,9 @@ class ControlTower:
         from .shops import ShopsService
 
         db, hub = self.db, self.hub
+        from .forecast_refresh import ForecastRefresh
+
+        self.forecast_refresh = ForecastRefresh(db, hub, clock=self.clock)  # the forecast job's work (issue 21)
         self.orders = OrdersService(db, hub)
         self.accounts = AccountsService(db, hub)
         self.deliveries = DeliveryService(db, hub, clock=self.clock)
@@ -163,6 +169,15 @@ class ControlTower:
 
         self.integrations = IntegrationsService(db, self.api_tokens, self.webhooks)  # Settings > Local API, Webhooks
         self.ratings = RatingsService(db, hub, clock=self.clock)
+
+    @property
+    def capacity(self):
+        """The capacity plan from the forecast (vans, couriers, slot caps), made when first asked for."""
+        if self._capacity is None:
+            from .capacity import CapacityService
+
+            self._capacity = CapacityService(self.db)
+        return self._capacity
 
     @property
     def exceptions(self):
@@ -221,6 +236,8 @@ class ControlTower:
                                   first_after=cadence.backup_first_after, clock=self.clock))
         self.jobs.add(PeriodicJob("store-check", "Store check", self._check_store, cadence.store_check,
                                   first_after=cadence.store_check_first_after, clock=self.clock))
+        self.jobs.add(PeriodicJob("forecast", "Forecast and van plan", self.forecast_refresh.run_if_due,
+                                  cadence.forecast_check, first_after=cadence.forecast_first_after, clock=self.clock))
         self.jobs.add(PeriodicJob("ratings", "Customer ratings", self.ratings.read_replies, cadence.ratings,
                                   first_after=cadence.ratings_first_after, clock=self.clock))
         self._add_shop_jobs()
@@ -393,8 +410,15 @@ class ControlTower:
             return []
         return list(network.world.courier_positions())
 
+    def refresh_forecast_now(self) -> None:
+        """'Refresh now' in the forecast area: the forecast job runs at once, whether or not a day has closed."""
+        self.forecast_refresh.ask()
+        if "forecast" in self.jobs:
+            self.jobs["forecast"].run_soon()
+
     async def stop(self) -> None:
         """Stop every background job (the sync engine last started, first stopped)."""
+        self.forecast_refresh.cancel()  # a refresh's child process is ended, not waited for
         await self.jobs.stop()
 
     def restore_at_exit(self, path: Path):

@@ -44,6 +44,7 @@ class Areas(QObject):
         self.exceptions = self._build_exceptions(context)
         self.routes = LazyArea(lambda: self._build_routes(context), "the route planner")
         self.dispatch = LazyArea(lambda: self._build_dispatch(context), "dispatch")
+        self.forecast = LazyArea(lambda: self._build_forecast(context), "the forecast")
         self.sync_status = SyncStatusWidget(context.hub, offline=context.offline)
         self.background_work = BackgroundWorkButton(context.core.jobs, context.hub)
         self.outbox = OutboxPanel(core.outbox, context.hub)
@@ -82,6 +83,16 @@ class Areas(QObject):
         view = DispatchView(self.dispatching)
         view.follow(context.hub)
         view.refresh()
+        return view
+
+    def _build_forecast(self, context: AppContext):
+        from .forecast import ForecastView
+
+        core = context.core
+        view = ForecastView(core.forecast, core.capacity, core.refresh_forecast_now,
+                            lambda: core.jobs.status("forecast") if "forecast" in core.jobs else None)
+        view.follow(context.hub)
+        view.reload()
         return view
 
     @property
@@ -264,7 +275,7 @@ class Areas(QObject):
     def new_order(self) -> None:
         from .dispatch import NewOrderDialog
 
-        dialog = NewOrderDialog(self.dispatching, self.window)
+        dialog = NewOrderDialog(self.dispatching, self.window, ratings=self.context.core.ratings)
         dialog.open()
 
     def carrier_settings(self) -> None:

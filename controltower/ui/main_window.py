@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.work_tabs.addTab(self.areas.dispatch, "Dispatch")
         self.work_tabs.addTab(self.areas.kpis.tables, "Scorecard")
         self.work_tabs.addTab(self.areas.outbox, "Carrier queue")
+        self.work_tabs.addTab(self.areas.forecast, "Forecast")
         self._dock("work", "Orders · Routes · Dispatch · Scorecard", self.work_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._build_menus()
         self._build_status_bar()
@@ -153,6 +154,30 @@ class MainWindow(QMainWindow):
                                         self.context.core.restore_at_exit)
 
     # -- screenshot mode --------------------------------------------------------------------------------------------
+    def when_area_ready(self, name: str, callback, timeout_ms: int = 600_000) -> None:
+        """Screenshot of one work area ('forecast'): its tab floats at 1500x1000 and `callback(ok, widget)` runs once
+        the area shows its data (a fresh demo's forecast is made by the app's job first), or after the timeout."""
+        area = getattr(self.areas, name)
+        dock = self.docks["work"]
+        self.work_tabs.setCurrentWidget(area)
+        dock.setFloating(True)
+        dock.resize(1500, 1000)
+        fired = []
+
+        def fire(ok: bool) -> None:
+            if not fired:
+                fired.append(ok)
+                QTimer.singleShot(500, lambda: callback(ok, dock))
+
+        def built(widget) -> None:
+            widget.loaded.connect(lambda: widget.has_data() and fire(True))
+
+        if area.widget is not None:
+            built(area.widget)
+        else:
+            area.built.connect(built)
+        QTimer.singleShot(timeout_ms, lambda: fire(False))
+
     def when_ready(self, callback, timeout_ms: int = 30_000) -> None:
         """Call back once every area has finished loading (web views included), or after the timeout."""
         pending = set(self.areas.loading())

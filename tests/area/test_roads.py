@@ -63,12 +63,25 @@ def test_rush_hour_is_slower_than_night_by_the_profile(tmp_path):
     off_diagonal = ~np.eye(3, dtype=bool)
     assert (rush.duration_s[off_diagonal] > night.duration_s[off_diagonal]).all()
     assert (rush.distance_m == night.distance_m).all()  # same streets, slower
-    assert rush.duration_s[0, 1] == math.ceil(100 / (RESIDENTIAL_MS * RUSH_HOUR_FACTORS[RUSH]))
+    # A residential street feels half the rush main roads feel.
+    assert rush.duration_s[0, 1] == math.ceil(100 / (RESIDENTIAL_MS * (1 - 0.5 * (1 - RUSH_HOUR_FACTORS[RUSH]))))
     # A shop that finds its mornings worse says so, and the times follow.
     worse = SpeedProfile().with_rush(0.4)
-    assert graph.matrix(points, RUSH, worse).duration_s[0, 1] == math.ceil(100 / (RESIDENTIAL_MS * 0.4))
+    assert graph.matrix(points, RUSH, worse).duration_s[0, 1] == math.ceil(100 / (RESIDENTIAL_MS * 0.7))
     # A span of hours is planned at its slowest hour.
     assert (graph.matrix(points, (3, 10)).duration_s == rush.duration_s).all()
+
+
+def test_a_main_road_feels_the_whole_rush(tmp_path):
+    main = [(10, [1, 2], {"highway": "primary", "oneway": "yes"}), (11, [2, 3, 4, 1], {"highway": "primary"})]
+    graph = graph_of(tmp_path, BLOCK, main)
+    points = [at(50, 0), at(150, 0)]
+
+    night, rush = graph.matrix(points, NIGHT), graph.matrix(points, RUSH)
+
+    primary_ms = FREE_FLOW_KMH["primary"] / 3.6
+    assert night.duration_s[0, 1] == math.ceil(100 / primary_ms)
+    assert rush.duration_s[0, 1] == math.ceil(100 / (primary_ms * RUSH_HOUR_FACTORS[RUSH]))
 
 
 def test_a_tagged_speed_limit_below_the_class_speed_slows_the_street(tmp_path):

@@ -40,7 +40,7 @@ def test_slower_streets_and_a_worse_rush_are_saved_and_shown_again(qtbot, core):
 
     assert window.status.text() == "Saved."
     profile = core.routing.speed_profile()
-    assert profile.kmh("residential") == 20 and profile.kmh("service") == pytest.approx(12 * 20 / 25, abs=0.05)
+    assert profile.kmh("residential") == 20 and profile.kmh("service") == pytest.approx(15 * 20 / 25, abs=0.05)
     assert profile.kmh("primary") == 45  # untouched
     assert min(profile.hourly_factors) == pytest.approx(0.40) and profile.hourly_factors[3] == 1.0
     assert profile.hourly_factors.index(min(profile.hourly_factors)) in (8, 17)  # still the rush hours

@@ -16,7 +16,7 @@ class TravelTimesPage(SetupPage):
     key, title_text = "travel", "Travel times"
     subtitle_text = ("With a street map of your area, routes are timed on its roads at these speeds. They are the "
                      "vans' average with the roads empty (junctions and lights included); in the rush hours "
-                     "(7-9 and 16-18) the slowest hour drops to the share below.")
+                     "(7-9 and 16-18) main roads slow to the share below, side streets half as much.")
 
     def __init__(self, core, parent=None) -> None:
         super().__init__(core, parent)
@@ -32,7 +32,7 @@ class TravelTimesPage(SetupPage):
         self.rush = QSpinBox()
         self.rush.setRange(10, 100)
         self.rush.setSuffix(" % of the empty-road speed")
-        form.addRow("Slowest rush hour", self.rush)
+        form.addRow("Slowest rush hour on main roads", self.rush)
         self.layout_.addLayout(form)
         note = QLabel("Without a street map (or with a routing server set), travel is estimated from straight lines.")
         note.setWordWrap(True)
