@@ -160,8 +160,8 @@ class AddressIndex:
 
     def _in_area(self, postcode: str, city: str) -> bool:
         """False for an address the area can't hold: a town the area does not know, and a postcode it does not have."""
-        if not city or not self._cities or postcode in self._postcodes:
-            return True
+        if not any(ch.isalpha() for ch in city or "") or not self._cities or postcode in self._postcodes:
+            return True  # no town named (a bare number in the town field is no town either)
         folded = fold(city)
         return folded in self._cities or any(fuzz.ratio(folded, known) >= 85 for known in self._cities)
 

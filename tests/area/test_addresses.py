@@ -43,6 +43,7 @@ def test_the_index_lists_the_extracts_addresses_for_the_demo(index):
     Address("Mannerheimintie 5 A 12", "Helsinki", "", ""),  # staircase and flat
     Address("Mannerheimintie 5, 00100 Helsinki", "", "", ""),  # the whole address on one line
     Address("Mannerheimintie 5", "Helsinki", "", "Finland"),  # the country by name
+    Address("Mannerheimintie 5", "7", "", ""),  # a number in the town field (the extract has one such address)
 ])
 def test_messy_forms_of_one_address_find_its_house(index, typed):
     house = known(index, "Mannerheimintie", "5")
