@@ -281,13 +281,15 @@ class RoadGraph:
         if unreachable:
             notes.append(f"{unreachable} pair(s) have no way between them by road (one-way dead ends, roads cut by "
                          "the area's edge): their travel is a straight-line estimate.")
+        crow = _haversine_m(lat, lon)
         if straight.any():
-            crow = _haversine_m(lat, lon) * CIRCUITY
             slowest = profile.kmh("residential", hours) / 3.6
-            metres = np.where(straight, crow, np.nan_to_num(metres))
-            secs = np.where(straight, crow / slowest, np.nan_to_num(secs))
+            metres = np.where(straight, crow * CIRCUITY, np.nan_to_num(metres))
+            secs = np.where(straight, crow * CIRCUITY / slowest, np.nan_to_num(secs))
             for note in notes:
                 log.info("road matrix: %s", note)
+        same_door = crow < 1.0  # two stops at one address: the van does not move
+        metres, secs = np.where(same_door, 0.0, metres), np.where(same_door, 0.0, secs)
         distance = np.rint(metres).astype(np.int64)
         duration = np.ceil(secs - 1e-9).astype(np.int64)
         np.fill_diagonal(distance, 0)

@@ -84,6 +84,16 @@ def test_a_main_road_feels_the_whole_rush(tmp_path):
     assert rush.duration_s[0, 1] == math.ceil(100 / (primary_ms * RUSH_HOUR_FACTORS[RUSH]))
 
 
+def test_two_stops_at_one_door_are_no_drive_apart(tmp_path):
+    graph = graph_of(tmp_path, BLOCK, ONE_WAY)
+    door = at(60, 30)  # 30 m off the one-way street
+
+    m = graph.matrix([door, door, at(150, 0)], NIGHT)
+
+    assert m.distance_m[0, 1] == m.distance_m[1, 0] == 0 and m.duration_s[0, 1] == 0
+    assert m.distance_m[0, 2] == pytest.approx(30 + 90, abs=2)  # out to the street, then along it
+
+
 def test_a_tagged_speed_limit_below_the_class_speed_slows_the_street(tmp_path):
     slow = [(10, [1, 2], {"highway": "residential", "oneway": "yes", "maxspeed": "10"}), ONE_WAY[1]]
     graph = graph_of(tmp_path, BLOCK, slow)
