@@ -6,7 +6,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
     QSpinBox, QVBoxLayout,
 )
 
@@ -23,10 +23,11 @@ REPEATS = (("Does not repeat", ""), ("Every week", "FREQ=WEEKLY"), ("Every 2 wee
 
 
 class NewOrderDialog(QDialog):
-    def __init__(self, service, parent=None, clock=utcnow) -> None:
+    def __init__(self, service, parent=None, clock=utcnow, *, ratings=None) -> None:
+        """`ratings` (the app's RatingsService): the customer's yes to "How did we do?" is recorded with the order."""
         super().__init__(parent)
         self.setWindowTitle("New order")
-        self.service, self.clock = service, clock
+        self.service, self.clock, self.ratings = service, clock, ratings
         self.offers = []
         self.created_id: int | None = None
         self.located: GeoPoint | None = None  # where the geocoder placed the typed address (no typed position)
@@ -46,12 +47,16 @@ class NewOrderDialog(QDialog):
         self.repeats = QComboBox()  # recurring deliveries (weekly flowers, monthly refills): an RFC 5545 repeat rule
         for label, rule in REPEATS:
             self.repeats.addItem(label, rule)
+        self.rating_consent = QCheckBox("The customer agreed to be asked \"How did we do?\" after delivery")
+        self.rating_consent.setVisible(ratings is not None)
         form = QFormLayout()
         for label, widget in (("Order number", self.order_ref), ("Customer", self.customer), ("Phone", self.phone),
                               ("Email", self.email), ("Street", self.street), ("City", self.city), ("Postcode", self.postcode),
                               ("Position", self.position), ("Parcels", self.parcels), ("Weight", self.weight),
                               ("Basket value", self.basket), ("Repeats", self.repeats)):
             form.addRow(label, widget)
+        if ratings is not None:
+            form.addRow("Rating", self.rating_consent)
         self.options = QListWidget()
         self.courier_quotes = []
         self.ask_couriers = QPushButton("Ask couriers for same-day")
@@ -189,6 +194,8 @@ class NewOrderDialog(QDialog):
         order = self._draft(self._request(), offer.option, offer.promised_window)
         try:
             self.created_id = self.service.create_order(order, repeat_rule=self.repeats.currentData() or "")
+            if self.ratings is not None and self.rating_consent.isChecked():
+                self.ratings.set_consent(self.created_id, True, source="new order")
         except Exception as error:  # shown in the dialog, never swallowed
             self.problem.setText(f"Could not save the order: {error}")
             return
