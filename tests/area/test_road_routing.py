@@ -106,3 +106,26 @@ def test_a_damaged_road_graph_plans_on_straight_lines_instead(helsinki_day):
     day = service.load_day("2026-12-07")
 
     assert day.problem.matrix.source == "offline" and len(day.stops) == len(STOPS)
+
+
+def test_a_stop_far_from_any_road_is_planned_in_a_straight_line_and_the_day_says_so(helsinki_day):
+    with helsinki_day.transaction() as conn:  # in the harbour, 900 m south of the extract's last street
+        conn.execute("UPDATE orders SET lat = 60.1560, lon = 24.9450 WHERE order_ref = '#H2'")
+    service = RoutingService(helsinki_day, clock=MORNING)
+
+    day = service.load_day("2026-12-07")
+
+    assert day.problem.matrix.source == "road"
+    assert "more than 500 m from a road a van may drive on: their travel is a straight-line estimate" in day.warning
+
+
+def test_dispatch_prices_own_vans_on_the_same_streets(helsinki_day):
+    from controltower.dispatch.service import DispatchService
+    from controltower.routing.model import Place
+
+    places = [Place(lon, lat) for lat, lon in STOPS[:3]]
+    dispatch_matrix = DispatchService(helsinki_day).matrix_provider.matrix(places)
+
+    assert dispatch_matrix.source == "road"
+    planner = RoutingService(helsinki_day, clock=MORNING).matrix_provider().matrix(places)
+    assert dispatch_matrix.duration == planner.duration
