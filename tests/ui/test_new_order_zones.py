@@ -1,13 +1,17 @@
-"""The New order dialog places a typed address itself: an address in the shop's zones gets the zone's options."""
+"""The New order dialog places a typed address itself: an address in the shop's zones gets the zone's options;
+an order that repeats is known demand for the forecast on its coming weekdays."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from controltower.domain import GeoPoint
+from controltower.forecast.model import SeriesKey
 from controltower.services.dispatch import DispatchService
+from controltower.services.forecast import ForecastService
 from controltower.store import fleet
 from controltower.ui.dispatch import NewOrderDialog
 
@@ -68,3 +72,28 @@ def test_a_typo_placed_far_away_says_so_in_the_dialog(qtbot, service):
     assert dialog.position.placeholderText().startswith("found 4,")
     assert dialog.position.placeholderText().endswith(" km from the shop: check the address, or type its position")
     assert all("Scheduled window" not in text or not available for text, available in offers(dialog))
+
+
+def test_a_weekly_order_from_the_dialog_is_known_demand_on_its_coming_weekdays(qtbot, service):
+    dialog = NewOrderDialog(service, clock=lambda: MONDAY_10)
+    qtbot.addWidget(dialog)
+    assert [dialog.repeats.itemText(i) for i in range(dialog.repeats.count())][:2] == ["Does not repeat", "Every week"]
+    dialog.customer.setText("Ann Lee")
+    dialog.street.setText("3000 SE Division St")
+    dialog.postcode.setText("97214")
+    qtbot.waitUntil(lambda: dialog.located is not None, timeout=10_000)  # the dialog's own lookup, done
+    dialog.update_options()
+    dialog.options.setCurrentRow(next(i for i, offer in enumerate(dialog.offers)
+                                      if offer.option.value == "scheduled" and offer.available))
+    first_day = dialog.offers[dialog.options.currentRow()].promised_window.start.astimezone(MONDAY_10.tzinfo).date()
+    dialog.repeats.setCurrentText("Every week")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.save()
+    with time_machine.travel(MONDAY_10, tick=False):  # the forecast's today is the dialog's Monday
+        report = ForecastService(service.db).refresh()
+        next_two = ForecastService(service.db).next_deliveries(dialog.created_id, 2)
+    series = report.series(SeriesKey("Within 8 km", "scheduled"))
+    weekly = [first_day + timedelta(days=7 * k) for k in (1, 2, 3)]
+    assert [series.day(day).known for day in weekly] == [1, 1, 1]
+    assert series.day(first_day + timedelta(days=1)).known == 0
+    assert next_two == weekly[:2]
