@@ -35,7 +35,8 @@ def click(qtbot, button) -> None:
 @pytest.fixture
 def core(store):
     tower = ControlTower(store, options=Options(sync=False))
-    tower.setup.save_shop(ShopDetails("Rose City Flowers", lat=45.5122, lon=-122.6413, timezone="America/Los_Angeles"))
+    tower.setup.save_shop(ShopDetails("Rose City Flowers", lat=45.5122, lon=-122.6413, timezone="America/Los_Angeles",
+                                      phone="(503) 555-0199"))
     return tower
 
 
