@@ -1,10 +1,11 @@
-"""Writing the KPIs of a period, their scorecard per carrier and driver, and costs, to CSV or XLSX."""
+"""Writing the KPIs of a period, their scorecard per carrier and driver, costs and customers' ratings, to CSV or XLSX."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from ..control.csat import CsatRow, ReasonRow
 from ..control.kpis import CostRow, KpiService, KpiValue, Period, ScorecardRow
 from ..domain import Money
 from .tables import ExportTable, write_tables
@@ -26,13 +27,15 @@ class KpiExport:
 
 
 def export_kpis(service: KpiService, period: Period, path: str | Path, zone: tzinfo | None = None) -> KpiExport:
-    """Write the period's KPIs (sheet or file "KPIs"), scorecard ("Scorecard") and costs ("Costs") to `path`.
+    """Write the period's KPIs (sheet or file "KPIs"), scorecard ("Scorecard"), costs ("Costs"), customers' ratings
+    ("Ratings") and why low scores were low ("Low scores") to `path`.
 
     `zone` is the shop's time zone for the period's start and end (None: the computer's own)."""
     kpis = service.panels(period)
     scorecard = service.scorecard(period)
     costs = service.cost_breakdown(period)
-    tables = [kpi_table(kpis, period, zone), scorecard_table(scorecard), cost_table(costs, service.currency)]
+    tables = [kpi_table(kpis, period, zone), scorecard_table(scorecard), cost_table(costs, service.currency),
+              ratings_table(service.csat(period)), reasons_table(service.low_score_reasons(period))]
     return KpiExport(tuple(write_tables(path, tables)), len(kpis), len(scorecard))
 
 
@@ -75,6 +78,20 @@ def cost_table(rows: list[CostRow], currency: str) -> ExportTable:
     return ExportTable("Costs", headers, [
         (row.group, row.name, row.deliveries, _money(row.cost_per_delivery, currency), _money(row.cost_per_parcel, currency), currency)
         for row in rows])
+
+
+def ratings_table(rows: list[CsatRow]) -> ExportTable:
+    """CSAT beside how many were asked and replied: a delivery nobody rated is never counted as satisfied."""
+    headers = ("By", "Driver, van, carrier or option", "Asked", "Replies", "Response rate (%)", "CSAT (%)",
+               "Average score", "Low scores (1-2)")
+    return ExportTable("Ratings", headers, [
+        (row.group, row.name, row.asked, row.replies, _percent(row.response_rate), _percent(row.csat),
+         None if row.average is None else round(row.average, 2), row.low) for row in rows])
+
+
+def reasons_table(rows: list[ReasonRow]) -> ExportTable:
+    return ExportTable("Low scores", ("Why", "Low scores", "Share (%)"),
+                       [(row.label, row.count, _percent(row.share)) for row in rows])
 
 
 def _percent(fraction: float | None) -> float | None:

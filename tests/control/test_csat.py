@@ -59,3 +59,23 @@ def test_the_period_is_when_the_question_was_sent(store):
         rated = RatedDeliveries(store, MORNING - timedelta(days=10))
         rated.rate(rated.asked(), 5)
         assert KpiService(store).csat(WEEK) == []
+
+
+def test_the_kpi_export_carries_the_ratings_and_why_low_scores_were_low(store, tmp_path):
+    import csv
+
+    from controltower.exports.kpis import export_kpis
+
+    with time_machine.travel(MORNING + timedelta(hours=5), tick=False):
+        rated = RatedDeliveries(store, MORNING)
+        shipments = [rated.asked(carrier="zippy") for _ in range(3)]
+        rated.rate(shipments[0], 5)
+        rated.rate(shipments[1], 1, reason="wrong_place")
+        export_kpis(KpiService(store), WEEK, tmp_path / "kpis.csv")
+    with open(tmp_path / "kpis-ratings.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = {(row["By"], row["Driver, van, carrier or option"]): row for row in csv.DictReader(handle)}
+    zippy = rows[("carrier", "zippy")]
+    assert (zippy["Asked"], zippy["Replies"], zippy["Response rate (%)"], zippy["CSAT (%)"], zippy["Average score"],
+            zippy["Low scores (1-2)"]) == ("3", "2", "66.67", "50.0", "3.0", "1")
+    with open(tmp_path / "kpis-low-scores.csv", encoding="utf-8-sig", newline="") as handle:
+        assert [tuple(row.values()) for row in csv.DictReader(handle)] == [("Wrong place", "1", "100.0")]

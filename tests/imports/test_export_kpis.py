@@ -67,7 +67,8 @@ def test_each_kpi_row_holds_the_services_numbers_in_spreadsheet_units(shop, tmp_
     service = KpiService(shop)
     result = export_kpis(service, PERIOD, tmp_path / "kpis.csv", SHOP_ZONE)
     # One file per table: KPIs at the chosen name, the others beside it.
-    assert [p.name for p in result.files] == ["kpis.csv", "kpis-scorecard.csv", "kpis-costs.csv"]
+    assert [p.name for p in result.files] == ["kpis.csv", "kpis-scorecard.csv", "kpis-costs.csv", "kpis-ratings.csv",
+                                              "kpis-low-scores.csv"]
     rows = {row["KPI"]: row for row in read_csv(tmp_path / "kpis.csv")}
     expected = service.panels(PERIOD)
     assert list(rows) == [kpi.label for kpi in expected] and result.kpis == len(expected) == 14
@@ -104,7 +105,7 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers_and_text_never_a_for
     result = export_kpis(KpiService(shop), PERIOD, tmp_path / "kpis.xlsx", SHOP_ZONE)
     assert result.files == (tmp_path / "kpis.xlsx",) and result.scorecard_rows == 2
     book = openpyxl.load_workbook(tmp_path / "kpis.xlsx")
-    assert book.sheetnames == ["KPIs", "Scorecard", "Costs"]
+    assert book.sheetnames == ["KPIs", "Scorecard", "Costs", "Ratings", "Low scores"]
     kpis = book["KPIs"]
     header = [c.value for c in kpis[1]]
     by_label = {row[0].value: row for row in kpis.iter_rows(min_row=2)}
