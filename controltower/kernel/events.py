@@ -44,5 +44,6 @@ class EventHub:
 #   notifications.changed()
 #   sync.state also carries unknown, failed, tracked           outbox.changed(ids): a write was queued or withdrawn
 #   sync.refreshed(shipments, seconds): a full tracking refresh finished
+#   ratings.changed(rated): customers' replies were read and ratings recorded (the ratings job)
 #   area.progress(stage, done, total)  area.built(folder, name)  area.failed(message, advice)  area.cancelled()
 #   area.placed(placed, unplaced): rough pins looked up again in the shop's new area (services/area.py)
