@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .roads import EARTH_RADIUS_M, GRAPH_VERSION
-from .speeds import SpeedProfile
+from .speeds import TRAFFIC_LIGHT_S, SpeedProfile
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,8 @@ class RoadGraph:
         self._recent: OrderedDict[tuple, RoadMatrix] = OrderedDict()
         self._recent_lock = threading.Lock()
         self._keep_main_component()
+        self.arc_light_s = TRAFFIC_LIGHT_S * np.where(self.arc_forward, self.seg_lights_fwd[self.arc_segment],
+                                                      self.seg_lights_bwd[self.arc_segment]).astype(float)
         self._index_samples()
         self._link_junctions()
         # Links grouped by the arc they drive: a target part-way along an arc is reached from these.
@@ -220,7 +222,8 @@ class RoadGraph:
 
     # ----- travel -----
     def arc_seconds(self, hours: int | tuple[int, int], profile: SpeedProfile) -> np.ndarray:
-        """Seconds to drive each arc at those hours (the slowest of a span): class speed, capped by a tagged limit."""
+        """Seconds to drive each arc at those hours (the slowest of a span): class speed, capped by a tagged limit.
+        The wait at a traffic light at an arc's end is `arc_light_s`."""
         free = np.array(profile.class_kmh())[self.seg_class]
         now = np.array(profile.class_kmh(hours))[self.seg_class]
         limit = self.seg_maxspeed.astype(float)
@@ -323,10 +326,13 @@ class RoadGraph:
         local[keep] = np.arange(n_vertices)
         link_kept = keep[self.link_from] & keep[self.link_to]
         arc_ms = np.rint(arc_seconds * 1000)
+        light_ms = np.rint(self.arc_light_s * 1000)
         arc_dm = np.rint(self.seg_length_m[self.arc_segment] * 10)
 
-        def packed(arcs: np.ndarray, share: np.ndarray, penalty_s: np.ndarray | float = 0.0) -> np.ndarray:
-            ms = np.rint(arc_ms[arcs] * share + np.asarray(penalty_s) * 1000)
+        def packed(arcs: np.ndarray, share: np.ndarray, penalty_s: np.ndarray | float = 0.0,
+                   to_end: bool = True) -> np.ndarray:
+            """An arc's share from some point to its end (with the wait at a light there), or from its start."""
+            ms = np.rint(arc_ms[arcs] * share + np.asarray(penalty_s) * 1000 + (light_ms[arcs] if to_end else 0))
             return np.maximum(ms * LOW_BITS + np.rint(arc_dm[arcs] * share), 1.0)  # an explicit zero is no edge
 
         seg = np.array([s.segment for s in snaps])
@@ -350,7 +356,7 @@ class RoadGraph:
                 rows.append(local[self.link_from[turns]])
                 cols.append(np.full(len(turns), targets[point]))
                 weights.append(packed(np.full(len(turns), arc), np.full(len(turns), 1 - remaining[point]),
-                                      self.link_penalty_s[turns]))
+                                      self.link_penalty_s[turns], to_end=False))
         # Two points on one road: straight along it, when that is the way it may be driven.
         same = seg[:, None] == seg[None, :]
         for arcs, ahead in ((self.seg_arc_fwd[seg], along[None, :] >= along[:, None]),
@@ -358,7 +364,7 @@ class RoadGraph:
             i, j = np.nonzero(same & ahead & (arcs[:, None] >= 0))
             rows.append(sources[i])
             cols.append(targets[j])
-            weights.append(packed(arcs[i], np.abs(along[j] - along[i])))
+            weights.append(packed(arcs[i], np.abs(along[j] - along[i]), to_end=False))
         size = n_vertices + 2 * n
         rows_a, cols_a, data = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
         # Keep the cheapest of parallel edges (csr would add them up).

@@ -24,7 +24,7 @@ from .speeds import CLASS_CODE
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2  # 2: traffic lights per arc
 EARTH_RADIUS_M = 6_371_008.8
 UTURN_PENALTY_S = 20  # turning a van round (as OSRM's car profile); at a dead end there is no other way on
 
@@ -160,6 +160,14 @@ def _read(pbf_path: Path, progress: Progress) -> _Reader:
     return found
 
 
+def _traffic_lights(pbf_path: Path) -> set[int]:
+    """Ids of the nodes tagged as traffic lights (read by libosmium's own tag filter: a quick second pass)."""
+    import osmium
+
+    lights = osmium.filter.TagFilter(("highway", "traffic_signals"))
+    return {node.id for node in osmium.FileProcessor(str(pbf_path), osmium.osm.NODE).with_filter(lights)}
+
+
 def _segment_length_m(coords: np.ndarray) -> float:
     lat, lon = np.radians(coords[:, 0]), np.radians(coords[:, 1])
     a = (np.sin(np.diff(lat) / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2)
@@ -175,7 +183,8 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
     if not found.ways:
         raise ValueError(f"{Path(pbf_path).name} has no roads a van can drive on.")
 
-    # A node is a junction where ways meet, where a way ends or is cut, or where one way visits it twice.
+    # A node is a junction where ways meet, where a way ends or is cut, or where one way visits it twice (and traffic
+    # lights are made segment ends below).
     uses = Counter(ref for way in found.ways.values() for ref in way.refs if ref != -1)
     node_index: dict[int, int] = {}
     node_lat: list[float] = []
@@ -189,6 +198,8 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
         return node_index[ref]
 
     seg_u, seg_v, seg_class, seg_speed, seg_dir, seg_len, seg_way = [], [], [], [], [], [], []
+    seg_lights_fwd, seg_lights_bwd = [], []
+    lights = _traffic_lights(Path(pbf_path))
     shape_offsets, shape_lat, shape_lon = [0], [], []
     total_ways = len(found.ways)
     for done, (way_id, way) in enumerate(found.ways.items(), start=1):
@@ -203,7 +214,7 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
             if start is None:
                 start = i
                 continue
-            if uses[ref] > 1 or ends_here:
+            if uses[ref] > 1 or ends_here or ref in lights:  # a light ends a segment: its wait is at an end
                 coords = np.array(way.coords[start:i + 1])
                 seg_u.append(junction(way.refs[start], *way.coords[start]))
                 seg_v.append(junction(ref, *way.coords[i]))
@@ -212,6 +223,9 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
                 seg_dir.append(way.direction)
                 seg_len.append(max(_segment_length_m(coords), 0.1))
                 seg_way.append(way_id)
+                # The light at the end each way (a segment has lights only at its ends).
+                seg_lights_fwd.append(sum(r in lights for r in way.refs[start + 1:i + 1]))
+                seg_lights_bwd.append(sum(r in lights for r in way.refs[start:i]))
                 shape_lat.extend(coords[:, 0])
                 shape_lon.extend(coords[:, 1])
                 shape_offsets.append(len(shape_lat))
@@ -238,7 +252,7 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
         "version": GRAPH_VERSION, "source": Path(pbf_path).name,
         "bbox": [float(lat_a.min()), float(lon_a.min()), float(lat_a.max()), float(lon_a.max())],
         "nodes": len(node_lat), "segments": segments, "arcs": int(len(arc_segment)), "turns": int(len(turn_from)),
-        "one_way_segments": int((seg_dir_a != 0).sum()),
+        "one_way_segments": int((seg_dir_a != 0).sum()), "traffic_lights": len(lights),
         "turn_restrictions": restricted, "turn_restrictions_skipped": sum(found.skipped_restrictions.values()) +
         (len(found.restrictions) - restricted),
     }
@@ -250,6 +264,7 @@ def build_road_graph(pbf_path: Path, out_path: Path, progress: Progress | None =
         np.savez(fh, node_lat=lat_a, node_lon=lon_a, seg_u=seg_u_a, seg_v=seg_v_a,
                  seg_class=np.array(seg_class, np.uint8), seg_maxspeed=np.array(seg_speed, np.uint8),
                  seg_length_m=np.array(seg_len, np.float64), seg_dir=seg_dir_a,
+                 seg_lights_fwd=np.array(seg_lights_fwd, np.uint8), seg_lights_bwd=np.array(seg_lights_bwd, np.uint8),
                  shape_offsets=np.array(shape_offsets, np.int64), shape_lat=np.array(shape_lat),
                  shape_lon=np.array(shape_lon), arc_segment=arc_segment, arc_forward=arc_forward, arc_tail=arc_tail,
                  arc_head=arc_head, turn_from=turn_from, turn_to=turn_to, turn_penalty_s=turn_penalty,

@@ -29,6 +29,7 @@ RUSH_HOUR_FACTORS = (
     1.0, 1.0, 1.0, 1.0, 1.0, 0.94, 0.81, 0.62, 0.56, 0.69, 0.78, 0.78,
     0.75, 0.75, 0.78, 0.72, 0.62, 0.56, 0.66, 0.78, 0.88, 0.94, 1.0, 1.0,
 )
+TRAFFIC_LIGHT_S = 10  # the average wait at a traffic light (half of them green, a 40 s red)
 SETTING_KEY = "area.speed_profile"
 
 

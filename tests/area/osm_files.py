@@ -19,15 +19,17 @@ def at(x_m: float, y_m: float) -> tuple[float, float]:
 
 
 def write_extract(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
-                  relations: list[tuple[int, list[tuple[str, int, str]], dict]] = ()) -> Path:
-    """A .osm.pbf with `nodes` {id: (x_m, y_m)}, `ways` [(id, node ids, tags)] and `relations` [(id, members, tags)]."""
+                  relations: list[tuple[int, list[tuple[str, int, str]], dict]] = (),
+                  node_tags: dict[int, dict] | None = None) -> Path:
+    """A .osm.pbf with `nodes` {id: (x_m, y_m)} (tags from `node_tags`), `ways` [(id, node ids, tags)] and
+    `relations` [(id, members, tags)]."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     writer = osmium.SimpleWriter(str(path))
     try:
         for node_id, (x, y) in sorted(nodes.items()):
             lat, lon = at(x, y)
-            writer.add_node(Node(id=node_id, location=(lon, lat), tags={}))
+            writer.add_node(Node(id=node_id, location=(lon, lat), tags=(node_tags or {}).get(node_id, {})))
         for way_id, refs, tags in ways:
             writer.add_way(Way(id=way_id, nodes=refs, tags=tags))
         for relation_id, members, tags in relations:

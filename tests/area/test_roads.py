@@ -11,7 +11,7 @@ import pytest
 
 from controltower.area.graph import CIRCUITY, OutsideArea, RoadGraph, _haversine_m
 from controltower.area.roads import UTURN_PENALTY_S, build_road_graph, parse_maxspeed, travel_direction
-from controltower.area.speeds import FREE_FLOW_KMH, RUSH_HOUR_FACTORS, SpeedProfile
+from controltower.area.speeds import FREE_FLOW_KMH, RUSH_HOUR_FACTORS, TRAFFIC_LIGHT_S, SpeedProfile
 
 from .osm_files import at, write_extract
 
@@ -20,8 +20,8 @@ NIGHT, RUSH = 3, 8
 RESIDENTIAL_MS = FREE_FLOW_KMH["residential"] / 3.6
 
 
-def graph_of(tmp_path, nodes, ways, relations=()) -> RoadGraph:
-    pbf = write_extract(tmp_path / "area.osm.pbf", nodes, ways, relations)
+def graph_of(tmp_path, nodes, ways, relations=(), node_tags=None) -> RoadGraph:
+    pbf = write_extract(tmp_path / "area.osm.pbf", nodes, ways, relations, node_tags)
     build_road_graph(pbf, tmp_path / "roads.npz")
     return RoadGraph.load(tmp_path / "roads.npz")
 
@@ -92,6 +92,20 @@ def test_two_stops_at_one_door_are_no_drive_apart(tmp_path):
 
     assert m.distance_m[0, 1] == m.distance_m[1, 0] == 0 and m.duration_s[0, 1] == 0
     assert m.distance_m[0, 2] == pytest.approx(30 + 90, abs=2)  # out to the street, then along it
+
+
+def test_a_traffic_light_on_the_way_costs_its_wait(tmp_path):
+    lights = {**BLOCK, 9: (100, 0)}  # a light half-way along the one-way street
+    graph = graph_of(tmp_path, lights, [(10, [1, 9, 2], {"highway": "residential", "oneway": "yes"}), ONE_WAY[1]],
+                     node_tags={9: {"highway": "traffic_signals"}})
+
+    m = graph.matrix([at(50, 0), at(150, 0), at(80, 0)], NIGHT)
+
+    assert graph.meta["traffic_lights"] == 1
+    assert m.duration_s[0, 1] == math.ceil(100 / RESIDENTIAL_MS + TRAFFIC_LIGHT_S)  # through the light
+    assert m.distance_m[0, 1] == pytest.approx(100, abs=1)
+    assert m.duration_s[0, 2] == math.ceil(30 / RESIDENTIAL_MS)  # stops before it
+    assert m.duration_s[1, 2] == math.ceil(m.distance_m[1, 2] / RESIDENTIAL_MS)  # round the block, to before it
 
 
 def test_a_tagged_speed_limit_below_the_class_speed_slows_the_street(tmp_path):
