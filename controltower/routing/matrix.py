@@ -61,6 +61,19 @@ class OfflineMatrixProvider:
         return TravelMatrix(distance.tolist(), duration.tolist(), source="offline")
 
 
+@dataclass(frozen=True)
+class NotedMatrixProvider:
+    """Another provider's matrices with a sentence for the user added (why they are not what the shop set up)."""
+
+    inner: MatrixProvider
+    note: str
+
+    def matrix(self, places: Sequence[Place], hours: tuple[int, int] = (0, 24)) -> TravelMatrix:
+        found = self.inner.matrix(places, hours)
+        return TravelMatrix(found.distance, found.duration, found.source,
+                            warning=" ".join(text for text in (self.note, found.warning) if text))
+
+
 class RoadMatrixProvider:
     """Travel by the shop's street network (the area package's road graph) at the speeds of its rush-hour profile,
     for the slowest hour planned (as the straight-line estimate does, so ETAs hold in the rush). Stops outside the

@@ -16,7 +16,7 @@ from ..store.shop_clock import shop_today, shop_zone_name
 from . import plans
 from .evaluator import Evaluation, evaluate, reevaluate
 from .explain import Reason, explain_stop, explain_unplanned
-from .matrix import MatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider, RoadMatrixProvider
+from .matrix import MatrixProvider, NotedMatrixProvider, OfflineMatrixProvider, OsrmMatrixProvider, RoadMatrixProvider
 from .model import DriverBreak, Place, Plan, PlanningDepot, PlanningStop, PlanningVehicle, Problem, SolveOptions, TravelMatrix
 from .engines.pyvrp_parallel import default_workers
 from .repair import repair
@@ -134,9 +134,10 @@ def shop_matrix_provider(db) -> MatrixProvider:
 
     try:
         return RoadMatrixProvider(load_cached(roads), load_speed_profile(db))
-    except (OSError, ValueError) as exc:  # a damaged or old graph: plan as before, and say so in the log
+    except (OSError, ValueError) as exc:  # a damaged or old graph: plan as before, and say so
         log.warning("the area's road graph can't be used (%s): travel times are straight-line estimates", exc)
-        return OfflineMatrixProvider()
+        return NotedMatrixProvider(OfflineMatrixProvider(), f"{exc} Until then travel times are straight-line "
+                                                            "estimates.")
 
 
 class ShopMatrixProvider:

@@ -106,6 +106,8 @@ def test_a_damaged_road_graph_plans_on_straight_lines_instead(helsinki_day):
     day = service.load_day("2026-12-07")
 
     assert day.problem.matrix.source == "offline" and len(day.stops) == len(STOPS)
+    assert day.warning.startswith("The road graph roads.npz can't be read (")
+    assert day.warning.endswith("build the area again. Until then travel times are straight-line estimates.")
 
 
 def test_a_stop_far_from_any_road_is_planned_in_a_straight_line_and_the_day_says_so(helsinki_day):
