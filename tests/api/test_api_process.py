@@ -20,14 +20,7 @@ from .conftest import new_order
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "control"))
 
 from fake_services import free_port  # noqa: E402
-
-
-async def until(condition, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.05)
+from waiting import until  # noqa: E402
 
 
 def test_the_apps_api_runs_in_its_own_process_and_writes_through_the_same_services(tmp_path, shared_keychain):

@@ -20,6 +20,7 @@ from controltower.store.secrets import set_secret
 from control_facts import Facts
 from fake_services import FakeTwilio, MailServer
 from imap_server import PASSWORD, USER, ImapServer
+from waiting import until
 
 NOON = datetime(2026, 11, 25, 20, 0, tzinfo=timezone.utc)
 SHOP_NUMBER = "+15005550006"
@@ -248,11 +249,3 @@ def test_the_app_reads_replies_as_one_of_its_jobs(tmp_path, twilio):
         assert ratings(db) == [(2, "sms", "")]
         assert db.scalar("SELECT kind FROM exceptions") == "low_rating"
         core.close()
-
-
-async def until(condition, timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.02)

@@ -5,25 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
+from test_new_order_zones import service  # noqa: F401  (the Portland shop with one van, a fixture)
 
-from controltower.domain import GeoPoint
-from controltower.services.dispatch import DispatchService
 from controltower.services.ratings import RatingsService
-from controltower.store import fleet
 from controltower.ui.dispatch import NewOrderDialog
 
 MONDAY_10 = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-
-
-@pytest.fixture
-def service(store):
-    store.set_setting("shop.timezone", "America/Los_Angeles")
-    with store.transaction() as conn:
-        depot = fleet.add_depot(conn, "Rose City Plants", GeoPoint(45.5142, -122.6364), street="2325 SE Hawthorne Blvd",
-                                city="Portland", postcode="97214", opens_at="09:00", closes_at="19:00")
-        fleet.add_vehicle(conn, "Van A", capacity_parcels=40, capacity_weight_g=400_000, depot_id=depot)
-    return DispatchService(store)
 
 
 def fill_and_save(qtbot, service, ref: str, *, consent: bool) -> NewOrderDialog:
