@@ -34,7 +34,10 @@ def window(qtbot, tmp_path):
     with qtbot.waitSignal(main.areas.mapLoaded, timeout=30_000):
         main.show()
     yield main
-    main.context.core.area.cancel()
+    area = main.context.core.area
+    area.cancel()
+    qtbot.waitUntil(lambda: not area.building, timeout=20_000)
+    qtbot.wait(300)  # the build's watcher has said its last word
     main.close()
     main.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)

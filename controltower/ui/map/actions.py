@@ -22,7 +22,9 @@ class MapActions(QObject):
         self.area_dialog = None
         self.tiles_dialog = None
         self.area_changed.connect(self.show_area)
-        self._unsubscribe = context.hub.subscribe("area.built", lambda *_: self.area_changed.emit())
+        from .area_dialog import relay_emit
+
+        self._unsubscribe = context.hub.subscribe("area.built", lambda *_: relay_emit(self.area_changed))
         self.destroyed.connect(lambda *_, gone=self._unsubscribe: gone())
         self.show_area()
 

@@ -75,12 +75,21 @@ class _Relay(QObject):
     cancelled = Signal()
 
 
+def relay_emit(signal, *args) -> None:
+    """Emit from the build's watcher thread; the window may have closed meanwhile (then nobody is left to tell)."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # the relay's C++ object is gone with its dialog or window
+        pass
+
+
 class AreaDialog(QDialog):
     """Choose an extract (one the user has, or the one shipped with the app), build it with progress, cancel it."""
 
     def __init__(self, area_service, hub: EventHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Streets for offline use")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # and its hub subscriptions go with it
         self.setMinimumWidth(560)
         self.area = area_service
         self.chosen: Path | None = None
@@ -146,10 +155,12 @@ class AreaDialog(QDialog):
         self._relay.cancelled.connect(self._cancelled)
         relay = self._relay
         self._unsubscribe = [
-            hub.subscribe("area.progress", lambda _t, p: relay.progress.emit(str(p["stage"]), int(p["done"]), int(p["total"]))),
-            hub.subscribe("area.built", lambda _t, p: relay.built.emit(str(p.get("name", "")))),
-            hub.subscribe("area.failed", lambda _t, p: relay.failed.emit(str(p.get("message", "")), str(p.get("advice", "")))),
-            hub.subscribe("area.cancelled", lambda _t, p: relay.cancelled.emit()),
+            hub.subscribe("area.progress", lambda _t, p: relay_emit(relay.progress, str(p["stage"]), int(p["done"]),
+                                                                    int(p["total"]))),
+            hub.subscribe("area.built", lambda _t, p: relay_emit(relay.built, str(p.get("name", "")))),
+            hub.subscribe("area.failed", lambda _t, p: relay_emit(relay.failed, str(p.get("message", "")),
+                                                                  str(p.get("advice", "")))),
+            hub.subscribe("area.cancelled", lambda _t, p: relay_emit(relay.cancelled)),
         ]
         self.destroyed.connect(lambda *_, gone=self._unsubscribe: [unsubscribe() for unsubscribe in gone])
         self.choose_button.clicked.connect(self.choose_file)
