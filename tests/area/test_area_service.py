@@ -39,7 +39,8 @@ def test_a_build_in_a_child_process_makes_the_package_and_the_shop_uses_it(area,
 
     assert ended.wait(120), events
     topics = [topic for topic, _payload in events]
-    assert topics[-1] == "area.built" and "area.progress" in topics
+    # area.placed may follow (rough pins looked up again): the build's own news ends with area.built
+    assert [t for t in topics if t != "area.placed"][-1] == "area.built" and "area.progress" in topics
     assert folder == tmp_path / "areas" / "helsinki-1"
     manifest = json.loads((folder / "area.json").read_text(encoding="utf-8"))
     assert manifest["source"] == {"file": "Helsinki.osm.pbf", "size_bytes": 685_110}
@@ -138,7 +139,7 @@ def test_the_whole_package_is_built_in_the_child_with_every_part(area, helsinki,
     folder = area.start_build(helsinki)
 
     assert ended.wait(300), events
-    assert events[-1][0] == "area.built", events[-1]
+    assert "area.built" in [topic for topic, _payload in events] and "area.failed" not in str(events), events[-3:]
     stages = {payload["stage"] for topic, payload in events if topic == "area.progress"}
     assert "checking the file" in stages and len(stages) >= 3  # each part reports its own stages
     manifest = json.loads((folder / "area.json").read_text(encoding="utf-8"))
