@@ -249,3 +249,19 @@ def test_the_app_reads_replies_as_one_of_its_jobs(tmp_path, twilio):
         assert ratings(db) == [(2, "sms", "")]
         assert db.scalar("SELECT kind FROM exceptions") == "low_rating"
         core.close()
+
+
+def test_an_unreachable_mailbox_is_an_error_while_the_sms_replies_are_still_read(store, twilio, clock):
+    set_up_sms(store, twilio)
+    store.set_setting("notify.imap.host", "127.0.0.1")
+    store.set_setting("notify.imap.port", "1")  # nothing listens there
+    store.set_setting("notify.imap.username", "replies")
+    store.set_setting("notify.imap.security", "none")
+    set_secret("imap", "password", "pw")
+    delivered_order(store)
+    send_due(store)
+    twilio.inbound(ADA_PHONE, "4", NOON + timedelta(minutes=5))
+    clock.shift(timedelta(minutes=10))
+    with pytest.raises(RuntimeError, match=r"could not reach the mailbox 127\.0\.0\.1:1.*1 rating\(s\)"):
+        RatingsService(store).read_replies()
+    assert ratings(store) == [(4, "sms", "")]

@@ -82,8 +82,8 @@ class RatingReader:
             self.hub.publish("exceptions.changed", opened=summary.low)
         if self.hub and counts["read"]:
             self.hub.publish("notifications.changed")
-        if errors and not summary.read:
-            raise RuntimeError("; ".join(errors))
+        if errors:  # shown as the job's error (what the other inbox gave is recorded all the same)
+            raise RuntimeError("; ".join(errors) + f" ({summary.summary()})")
         return summary
 
     def _handle(self, message: Inbound) -> str | None:
