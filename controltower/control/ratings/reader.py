@@ -78,7 +78,7 @@ class RatingReader:
                               errors=tuple(errors))
         if self.hub and (summary.rated or summary.reasons):
             self.hub.publish("ratings.changed", rated=summary.rated)
-        if self.hub and summary.low:
+        if self.hub and (summary.low or summary.reasons):  # a case opened, or its summary now says why
             self.hub.publish("exceptions.changed", opened=summary.low)
         if self.hub and counts["read"]:
             self.hub.publish("notifications.changed")
