@@ -149,7 +149,7 @@ class Areas(QObject):
         def show(changes) -> None:
             self._own_vans = changes.day.vehicles
             self.map.show_day(changes, vehicles=list(self._own_vans) + self._couriers)
-            self.map.run("true", lambda _result: self.mapLoaded.emit())  # answered once the page has drawn them
+            self.map.when_drawn(lambda _drawn: self.mapLoaded.emit())  # the stops and the area's streets are on it
             finished()
 
         def failed(exc: BaseException) -> None:

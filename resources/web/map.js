@@ -473,6 +473,10 @@
     if (!CT.stops.size && !CT.depots.size) showArea();
     return true;
   };
+  CT.tilesSettled = function () {  // the area's street tiles on screen have all arrived (or failed)
+    var area = CT.layers.area;
+    return !area || !CT.map.hasLayer(area) || !area.isLoading();
+  };
   function showArea() {  // its middle at street level (a whole city would fit only at zoom 11, streets unreadable)
     CT.map.setView(CT.areaBounds.getCenter(), Math.min(16, Math.max(CT.map.getBoundsZoom(CT.areaBounds), 15)), { animate: false });
   }

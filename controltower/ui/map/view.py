@@ -243,6 +243,23 @@ class MapView(QWidget):
         self.scheme_handler.set_tiles(tiles)
         self._announce_tiles(tiles)
 
+    def when_drawn(self, callback: Callable[[bool], None], timeout_ms: int = 5_000) -> None:
+        """Call back once the page has drawn everything sent so far and the area's street tiles on screen have
+        arrived (True), or after the timeout (False): a screenshot then shows streets, not a grey map."""
+        waited = {"ms": 0}
+
+        def answered(settled: Any) -> None:
+            if settled or waited["ms"] >= timeout_ms:
+                callback(bool(settled))
+                return
+            waited["ms"] += 150
+            QTimer.singleShot(150, ask)
+
+        def ask() -> None:
+            self.run("CT.tilesSettled()", answered)
+
+        ask()
+
     def set_area(self, area: PackagedBasemap | None) -> None:
         """Show the shop's area package's street map (offline, above the online tiles), or none."""
         previous, self.area = self.area, area
