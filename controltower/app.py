@@ -23,8 +23,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--area", choices=["forecast"],
                         help="with --screenshot: render this work area once its data is shown (a fresh demo's forecast "
                              "is made first, a minute or two)")
+    parser.add_argument("--screen-size", type=_size, metavar="WxH",
+                        help="lay the window out for a screen this size, e.g. 1280x800 (a laptop) for --screenshot")
     parser.add_argument("--offline", action="store_true", help="work without the network (no carriers, no tiles)")
     return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"not a size like 1280x800: {text!r}")
+    return int(width), int(height)
 
 
 def prepare_qt_environment(headless: bool) -> None:
@@ -161,6 +170,10 @@ def run_app(argv: list[str]) -> int:
     install_startup_probe(window)
     instance.activated.connect(lambda: (window.showNormal(), window.raise_(), window.activateWindow()))
     window.show()
+    if args.screen_size:
+        from PySide6.QtCore import QSize
+
+        window.fit_screen(QSize(*args.screen_size))
     result = {"code": 0}
     if args.screenshot:
         def shoot(ok: bool, widget=None) -> None:

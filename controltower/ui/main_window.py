@@ -59,10 +59,14 @@ class MainWindow(QMainWindow):
             screen = self.screen() or QApplication.primaryScreen()
             offscreen = QApplication.platformName() == "offscreen"  # its screen is a nominal 800x800: not a real one
             screen_size = screen.availableGeometry().size() if screen and not offscreen else QSize(1600, 1000)
-        self.resize(min(1600, screen_size.width()), min(1000, screen_size.height()))
+        self._screen_size = screen_size
+        # The frame (title bar, borders) takes screen room too: known once shown, and fitted again then (showEvent).
+        frame = self.frameGeometry().size() - self.geometry().size() if self.isVisible() else QSize(0, 0)
+        self.resize(min(1600, screen_size.width()) - frame.width(), min(1000, screen_size.height()) - frame.height())
         short = self.height() < 900
         self.areas.kpis.set_compact(short)
-        if short:  # the KPIs share the bottom with the work tabs: "Needs attention" needs the height (one row before)
+        if short and self.docks["kpis"] not in self.tabifiedDockWidgets(self.docks["work"]):
+            # the KPIs share the bottom with the work tabs: "Needs attention" needs the height (one row before)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["kpis"])
             self.tabifyDockWidget(self.docks["work"], self.docks["kpis"])
             self.docks["kpis"].raise_()
@@ -70,21 +74,33 @@ class MainWindow(QMainWindow):
 
     def _size_docks(self) -> None:
         width, height = self.width(), self.height()
-        # Between the KPIs and the work tabs "Needs attention" had room for one row at 1280x800 (three at 1600x1000).
-        self.resizeDocks([self.docks["work"]], [int(height * 0.36)], Qt.Orientation.Vertical)
+        # Between the KPIs and the work tabs "Needs attention" had room for one row at 1280x800 (three at 1600x1000);
+        # under the KPI cards of a tall screen the work tabs give up a little more, for eight rows.
+        share = 0.36 if self.areas.kpis.compact else 0.32
+        self.resizeDocks([self.docks["work"]], [int(height * share)], Qt.Orientation.Vertical)
         if not self.areas.kpis.compact:
             self.resizeDocks([self.docks["kpis"]], [220], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["exceptions"]], [int(width * 0.55)], Qt.Orientation.Horizontal)
 
     def _restore(self) -> None:
-        self.fit_screen()
+        self.fit_screen(None)
+        self._fit_when_shown = True
         settings = QSettings()
         if not self.context.demo or settings.value("restore_in_demo", False, bool):
             geometry, state = settings.value("window/geometry"), settings.value("window/state")
             if geometry is not None:
+                self._fit_when_shown = False  # where the user left it
                 self.restoreGeometry(geometry)
             if state is not None:
                 self.restoreState(state)
+
+    def showEvent(self, event) -> None:
+        """Shown for the first time: fitted again with the frame the window manager drew (at 1280x800 the window
+        with its title bar grew past the screen)."""
+        super().showEvent(event)
+        if self._fit_when_shown:
+            self._fit_when_shown = False
+            QTimer.singleShot(0, self, lambda: self.fit_screen(self._screen_size))
 
     def closeEvent(self, event) -> None:
         settings = QSettings()

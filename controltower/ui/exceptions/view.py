@@ -32,7 +32,8 @@ def age_text(opened: datetime, now: datetime) -> str:
     return f"{minutes // 1440} d"
 
 
-SEVERITY, WHAT_HAPPENED, SUGGESTED = 0, 5, 7  # "What happened" stretches; the other two go first when narrow
+SEVERITY, CARRIER, WHAT_HAPPENED, SUGGESTED = 0, 4, 5, 7  # "What happened" stretches; the others go first when narrow
+NARROW, NARROWER = 900, 760  # widths (px) below which Severity and Suggested, then Carrier, give their room
 
 
 class CaseModel(QAbstractTableModel):
@@ -184,10 +185,12 @@ class ExceptionQueueView(QWidget):
 
     def resizeEvent(self, event) -> None:
         """Narrower than all eight columns need (a laptop): Severity (the problem's colour says it) and Suggested
-        (in every row's tooltip) give their room to "What happened"."""
-        narrow = event.size().width() < 900
-        self.table.setColumnHidden(SEVERITY, narrow)
-        self.table.setColumnHidden(SUGGESTED, narrow)
+        (in every row's tooltip) give their room to "What happened"; narrower still (1280x800), Carrier too, as
+        "What happened" names the carrier itself ("Metro Runners has not collected the parcel…")."""
+        width = event.size().width()
+        self.table.setColumnHidden(SEVERITY, width < NARROW)
+        self.table.setColumnHidden(SUGGESTED, width < NARROW)
+        self.table.setColumnHidden(CARRIER, width < NARROWER)
         super().resizeEvent(event)
 
     # --- reading ---
