@@ -88,6 +88,10 @@ class TileDrawer:
     def __init__(self, data: MapData, zoom: int) -> None:
         self.zoom = zoom
         self.scale = TILE * SCALE * (1 << zoom)  # world units -> pixels of the big image
+        west, south, east, north = data.bounds
+        (left, top), (right, bottom) = mercator(west, north), mercator(east, south)
+        self.box = (left * TILE * (1 << zoom), top * TILE * (1 << zoom), right * TILE * (1 << zoom),
+                    bottom * TILE * (1 << zoom))  # the extract's box in world pixels: nothing is known outside it
         self.index = _Index(zoom)
         for number, polygon in enumerate(data.polygons):
             if polygon.kind == "building" and zoom < 14:
@@ -126,9 +130,23 @@ class TileDrawer:
         image = image.resize((TILE, TILE), Image.Resampling.LANCZOS)
         for label in labels:
             image.paste(label.image, (round(label.left - x * TILE), round(label.top - y * TILE)), label.image)
+        image = self._clear_outside_box(image, x, y)
         out = io.BytesIO()
         image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, "PNG", optimize=False)
         return out.getvalue()
+
+    def _clear_outside_box(self, image: Image.Image, x: int, y: int) -> Image.Image:
+        """Transparent beyond the extract's box, where it has no data: online tiles or the built-in background show
+        there instead of empty land."""
+        left, top, right, bottom = (round(edge - offset) for edge, offset in
+                                    zip(self.box, (x * TILE, y * TILE, x * TILE, y * TILE)))
+        if left <= 0 and top <= 0 and right >= TILE and bottom >= TILE:
+            return image
+        mask = Image.new("L", image.size, 0)
+        ImageDraw.Draw(mask).rectangle((max(left, 0), max(top, 0), min(right, TILE) - 1, min(bottom, TILE) - 1), fill=255)
+        image = image.convert("RGBA")
+        image.putalpha(mask)
+        return image
 
     def _fill(self, draw: ImageDraw.ImageDraw, x: int, y: int, polygon: Polygon, colour, outline=None, width=0) -> None:
         outer, holes = polygon.rings[0], polygon.rings[1:]

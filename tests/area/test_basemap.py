@@ -39,7 +39,7 @@ def write_extract(path, street_name="Testikatu"):
     return path
 
 
-def tile_image(mbtiles, zoom, lon, lat):
+def tile_image(mbtiles, zoom, lon, lat, mode="RGB"):
     """The tile holding a point, and the point's pixel on it."""
     x, y = mercator(lon, lat)
     scale = 1 << zoom
@@ -50,7 +50,7 @@ def tile_image(mbtiles, zoom, lon, lat):
     finally:
         cache.close()
     assert found is not None, f"no tile {zoom}/{column}/{row}"
-    image = Image.open(io.BytesIO(found.data)).convert("RGB")
+    image = Image.open(io.BytesIO(found.data)).convert(mode)
     return image, (int((x * scale - column) * 256), int((y * scale - row) * 256))
 
 
@@ -71,6 +71,10 @@ def test_the_street_is_drawn_where_it_is_and_land_beside_it(tmp_path):
         assert colour_near(image, (px, py - 25), LAND)
     image, pixel = tile_image(mbtiles, 16, 24.945, 60.171)
     assert colour_near(image, pixel, (200, 250, 204)), "the park is green"
+    # past the extract's edge nothing is known: the tile is clear there, so what lies beneath shows
+    image, (px, py) = tile_image(mbtiles, 16, WEST, STREET_LAT, mode="RGBA")
+    assert px >= 12, "the edge is inside this tile"
+    assert image.getpixel((px - 8, py))[3] == 0 and image.getpixel((px + 8, py))[3] == 255
     image, pixel = tile_image(mbtiles, 16, 24.945, 60.167)
     assert colour_near(image, pixel, WATER), "the pond is blue"
 
