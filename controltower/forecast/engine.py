@@ -236,6 +236,7 @@ class Chosen:
     backtest_days: int = 0
     simple_reason: str | None = None
     test: Backtest | None = None  # the chosen model's backtest (split-down series are scored on it)
+    tests: dict[str, Backtest] = field(default_factory=dict)  # every candidate's backtest, by method
 
 
 def interval(p50: np.ndarray, quantiles: Quantiles) -> dict[str, np.ndarray]:
@@ -259,7 +260,7 @@ def coverage(test: Backtest, level: str = "80") -> float | None:
 
 
 def forecast_series(y: np.ndarray, first: date, calendar: Calendar, horizon: int,
-                    models: dict[str, Model] | None = None) -> Chosen:
+                    models: dict[str, Model] | None = None, windows: int = BACKTEST_WINDOWS) -> Chosen:
     """Choose by backtest WAPE among the models, refit on the whole history, and calibrate its intervals."""
     n = len(y)
     future = [first + timedelta(days=n + h) for h in range(horizon)]
@@ -273,7 +274,7 @@ def forecast_series(y: np.ndarray, first: date, calendar: Calendar, horizon: int
         q = Quantiles(-0.65 * spread, 0.65 * spread, -spread, spread, 0.3 * spread)
         bands = {k: np.where(closed, 0.0, v) for k, v in interval(p50, q).items()}
         return Chosen(SIMPLE, p50, simple_reason=reason, **bands)
-    starts = origins(n)
+    starts = origins(n, windows=windows)
     models = models or MODELS
     tests = {name: backtest(model, y, first, calendar, starts) for name, model in models.items()}
     naive = tests.get("Seasonal naive") or backtest(seasonal_naive, y, first, calendar, starts)
@@ -288,4 +289,4 @@ def forecast_series(y: np.ndarray, first: date, calendar: Calendar, horizon: int
     return Chosen(method, p50, wape=scores.get(method), wape_naive=naive.wape() if naive.windows else None,
                   coverage80=coverage(chosen_test, "80"), coverage95=coverage(chosen_test, "95"),
                   windows=chosen_test.windows, backtest_days=chosen_test.windows * BACKTEST_HORIZON, test=chosen_test,
-                  **bands)
+                  tests=tests, **bands)
