@@ -14,6 +14,16 @@ def api_enabled(db) -> bool:
 
 
 def add_api_jobs(core) -> None:
+    add_local_api_job(core)
+    hooks = PeriodicJob("webhooks", "Webhooks out", core.webhooks.run_once, core.options.cadence.webhooks,
+                        first_after=core.options.cadence.webhooks, clock=core.clock)
+    core.jobs.add(hooks)
+    for topic in _CHANGES:
+        core.hub.subscribe(topic, lambda _topic, _payload: _wake(hooks))
+
+
+def add_local_api_job(core) -> None:
+    """The local API's job as the settings say now (also when Settings > Local API changes them)."""
     if api_enabled(core.db):
         holder: dict = {}
 
@@ -36,12 +46,7 @@ def add_api_jobs(core) -> None:
         job = ServiceJob("local-api", "Local API", start, stop, clock=core.clock)
         core.jobs.add(job)
     else:
-        core.jobs.add_off("local-api", "Local API", "off: turn it on in Settings (api.enabled)")
-    hooks = PeriodicJob("webhooks", "Webhooks out", core.webhooks.run_once, core.options.cadence.webhooks,
-                        first_after=core.options.cadence.webhooks, clock=core.clock)
-    core.jobs.add(hooks)
-    for topic in _CHANGES:
-        core.hub.subscribe(topic, lambda _topic, _payload: _wake(hooks))
+        core.jobs.add_off("local-api", "Local API", "off: turn it on in Settings > Local API")
 
 
 def _wake(job: PeriodicJob) -> None:

@@ -167,7 +167,8 @@ class ControlTower:
         from .integrations import IntegrationsService
         from .ratings import RatingsService
 
-        self.integrations = IntegrationsService(db, self.api_tokens, self.webhooks)  # Settings > Local API, Webhooks
+        self.integrations = IntegrationsService(db, self.api_tokens, self.webhooks,  # Settings > Local API, Webhooks
+                                                on_api_change=self._api_changed)
         self.ratings = RatingsService(db, hub, clock=self.clock)
 
     @property
@@ -396,6 +397,19 @@ class ControlTower:
             await self.jobs.remove(f"shop:{name}")
             if connection is not None:
                 self._add_shop_job(connection)
+
+        event_loop().create_task(replace_job())
+
+    def _api_changed(self) -> None:
+        """Settings > Local API changed: its job is replaced at once (started, moved or stopped), not at the next start."""
+        if not self.jobs.started:
+            return
+
+        async def replace_job() -> None:
+            from ..api.jobs import add_local_api_job
+
+            await self.jobs.remove("local-api")
+            add_local_api_job(self)
 
         event_loop().create_task(replace_job())
 

@@ -64,3 +64,38 @@ def test_the_apps_api_runs_in_its_own_process_and_writes_through_the_same_servic
     with pytest.raises(httpx.ConnectError):  # the process ended with the app
         httpx.get(f"http://127.0.0.1:{port}/v1/orders", timeout=2)
     core.close()
+
+
+def test_turning_the_api_on_and_off_in_settings_starts_and_stops_it_at_once(tmp_path, shared_keychain):
+    from controltower.services.integrations import ApiSettings
+    from controltower.services.jobs import OFF
+
+    port = free_port()
+    core = ControlTower(Database(tmp_path / "store.db"), options=Options(sync=False, cadence=Cadence(
+        notifications=3600, notifications_first_after=3600, exceptions=3600, returns=3600, backup=3600,
+        backup_first_after=3600, ratings=3600, ratings_first_after=3600)))
+    token = core.integrations.tokens.create("Sheet")
+
+    def api_job(state: str = "", says: str = "") -> bool:  # replaced at once: for a moment it is not there
+        status = core.jobs.status("local-api") if "local-api" in core.jobs else None
+        return status is not None and (not state or status.state == state) and says in status.last_result
+
+    async def main() -> tuple[int, str]:
+        core.start()
+        try:
+            assert core.jobs.status("local-api").state == OFF
+            core.integrations.save_api_settings(ApiSettings(enabled=True, port=port))
+            await until(lambda: api_job(says="serving on"))
+            answer = await asyncio.to_thread(httpx.get, f"http://127.0.0.1:{port}/v1/kpis",
+                                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            core.integrations.save_api_settings(ApiSettings(enabled=False, port=port))
+            await until(lambda: api_job(OFF))
+            return answer.status_code, core.jobs.status("local-api").last_result
+        finally:
+            await core.stop()
+
+    code, off_says = asyncio.run(main())
+    assert code == 200 and "turn it on in Settings" in off_says
+    with pytest.raises(httpx.ConnectError):  # stopped with the switch, not at the next start
+        httpx.get(f"http://127.0.0.1:{port}/v1/kpis", timeout=2)
+    core.close()

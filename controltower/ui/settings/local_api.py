@@ -23,7 +23,7 @@ class LocalApiPage(SetupPage):
         super().__init__(core, parent)
         self.integrations = core.integrations
         form = QFormLayout()
-        self.enabled = QCheckBox("Serve the local API (from the next start of the app)")
+        self.enabled = QCheckBox("Serve the local API (starts or stops when you save)")
         self.lan = QCheckBox("Also to other computers on the shop's network")
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
