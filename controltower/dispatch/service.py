@@ -105,7 +105,8 @@ class DispatchService:
     """Dispatch over one store. `adapters` gives the carriers to ask (default: enabled accounts in the store)."""
 
     def __init__(self, db, adapters: AdapterSource | None = None, *, hub: EventHub | None = None,
-                 clock: Callable[[], datetime] = utcnow, matrix_provider=None, documents_dir: Path | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, matrix_provider=None, documents_dir: Path | None = None,
+                 area_package: Callable[[], object] | None = None) -> None:
         self.db = db
         # Adapters made here from the store are closed after each use; ones handed in belong to the caller.
         self._owns_adapters = adapters is None
@@ -115,7 +116,7 @@ class DispatchService:
         if matrix_provider is None:  # price vans on the same travel estimate the route planner uses
             from ..routing.service import ShopMatrixProvider
 
-            matrix_provider = ShopMatrixProvider(db)
+            matrix_provider = ShopMatrixProvider(db, area_package)
         self.matrix_provider = matrix_provider
         self.documents_dir = Path(documents_dir) if documents_dir else Path(db.path).parent / "documents"
         self._recent: dict[int, Comparison] = {}  # order id -> its latest comparison, reused while fresh

@@ -118,14 +118,15 @@ class StoreMatrixCache:
                                                 json.dumps(matrix.duration)))
 
 
-def shop_matrix_provider(db) -> MatrixProvider:
-    """The shop's travel times: its OSRM server when one is set, else its area's road graph, else straight lines."""
+def shop_matrix_provider(db, area_package: Callable[[], object] | None = None) -> MatrixProvider:
+    """The shop's travel times: its OSRM server when one is set, else its area's road graph, else straight lines.
+    `area_package` gives the shop's area (AreaService.current); by default it is looked up beside the store."""
     url = db.get_setting(OSRM_URL_SETTING)
     if url:
         return OsrmMatrixProvider(url, cache=StoreMatrixCache(db))
     from ..area.package import shop_package
 
-    package = shop_package(db)
+    package = area_package() if area_package is not None else shop_package(db)
     roads = package.part_path("roads") if package is not None else None
     if roads is None:
         return OfflineMatrixProvider()
@@ -143,11 +144,12 @@ def shop_matrix_provider(db) -> MatrixProvider:
 class ShopMatrixProvider:
     """The shop's provider chosen afresh on each call, so a new area or OSRM server applies without a restart."""
 
-    def __init__(self, db) -> None:
+    def __init__(self, db, area_package: Callable[[], object] | None = None) -> None:
         self.db = db
+        self.area_package = area_package
 
     def matrix(self, places, hours: tuple[int, int] = (0, 24)) -> TravelMatrix:
-        return shop_matrix_provider(self.db).matrix(places, hours)
+        return shop_matrix_provider(self.db, self.area_package).matrix(places, hours)
 
 
 class RoutingService:
@@ -155,19 +157,20 @@ class RoutingService:
 
     def __init__(self, db, matrix_provider: MatrixProvider | None = None, hub: EventHub | None = None,
                  clock: Callable[[], datetime] = utcnow, solve_seconds: float = 10.0,
-                 solve_workers: int | None = None) -> None:
+                 solve_workers: int | None = None, area_package: Callable[[], object] | None = None) -> None:
         self.db = db
         self.hub = hub
         self.clock = clock
         self.solve_seconds = solve_seconds
         self.solve_workers = solve_workers or default_workers()  # searches sharing the best plan, one per core
         self._matrix_provider = matrix_provider
+        self._area_package = area_package  # the shop's area package now (AreaService.current), for its roads
 
     # ----- reading the day -----
     def matrix_provider(self) -> MatrixProvider:
         if self._matrix_provider is not None:
             return self._matrix_provider
-        return shop_matrix_provider(self.db)
+        return shop_matrix_provider(self.db, self._area_package)
 
     def timezone(self) -> str:
         """The shop's zone by name (store.shop_clock), the one its plan dates and shifts are in."""
@@ -343,7 +346,7 @@ class RoutingService:
     def compare_travel(self, day: RoutingDay, plan: Plan) -> TravelComparison:
         """What-if: the plan's distance, driving time and late stops on straight lines and on the shop's streets.
         LookupError when the shop has no road graph (no area built, or an OSRM server set instead)."""
-        provider = shop_matrix_provider(self.db) if self._matrix_provider is None else self._matrix_provider
+        provider = self.matrix_provider()
         if not isinstance(provider, RoadMatrixProvider):
             raise LookupError("Build the shop's area (Settings, Area) to compare with travel on its streets.")
         return compare_travel(day.problem, plan, provider)

@@ -195,7 +195,7 @@ class ControlTower:
         if self._dispatch is None:
             from ..dispatch.service import DispatchService
 
-            self._dispatch = DispatchService(self.db, hub=self.hub, clock=self.clock)
+            self._dispatch = DispatchService(self.db, hub=self.hub, clock=self.clock, area_package=self.area.current)
         return self._dispatch
 
     @property
@@ -203,7 +203,7 @@ class ControlTower:
         if self._routing is None:
             from ..routing.service import RoutingService
 
-            self._routing = RoutingService(self.db, hub=self.hub)
+            self._routing = RoutingService(self.db, hub=self.hub, area_package=self.area.current)
         return self._routing
 
     # ------------------------------------------------------------------ background work

@@ -2,6 +2,7 @@
 run sheet's times and the what-if all come from the roads, at the speeds of the hours the vans drive."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -131,3 +132,21 @@ def test_dispatch_prices_own_vans_on_the_same_streets(helsinki_day):
     assert dispatch_matrix.source == "road"
     planner = RoutingService(helsinki_day, clock=MORNING).matrix_provider().matrix(places)
     assert dispatch_matrix.duration == planner.duration
+
+
+def test_the_app_plans_on_the_area_its_area_service_has_chosen_wherever_its_data_folder_is(store, tmp_path):
+    from controltower.area.build import build_area
+    from controltower.services.core import ControlTower, Options
+
+    from .conftest import HELSINKI
+
+    write_helsinki_day(store)
+    shutil.rmtree(store.path.parent / "areas")  # the area lives in the app's data folder, not beside the store
+    data = tmp_path / "app data"
+    core = ControlTower(store, options=Options(sync=False), data_dir=data)
+    core.area.use(build_area(HELSINKI, data / "areas" / "helsinki", parts=("roads",)))
+    core.routing.clock = MORNING
+
+    assert core.routing.load_day("2026-12-07").problem.matrix.source == "road"
+    places = [s.place for s in core.routing.load_day("2026-12-07").problem.stops[:2]]
+    assert core.dispatch.matrix_provider.matrix(places).source == "road"
