@@ -203,3 +203,18 @@ def test_a_closed_day_with_orders_placed_for_it_expects_just_those(tmp_path, clo
     day = service.refresh().total.day(closure)
     assert (day.p50, day.hi95, day.known, day.closed) == (2, 2, 2, False)
     assert day.note == "Inventory: usually closed, 2 order(s) placed for it"
+
+
+def test_the_calendar_names_days_in_english_with_the_peaks_of_each_country():
+    from controltower.forecast.calendar import calendar_days
+
+    def days(country, region=None):
+        return {e.name: e.day for e in calendar_days(country, region, date(2026, 1, 1), date(2026, 12, 31))}
+
+    us, finland, britain = days("US", "OR"), days("FI"), days("GB")
+    assert us["Mother's Day"] == date(2026, 5, 10) and us["Thanksgiving Day"] == date(2026, 11, 26)
+    assert us["Black Friday"] == date(2026, 11, 27) and us["Cyber Monday"] == date(2026, 11, 30)
+    assert finland["Christmas Day"] == date(2026, 12, 25) and finland["Midsummer Day"] == date(2026, 6, 20)
+    assert finland["Valentine's Day"] == date(2026, 2, 14) and finland["Mother's Day"] == date(2026, 5, 10)
+    assert britain["Mother's Day"] == date(2026, 3, 15)  # Mothering Sunday: three weeks before Easter
+    assert all(e.kind in ("public_holiday", "peak") for e in calendar_days("FI", None, date(2026, 12, 1), date(2026, 12, 31)))
