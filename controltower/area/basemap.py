@@ -233,8 +233,22 @@ class TileDrawer:
                     draw.line(dash, fill=(250, 250, 250), width=max(1, width - 2 * SCALE))
 
 
+MAX_TILES = 60_000  # about ten minutes of drawing: a city and its suburbs to zoom 17, a region to a lower zoom
+
+
+def zoom_ranges(bounds: tuple[float, float, float, float], min_zoom: int, max_zoom: int,
+                max_tiles: int = MAX_TILES) -> dict[int, tuple[int, int, int, int]]:
+    """The tiles to draw per zoom; the closest zooms are left out while there would be more than max_tiles (the
+    map then magnifies the closest zoom drawn), but min_zoom is always drawn."""
+    ranges = {zoom: tile_range(bounds, zoom) for zoom in range(min_zoom, max_zoom + 1)}
+    count = lambda: sum((x1 - x0 + 1) * (y1 - y0 + 1) for x0, y0, x1, y1 in ranges.values())  # noqa: E731
+    while len(ranges) > 1 and count() > max_tiles:
+        del ranges[max(ranges)]
+    return ranges
+
+
 def build_basemap(pbf_path: Path, out_path: Path, progress: Progress | None = None,
-                  min_zoom: int = 11, max_zoom: int = 17) -> dict:
+                  min_zoom: int = 11, max_zoom: int = 17, max_tiles: int = MAX_TILES) -> dict:
     """Draw the extract's tiles into a new MBTiles file at out_path; returns what was made (tiles, bytes, seconds…)."""
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -243,8 +257,9 @@ def build_basemap(pbf_path: Path, out_path: Path, progress: Progress | None = No
     report("reading the extract for the map", 1, 1)
     if data.bounds is None:
         raise ValueError(f"{pbf_path} holds no map data")
-    ranges = {zoom: tile_range(data.bounds, zoom) for zoom in range(min_zoom, max_zoom + 1)}
+    ranges = zoom_ranges(data.bounds, min_zoom, max_zoom, max_tiles)
     total = sum((x1 - x0 + 1) * (y1 - y0 + 1) for x0, y0, x1, y1 in ranges.values())
+    asked_max_zoom, max_zoom = max_zoom, max(ranges)
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
@@ -282,5 +297,5 @@ def build_basemap(pbf_path: Path, out_path: Path, progress: Progress | None = No
     for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
     return {"tiles": count, "tiles_looked_at": total, "bytes": size, "seconds": round(time.perf_counter() - started, 2),
-            "min_zoom": min_zoom, "max_zoom": max_zoom, "bounds": [west, south, east, north],
-            "attribution": ATTRIBUTION}
+            "min_zoom": min_zoom, "max_zoom": max_zoom, "max_zoom_asked": asked_max_zoom,
+            "bounds": [west, south, east, north], "attribution": ATTRIBUTION}

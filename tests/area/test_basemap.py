@@ -7,7 +7,7 @@ import osmium
 import pytest
 from PIL import Image
 
-from controltower.area.basemap import build_basemap
+from controltower.area.basemap import build_basemap, zoom_ranges
 from controltower.area.map_data import mercator
 from controltower.area.map_style import LAND, ROAD_STYLES, WATER
 from controltower.area.package import ATTRIBUTION
@@ -139,3 +139,26 @@ def test_the_shipped_extract_gives_a_street_map_with_water(helsinki, tmp_path):
     image, pixel = tile_image(mbtiles, 17, 24.93860, 60.16983)
     colours = len(image.getcolors(maxcolors=65536))
     assert colours > 40  # a drawn street map, not a blank tile
+
+
+def test_a_region_is_drawn_to_fewer_zooms_than_a_city():
+    """Zoom 17 over a 150 x 100 km region is half a million tiles (hours of drawing): the closest zooms are left out."""
+    region = (24.0, 59.9, 26.6, 60.8)  # Uusimaa, roughly
+    city = (24.90, 60.15, 25.00, 60.20)
+
+    assert max(zoom_ranges(city, 11, 17)) == 17
+    drawn = zoom_ranges(region, 11, 17)
+    assert min(drawn) == 11 and max(drawn) < 17
+    assert sum((x1 - x0 + 1) * (y1 - y0 + 1) for x0, y0, x1, y1 in drawn.values()) <= 60_000
+
+
+def test_the_map_says_which_zooms_it_has_when_some_were_left_out(tmp_path):
+    mbtiles = tmp_path / "basemap.mbtiles"
+    made = build_basemap(write_extract(tmp_path / "test.osm.pbf"), mbtiles, min_zoom=14, max_zoom=17, max_tiles=20)
+
+    assert (made["max_zoom"], made["max_zoom_asked"]) == (16, 17)
+    cache = TileCache(mbtiles, readonly=True)
+    assert cache.metadata()["maxzoom"] == "16"  # the map magnifies zoom 16 from here on
+    cache.close()
+    with sqlite3.connect(mbtiles) as conn:
+        assert conn.execute("SELECT max(zoom_level) FROM tiles").fetchone()[0] == 16
