@@ -27,8 +27,12 @@ SLOT_DAYS = 3
 
 
 def region_setting(conn: sqlite3.Connection) -> str | None:
+    """The shop's region for its public holidays (a state, a Land): the shop.region setting, else the region most
+    of the last orders went to (calendar.py keeps it only if the holidays package knows it for the country)."""
     row = conn.execute("SELECT value FROM settings WHERE key = 'shop.region'").fetchone()
-    return (row[0] or None) if row else None
+    if row and row[0]:
+        return row[0]
+    return order_store.usual_region(conn)
 
 
 def events_between(conn: sqlite3.Connection, settings: ShopSettings, start: date, end: date) -> list[CalendarEvent]:

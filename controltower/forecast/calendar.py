@@ -55,15 +55,17 @@ def _country_days(country: str, region: str | None, years: tuple[int, ...]) -> t
     import holidays
 
     try:
-        entity = holidays.country_holidays(country, subdiv=region or None, years=years[:1])
+        entity = holidays.country_holidays(country, years=years[:1])
     except (NotImplementedError, KeyError):
         return ()  # a country the package doesn't know: only the shop's own days and the computed peaks
+    subdivisions = {code.upper(): code for code in getattr(entity, "subdivisions", ())}
+    region = subdivisions.get((region or "").strip().upper())  # an unknown region: the country's holidays alone
     languages = getattr(entity, "supported_languages", ()) or ()
     language = next((code for code in ("en_US", "en_GB") if code in languages), None)
-    public = holidays.country_holidays(country, subdiv=region or None, years=years, language=language)
+    public = holidays.country_holidays(country, subdiv=region, years=years, language=language)
     found = [(day, name, "public_holiday") for day, name in public.items()]
     try:
-        unofficial = holidays.country_holidays(country, subdiv=region or None, years=years,
+        unofficial = holidays.country_holidays(country, subdiv=region, years=years,
                                                categories=(holidays.UNOFFICIAL,), language=language)
         found += [(day, name, "peak") for day, name in unofficial.items() if name in _PEAK_NAMES]
     except Exception:  # noqa: BLE001 - most countries have no unofficial days (NotImplementedError, ValueError...)

@@ -344,6 +344,13 @@ def orders_per_day(conn: sqlite3.Connection, since: str, until: str) -> sqlite3.
         "WHERE status <> 'cancelled' AND day >= ? AND day < ? GROUP BY day", (since, until))
 
 
+def usual_region(conn: sqlite3.Connection, last: int = 500) -> str | None:
+    """The region (state, province) most of the last `last` orders went to, None when they name none."""
+    row = conn.execute("SELECT region, count(*) AS n FROM (SELECT region FROM orders ORDER BY id DESC LIMIT ?) "
+                       "WHERE region <> '' GROUP BY region ORDER BY n DESC LIMIT 1", (last,)).fetchone()
+    return row[0] if row else None
+
+
 def get_order_id(conn: sqlite3.Connection, order_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM orders WHERE order_ref = ?", (order_ref,)).fetchone()
     return None if row is None else row[0]

@@ -218,3 +218,29 @@ def test_the_calendar_names_days_in_english_with_the_peaks_of_each_country():
     assert finland["Valentine's Day"] == date(2026, 2, 14) and finland["Mother's Day"] == date(2026, 5, 10)
     assert britain["Mother's Day"] == date(2026, 3, 15)  # Mothering Sunday: three weeks before Easter
     assert all(e.kind in ("public_holiday", "peak") for e in calendar_days("FI", None, date(2026, 12, 1), date(2026, 12, 31)))
+
+
+def test_a_region_the_holidays_package_does_not_know_keeps_the_countrys_holidays():
+    from controltower.forecast.calendar import calendar_days
+
+    def names(region):
+        return {e.name for e in calendar_days("DE", region, date(2026, 1, 1), date(2026, 12, 31))}
+
+    assert "Women's Day" in names("be")  # Berlin's own holiday, by its code in any case
+    assert "Christmas Day" in names("Berlin") and "Women's Day" not in names("Berlin")
+
+
+def test_without_a_region_setting_the_region_most_orders_go_to_is_used(tmp_path, clock):
+    from controltower.forecast.build import region_setting
+
+    db = make_store(tmp_path, 20)
+    assert region_setting(db.reader()) is None
+    start = NOW + timedelta(days=1)
+    with db.transaction() as conn:
+        order_store.upsert_orders(conn, [Order(order_ref=f"#r-{i}", customer_name="A", delivery_option=DeliveryOption.STANDARD,
+                                               address=Address("1 Main St", "Portland", "97214", "US", region=region),
+                                               created_at=NOW, promised_window=TimeWindow(start, start + timedelta(hours=2)))
+                                         for i, region in enumerate(["OR", "OR", "WA"])])
+    assert region_setting(db.reader()) == "OR"
+    db.set_setting("shop.region", "WA")
+    assert region_setting(db.reader()) == "WA"
