@@ -41,8 +41,9 @@ class ImapServer:
         self.process.wait(10)
         self.process.stderr.close()
 
-    def deliver(self, sender: str, body: str, at, subject: str = "Re: your order", to: str = "shop@rosecity.example") -> None:
-        """A reply lands in the shop's INBOX."""
+    def deliver(self, sender: str, body: str, at, subject: str = "Re: your order", to: str = "shop@rosecity.example",
+                folder: str = "INBOX") -> None:
+        """A reply lands in the shop's INBOX (or another folder, made if it is not there: a mail filter's)."""
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = sender, to, subject
         mail["Date"] = format_datetime(at)
@@ -50,7 +51,10 @@ class ImapServer:
         client = imaplib.IMAP4("127.0.0.1", self.port)
         try:
             client.login(USER, PASSWORD)
-            status, _ = client.append("INBOX", None, None, mail.as_bytes())
+            quoted = f'"{folder}"'
+            if client.select(quoted)[0] != "OK":
+                client.create(quoted)
+            status, _ = client.append(quoted, None, None, mail.as_bytes())
             assert status == "OK"
         finally:
             client.logout()

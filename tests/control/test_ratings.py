@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from controltower.control.notify import outbox
 from controltower.control.notify.sender import NotificationSender, channels_from_settings
 from controltower.control.notify.triggers import StatusNotifier
 from controltower.control.ratings.parse import parse_reason, parse_reply, parse_score
@@ -265,3 +266,22 @@ def test_an_unreachable_mailbox_is_an_error_while_the_sms_replies_are_still_read
     with pytest.raises(RuntimeError, match=r"could not reach the mailbox 127\.0\.0\.1:1.*1 rating\(s\)"):
         RatingsService(store).read_replies()
     assert ratings(store) == [(4, "sms", "")]
+
+
+def test_replies_are_read_from_a_folder_whose_name_has_a_space(store, twilio):
+    with ImapServer() as imap, time_machine.travel(NOON, tick=False) as clock:
+        set_up_sms(store, twilio)
+        for key, value in {"notify.imap.host": "127.0.0.1", "notify.imap.port": str(imap.port),
+                           "notify.imap.username": USER, "notify.imap.security": "none",
+                           "notify.imap.mailbox": "Customer replies"}.items():
+            store.set_setting(key, value)
+        set_secret("imap", "password", PASSWORD)
+        delivered_order(store)
+        send_due(store)
+        with store.transaction() as conn:  # the delivered email went out (its SMTP side is the test above)
+            (email,) = conn.execute("SELECT id FROM notifications WHERE channel = 'email'").fetchone()
+            outbox.mark_sent(conn, email, NOON.isoformat(), "<delivered@rosecity.example>")
+        imap.deliver("ada@example.com", "5", NOON + timedelta(hours=1), folder="Customer replies")
+        clock.shift(timedelta(hours=2))
+        result = RatingsService(store).read_replies()
+    assert ratings(store) == [(5, "email", "")], result

@@ -165,7 +165,10 @@ class ImapInbox:
                 pass
 
     def _read(self, client: imaplib.IMAP4, cursor: str | None, now: datetime) -> Batch:
-        status, _ = client.select(self.config.mailbox, readonly=True)
+        folder = self.config.mailbox
+        if " " in folder and not folder.startswith('"'):  # imaplib sends the name as written: quote "Customer replies"
+            folder = '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        status, _ = client.select(folder, readonly=True)
         if status != "OK":
             raise InboxError(f"the mailbox has no folder {self.config.mailbox!r}")
         validity = (client.response("UIDVALIDITY")[1] or [b"0"])[0].decode()
