@@ -244,3 +244,24 @@ def test_without_a_region_setting_the_region_most_orders_go_to_is_used(tmp_path,
     assert region_setting(db.reader()) == "OR"
     db.set_setting("shop.region", "WA")
     assert region_setting(db.reader()) == "WA"
+
+
+def test_small_series_are_the_recent_share_of_the_total(tmp_path, clock):
+    db = Database(tmp_path / "shop.db")
+    db.set_setting(shop_clock.SETTING, "America/Los_Angeles")
+    rows = []
+    for back in range(84, 0, -1):
+        day = (TODAY - timedelta(days=back)).isoformat()
+        # express used to be half the orders; over the last four weeks it is a quarter
+        express = 10 if back <= 28 else 20
+        rows += [(day, SeriesKey.OUTSIDE, "standard", 40 - express), (day, SeriesKey.OUTSIDE, "express", express)]
+    with db.transaction() as conn:
+        history.write_days(conn, rows)
+    report = ForecastService(db).refresh()
+    monday = TODAY + timedelta(days=2)
+    total = report.total.day(monday).p50
+    express = report.series(SeriesKey(None, "express"))
+    assert express.day(monday).p50 == pytest.approx(total / 4, rel=0.02)
+    assert report.series(SeriesKey(None, "standard")).day(monday).p50 == pytest.approx(total * 3 / 4, rel=0.02)
+    assert express.method.startswith("25 % of all orders")
+    assert express.day(monday).hi80 > express.day(monday).p50 > express.day(monday).lo80
