@@ -156,6 +156,9 @@ class TrackingEvent:
     lat: float | None = None
     lon: float | None = None
     shipment_id: int | None = None
+    # The carrier's delivery estimate as it stood with this event (Shippo's track `eta`): a moment, or only a day.
+    eta: datetime | None = None
+    eta_day: date | None = None
 
     def dedup_key(self) -> str:
         """The carrier's event id, else a hash of the event's content."""

@@ -19,17 +19,16 @@ from ..carriers.base import (
 )
 from ..domain import ShipmentStatus
 from ..domain.status import can_transition
-from ..domain.timeutil import end_of_day, utcnow
+from ..domain.timeutil import utcnow
 from ..kernel.events import EventHub
 from ..store import Database, audit
 from ..store.shipments import get_shipment, set_status, update_booking
-from ..store.shop_clock import shop_zone
 from . import outbox
 from .codec import request_from_json
 from .gate import CarrierGate, CarrierGates
 from .policy import SyncPolicy
 from .state import RecentErrors, SyncState
-from .tracking import TrackingPoller
+from .tracking import TrackingPoller, carrier_eta
 
 log = logging.getLogger(__name__)
 
@@ -296,9 +295,7 @@ def _retry_later(conn, entry_id: int, message: str, at, outcome_unknown: bool) -
 
 def booking_eta(conn, booking: Booking):
     """The booking's ETA; a date-only estimate is by the end of that day in the shop's zone."""
-    if booking.estimated_delivery is None and booking.delivery_day is not None:
-        return end_of_day(booking.delivery_day, shop_zone(conn))
-    return booking.estimated_delivery
+    return carrier_eta(conn, booking.estimated_delivery, booking.delivery_day)
 
 
 def _record_booking(conn, entry: outbox.OutboxEntry, booking: Booking) -> None:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from ..carriers.base import CarrierError, RateLimited
 from ..domain import ShipmentStatus, TrackingEvent
 from ..domain.status import FINAL_STATUSES
-from ..store.shipments import ingest_events
+from ..domain.timeutil import end_of_day
+from ..store.shipments import ingest_events, update_booking
+from ..store.shop_clock import shop_zone
 
 if TYPE_CHECKING:
     from .engine import SyncEngine
@@ -223,12 +225,28 @@ def _open_shipments(conn) -> list[tuple]:
         f"AND status NOT IN ({','.join('?' * len(finals))})", finals)]
 
 
+def carrier_eta(conn, moment, day):
+    """A carrier's estimate as a moment: its time, else the end of its day in the shop's zone, else None."""
+    if moment is None and day is not None:
+        return end_of_day(day, shop_zone(conn))
+    return moment
+
+
+def _take_eta(conn, shipment_id: int, events: list[TrackingEvent]) -> None:
+    """The carrier's newest delivery estimate (Shippo's track `eta`) becomes the shipment's ETA."""
+    estimated = [e for e in events if e.eta is not None or e.eta_day is not None]
+    if estimated:
+        newest = max(estimated, key=lambda e: e.event_time)
+        update_booking(conn, shipment_id, eta=carrier_eta(conn, newest.eta, newest.eta_day))
+
+
 def _ingest_batch(conn, batch: list[tuple[int, list[TrackingEvent]]]) -> dict[int, ShipmentStatus]:
     """Store a batch of polls in one transaction; the new status of each shipment whose history grew."""
     changed = []
     for shipment_id, events in batch:
         if ingest_events(conn, shipment_id, events).stored:
             changed.append(shipment_id)
+        _take_eta(conn, shipment_id, events)
     if not changed:
         return {}
     marks = ",".join("?" * len(changed))

@@ -1,6 +1,7 @@
 """Shippo's JSON -> our Quotes, Bookings, TrackingEvents and typed errors."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import tzinfo
 
 from ...domain import Quote, ShipmentStatus, TrackingEvent
@@ -149,6 +150,10 @@ def tracking_events(track: dict, carrier: str = CODE, local_zone: tzinfo | None 
             carrier_event_id=entry.get("object_id") or "",
             location=", ".join(str(where[k]) for k in ("city", "state", "zip", "country") if where.get(k)),
         ))
+    eta, eta_day = parse_estimate(track.get("eta"))
+    if events and (eta or eta_day):  # the track's current estimate rides on its newest event
+        newest = max(range(len(events)), key=lambda i: events[i].event_time)
+        events[newest] = replace(events[newest], eta=eta, eta_day=eta_day)
     return events
 
 
