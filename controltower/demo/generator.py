@@ -210,9 +210,18 @@ def generate(path: str | Path, *, seed: int = 7, now: datetime | None = None, or
         today = _Day(rng, tz, now, now, prefix=f"#{now:%m%d}-", place=place)
         _write_day(conn, today, count_today, rng, plan_routes=True)
         history += _write_past_demand(conn, demand, now.date() - timedelta(days=history_days))
+        _make_some_recurring(conn, now.date())
     _settle_history(db, rng, now)
     db.close()
     return DemoSummary(path, count_today, history, now)
+
+
+def _make_some_recurring(conn, today: date) -> None:
+    """Three of today's scheduled orders are subscriptions (weekly flowers, a monthly refill): known future demand."""
+    ids = [row[0] for row in conn.execute("SELECT id FROM orders WHERE delivery_option = 'scheduled' AND delivery_date >= ? "
+                                          "ORDER BY id LIMIT 3", (today.isoformat(),))]
+    for order_id, rule in zip(ids, ("FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY")):
+        order_store.set_repeat_rule(conn, order_id, rule)
 
 
 def _write_past_demand(conn, demand: Demand, before: date) -> int:
