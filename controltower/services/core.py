@@ -160,6 +160,9 @@ class ControlTower:
         self.shops = ShopsService(db, on_change=self._shop_changed)
         self.setup = SetupService(db, hub)
         self.area = AreaService(db, hub, self.data_dir)  # the shop's offline area: basemap, addresses, roads
+        from .extracts import ExtractDownloads
+
+        self.extracts = ExtractDownloads(self.data_dir, offline=self.offline)  # an area's extract, downloaded once
         from ..api.tokens import ApiTokens
         from ..api.webhooks import WebhookService
 

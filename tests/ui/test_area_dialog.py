@@ -2,6 +2,10 @@
 sees what the package holds and its attribution; the map shows the new streets at once."""
 from __future__ import annotations
 
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,52 @@ def test_the_summary_says_what_each_part_reported():
     assert package_summary(package) == (
         "Helsinki: built 2026-12-06 08:00 from Helsinki.osm.pbf (0.7 MB). It holds 585 addresses, 61.2 km of roads, "
         "a street map of 137 tiles (1.3 MB, zoom 11–17).")
+
+
+@pytest.fixture
+def extract_service(tmp_path):
+    """An extract service of the test's own, on 127.0.0.1, offering the Helsinki extract."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "resources" / "areas" / "helsinki" / "Helsinki.osm.pbf",
+                root / "helsinki-latest.osm.pbf")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/helsinki-latest.osm.pbf"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_extract_downloaded_from_a_service_shows_its_size_then_builds(qtbot, tmp_path, extract_service):
+    from controltower.services.core import ControlTower
+
+    db = Database(tmp_path / "store.db")
+    core = ControlTower(db, data_dir=tmp_path)  # online: the download is offered
+    dialog = AreaDialog(core.area, core.hub, extracts=core.extracts)
+    dialog.show()
+    qtbot.keyClicks(dialog.download.url, extract_service)
+    assert dialog.download.choice.isChecked() and dialog.build_button.isEnabled()
+
+    qtbot.mouseClick(dialog.download.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "MB" in dialog.download.size_label.text(), timeout=10_000)
+    assert dialog.download.size_label.text() == "helsinki-latest.osm.pbf: 0.7 MB"
+    downloads = []
+    dialog.download.progress.connect(lambda done, total: downloads.append(dialog.stage.text()))
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.stage.text().startswith("Done"), timeout=180_000)
+
+    assert downloads[-1] == "Downloading the extract… 0.7 of 0.7 MB"
+    assert "helsinki-latest.osm.pbf (0.7 MB)" in dialog.current.text()
+    assert (tmp_path / "areas" / "downloads" / "helsinki-latest.osm.pbf").is_file()
+    dialog.close()
+    core.close()
+
+
+def test_offline_nothing_is_downloaded(qtbot, window):
+    dialog = open_area_dialog(window, qtbot)
+
+    assert not dialog.download.choice.isEnabled() and not dialog.download.url.isEnabled()
+    assert "offline" in dialog.download.size_label.text()
+    dialog.reject()

@@ -49,7 +49,8 @@ class MapActions(QObject):
     def open_area(self):
         from .area_dialog import AreaDialog
 
-        self.area_dialog = AreaDialog(self.context.core.area, self.context.hub, self.window)
+        core = self.context.core
+        self.area_dialog = AreaDialog(core.area, self.context.hub, self.window, extracts=core.extracts)
         self.area_dialog.open()
         return self.area_dialog
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from ...kernel.errors import UserFacingError
 from ...kernel.events import EventHub
+from .extract_download import ExtractDownloadRow
 from .scheme import resources_root
 
 EXTRACT_FILTER = "OpenStreetMap extracts (*.osm.pbf *.pbf)"
@@ -86,7 +87,7 @@ def relay_emit(signal, *args) -> None:
 class AreaDialog(QDialog):
     """Choose an extract (one the user has, or the one shipped with the app), build it with progress, cancel it."""
 
-    def __init__(self, area_service, hub: EventHub, parent: QWidget | None = None) -> None:
+    def __init__(self, area_service, hub: EventHub, parent: QWidget | None = None, *, extracts=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Streets for offline use")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # and its hub subscriptions go with it
@@ -120,9 +121,10 @@ class AreaDialog(QDialog):
             self.use_shipped.setText("The extract that comes with the app (not in this installation)")
             self.use_shipped.setEnabled(False)
             self.use_file.setChecked(True)
+        self.download = ExtractDownloadRow(extracts)  # services.extracts.ExtractDownloads, or None
         group = QButtonGroup(self)
-        group.addButton(self.use_shipped)
-        group.addButton(self.use_file)
+        for choice in (self.use_shipped, self.use_file, self.download.choice):
+            group.addButton(choice)
         source_box = QGroupBox("Build from")
         source_layout = QVBoxLayout(source_box)
         source_layout.addWidget(self.use_shipped)
@@ -131,6 +133,7 @@ class AreaDialog(QDialog):
         file_row.addWidget(self.choose_button)
         file_row.addWidget(self.file_label, 1)
         source_layout.addLayout(file_row)
+        source_layout.addWidget(self.download)
 
         self.stage = self._label("")
         self.stage.setObjectName("areaStage")
@@ -167,6 +170,9 @@ class AreaDialog(QDialog):
         self.build_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.use_shipped.toggled.connect(self._update_buttons)
+        self.download.choice.toggled.connect(self._update_buttons)
+        self.download.url.textChanged.connect(self._update_buttons)
+        self.download.progress.connect(self._show_download)
         self.show_current()
         self._set_running(self.area.building)
 
@@ -189,12 +195,14 @@ class AreaDialog(QDialog):
         self.attribution.setText(f"Map data {package.attribution}")
 
     def source(self) -> Path | None:
-        return self.shipped if self.use_shipped.isChecked() else self.chosen
+        return self.shipped if self.use_shipped.isChecked() else self.chosen if self.use_file.isChecked() else None
 
     def _update_buttons(self) -> None:
-        self.build_button.setEnabled(not self.area.building and self.source() is not None)
+        ready = self.source() is not None or (self.download.choice.isChecked() and bool(self.download.address()))
+        self.build_button.setEnabled(not self.area.building and not self.download.running and ready)
 
     def _set_running(self, running: bool) -> None:
+        self.download.set_running(running)
         self.cancel_button.setEnabled(running)
         self.choose_button.setEnabled(not running)
         self.use_shipped.setEnabled(not running and self.shipped is not None)
@@ -225,7 +233,34 @@ class AreaDialog(QDialog):
 
     # -- building --------------------------------------------------------------------------------------------
     def start(self) -> None:
-        source = self.source()
+        if self.download.choice.isChecked():
+            return self._start_download()
+        self._build(self.source())
+
+    def _start_download(self) -> None:
+        self.message.setText("")
+        self.stage.setText("Downloading the extract…")
+        self.progress.setRange(0, 0)
+        self._set_running(True)
+        self.download.start(self._downloaded, self._download_failed)
+
+    def _show_download(self, done: int, total: int) -> None:
+        self.stage.setText(f"Downloading the extract… {done / 1_000_000:,.1f}"
+                           + (f" of {total / 1_000_000:,.1f} MB" if total else " MB"))
+        if total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * min(done, total) / total))
+
+    def _downloaded(self, path: Path) -> None:
+        self._set_running(False)
+        self._build(path)
+
+    def _download_failed(self, sentence: str) -> None:
+        self._set_running(False)
+        self.stage.setText("")
+        self.message.setText(sentence)
+
+    def _build(self, source: Path | None) -> None:
         if source is None:
             self.message.setText("Choose an extract first.")
             return
@@ -240,7 +275,10 @@ class AreaDialog(QDialog):
         self._set_running(True)
 
     def cancel(self) -> None:
-        self.area.cancel()
+        if self.download.running:
+            self.download.cancel()
+        else:
+            self.area.cancel()
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
         self.stage.setText(f"{stage[:1].upper()}{stage[1:]}…" + (f" {done:,} of {total:,}" if total else ""))
