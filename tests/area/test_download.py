@@ -1,14 +1,13 @@
 """An extract downloaded once from an extract service (here a server of the test's own on 127.0.0.1): its size
 first, then the file, checked; a page that is not an extract, a cut-off download or a stop leave nothing behind."""
-import functools
 import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from controltower.area.download import DownloadCancelled, DownloadFailed, download_extract, remote_size
 from controltower.area.source import AreaFileError
+from tests.file_server import serving
 
 
 @pytest.fixture
@@ -18,13 +17,8 @@ def service(tmp_path, helsinki):
     (root / "europe").mkdir(parents=True)
     shutil.copy(helsinki, root / "europe" / "helsinki-latest.osm.pbf")
     (root / "europe" / "gone-latest.osm.pbf").write_text("<html><body>Please log in</body></html>")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/europe"
-    server.shutdown()
-    server.server_close()
+    with serving(root) as base:
+        yield f"{base}/europe"
 
 
 def test_the_size_is_known_before_the_download(service):

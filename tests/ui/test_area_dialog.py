@@ -2,10 +2,7 @@
 sees what the package holds and its attribution; the map shows the new streets at once."""
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from controltower.store import Database  # noqa: E402
 from controltower.ui.context import AppContext  # noqa: E402
 from controltower.ui.main_window import MainWindow  # noqa: E402
 from controltower.ui.map.area_dialog import AreaDialog, package_summary  # noqa: E402
+from tests.file_server import serving  # noqa: E402
 
 pytestmark = pytest.mark.wall_clock  # the build runs in a child process, on the real clock
 
@@ -129,13 +127,8 @@ def extract_service(tmp_path):
     root.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "resources" / "areas" / "helsinki" / "Helsinki.osm.pbf",
                 root / "helsinki-latest.osm.pbf")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/helsinki-latest.osm.pbf"
-    server.shutdown()
-    server.server_close()
+    with serving(root) as base:
+        yield f"{base}/helsinki-latest.osm.pbf"
 
 
 def test_an_extract_downloaded_from_a_service_shows_its_size_then_builds(qtbot, tmp_path, extract_service):
