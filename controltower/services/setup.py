@@ -11,6 +11,8 @@ depots, drivers and vans through `store.fleet`, passwords and tokens to the keyc
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from ..domain.timeutil import utcnow
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -46,6 +48,9 @@ class ShopDetails:
     same_day_cutoff: str = "14:00"
     express_cutoff: str = "17:00"
     phone: str = ""  # the pickup phone couriers call (and refuse a booking without)
+    # Rates for quotes in other currencies, as typed: "EUR 1.08 2026-12-01; GBP 1.27" (1 EUR = 1.08 of the shop's
+    # currency, set on that day). A currency without a rate is set aside in comparisons, never compared by its digits.
+    exchange_rates: str = ""
 
     @property
     def address(self) -> Address:
@@ -151,6 +156,30 @@ def shop_phone(text: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def rates_text(rates: dict[str, dict]) -> str:
+    """The shop's rate table as the Shop page shows it: "EUR 1.08 2026-12-01; GBP 1.27 2026-11-30"."""
+    return "; ".join(f"{code} {entry['rate']} {entry.get('as_of', '')}".strip() for code, entry in sorted(rates.items()))
+
+
+def rates_from_text(text: str, currency: str, today: str) -> dict[str, dict]:
+    """{"EUR": {"rate": "1.08", "as_of": "2026-12-01"}} from "EUR 1.08 2026-12-01; GBP 1.27" (a rate without a
+    date is today's); InputError naming the entry that is not a currency, a positive rate or a date."""
+    advice = "Write each as CODE RATE DATE, separated by ';': EUR 1.08 2026-12-01 means 1 EUR is 1.08 " + currency + "."
+    rates = {}
+    for entry in filter(None, (part.strip() for part in text.replace(",", ";").split(";"))):
+        words = entry.split()
+        code = words[0].upper() if words else ""
+        try:
+            rate = Decimal(words[1]) if len(words) >= 2 else Decimal(0)
+            as_of = date.fromisoformat(words[2]).isoformat() if len(words) >= 3 else today
+        except (InvalidOperation, ValueError):
+            raise InputError(f"“{entry}” is not a rate.", advice) from None
+        if len(words) > 3 or len(code) != 3 or not code.isalpha() or code == currency or not rate.is_finite() or rate <= 0:
+            raise InputError(f"“{entry}” is not a rate for another currency.", advice)
+        rates[code] = {"rate": str(rate), "as_of": as_of}
+    return rates
+
+
 class SetupService:
     """The setup assistant's and the Settings window's service: plain methods over the store's owners."""
 
@@ -178,7 +207,8 @@ class SetupService:
                            settings.shop_postcode, settings.shop_country, settings.shop_lat if placed else None,
                            settings.shop_lon if placed else None, settings.timezone,
                            self._setting("shop.currency") or settings.currency, settings.opens, settings.closes,
-                           settings.same_day_cutoff, settings.express_cutoff, settings.shop_phone)
+                           settings.same_day_cutoff, settings.express_cutoff, settings.shop_phone,
+                           rates_text(settings.exchange_rates))
 
     async def locate(self, address: Address) -> GeoPoint | None:
         """Where the address is, by the app's geocoder (the user's service, then the bundled postcodes); None: not found."""
@@ -212,13 +242,14 @@ class SetupService:
             raise InputError("The shop's address is not placed on the map yet.", "Press Find on the map, or type its latitude and longitude.")
         ZoneInfo(shop.timezone)  # an unknown zone is refused here, not on every later read
         phone = shop_phone(shop.phone, shop.country)
+        rates = rates_from_text(shop.exchange_rates, shop.currency, shop_clock.shop_today(self.db.reader()))
         self.db.set_setting("shop.name", shop.name.strip())
         self.db.set_setting("shop.currency", shop.currency)
         settings = replace(load_settings(self.db.reader()), shop_name=shop.name.strip(), shop_street=shop.street,
                            shop_city=shop.city, shop_postcode=shop.postcode, shop_country=shop.country,
                            shop_lat=shop.lat, shop_lon=shop.lon, timezone=shop.timezone, currency=shop.currency,
                            opens=shop.opens, closes=shop.closes, same_day_cutoff=shop.same_day_cutoff,
-                           express_cutoff=shop.express_cutoff, shop_phone=phone)
+                           express_cutoff=shop.express_cutoff, shop_phone=phone, exchange_rates=rates)
         save_settings(self.db, settings)
         if self.depot() is None:
             self.save_depot(DepotDetails(shop.name.strip(), shop.street, shop.city, shop.postcode, shop.country,

@@ -120,6 +120,11 @@ class ShopPage(SetupPage):
         self.currency.addItems(self.setup.currencies())
         form.addRow("Time zone", self.timezone)
         form.addRow("Currency", self.currency)
+        self.exchange_rates = QLineEdit()
+        self.exchange_rates.setPlaceholderText("quotes in other currencies: EUR 1.08 2026-12-01; GBP 1.27")
+        self.exchange_rates.setToolTip("1 unit of each currency in yours, and the day you took the rate. A quote in a "
+                                       "currency without a rate is set aside, never compared by its digits.")
+        form.addRow("Exchange rates", self.exchange_rates)
         self.layout_.addLayout(form)
         self.finish_layout()
         self.load()
@@ -135,6 +140,7 @@ class ShopPage(SetupPage):
             self.pin.setText(f"Pinned at {shop.lat:.5f}, {shop.lon:.5f}.")
         self.timezone.setCurrentText(shop.timezone)
         self.currency.setCurrentText(shop.currency)
+        self.exchange_rates.setText(shop.exchange_rates)
 
     def details(self):
         placed = self.lat.value() != 0 or self.lon.value() != 0
@@ -143,7 +149,7 @@ class ShopPage(SetupPage):
                        country=self.country.text().strip().upper() or "US",
                        lat=self.lat.value() if placed else None, lon=self.lon.value() if placed else None,
                        timezone=self.timezone.currentText().strip(), currency=self.currency.currentText(),
-                       phone=self.phone.text().strip())
+                       phone=self.phone.text().strip(), exchange_rates=self.exchange_rates.text().strip())
 
     def find(self) -> None:
         """Look the address up with the app's geocoder in a worker; the pin and a proposed time zone come back."""
