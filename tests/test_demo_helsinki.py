@@ -3,6 +3,7 @@ area package (basemap, address index, road graph) built once into the data folde
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timezone
 
 import time_machine
@@ -60,6 +61,14 @@ def test_the_demo_builds_its_streets_once_and_uses_them_from_the_next_start(tmp_
     assert again.area.current().folder == package.folder  # used at once: no second build
     again.close()
     assert [p.name for p in (tmp_path / "areas").iterdir()] == [package.folder.name]
+
+    manifest = package.folder / "area.json"  # a package from an older version: its road graph would be refused
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["parts"]["roads"]["version"] = 1
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    older = ControlTower.open(tmp_path / "demo.db", demo=True, demo_city="helsinki", offline=True)
+    assert older.area.current() is None  # built again by the job, not used half-working
+    older.close()
 
 
 def test_the_portland_day_stays_on_its_grid_without_an_area(tmp_path):

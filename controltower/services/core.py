@@ -102,8 +102,8 @@ class ControlTower:
         if extract is None:
             return
         for package in installed(self.data_dir):
-            whole = {"addresses", "roads", "basemap"} <= set(package.parts)
-            if package.slug == slug_for(extract) and package.source_size == extract.stat().st_size and whole:
+            if package.slug == slug_for(extract) and package.source_size == extract.stat().st_size \
+                    and _built_by_this_version(package):
                 self.area.use(package)
                 return
         self._demo_extract = extract
@@ -461,3 +461,12 @@ class ControlTower:
             except Exception:
                 log.exception("closing dispatch failed")
         self.db.close()
+
+def _built_by_this_version(package) -> bool:
+    """Every part there and in the layout this version reads (a package from an older build is built again)."""
+    from ..area.address_build import VERSION as ADDRESSES_VERSION
+    from ..area.roads import GRAPH_VERSION
+
+    parts = package.parts
+    return ({"addresses", "roads", "basemap"} <= set(parts) and parts["roads"].get("version") == GRAPH_VERSION
+            and parts["addresses"].get("version") == ADDRESSES_VERSION)
