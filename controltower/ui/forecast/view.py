@@ -98,8 +98,7 @@ class ForecastView(QWidget):
         self.plan_note.setStyleSheet("color: #555;")
         lower_layout.addWidget(self.plan_note)
         splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([440, 480])  # the van plan's two weeks show without scrolling under a readable chart
         layout.addWidget(splitter, 1)
 
     @staticmethod
@@ -109,6 +108,7 @@ class ForecastView(QWidget):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)  # 14 days fit without scrolling
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         return table
@@ -220,10 +220,14 @@ class ForecastView(QWidget):
             labels += [label for label, _ in slots if label not in labels]
         table.setColumnCount(1 + len(labels))
         table.setHorizontalHeaderLabels(["Slot caps"] + labels)
+        table.clearSpans()
         table.setRowCount(0)
         for day, slots in caps:
             by_label = dict(slots)
-            self._add_row(table, [f"{day:%a %d %b}"] + [str(by_label.get(label, "")) for label in labels], warn=False)
+            cells = [str(by_label.get(label, "")) for label in labels] if slots else ["no delivery slots that day"]
+            self._add_row(table, [f"{day:%a %d %b}"] + cells, warn=False)
+            if not slots and len(labels) > 1:
+                table.setSpan(table.rowCount() - 1, 1, 1, len(labels))
 
     def _show_job(self) -> None:
         status = self.job_status()
