@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from ..dispatch import slot_caps as caps_store
 from ..dispatch.options import day_slots
-from ..dispatch.settings import load_settings
+from ..dispatch.settings import load_settings, read_setting
 from ..domain.timeutil import TimeWindow, from_iso, to_iso
 from ..routing.capacity import DayCapacity, DayDemand, Fleet, LevelPlan, StopSample, plan_day, planner_solver
 from ..routing.model import Place
@@ -154,8 +154,8 @@ class CapacityService:
             caps_store.replace_caps(conn, plan.caps())
 
     def latest(self) -> CapacityPlan | None:
-        text = self.db.get_setting(PLAN_KEY)
-        return None if not text else plan_from_json(text)
+        text = read_setting(self.db.reader(), PLAN_KEY)  # the calling thread's reader: a worker's read never uses
+        return None if not text else plan_from_json(text)  # the writer's connection
 
     def zone(self):
         """The shop's zone (store.shop_clock), for the times the forecast area shows."""
