@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(files)} instances, {args.seconds:g} s each, ours with {args.workers} workers vs PyVRP; "
           f"{os.cpu_count()} cores, load {load_at_start}", flush=True)
     print(f"{'instance':<10} {'veh':>4} {'ours':>9} {'veh':>4} {'pyvrp':>9} {'bks':>9} {'gap %':>6} {'pyvrp %':>7} "
-          f"{'first s':>7} {'wall s':>6} {'load':>5}")
+          f"{'first s':>7} {'wall s':>6} {'iters':>6} {'load':>5}")
     results: dict[str, dict[str, list]] = {}
     failures, over_budget = [], []
     for number, path in enumerate(files):
@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         for who in order:
             runs[who] = (run_ours(problem, args.seconds, args.workers, args.seed) if who == "ours"
                          else run_pyvrp(problem, args.seconds, args.seed))
-        row = results.setdefault(ref["family"], {"gap": [], "pyvrp_gap": [], "veh": [], "pyvrp_veh": [], "first": []})
+        row = results.setdefault(ref["family"], {"gap": [], "pyvrp_gap": [], "veh": [], "pyvrp_veh": [], "first": [],
+                                                         "iters": []})
         figures = {}
         for who, run in runs.items():
             ok, distance, problem_found = check_plan(instance, run["routes"])
@@ -194,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
         row["veh"].append(figures["ours"][1])
         row["pyvrp_veh"].append(figures["pyvrp"][1])
         row["first"].append(runs["ours"]["first"])
+        # Iterations of all our searches over PyVRP's: about the workers on a quiet machine, less under load.
+        iteration_ratio = runs["ours"]["iterations"] / max(1, runs["pyvrp"]["iterations"])
+        row["iters"].append(iteration_ratio)
         print(f"{name:<10} {figures['ours'][1]:>4} {figures['ours'][0]:>9.1f} {figures['pyvrp'][1]:>4} "
               f"{figures['pyvrp'][0]:>9.1f} {best_known:>9.1f} {row['gap'][-1]:>6.2f} {row['pyvrp_gap'][-1]:>7.2f} "
-              f"{runs['ours']['first']:>7.2f} {runs['ours']['wall']:>6.2f} {load():>5}", flush=True)
+              f"{runs['ours']['first']:>7.2f} {runs['ours']['wall']:>6.2f} {iteration_ratio:>6.2f} {load():>5}", flush=True)
 
     mean = lambda values: round(statistics.mean(values), 3) if values else None  # noqa: E731
     per_family = {
@@ -223,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "failures": failures,
         "over_budget": over_budget,
         "first_plan_s": mean([t for r in results.values() for t in r["first"]]),
+        "iterations_vs_pyvrp": mean([t for r in results.values() for t in r["iters"]]),
         "first_plan_s_400": None if args.no_first_plan else round(realistic_first_plan_seconds(), 3),
         "cores": os.cpu_count(),
         "load_start": load_at_start,

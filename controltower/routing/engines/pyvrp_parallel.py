@@ -134,7 +134,7 @@ def _die_with_parent(parent: int) -> None:
     """The kernel ends this process when its parent dies, however the parent dies (Linux)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not Linux: the parent-pid check in the search loop remains
         pass
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(0)
