@@ -39,6 +39,8 @@ def refresh_forecast_and_plan(db_path: str | Path, now: datetime, days: int = 14
         except LookupError as exc:  # no depot or no van yet: the plan says so (and the job does not retry every turn)
             plan = CapacityPlan(now, (), None, "", 0.0, note=str(exc))
         capacity.save(plan)
+        if plan.note:
+            return f"forecast for {report.horizon_days} days; no van plan: {plan.note}"
         warnings = plan.warnings()
         return (f"forecast for {report.horizon_days} days; vans planned for {len(plan.days)} days"
                 + (f"; {len(warnings)} day(s) short of vans" if warnings else "; the vans suffice"))

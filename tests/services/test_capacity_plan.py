@@ -82,3 +82,13 @@ def test_saved_slot_caps_close_a_slot_in_the_delivery_options(one_van_shop):
                  if o.option is DeliveryOption.SCHEDULED}
     assert not scheduled[slot.start].available and scheduled[slot.start].note == "slot full"
     assert scheduled[slot.start + timedelta(hours=2)].available
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_shop_without_a_depot_or_van_gets_a_plan_that_says_what_to_add(store):
+    from controltower.services.forecast_refresh import refresh_forecast_and_plan
+
+    result = refresh_forecast_and_plan(store.path, NOW, days=3)
+    assert result.endswith("no van plan: Add a depot (where the vans load) before planning vans for the forecast.")
+    plan = CapacityService(store).latest()
+    assert plan.days == () and plan.made_at == NOW  # kept, so the job does not try again before the next close
