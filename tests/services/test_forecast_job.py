@@ -6,15 +6,12 @@ import asyncio
 import time
 from datetime import datetime
 
-import pytest
 import time_machine
 
 from capacity_shop import TOMORROW, make_one_van_shop
 from controltower.domain import UTC
 from controltower.services.capacity import CapacityPlan, CapacityService
 from controltower.services.core import Cadence, ControlTower, Options
-
-pytestmark = pytest.mark.wall_clock  # the refresh runs in a child process, on the real clock's speed
 
 MORNING = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 BEFORE_CLOSING = datetime(2026, 11, 24, 18, 40, tzinfo=UTC)  # the shop (in UTC) closes at 19:00
