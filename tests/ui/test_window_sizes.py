@@ -3,7 +3,10 @@
 (not squeezed to 'hap' by the short columns beside it)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
+import time_machine
 from PySide6.QtCore import QSize
 
 from controltower.demo.sandbox.adapters import register_sandbox, unregister_sandbox
@@ -12,15 +15,17 @@ from controltower.ui.context import AppContext
 from controltower.ui.exceptions.view import WHAT_HAPPENED
 from controltower.ui.main_window import MainWindow
 
-pytestmark = pytest.mark.time_sensitive  # the demo's day is generated around "now"
+# The demo's day is generated around "now": a Monday noon in Helsinki, when the day has cases to show.
+MONDAY_NOON = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def demo_core(tmp_path):
     register_sandbox("http://127.0.0.1:9")  # the demo's couriers, at an address nothing answers: no network
-    core = ControlTower.open(tmp_path / "demo.db", demo=True, offline=True)
-    yield core
-    core.close()
+    with time_machine.travel(MONDAY_NOON, tick=True):
+        core = ControlTower.open(tmp_path / "demo.db", demo=True, offline=True)
+        yield core
+        core.close()
     unregister_sandbox()
 
 
@@ -31,7 +36,7 @@ def test_the_window_fits_and_needs_attention_is_readable(qtbot, demo_core, scree
     window.fit_screen(screen)
     window.show()  # fitted again once shown, with the frame the window manager drew
     queue = window.areas.exceptions
-    qtbot.waitUntil(lambda: queue.model.rowCount() >= least_rows, timeout=30_000)
+    qtbot.waitUntil(lambda: queue.model.rowCount() > 0, timeout=30_000)  # how many fit does not depend on how many
     qtbot.waitUntil(lambda: window.frameGeometry().width() <= screen.width(), timeout=5_000)
 
     frame = window.frameGeometry()
