@@ -240,7 +240,11 @@ def _settle_history(db: Database, rng: random.Random, now: datetime) -> None:
     from ..control import case_store
     from ..control.engine import ExceptionEngine
 
-    ExceptionEngine(db, clock=lambda: now.astimezone(UTC)).refresh(now.astimezone(UTC))
+    engine = ExceptionEngine(db, clock=lambda: now.astimezone(UTC))
+    engine.refresh(now.astimezone(UTC))
+    # Its own connection is closed here, not whenever the garbage collector gets to it: closed later, while the app
+    # has the store open again, its file's locks went with it and the app read "file is not a database".
+    engine.close()
     today = shop_today(db.reader(), now)
     with db.transaction() as conn:
         past = conn.execute(
