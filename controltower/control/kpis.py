@@ -11,8 +11,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Callable
 
 from ..domain import Money
+from ..domain.carriers import carrier_row_name
 from ..domain.timeutil import UTC, from_iso, to_iso, utcnow
-from ..store import Database
+from ..store import Database, carrier_accounts
 from ..store.shop_clock import day_in, day_start, shop_day, shop_zone
 from .kpi_cache import DailyCache, DayStore
 from .open_exceptions import open_at
@@ -490,14 +491,15 @@ class KpiService:
     def cost_breakdown(self, period: Period) -> list[CostRow]:
         """Cost per delivery and per parcel by carrier and by delivery option."""
         rows = self._bucketed("costs", "ship_done", self._COSTS_SQL, 10, (to_iso(period.start), to_iso(period.end)))
-        result = []
+        result, names = [], carrier_accounts.names(self.conn)
         for group in ("carrier", "option"):
             totals: dict[str, list[int]] = {}
             for row in rows:
                 total = totals.setdefault(row[group], [0, 0, 0, 0])
                 for i, key in enumerate(("n", "cost", "costed", "parcels")):
                     total[i] += row[key] or 0
-            result.extend(CostRow(group, name, n, _ratio(cost, costed), _ratio(cost, parcels))
+            result.extend(CostRow(group, carrier_row_name(name, names) if group == "carrier" else name, n,
+                                  _ratio(cost, costed), _ratio(cost, parcels))
                           for name, (n, cost, costed, parcels) in sorted(totals.items()))
         return result
 
@@ -553,7 +555,9 @@ class KpiService:
             for key in self._SUMMED:
                 total[key] += row[key] or 0
         ordered = sorted(totals.items(), key=lambda item: (item[0][0], -item[1]["volume"], item[0][1]))
-        return [ScorecardRow(kind, name, t["volume"], t["delivered"], _ratio(t["on_time"], t["promised"]),
+        names = carrier_accounts.names(self.conn)
+        return [ScorecardRow(kind, carrier_row_name(name, names) if kind == "carrier" else name, t["volume"], t["delivered"],
+                             _ratio(t["on_time"], t["promised"]),
                              _ratio(t["first_attempt"], t["delivered"]), _ratio(t["cost"], t["costed"]),
                              _ratio(t["with_exception"], t["volume"]), _ratio(t["accurate"], t["quoted"]), t["complaints"],
                              self.currency)

@@ -16,3 +16,9 @@ def carrier_label(code: str | None, names: Mapping[str, str]) -> str:
     if code in _BUILT_IN:
         return _BUILT_IN[code]
     return code.split(":")[-1].replace("_", " ").title()
+
+
+def carrier_row_name(code: str, names: Mapping[str, str]) -> str:
+    """A carrier as a row of a table keyed by it (scorecard, costs): the account's name, or the built-in way's;
+    any other code stays as stored, so two carriers never merge under one made-up name."""
+    return names.get(code) or _BUILT_IN.get(code) or code

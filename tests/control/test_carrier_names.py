@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import time_machine
 
@@ -114,3 +114,17 @@ def test_rebook_list_and_outbox_panel_show_names(qtbot, store, facts):
     panel = OutboxPanel(OutboxService(store), EventHub())
     qtbot.addWidget(panel)
     assert panel.table.item(0, 1).text() == NAME
+
+
+@time_machine.travel(NOW, tick=False)
+def test_scorecard_and_costs_name_the_account(store, facts):
+    from controltower.control.kpis import KpiService, Period
+
+    _name_the_account(store)
+    facts.shipment(facts.order(), carrier=PEDAL, status=S.DELIVERED, status_as_of=NOW - timedelta(hours=2),
+                   created_at=NOW - timedelta(hours=5), cost=900)
+    facts.shipment(facts.order(), carrier="unknown:code", status=S.DELIVERED, status_as_of=NOW - timedelta(hours=2),
+                   created_at=NOW - timedelta(hours=5), cost=700)
+    service, period = KpiService(store, clock=lambda: NOW), Period.last_days(7, NOW, zone=timezone.utc)
+    assert {row.name for row in service.scorecard(period) if row.kind == "carrier"} == {NAME, "unknown:code"}
+    assert {row.name for row in service.cost_breakdown(period) if row.group == "carrier"} == {NAME, "unknown:code"}

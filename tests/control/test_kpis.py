@@ -115,7 +115,7 @@ def test_scorecard_per_carrier_and_driver(shop):
 def test_cost_breakdown_by_carrier_and_option(shop):
     rows = {(r.group, r.name): r for r in KpiService(shop).cost_breakdown(PERIOD)}
     assert rows[("carrier", "zippy")].cost_per_delivery == 1500 and rows[("carrier", "zippy")].cost_per_parcel == 1000
-    assert rows[("carrier", "own_fleet")].cost_per_delivery is None
+    assert rows[("carrier", "Own van")].cost_per_delivery is None  # the own vans by name, not "own_fleet"
     assert rows[("option", "standard")].deliveries == 3
 
 

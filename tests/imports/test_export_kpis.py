@@ -98,7 +98,7 @@ def test_scorecard_and_costs_per_carrier_and_driver_with_hostile_names_neutralis
     assert carrier["Quote accuracy (%)"] == "50.0" and carrier["Currency"] == "USD"
     assert (driver["Volume"], driver["On time (%)"], driver["Cost per delivery"]) == ("1", "100.0", "")
     costs = read_csv(tmp_path / "kpis-costs.csv")
-    assert {"'" + EVIL_CARRIER, "own_fleet", "standard"} <= {row["Carrier or option"] for row in costs}
+    assert {"'" + EVIL_CARRIER, "Own van", "standard"} <= {row["Carrier or option"] for row in costs}
 
 
 def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers_and_text_never_a_formula(shop, tmp_path):
