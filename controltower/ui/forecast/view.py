@@ -191,9 +191,13 @@ class ForecastView(QWidget):
                 f"{when:%a %d %b}", f"{p50.orders} · {p80.orders}",
                 f"{p50.vans_needed} · {p80.vans_needed}{'' if p80.enough else '+'} of {item.own_vans}",
                 f"{item.drivers_needed_p80} of {item.drivers}", f"{p80.courier_stops}{share}",
-                Money(cost, plan.currency).format() if cost is not None else "—", item.warning()), warn=bool(item.warning()))
+                Money(cost, plan.currency).format() if cost else "—", item.warning()), warn=bool(item.warning()))
         warnings = plan.warnings()
-        self.warnings.setText("⚠ " + "; ".join(warnings) if warnings else "The vans suffice on every day planned.")
+        if len(warnings) > 2:  # one line: the days, the table says how short each is
+            days = ", ".join(w.split(":")[0] for w in warnings)
+            self.warnings.setText(f"⚠ {len(warnings)} days short of vans: {days} (see the rows below)")
+        else:
+            self.warnings.setText("⚠ " + "; ".join(warnings) if warnings else "The vans suffice on every day planned.")
         if plan.note:
             self.warnings.setText(plan.note)
         self.plan_note.setText(
