@@ -68,7 +68,7 @@ class BackupService:
     def newest_good(self) -> BackupInfo | None:
         """The newest backup in the folder that passes its check (older ones are tried in turn); None if none does.
         Checking a backup reads all of it: call from a worker."""
-        return backup.newest_good(self.folder)
+        return backup.newest_restorable(self.folder)
 
     def inspect(self, path: Path) -> BackupInfo:
         """What a backup file holds; raises RestoreRefused when it is not a store this app can restore."""

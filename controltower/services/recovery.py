@@ -38,7 +38,7 @@ class Recovery:
             return None
         if not self._looked:
             self._looked = True
-            self._newest = backup.newest_good(backup.folder_for(self.store_path))
+            self._newest = backup.newest_restorable(backup.folder_for(self.store_path))
         return self._newest
 
     def restore(self, info: BackupInfo, *, now: datetime | None = None) -> Path:

@@ -164,8 +164,9 @@ def inspect(path: Path) -> BackupInfo:
     return BackupInfo(path, version, orders, last_order_at, _taken_at(path))
 
 
-def newest_good(folder: Path) -> BackupInfo | None:
-    """The newest backup in `folder` that passes its check (older ones are tried in turn); None if none does."""
+def newest_restorable(folder: Path) -> BackupInfo | None:
+    """The newest backup in `folder` that can be restored (inspect: the full check and a store this version
+    reads), older ones tried in turn, with what it holds; None if none can."""
     for path in reversed(backups(folder)):
         try:
             return inspect(path)

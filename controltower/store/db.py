@@ -176,17 +176,31 @@ class Database:
         a copy of just the .db holds everything committed (committed rows wait in the -wal until a checkpoint)."""
         with self._readers_lock:
             readers, self._readers = self._readers, []
+        damaged = self.damaged is not None
         for reader in readers:
             try:
+                if damaged:
+                    _no_checkpoint_on_close(reader)
                 reader.close()
             except sqlite3.Error:
                 pass
         self._local = threading.local()
-        try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:  # another process still reading: the log is folded in by the last one to close
-            pass
+        if damaged:  # a damaged store is never written to, not even by the log folded in at close
+            _no_checkpoint_on_close(self.conn)
+        else:
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:  # another process still reading: the log is folded in by the last one to close
+                pass
         self.conn.close()
+
+
+def _no_checkpoint_on_close(conn: sqlite3.Connection) -> None:
+    """SQLite folds the -wal into the file when the last connection closes; not for this one."""
+    try:
+        conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
+    except sqlite3.Error:
+        pass
 
 
 def _roll_back(conn: sqlite3.Connection) -> None:
