@@ -23,7 +23,7 @@ MONDAY_NOON = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
 def demo_core(tmp_path):
     register_sandbox("http://127.0.0.1:9")  # the demo's couriers, at an address nothing answers: no network
     with time_machine.travel(MONDAY_NOON, tick=True):
-        core = ControlTower.open(tmp_path / "demo.db", demo=True, offline=True)
+        core = ControlTower.open(tmp_path / "demo.db", demo=True, offline=True, demo_city="helsinki")  # as the app opens it
         yield core
         core.close()
     unregister_sandbox()
