@@ -34,7 +34,7 @@ S = ShipmentStatus
 CARRIERS = [("own_fleet", "Own vans", "own_fleet", 1), ("pickup", "In-store pickup", "pickup", 1),
             ("sandbox:zippy", "Zippy Express (sandbox)", "courier", 1), ("sandbox:pedal", "Pedal Post (sandbox)", "courier", 1),
             ("sandbox:metro", "Metro Runners (sandbox)", "courier", 1),
-            ("easypost", "EasyPost (add your key)", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
+            ("easypost", "EasyPost", "parcel", 0), ("uber_direct", "Uber Direct (add your key)", "courier", 0)]
 CLOSING_HOUR = 19  # the depot's closes_at below
 COURIERS = {"sandbox:zippy": "Zippy Express", "sandbox:pedal": "Pedal Post", "sandbox:metro": "Metro Runners"}
 # Carrier status codes as their trackers report them, for a believable raw history.

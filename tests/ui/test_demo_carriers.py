@@ -103,7 +103,7 @@ def test_carrier_accounts_lists_the_sandbox_couriers_and_reaches_them(qtbot, dem
     qtbot.addWidget(dialog)
     dialog.show()
     listed = [dialog.carriers.item(r).text() for r in range(dialog.carriers.count())]
-    assert set(SANDBOX) <= set(listed) and "EasyPost (add your key)" in listed
+    assert set(SANDBOX) <= set(listed) and "EasyPost" in listed
     dialog.select("sandbox:pedal")
     assert dialog.heading.text() == "Pedal Post (sandbox)" and dialog.enabled.isChecked()
     with qtbot.waitSignal(dialog.tested, timeout=20_000) as signal:
