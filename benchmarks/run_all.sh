@@ -51,9 +51,14 @@ declare -A OPTS=(
     [sync_bench]=""
     [vrptw_bench]="${VRPTW_OPTS:-}"
     [wizard_bench]=""
+    [api_bench]=""
+    [area_bench]=""
+    [road_matrix_bench]=""
+    [forecast_bench]=""
+    [capacity_bench]=""
 )
 ORDER=(dispatch_quotes dispatch_allocate carrier_soak sync_bench map_bench startup_bench import_bench wizard_bench
-       export_bench store_bench kpi_bench vrptw_bench)
+       export_bench store_bench kpi_bench api_bench area_bench road_matrix_bench forecast_bench capacity_bench vrptw_bench)
 [ $# -gt 0 ] && ORDER=("$@")
 
 for name in "${ORDER[@]}"; do
