@@ -37,7 +37,7 @@ def add_delivered_event(code, server):
     if code == "ups":
         server.add_activity("D", "KB", "DELIVERED", "20261126", "081500")
     else:
-        server.add_event("Delivered, In/At Mailbox", "01", "2026-11-26T08:15:00Z")
+        server.add_event("Delivered, In/At Mailbox", "01", "2026-11-26T08:15:00")  # local, no zone, as USPS sends it
 
 
 def test_status_table_covers_karrios_unified_vocabulary():
@@ -72,7 +72,8 @@ async def test_tracking_keeps_the_carriers_code_and_text(post):
         [event] = await adapter.track("1Z999AA10123456784")
     assert event.status == ShipmentStatus.DELIVERED
     assert event.raw_code == {"ups": "KB/delivered", "usps": "01/delivered"}[code]
-    assert event.event_time.isoformat() == "2026-11-26T08:15:00+00:00" and "DELIVERED" in event.raw_text.upper()
+    # 08:15 on the clock in Oakland CA (the fakes' scan place) is 16:15 UTC
+    assert event.event_time.isoformat() == "2026-11-26T16:15:00+00:00" and "DELIVERED" in event.raw_text.upper()
 
 
 async def test_wrong_credentials_are_auth_failed(post):

@@ -12,6 +12,7 @@ from ..base import (
     AdapterConfig, Booking, CancelResult, Capability, CarrierAdapter, CarrierDown, CarrierError, ConnectionResult,
     CredentialField, MalformedResponse, NotSupported, ShipmentRequest, UnknownOutcome,
 )
+from ..local_time import zone_named
 from . import parse, requests
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class KarrioAdapter(CarrierAdapter):
         problems = parse.errors_only(messages)
         if not details and problems:
             raise parse.error_for(self.code, problems)
-        return parse.tracking_events(self.code, details)
+        return parse.tracking_events(self.code, details, zone_named(self.config.local_zone))
 
     async def cancel(self, tracking_ref: str) -> CancelResult:
         identifier, _ = parse.split_ref(tracking_ref)
