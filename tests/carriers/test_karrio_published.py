@@ -8,7 +8,7 @@ karrio Settings.server_url), so nothing of karrio's request, decoding or parsing
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -133,6 +133,8 @@ async def test_ups_activity_times_are_the_clock_where_the_scan_happened(post):
     assert released.event_time == at(2026, 11, 25, 12, 13)  # 07:13 EST
     assert (delivered.status, delivered.raw_code, delivered.raw_text) == (S.DELIVERED, "KB/delivered", "DELIVERED")
     assert delivered.event_time == at(2026, 11, 26, 22, 15)  # 14:15 PST in San Francisco
+    # deliveryDate (type DEL) names a day only: kept as that day, on the newest event (planted: dropped -> fails)
+    assert (delivered.eta, delivered.eta_day, released.eta_day) == (None, date(2026, 11, 26), None)
 
 
 async def test_ups_tracking_not_found_is_no_events_and_invalid_number_is_rejected(post):

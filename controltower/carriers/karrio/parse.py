@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import tzinfo
 
 from ...domain import Money, Quote, ShipmentStatus, TrackingEvent
@@ -122,15 +123,22 @@ def tracking_events(code: str, details: list, local_zone: tzinfo | None = None) 
     the event happened (the state in its location), else in `local_zone` (the shop's)."""
     events = []
     for detail in details:
+        parcel = []
         for event in detail.events or []:
             zone = zone_of_text(event.location) or local_zone
             when = wall_clock(event.timestamp, zone) or wall_clock(f"{event.date}T00:00:00", zone)
             if when is None:
                 raise ValueError(f"karrio event without a date: {event}")
             raw_status = event.status or "unknown"
-            events.append(TrackingEvent(
+            parcel.append(TrackingEvent(
                 carrier=code, tracking_number=detail.tracking_number, status=map_status(STATUS_MAP, raw_status, code),
                 event_time=when, raw_code=f"{event.code or ''}/{raw_status}", raw_text=event.description or "",
                 location=event.location or "",
             ))
+        # The carrier's current estimate (UPS deliveryDate DEL, a day) rides on the parcel's newest event.
+        eta, eta_day = parse_estimate(detail.estimated_delivery) if detail.estimated_delivery else (None, None)
+        if parcel and (eta or eta_day):
+            newest = max(range(len(parcel)), key=lambda i: parcel[i].event_time)
+            parcel[newest] = replace(parcel[newest], eta=eta, eta_day=eta_day)
+        events.extend(parcel)
     return sorted(events, key=lambda e: e.event_time)
