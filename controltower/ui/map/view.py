@@ -5,6 +5,7 @@ import json
 import logging
 from typing import Any, Callable, Iterable
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
@@ -56,6 +57,46 @@ class MapBridge(QObject):
 
 
 
+def open_local_page(web: QWebEngineView, page_html: Callable[[], bytes], tiles: TileFetcher | None,
+                    bridge: QObject) -> tuple[QWebEngineProfile, AppSchemeHandler, LocalRequestsOnly]:
+    """Give `web` a page served by ct:// alone (`page_html` at PAGE_URL), which can reach no network itself and
+    sees `bridge` as its QWebChannel object `bridge`. Off the record: nothing of the page persists on disk. A profile
+    must outlive its pages, and pages are torn down late, so the profile is parked on the application and deleted
+    once the page is gone."""
+    profile = QWebEngineProfile(QCoreApplication.instance())
+    profile.setHttpUserAgent(USER_AGENT)
+    handler = AppSchemeHandler(page_html, tiles, profile)
+    profile.installUrlSchemeHandler(SCHEME, handler)
+    guard = LocalRequestsOnly(profile)
+    profile.setUrlRequestInterceptor(guard)
+    page = MapPage(profile, web)
+    settings = page.settings()
+    settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+    settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+    channel = QWebChannel(page)
+    channel.registerObject("bridge", bridge)
+    page.setWebChannel(channel)
+    web.setPage(page)
+    page.destroyed.connect(profile.deleteLater)
+    return profile, handler, guard
+
+
+def run_script(page: QWebEnginePage, script: str, callback: Callable[[Any], None] | None,
+               awaiting: set[Callable[[Any], None]]) -> None:
+    """Run JavaScript on a loaded page; `callback` gets its value. `awaiting` holds the callable until then: PySide
+    keeps no reference to it, and without one it may be collected."""
+    if callback is None:
+        page.runJavaScript(script)
+        return
+
+    def answered(value: Any) -> None:
+        awaiting.discard(answered)
+        callback(value)
+
+    awaiting.add(answered)
+    page.runJavaScript(script, 0, answered)
+
+
 def _columns(features: Iterable[Any]) -> dict[str, list]:
     """Features as one list per field, empty fields as null: at 10,000 stops this is 40% less JSON than a
     list of objects and reaches the page 2-4x faster (measured), since V8 parses flat arrays quickest."""
@@ -85,24 +126,8 @@ class MapView(QWidget):
         self._pending_callbacks: list[tuple[int, Callable[[Any], None]]] = []
         self._awaiting: set[Callable[[Any], None]] = set()
         self.web = QWebEngineView(self)
-        # Off the record: nothing of the page persists on disk. A profile must outlive its pages, and pages
-        # are torn down late, so the profile is parked on the application and deleted once the page is gone.
-        self.profile = QWebEngineProfile(QCoreApplication.instance())
-        self.profile.setHttpUserAgent(USER_AGENT)
-        self.scheme_handler = AppSchemeHandler(page_html, tiles, self.profile)
-        self.profile.installUrlSchemeHandler(SCHEME, self.scheme_handler)
-        self.request_guard = LocalRequestsOnly(self.profile)
-        self.profile.setUrlRequestInterceptor(self.request_guard)
-        page = MapPage(self.profile, self.web)
-        settings = page.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
         self.bridge = MapBridge(self)
-        self.channel = QWebChannel(page)
-        self.channel.registerObject("bridge", self.bridge)
-        page.setWebChannel(self.channel)
-        self.web.setPage(page)
-        page.destroyed.connect(self.profile.deleteLater)
+        self.profile, self.scheme_handler, self.request_guard = open_local_page(self.web, page_html, tiles, self.bridge)
         self.bridge.loaded.connect(self._on_ready)
         self.bridge.clicked.connect(self.stopClicked)
         self.bridge.moved.connect(self.stopMoved)
@@ -122,22 +147,15 @@ class MapView(QWidget):
 
     # -- talking to the page ---------------------------------------------------------------------
     def run(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
-        """Run JavaScript once the page is ready (queued before that, in order)."""
+        """Run JavaScript once the page is ready (queued before that, in order); nothing once the view is gone."""
+        if not shiboken6.isValid(self.web):  # the window closed while a worker's result or a timer was on its way
+            return
         if not self.is_ready:
             self._pending.append(script)
             if callback is not None:  # a caller waiting on a result before load gets it after the queue drains
                 self._pending_callbacks.append((len(self._pending), callback))
             return
-        if callback is None:
-            self.page.runJavaScript(script)
-            return
-
-        def answered(value: Any) -> None:
-            self._awaiting.discard(answered)
-            callback(value)
-
-        self._awaiting.add(answered)  # PySide keeps no reference to the callable; without this it may be collected
-        self.page.runJavaScript(script, 0, answered)
+        run_script(self.page, script, callback, self._awaiting)
 
     def _call(self, function: str, payload: Any, callback: Callable[[Any], None] | None = None) -> None:
         # JSON is a JavaScript literal: the data is never parsed as code or markup. (Measured: wrapping it in
@@ -249,11 +267,13 @@ class MapView(QWidget):
         waited = {"ms": 0}
 
         def answered(settled: Any) -> None:
+            if not shiboken6.isValid(self):  # the window closed while the page answered
+                return
             if settled or waited["ms"] >= timeout_ms:
                 callback(bool(settled))
                 return
             waited["ms"] += 150
-            QTimer.singleShot(150, ask)
+            QTimer.singleShot(150, self, ask)  # with the view as context: never after it is gone
 
         def ask() -> None:
             self.run("CT.tilesSettled()", answered)
