@@ -88,3 +88,23 @@ class OfflinePostcodeGeocoder:
         if _tables.cache_info().currsize == 0:  # the first load takes seconds: not on the event loop
             await asyncio.to_thread(_tables, self.path)
         return self.locate(address)
+
+
+@lru_cache(maxsize=8)
+def _country_codes(path: Path, country: str) -> tuple[tuple[str, float, float], ...]:
+    return tuple((code.replace(" ", ""), lat, lon) for (where, code), (lat, lon, _) in _tables(path)[0].items()
+                 if where == country)
+
+
+def postcode_centre(country: str, pattern: str, path: Path = DATA_FILE) -> tuple[float, float] | None:
+    """Where a delivery zone's postcode is: its centroid, or for a prefix ('972*') the mean of the codes it covers."""
+    country = country.strip().upper()
+    pattern = pattern.strip().upper()
+    if not pattern.endswith("*"):
+        found = _tables(path)[0].get((country, lookup_key(country, pattern)))
+        return None if found is None else (found[0], found[1])
+    prefix = pattern[:-1].replace(" ", "")
+    points = [(lat, lon) for code, lat, lon in _country_codes(path, country) if code.startswith(prefix)] if prefix else []
+    if not points:
+        return None
+    return sum(lat for lat, _ in points) / len(points), sum(lon for _, lon in points) / len(points)

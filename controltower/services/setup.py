@@ -359,6 +359,15 @@ class SetupService:
     def zones(self) -> tuple[Zone, ...]:
         return load_settings(self.db.reader()).zones
 
+    def postcode_centres(self, postcodes) -> dict[str, tuple[float, float]]:
+        """Where each zone postcode (or '972*' prefix) is, from the bundled postcode centroids, in the shop's country;
+        unknown ones are left out. The first call reads the bundled file (about 2 s): call it from a worker."""
+        from ..geocoding.offline import postcode_centre
+
+        country = self.shop().country or "US"
+        found = {code: postcode_centre(country, code) for code in set(postcodes)}
+        return {code: point for code, point in found.items() if point is not None}
+
     def save_zones(self, zones: list[Zone] | tuple[Zone, ...]) -> None:
         for zone in zones:
             if zone.radius_km is None and not zone.postcodes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTime, Signal
+import shiboken6
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QTimeEdit, QVBoxLayout, QWidget, QWizardPage)
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 from ...kernel.errors import UserFacingError
 from ...services.setup import DepotDetails, Senders, VanDetails, Zone
 from ..tasks import run_in_thread
+from .place_map import PlaceMap, zone_shapes
 
 
 def _time(text: str) -> QTimeEdit:
@@ -126,8 +128,15 @@ class ShopPage(SetupPage):
                                        "currency without a rate is set aside, never compared by its digits.")
         form.addRow("Exchange rates", self.exchange_rates)
         self.layout_.addLayout(form)
+        self.place = PlaceMap(core)  # the pin: drag it to correct the address; the zones drawn around it
+        self.place.setMinimumHeight(160)
+        self.layout_.addWidget(self.place, 10)
         self.finish_layout()
         self.load()
+        self.place.pinMoved.connect(self.pin_dragged)
+        self.lat.valueChanged.connect(self.show_pin)
+        self.lon.valueChanged.connect(self.show_pin)
+        self.show_pin()
 
     def load(self) -> None:
         shop = self.setup.shop()
@@ -141,6 +150,19 @@ class ShopPage(SetupPage):
         self.timezone.setCurrentText(shop.timezone)
         self.currency.setCurrentText(shop.currency)
         self.exchange_rates.setText(shop.exchange_rates)
+        self.zones = self.setup.zones()
+
+    def show_pin(self) -> None:
+        """The pin where the latitude and longitude say, the zones' circles around it."""
+        lat, lon = self.lat.value(), self.lon.value()
+        self.place.set_pin(lat, lon)
+        placed = lat != 0 or lon != 0
+        self.place.show_zones((lat, lon) if placed else None, zone_shapes(self.zones, {}))
+
+    def pin_dragged(self, lat: float, lon: float) -> None:
+        self.lat.setValue(lat)
+        self.lon.setValue(lon)
+        self.pin.setText(f"Moved to {self.lat.value():.5f}, {self.lon.value():.5f}: saved with the shop.")
 
     def details(self):
         placed = self.lat.value() != 0 or self.lon.value() != 0
@@ -487,12 +509,52 @@ class ZonesPage(SetupPage):
     subtitle_text = ("Each zone is a distance around the shop, or a list of postcodes (a '*' ends a prefix: 972*), "
                      "with what the customer pays on top. Orders outside every zone go to a carrier.")
     HEADERS = ["Zone", "Radius (km)", "Postcodes", "Surcharge"]
+    previewed = Signal()  # the map shows the zones as they were typed
 
     def __init__(self, core, parent=None) -> None:
         super().__init__(core, parent)
         self.add_table("zone", self.add_zone, lambda: self.table.removeRow(self.table.currentRow()))
+        self.place = PlaceMap(core, draggable=False)  # the zones as shapes, redrawn as the lines are edited
+        self.place.setMinimumHeight(160)
+        self.layout_.addWidget(self.place, 1)
         self.finish_layout()
+        self._preview_task = None
+        self._preview_timer = QTimer(self, singleShot=True, interval=300)
+        self._preview_timer.timeout.connect(self.preview)
         self.load()
+        self.table.itemChanged.connect(self._preview_timer.start)
+        self.table.model().rowsRemoved.connect(self._preview_timer.start)
+        self.table.model().rowsInserted.connect(self._preview_timer.start)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name): the shop may have moved on an earlier page
+        super().showEvent(event)
+        self._preview_timer.start()
+
+    def preview(self) -> None:
+        """Draw the zones as typed now: each radius a circle around the shop, each postcode a dot at its centre
+        (looked up in a worker: the bundled postcode file takes seconds to read the first time)."""
+        zones = []
+        for row in range(self.table.rowCount()):
+            try:
+                zones.append(self.zone_at(row))
+            except ValueError:  # a number still being typed: that zone shows once it is one
+                continue
+        shop = self.setup.shop()
+        centre = (shop.lat, shop.lon) if shop.lat is not None else None
+        codes = [code for zone in zones for code in zone.postcodes]
+        if self._preview_task is not None:
+            self._preview_task.cancel()  # an older lookup must not draw over this one
+
+        def show(centres) -> None:
+            if not shiboken6.isValid(self.place):  # the window closed while the worker looked
+                return
+            self._preview_task = None
+            self.place.set_pin(*(centre or (None, None)))
+            self.place.show_zones(centre, zone_shapes(zones, centres), lambda _count: self.previewed.emit())
+            self.place.fit_zones()
+
+        self._preview_task = run_in_thread(lambda: self.setup.postcode_centres(codes), show,
+                                           lambda exc: self.message.setText(f"The zones can't be drawn: {exc}"))
 
     def load(self) -> None:
         self.table.setRowCount(0)
