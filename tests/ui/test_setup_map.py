@@ -124,3 +124,29 @@ def test_the_settings_window_shows_the_map_on_its_shop_page(qtbot, core):
     shop = settings.pages["shop"]
     drawn = shapes(qtbot, shop.place)
     assert drawn == [{"kind": "circle", "name": "Near", "radius_m": pytest.approx(8_000)}]
+
+
+def test_with_an_area_package_the_pin_sits_on_the_areas_own_streets_offline(qtbot, tmp_path):
+    from pathlib import Path
+
+    from controltower.area.build import build_area
+    from controltower.store import Database
+
+    helsinki = Path(__file__).resolve().parents[2] / "resources" / "areas" / "helsinki" / "Helsinki.osm.pbf"
+    data_dir = tmp_path / "data"
+    build_area(helsinki, data_dir / "areas" / "helsinki", parts=("basemap",))
+    db = Database(data_dir / "store.db")
+    db.set_setting("area.package", "helsinki")
+    core = ControlTower(db, options=Options(offline=True), data_dir=data_dir)
+    page = ShopPage(core)
+    qtbot.addWidget(page)
+    page.resize(800, 700)
+    page.show()
+    page.lat.setValue(60.1699)
+    page.lon.setValue(24.9384)
+    qtbot.waitUntil(lambda: page.place.scheme_handler.area_tiles_served >= 4, timeout=20_000)
+    assert pin_on_page(qtbot, page.place) == pytest.approx((60.1699, 24.9384), abs=1e-6)
+    assert page.place.request_guard.blocked == []  # nothing went to the network
+    assert page.place.page.errors == []
+    page.close()
+    db.close()
