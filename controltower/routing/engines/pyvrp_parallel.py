@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_DEFAULT_WORKERS = 4
 EXCHANGE_INTERVAL_S = 0.05  # how often a search publishes its best and looks at the others'
 CHILD_MARGIN_S = 0.1  # children stop this much before the deadline, so their last plans arrive in time
+CHILD_NICENESS = 10  # children yield to the parent's search when they share a core with it
 END_GRACE_S = 0.01  # how long past the deadline the parent waits for a child's last word before ending it
 # Seeds of the other searches: far apart, so no two searches share a random stream.
 SEED_STRIDE = 7919
@@ -146,6 +147,9 @@ def _die_with_parent(parent: int) -> None:
 def _child(worker: int, seed: int, deadline: float, inbox, outbox, stop, parent: int) -> None:
     """A search in a child process: streams its better plans to the parent, takes the parent's better ones."""
     _die_with_parent(parent)
+    if hasattr(os, "nice"):
+        # When the cores are busy the parent's search (PyVRP's own) goes first; on idle cores this changes nothing.
+        os.nice(CHILD_NICENESS)
     from .pyvrp_engine import build_data
 
     try:
