@@ -231,8 +231,9 @@ class SyncEngine:
             return await self._retry(entry, str(error), outcome_unknown=True)
         if error.retryable:
             return await self._retry(entry, str(error))
-        await self._fail(entry, error.message + (f" ({error.carrier_message})" if error.carrier_message
-                                                  and error.carrier_message not in error.message else ""))
+        said = error.message + (f" ({error.carrier_message})" if error.carrier_message
+                                and error.carrier_message not in error.message else "")
+        await self._fail(entry, said + (f". {error.advice}" if error.advice else ""))  # what to do, with it
 
     async def _retry(self, entry: outbox.OutboxEntry, message: str, *, outcome_unknown: bool = False,
                      retry_after: float | None = None) -> None:

@@ -119,7 +119,13 @@ class KarrioAdapter(CarrierAdapter):
 
         details, messages = await self._in_worker(work, write=True)
         if details is None:
-            raise parse.error_for(self.code, parse.errors_only(messages))
+            error = parse.error_for(self.code, parse.errors_only(messages))
+            if isinstance(error, (MalformedResponse, CarrierDown)):
+                # No refusal we could read (karrio turns a lost or garbled answer into messages): the label may be
+                # bought, so the outcome is uncertain and no retry may buy again before a person has checked.
+                raise UnknownOutcome(self.code, f"{self.name} gave no answer we could read to the purchase "
+                                                f"({error.carrier_message}); it may have been made") from error
+            raise error
         return parse.booking(self.code, details, request.our_reference, service)
 
     async def find_booking_by_reference(self, our_reference: str) -> Booking | None:
