@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         def fire(ok: bool) -> None:
             if not fired:
                 fired.append(ok)
-                QTimer.singleShot(500, lambda: callback(ok, dock))
+                QTimer.singleShot(500, self, lambda: callback(ok, dock))
 
         def built(widget) -> None:
             widget.loaded.connect(lambda: widget.has_data() and fire(True))
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             built(area.widget)
         else:
             area.built.connect(built)
-        QTimer.singleShot(timeout_ms, lambda: fire(False))
+        QTimer.singleShot(timeout_ms, self, lambda: fire(False))  # never after the window is gone
 
     def when_ready(self, callback, timeout_ms: int = 30_000) -> None:
         """Call back once every area has finished loading (web views included), or after the timeout."""
@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
             nonlocal fired
             if not fired:
                 fired = True
-                QTimer.singleShot(300, lambda: callback(ok))
+                QTimer.singleShot(300, self, lambda: callback(ok))
 
         def one_ready(name: str) -> None:
             pending.discard(name)
@@ -214,4 +214,4 @@ class MainWindow(QMainWindow):
             signal.connect(lambda *_, n=name: one_ready(n))
         if not pending:
             fire(True)
-        QTimer.singleShot(timeout_ms, lambda: fire(False))
+        QTimer.singleShot(timeout_ms, self, lambda: fire(False))  # never after the window is gone

@@ -136,7 +136,7 @@ class MapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.web)
         # Loaded on the next turn of the event loop, after the window's first paint has been queued.
-        QTimer.singleShot(0, lambda: self.web.load(QUrl(PAGE_URL)))
+        QTimer.singleShot(0, self.web, lambda: self.web.load(QUrl(PAGE_URL)))  # not after the view is gone
         self._announce_tiles(tiles)
         self.area: PackagedBasemap | None = None
         self.set_area(area)

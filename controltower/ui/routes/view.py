@@ -190,7 +190,7 @@ class RoutesView(QWidget):
         self.tree.selectionModel().selectionChanged.connect(self._show_van_stop)
         self.unplanned.itemSelectionChanged.connect(self._show_van_stop)
         # Re-drawing resets the model the check box lives in: never inside the signal it is emitting.
-        self.route_model.lockToggled.connect(lambda stop: QTimer.singleShot(0, lambda: self.toggle_lock(stop)))
+        self.route_model.lockToggled.connect(lambda stop: QTimer.singleShot(0, self, lambda: self.toggle_lock(stop)))
         self._set_busy(False)
 
     def follow(self, hub) -> None:
@@ -495,9 +495,9 @@ class RoutesView(QWidget):
             self.reasons[stop] = explain(stop)
             self._set_reason(stop)
             if pending:
-                QTimer.singleShot(0, step)
+                QTimer.singleShot(0, self, step)
 
-        QTimer.singleShot(0, step)
+        QTimer.singleShot(0, self, step)  # with the view as context: never after it is gone
 
     def _set_reason(self, stop: int) -> None:
         for i in range(self.unplanned.topLevelItemCount()):

@@ -80,7 +80,7 @@ class PlaceMap(QWidget):
         self._call("setTiles", {"online": source is not None, "attribution": source.attribution if source else "",
                                 "max_zoom": source.max_zoom if source else 19,
                                 "area": self.area.to_page() if self.area is not None else None})
-        QTimer.singleShot(0, lambda: self.web.load(QUrl(PAGE_URL)))
+        QTimer.singleShot(0, self.web, lambda: self.web.load(QUrl(PAGE_URL)))  # not after the view is gone
 
     @property
     def page(self) -> MapPage:
